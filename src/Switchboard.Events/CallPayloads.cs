@@ -1,0 +1,79 @@
+namespace Switchboard.Events;
+
+/// <summary>Fields every Call Control payload shares.</summary>
+public class CallPayload : ExtensibleObject
+{
+    public string? CallControlId { get; set; }
+    public string? CallLegId { get; set; }
+    public string? CallSessionId { get; set; }
+    public string? ConnectionId { get; set; }
+    /// <summary>Base64 of whatever the application passed with its command.</summary>
+    public string? ClientState { get; set; }
+    public string? From { get; set; }
+    public string? To { get; set; }
+}
+
+public sealed class CallInitiatedPayload : CallPayload
+{
+    /// <summary><c>incoming</c> or <c>outgoing</c>.</summary>
+    public string? Direction { get; set; }
+    /// <summary><c>parked</c> or <c>bridging</c>.</summary>
+    public string? State { get; set; }
+    public DateTimeOffset? StartTime { get; set; }
+    public string? CallerIdName { get; set; }
+    public IList<CallCustomHeader>? CustomHeaders { get; set; }
+    public IList<string>? Tags { get; set; }
+}
+
+public sealed class CallAnsweredPayload : CallPayload
+{
+    public string? State { get; set; } = "answered";
+    public DateTimeOffset? StartTime { get; set; }
+}
+
+public sealed class CallHangupPayload : CallPayload
+{
+    /// <summary>One of <see cref="HangupCauses"/>.</summary>
+    public string? HangupCause { get; set; }
+    /// <summary><c>caller</c>, <c>callee</c> or <c>unknown</c>.</summary>
+    public string? HangupSource { get; set; }
+    public string? SipHangupCause { get; set; }
+    public DateTimeOffset? StartTime { get; set; }
+    public string? State { get; set; } = "hangup";
+}
+
+/// <summary>Real <c>call.recording.saved</c> payloads carry no <c>call_control_id</c>; the base fields may be null.</summary>
+public sealed class CallRecordingSavedPayload : CallPayload
+{
+    public RecordingUrls? RecordingUrls { get; set; }
+    public RecordingUrls? PublicRecordingUrls { get; set; }
+    public DateTimeOffset? RecordingStartedAt { get; set; }
+    public DateTimeOffset? RecordingEndedAt { get; set; }
+    /// <summary><c>single</c> or <c>dual</c>.</summary>
+    public string? Channels { get; set; }
+}
+
+public sealed class RecordingUrls : ExtensibleObject
+{
+    public string? Mp3 { get; set; }
+    public string? Wav { get; set; }
+}
+
+public sealed class CallCustomHeader : ExtensibleObject
+{
+    public string? Name { get; set; }
+    public string? Value { get; set; }
+}
+
+public static class HangupCauses
+{
+    public const string CallRejected = "call_rejected";
+    public const string NormalClearing = "normal_clearing";
+    public const string OriginatorCancel = "originator_cancel";
+    public const string Timeout = "timeout";
+    public const string TimeLimit = "time_limit";
+    public const string UserBusy = "user_busy";
+    public const string NotFound = "not_found";
+    public const string NoAnswer = "no_answer";
+    public const string Unspecified = "unspecified";
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Switchboard.Events;
+
+/// <summary>Source-generated serialisation for the whole model: snake_case, nulls omitted, UTC milliseconds.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(UtcMillisecondsConverter)])]
+[JsonSerializable(typeof(WebhookEnvelope))]
+[JsonSerializable(typeof(MessagePayload))]
+[JsonSerializable(typeof(CallPayload))]
+[JsonSerializable(typeof(CallInitiatedPayload))]
+[JsonSerializable(typeof(CallAnsweredPayload))]
+[JsonSerializable(typeof(CallHangupPayload))]
+[JsonSerializable(typeof(CallRecordingSavedPayload))]
+public sealed partial class EventsJsonContext : JsonSerializerContext
+{
+    /// <summary>The generated metadata for <typeparamref name="T"/>; throws for a type outside the model.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() =>
+        Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+        ?? throw new NotSupportedException($"{typeof(T).Name} is not part of the Switchboard event model.");
+}
+
+/// <summary>
+/// Writes timestamps as ISO 8601 UTC with exactly three fractional digits (<c>2025-10-24T18:10:02.574Z</c>);
+/// reads any ISO 8601 form.
+/// </summary>
+public sealed class UtcMillisecondsConverter : JsonConverter<DateTimeOffset>
+{
+    public const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetDateTimeOffset();
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Span<byte> buffer = stackalloc byte[24];
+        value.UtcDateTime.TryFormat(buffer, out var written, Format, System.Globalization.CultureInfo.InvariantCulture);
+        writer.WriteStringValue(buffer[..written]);
+    }
+}

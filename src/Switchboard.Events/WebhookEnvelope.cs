@@ -1,0 +1,106 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Switchboard.Events;
+
+/// <summary>The body of every webhook: <c>{"data": {...}, "meta": {...}}</c>.</summary>
+public sealed class WebhookEnvelope : ExtensibleObject
+{
+    public required WebhookEvent Data { get; init; }
+
+    public WebhookMeta? Meta { get; init; }
+
+    /// <summary>Serialises the envelope to UTF-8 JSON (snake_case, <c>occurred_at</c> with milliseconds).</summary>
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEnvelope);
+
+    /// <summary>
+    /// Parses a webhook body. Never throws on bad input: returns false with a reason for anything that is not
+    /// a JSON object carrying <c>data.id</c> and <c>data.event_type</c>. Unknown event types and fields are kept.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8Json, [NotNullWhen(true)] out WebhookEnvelope? envelope, [NotNullWhen(false)] out string? error)
+    {
+        envelope = null;
+        WebhookEnvelope? parsed;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = "body is not a JSON object";
+                return false;
+            }
+
+            parsed = JsonSerializer.Deserialize(utf8Json, EventsJsonContext.Default.WebhookEnvelope);
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
+                ? DescribeMissing(utf8Json)
+                : $"malformed JSON: {ex.Message}";
+            return false;
+        }
+
+        error = parsed switch
+        {
+            null or { Data: null } => "body has no data object",
+            { Data.Id: null or "" } => "data.id is missing or empty",
+            { Data.EventType: null or "" } => "data.event_type is missing or empty",
+            _ => null,
+        };
+        envelope = error is null ? parsed : null;
+        return envelope is not null;
+    }
+
+    private static string DescribeMissing(ReadOnlySpan<byte> utf8Json)
+    {
+        using var document = JsonDocument.Parse(utf8Json.ToArray());
+        if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        {
+            return "body has no data object";
+        }
+
+        return data.TryGetProperty("id", out _) ? "data.event_type is missing" : "data.id is missing";
+    }
+}
+
+/// <summary>The <c>data</c> object: one event. <c>Id</c> is the idempotency key, equal on every attempt.</summary>
+public sealed class WebhookEvent : ExtensibleObject
+{
+    public required string EventType { get; init; }
+
+    public required string Id { get; init; }
+
+    public DateTimeOffset OccurredAt { get; init; }
+
+    public string RecordType { get; init; } = "event";
+
+    /// <summary>The payload exactly as received; use <see cref="GetPayload{T}"/> for the typed view.</summary>
+    public JsonElement Payload { get; init; }
+
+    [JsonIgnore]
+    public bool IsKnownType => EventTypes.IsKnown(EventType);
+
+    /// <summary>The payload as the given type; unknown members land in its <see cref="ExtensibleObject.AdditionalProperties"/>.</summary>
+    public T? GetPayload<T>() where T : class =>
+        Payload.ValueKind == JsonValueKind.Object ? Payload.Deserialize(EventsJsonContext.TypeInfo<T>()) : null;
+
+    /// <summary>Builds an event whose payload is a typed object.</summary>
+    public static WebhookEvent Create<T>(string eventType, string id, DateTimeOffset occurredAt, T payload) where T : class => new()
+    {
+        EventType = eventType,
+        Id = id,
+        OccurredAt = occurredAt,
+        Payload = JsonSerializer.SerializeToElement(payload, EventsJsonContext.TypeInfo<T>()),
+    };
+
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEvent);
+}
+
+/// <summary>The <c>meta</c> object: which attempt this request is, and the URL it was sent to.</summary>
+public sealed class WebhookMeta : ExtensibleObject
+{
+    public int Attempt { get; init; }
+
+    public string? DeliveredTo { get; init; }
+}
