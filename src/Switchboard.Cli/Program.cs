@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Switchboard.Cli;
+
+return await SwitchboardCommand.Create(TimeProvider.System).Parse(args).InvokeAsync();
