@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command (README): builds with warnings as errors, runs every .NET test project and the Node
+# interop tests, installing what they need first. Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+bash scripts/install-deps.sh
+
+logs=$(mktemp -d)
+echo "== build (Release, warnings as errors)"
+dotnet build Switchboard.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
+
+echo "== .NET tests"
+set +e
+dotnet test Switchboard.slnx -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$logs/dotnet.txt"
+dotnet_rc=${PIPESTATUS[0]}
+set -e
+
+echo "== Node interop tests"
+export SWITCHBOARD_CLI="$root/src/Switchboard.Cli/bin/Release/net10.0/switchboard.dll"
+set +e
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error && node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$logs/node.tap") 2>&1
+node_rc=$?
+set -e
+
+passed=$(grep -hoE '^\s*(Passed!|Failed!).*' "$logs/dotnet.txt" | grep -oE 'Passed: +[0-9]+' | awk '{s+=$2} END {print s+0}')
+failed=$(grep -hoE '^\s*(Passed!|Failed!).*' "$logs/dotnet.txt" | grep -oE 'Failed: +[0-9]+' | awk '{s+=$2} END {print s+0}')
+node_passed=$(grep -oE '^# pass [0-9]+' "$logs/node.tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+node_failed=$(grep -oE '^# fail [0-9]+' "$logs/node.tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+total_passed=$((passed + node_passed))
+total_failed=$((failed + node_failed))
+echo "dotnet: $passed passed, $failed failed (exit $dotnet_rc); node: $node_passed passed, $node_failed failed (exit $node_rc)"
+echo "$total_passed passed, $total_failed failed"
+if [ "$dotnet_rc" -ne 0 ] || [ "$node_rc" -ne 0 ] || [ "$total_failed" -ne 0 ] || [ "$total_passed" -eq 0 ]; then
+  exit 1
+fi
