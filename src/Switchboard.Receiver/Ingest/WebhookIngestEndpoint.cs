@@ -1,0 +1,145 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Switchboard.Events;
+using Switchboard.Receiver.Inbox;
+using Switchboard.Signing;
+
+namespace Switchboard.Receiver.Ingest;
+
+/// <summary>
+/// The request path: read the raw body (bounded), verify, parse, store durably, answer 200. Nothing slow runs here:
+/// handlers run later from the inbox. Bad input gets a 4xx problem, never a 5xx.
+/// </summary>
+internal sealed partial class WebhookIngestEndpoint(
+    IOptions<TelnyxWebhookOptions> options,
+    IWebhookInbox inbox,
+    TimeProvider time,
+    ReceiverMetrics metrics,
+    ILogger<WebhookIngestEndpoint> logger)
+{
+    private readonly TelnyxWebhookOptions _options = options.Value;
+    private readonly IWebhookVerifier _verifier = options.Value.CreateVerifier(time);
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!IsJson(request.ContentType))
+        {
+            return Reject(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                $"Content-Type must be application/json; got '{request.ContentType ?? "(none)"}'");
+        }
+
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            return Reject(StatusCodes.Status413PayloadTooLarge, "body_too_large",
+                $"the body is {request.ContentLength} bytes; the limit is {_options.MaxBodyBytes}");
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxBodyBytes, (int?)request.ContentLength ?? 16 * 1024) + 1);
+        try
+        {
+            var (buffer, length) = await ReadBodyAsync(request.Body, rented, context.RequestAborted);
+            rented = buffer;
+            if (length > _options.MaxBodyBytes)
+            {
+                return Reject(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
+            }
+
+            var body = buffer.AsMemory(0, length);
+            var headers = new RequestHeaders(request.Headers);
+            var verification = _options.AcceptUnsigned ? null : (VerificationResult?)_verifier.Verify(body.Span, headers);
+            var verificationCode = verification?.Code ?? "unverified";
+            WebhookEnvelope.TryParse(body.Span, out var envelope, out var parseError);
+            var received = new ReceivedWebhook
+            {
+                EventId = envelope?.Data.Id,
+                EventType = envelope?.Data.EventType,
+                OccurredAt = envelope?.Data.OccurredAt,
+                ReceivedAt = time.GetUtcNow(),
+                Body = body.ToArray(),
+                Headers = headers.Snapshot(),
+                Verification = verificationCode,
+                VerificationDetail = verification?.Detail,
+                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+            };
+
+            if (verification is { IsValid: false } failed)
+            {
+                await RecordRejectedAsync(received, context.RequestAborted);
+                return Reject(StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
+            }
+
+            if (envelope is null)
+            {
+                await RecordRejectedAsync(received, context.RequestAborted);
+                return Reject(StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
+            }
+
+            var outcome = await inbox.AcceptAsync(received, context.RequestAborted);
+            metrics.Received(envelope.Data.EventType, outcome);
+            return Results.Ok(new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Reads the whole body into a pooled buffer, growing it as needed, stopping one byte past the limit.</summary>
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > _options.MaxBodyBytes)
+                {
+                    return (buffer, length);
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxBodyBytes + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var read = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, _options.MaxBodyBytes + 1) - length), cancellationToken);
+            if (read == 0)
+            {
+                return (buffer, length);
+            }
+
+            length += read;
+        }
+    }
+
+    private async ValueTask RecordRejectedAsync(ReceivedWebhook received, CancellationToken cancellationToken)
+    {
+        if (_options.StoreRejected)
+        {
+            await inbox.RecordRejectedAsync(received, cancellationToken);
+        }
+    }
+
+    private IResult Reject(int status, string reason, string detail)
+    {
+        metrics.Rejected(reason);
+        LogRejected(logger, status, reason, detail);
+        return Problems.Create(status, reason, detail);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || parsed.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a webhook with {Status} ({Reason}): {Detail}")]
+    private static partial void LogRejected(ILogger logger, int status, string reason, string detail);
+}
+
+/// <summary>The 200 answer: <c>{"status":"accepted"|"duplicate","id":"..."}</c>.</summary>
+internal sealed record IngestAnswer(string Status, string Id);

@@ -1,0 +1,93 @@
+using Switchboard.Signing;
+
+namespace Switchboard.Receiver;
+
+/// <summary>Settings of the webhook receiver. Validated at start-up: a bad configuration stops the app.</summary>
+public sealed class TelnyxWebhookOptions
+{
+    /// <summary>The scheme to verify. Ed25519 (Telnyx) unless you opt into another.</summary>
+    public SignatureScheme Scheme { get; set; } = SignatureScheme.Ed25519;
+
+    /// <summary>Ed25519 public keys, base64 of 32 bytes. Several during a key rotation.</summary>
+    public IList<string> PublicKeys { get; } = [];
+
+    /// <summary>Shared secrets for <see cref="SignatureScheme.SeedHmac"/>.</summary>
+    public IList<string> HmacSecrets { get; } = [];
+
+    /// <summary><c>whsec_</c> / <c>whpk_</c> keys for Standard Webhooks.</summary>
+    public IList<string> StandardWebhooksKeys { get; } = [];
+
+    /// <summary>Largest accepted distance between the signature timestamp and now. Default 5 minutes.</summary>
+    public TimeSpan Tolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest accepted body; larger requests get 413. Default 1 MiB.</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Local development only: accept webhooks without verifying them. Logs a warning at start and marks every
+    /// stored webhook unverified. Without it, a missing key is a start-up error.
+    /// </summary>
+    public bool AcceptUnsigned { get; set; }
+
+    /// <summary>Also store requests that failed verification or parsing (never handled), as the inspector does.</summary>
+    public bool StoreRejected { get; set; }
+
+    internal IEnumerable<string> Validate()
+    {
+        if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            yield return $"{nameof(MaxBodyBytes)} must be between 1 KiB and 64 MiB; got {MaxBodyBytes}";
+        }
+
+        if (Tolerance <= TimeSpan.Zero || Tolerance > TimeSpan.FromHours(1))
+        {
+            yield return $"{nameof(Tolerance)} must be between 0 and 1 hour; got {Tolerance}";
+        }
+
+        if (AcceptUnsigned)
+        {
+            yield break;
+        }
+
+        var keys = Scheme switch
+        {
+            SignatureScheme.Ed25519 => PublicKeys,
+            SignatureScheme.SeedHmac => HmacSecrets,
+            _ => StandardWebhooksKeys,
+        };
+        if (keys.Count == 0)
+        {
+            yield return $"no key is configured for the {Scheme} scheme: set {KeyOptionName(Scheme)}, or AcceptUnsigned for local development only";
+            yield break;
+        }
+
+        for (var i = 0; i < keys.Count; i++)
+        {
+            string? error = null;
+            var valid = Scheme switch
+            {
+                SignatureScheme.Ed25519 => Ed25519PublicKey.TryParse(keys[i], out _, out error),
+                SignatureScheme.SeedHmac => !string.IsNullOrEmpty(keys[i]) || (error = "the secret is empty") is null,
+                _ => StandardWebhooksKey.TryParse(keys[i], out _, out error),
+            };
+            if (!valid)
+            {
+                yield return $"{KeyOptionName(Scheme)}[{i}]: {error}";
+            }
+        }
+    }
+
+    internal IWebhookVerifier CreateVerifier(TimeProvider time) => Scheme switch
+    {
+        SignatureScheme.Ed25519 => Ed25519WebhookVerifier.FromBase64(PublicKeys, time, Tolerance),
+        SignatureScheme.SeedHmac => new SeedHmacWebhookVerifier(HmacSecrets, time, Tolerance),
+        _ => new StandardWebhooksVerifier(StandardWebhooksKeys.Select(StandardWebhooksKey.Parse), time, Tolerance),
+    };
+
+    private static string KeyOptionName(SignatureScheme scheme) => scheme switch
+    {
+        SignatureScheme.Ed25519 => nameof(PublicKeys),
+        SignatureScheme.SeedHmac => nameof(HmacSecrets),
+        _ => nameof(StandardWebhooksKeys),
+    };
+}

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Receiver.Handlers;
+using Switchboard.Receiver.Ingest;
+
+namespace Switchboard.Receiver;
+
+public static class TelnyxWebhooksExtensions
+{
+    /// <summary>
+    /// Adds the webhook receiver: options (validated at start-up), verification, the inbox and the background
+    /// handler runner. Register handlers on the returned builder.
+    /// </summary>
+    public static TelnyxWebhooksBuilder AddTelnyxWebhooks(this IServiceCollection services, Action<TelnyxWebhookOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<TelnyxWebhookOptions>()
+            .Configure(configure)
+            .ValidateOnStart();
+        services.TryAddSingleton<IValidateOptions<TelnyxWebhookOptions>, TelnyxWebhookOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ReceiverMetrics>();
+        services.TryAddSingleton<WebhookIngestEndpoint>();
+        services.AddHostedService<UnsignedModeWarning>();
+
+        var registry = new HandlerRegistry();
+        services.AddSingleton(registry);
+        return new TelnyxWebhooksBuilder(services, registry);
+    }
+
+    /// <summary>
+    /// Maps the webhook endpoint: POST receives; any other method gets 405. Returns the POST endpoint's builder.
+    /// </summary>
+    public static IEndpointConventionBuilder MapTelnyxWebhooks(this IEndpointRouteBuilder endpoints, string pattern = "/webhooks/telnyx")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var post = endpoints.MapPost(pattern, (HttpContext context, WebhookIngestEndpoint endpoint) => endpoint.HandleAsync(context));
+        endpoints.MapMethods(pattern, ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], (HttpContext context) =>
+        {
+            context.Response.Headers.Allow = "POST";
+            return Problems.Create(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", $"{context.Request.Method} is not allowed; Telnyx webhooks are POSTed");
+        });
+        return post;
+    }
+}
+
+/// <summary>Turns every option problem into a start-up error listing all of them.</summary>
+internal sealed class TelnyxWebhookOptionsValidator : IValidateOptions<TelnyxWebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelnyxWebhookOptions options)
+    {
+        var problems = options.Validate().ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+/// <summary>Says loudly, once at start, that webhooks are being accepted without verification.</summary>
+internal sealed partial class UnsignedModeWarning(IOptions<TelnyxWebhookOptions> options, ILogger<UnsignedModeWarning> logger) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.AcceptUnsigned)
+        {
+            LogUnsigned(logger);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AcceptUnsigned is on: webhooks are NOT verified and are stored as unverified. Use this for local development only.")]
+    private static partial void LogUnsigned(ILogger logger);
+}
