@@ -113,16 +113,34 @@ public sealed class SsrfGuardTests
     }
 
     [Fact]
-    public async Task By_default_ipv6_loopback_is_refused_before_any_connection()
+    public async Task The_default_refuses_the_classic_ssrf_targets_and_attempts_no_connection()
     {
-        using LoopbackListener? listener = LoopbackListener.TryIPv6();
-        int port = listener?.Port ?? 9;
+        // Non-loopback targets are judged by the policy alone: no traffic may go to them from here.
+        foreach (string address in new[] { "127.0.0.1", "::1", "169.254.169.254", "10.0.0.1", "0.0.0.0", "::ffff:127.0.0.1" })
+        {
+            Assert.False(SsrfPolicy.IsAllowed(IPAddress.Parse(address)), address);
+        }
+
+        using var v4 = new LoopbackListener(IPAddress.Loopback);
+        using LoopbackListener? v6 = LoopbackListener.TryIPv6();
         using var sender = new HttpWebhookSender();
+        string[] urls =
+        [
+            $"http://127.0.0.1:{v4.Port}/hook",
+            $"http://localhost:{v4.Port}/hook",
+            $"http://[::ffff:127.0.0.1]:{v4.Port}/hook",
+            $"https://127.0.0.1:{v4.Port}/hook",
+            $"http://[::1]:{v6?.Port ?? v4.Port}/hook",
+        ];
+        foreach (string url in urls)
+        {
+            SendOutcome outcome = await sender.SendAsync(Request(url), CancellationToken.None);
 
-        SendOutcome outcome = await sender.SendAsync(Request($"http://[::1]:{port}/hook"), CancellationToken.None);
-
-        Assert.Equal(SendErrorKind.SsrfBlocked, outcome.Error);
-        Assert.False(listener?.HadConnection ?? false);
+            Assert.Equal(SendErrorKind.SsrfBlocked, outcome.Error);
+            Assert.False(outcome.Succeeded);
+        }
+        Assert.False(v4.HadConnection);
+        Assert.False(v6?.HadConnection ?? false);
     }
 
     [Fact]
