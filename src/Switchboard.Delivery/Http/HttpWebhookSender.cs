@@ -136,7 +136,7 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
             {
                 throw new OperationCanceledException("The caller cancelled the webhook request.", e, cancellationToken);
             }
-            // A status that already failed the request stays the reason; a 2xx whose body broke off does not count.
+            // A non-2xx status stays the reason. A 2xx whose body then broke off is not a success: the answer was incomplete.
             if (answer.Error == SendErrorKind.None)
             {
                 (answer.Error, answer.Detail) = timeout.IsCancellationRequested
@@ -146,7 +146,7 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
         }
         finally
         {
-            // Disposing a response whose body was not read to the end closes the connection instead of draining it.
+            // More than DrainLimitBytes left unread: disposing closes the connection instead of draining the rest.
             response?.Dispose();
         }
         return answer;
