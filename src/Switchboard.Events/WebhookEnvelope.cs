@@ -12,7 +12,7 @@ public sealed class WebhookEnvelope : ExtensibleObject
     public WebhookMeta? Meta { get; init; }
 
     /// <summary>Serialises the envelope to UTF-8 JSON (snake_case, <c>occurred_at</c> with milliseconds).</summary>
-    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEnvelope);
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Wire.WebhookEnvelope);
 
     /// <summary>
     /// Parses a webhook body. Never throws on bad input: returns false with a reason for anything that is not
@@ -107,7 +107,7 @@ public sealed class WebhookEvent : ExtensibleObject
         Payload = JsonSerializer.SerializeToElement(payload, EventsJsonContext.TypeInfo<T>()),
     };
 
-    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEvent);
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Wire.WebhookEvent);
 }
 
 /// <summary>The <c>meta</c> object: which attempt this request is, and the URL it was sent to.</summary>

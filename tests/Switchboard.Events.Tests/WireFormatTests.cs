@@ -165,4 +165,25 @@ public sealed partial class WireFormatTests
 
         Assert.Equal(["event_type", "id", "occurred_at", "record_type"], json.Select(p => p.Key).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Bodies_escape_only_what_JSON_requires_as_Telnyx_bodies_do()
+    {
+        var payload = new MessagePayload
+        {
+            From = new MessageAddress { PhoneNumber = "+18445550001" },
+            Text = "Caf\u00e9 <b>&'+ \"quoted\" back\\slash \u0001",
+        };
+        var data = WebhookEvent.Create(EventTypes.MessageSent, "id-1", DateTimeOffset.UnixEpoch, payload);
+        var envelope = new WebhookEnvelope { Data = data, Meta = new WebhookMeta { Attempt = 1, DeliveredTo = "https://example.com/hook?a=1&b=2" } };
+
+        foreach (var body in new[] { envelope.ToUtf8Bytes(), EnvelopeWriter.Write(data.ToUtf8Bytes(), 1, "https://example.com/hook?a=1&b=2") })
+        {
+            var text = System.Text.Encoding.UTF8.GetString(body);
+            Assert.Contains("\"phone_number\":\"+18445550001\"", text, StringComparison.Ordinal);
+            Assert.Contains("\"text\":\"Caf\u00e9 <b>&'+ \\\"quoted\\\" back\\\\slash \\u0001\"", text, StringComparison.Ordinal);
+            Assert.Contains("\"delivered_to\":\"https://example.com/hook?a=1&b=2\"", text, StringComparison.Ordinal);
+            Assert.Equal(payload.Text, Fixtures.Parse(body).Data.GetPayload<MessagePayload>()!.Text);
+        }
+    }
 }
