@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,14 +30,12 @@ internal static class TriggerCommand
             Description = "Override a field: PATH=STRING or PATH:=JSON, e.g. data.payload.text=hi (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeoutOption = new Option<double>("--timeout") { Description = "Seconds to wait for the response", DefaultValueFactory = _ => 10 };
-        timeoutOption.Validators.Add(result =>
+        var timeoutOption = new Option<double>("--timeout")
         {
-            if (result.GetValueOrDefault<double>() is not (> 0 and <= int.MaxValue / 1000))
-            {
-                result.AddError("--timeout must be a positive number of seconds (at most 2147483)");
-            }
-        });
+            Description = "Seconds to wait for the response",
+            DefaultValueFactory = _ => 10,
+            CustomParser = ParseTimeout,
+        };
         var command = new Command("trigger", "POST one realistic, freshly signed sample event to a URL and print the response status and time")
         {
             eventTypeArgument, toOption, keyOption, setOption, timeoutOption,
@@ -109,9 +109,21 @@ internal static class TriggerCommand
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static Uri? ParseUrl(System.CommandLine.Parsing.ArgumentResult result)
+    private static double ParseTimeout(ArgumentResult result)
     {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
+        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= int.MaxValue / 1000)
+        {
+            return seconds;
+        }
+
+        result.AddError($"--timeout must be a positive number of seconds (at most {int.MaxValue / 1000}); got '{text}'");
+        return 0;
+    }
+
+    private static Uri? ParseUrl(ArgumentResult result)
+    {
+        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
         if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
         {
             return url;
