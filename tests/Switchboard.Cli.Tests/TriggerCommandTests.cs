@@ -221,6 +221,7 @@ public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTe
     [InlineData("0")]
     [InlineData("-1")]
     [InlineData("1e300")]
+    [InlineData("soon")]
     public async Task Timeout_that_is_not_a_positive_number_of_seconds_is_refused(string timeout)
     {
         var (keyPath, _) = await GenerateKeys();
