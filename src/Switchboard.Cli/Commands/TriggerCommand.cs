@@ -15,7 +15,8 @@ internal static class TriggerCommand
     {
         var eventTypeArgument = new Argument<string>("EVENT_TYPE") { HelpName = "EVENT_TYPE", Description = $"One of: {string.Join(", ", EventTypes.All)}" };
         eventTypeArgument.AcceptOnlyFromAmong([.. EventTypes.All]);
-        var toOption = new Option<Uri>("--to") { Description = "URL to POST the webhook to", Required = true };
+        // A string, not Option<Uri>: System.CommandLine has no Uri parser and would crash on any value.
+        var toOption = new Option<string>("--to") { Description = "Absolute http or https URL to POST the webhook to", HelpName = "URL", Required = true };
         var keyOption = new Option<FileInfo>("--key") { Description = "Private key file written by 'keys generate'", Required = true };
         var setOption = new Option<string[]>("--set")
         {
@@ -31,10 +32,10 @@ internal static class TriggerCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var url = parse.GetRequiredValue(toOption);
-            if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+            var to = parse.GetRequiredValue(toOption);
+            if (!Uri.TryCreate(to, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             {
-                error.WriteLine($"--to must be an absolute http or https URL; got '{url}'");
+                error.WriteLine($"--to must be an absolute http or https URL; got '{to}'");
                 return 2;
             }
 
