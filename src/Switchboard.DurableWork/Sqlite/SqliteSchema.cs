@@ -49,6 +49,7 @@ internal static class SqliteSchema
         Execute(connection, "PRAGMA journal_mode = WAL;");
         Execute(connection, $"PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};");
         Execute(connection, "PRAGMA cache_size = -16000;");
+        Execute(connection, "PRAGMA wal_autocheckpoint = 8000;");
     }
 
     public static void Migrate(SqliteConnection connection)

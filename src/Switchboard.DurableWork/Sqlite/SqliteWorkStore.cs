@@ -62,14 +62,14 @@ internal sealed class SqliteWorkStore : IWorkStore
                 var insert = writer.Command(
                     "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
                     "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
-                insert.Parameters.AddWithValue("@queue", queue);
-                insert.Parameters.AddWithValue("@key", item.Key);
-                insert.Parameters.AddWithValue("@tag", (object?)item.Tag ?? DBNull.Value);
-                insert.Parameters.AddWithValue("@payload", item.Payload);
-                insert.Parameters.AddWithValue("@context", (object?)item.Context ?? DBNull.Value);
-                insert.Parameters.AddWithValue("@max_attempts", item.MaxAttempts);
-                insert.Parameters.AddWithValue("@due_at", StoreSql.Ms(item.DueAt));
-                insert.Parameters.AddWithValue("@now", now);
+                insert.Set("@queue", queue);
+                insert.Set("@key", item.Key);
+                insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+                insert.Set("@payload", item.Payload);
+                insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+                insert.Set("@max_attempts", item.MaxAttempts);
+                insert.Set("@due_at", StoreSql.Ms(item.DueAt));
+                insert.Set("@now", now);
                 added[i] = insert.ExecuteNonQuery() == 1;
             }
 
@@ -89,9 +89,9 @@ internal sealed class SqliteWorkStore : IWorkStore
             var select = writer.Command(
                 "SELECT id, key, tag, payload, context, attempts, max_attempts, due_at FROM work_items " +
                 "WHERE queue = @queue AND status = 0 AND due_at <= @now ORDER BY due_at LIMIT @limit");
-            select.Parameters.AddWithValue("@queue", queue);
-            select.Parameters.AddWithValue("@now", StoreSql.Ms(now));
-            select.Parameters.AddWithValue("@limit", maxItems);
+            select.Set("@queue", queue);
+            select.Set("@now", StoreSql.Ms(now));
+            select.Set("@limit", maxItems);
             var claimed = new List<ClaimedWorkItem>();
             using (var reader = select.ExecuteReader())
             {
@@ -114,10 +114,10 @@ internal sealed class SqliteWorkStore : IWorkStore
             {
                 var lease = writer.Command(
                     "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now WHERE id = @id");
-                lease.Parameters.AddWithValue("@token", token);
-                lease.Parameters.AddWithValue("@expires", StoreSql.Ms(expires));
-                lease.Parameters.AddWithValue("@now", StoreSql.Ms(now));
-                lease.Parameters.AddWithValue("@id", item.Lease.ItemId);
+                lease.Set("@token", token);
+                lease.Set("@expires", StoreSql.Ms(expires));
+                lease.Set("@now", StoreSql.Ms(now));
+                lease.Set("@id", item.Lease.ItemId);
                 lease.ExecuteNonQuery();
             }
 
@@ -142,12 +142,12 @@ internal sealed class SqliteWorkStore : IWorkStore
                     "finished_at = CASE WHEN @status = 0 THEN NULL ELSE @now END, " +
                     "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
                     "WHERE id = @id AND lease_owner = @token AND status = 0");
-                update.Parameters.AddWithValue("@status", status);
-                update.Parameters.AddWithValue("@counted", StoreSql.CountsAttempt(completion.Outcome));
-                update.Parameters.AddWithValue("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
-                update.Parameters.AddWithValue("@now", now);
-                update.Parameters.AddWithValue("@id", completion.Lease.ItemId);
-                update.Parameters.AddWithValue("@token", completion.Lease.Token);
+                update.Set("@status", status);
+                update.Set("@counted", StoreSql.CountsAttempt(completion.Outcome));
+                update.Set("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
+                update.Set("@now", now);
+                update.Set("@id", completion.Lease.ItemId);
+                update.Set("@token", completion.Lease.Token);
                 if (update.ExecuteNonQuery() != 1)
                 {
                     continue;
@@ -159,12 +159,12 @@ internal sealed class SqliteWorkStore : IWorkStore
                     var insert = writer.Command(
                         "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
                         "VALUES (@item_id, @attempt, @started_at, @finished_at, @succeeded, @detail)");
-                    insert.Parameters.AddWithValue("@item_id", completion.Lease.ItemId);
-                    insert.Parameters.AddWithValue("@attempt", attempt.Attempt);
-                    insert.Parameters.AddWithValue("@started_at", StoreSql.Ms(attempt.StartedAt));
-                    insert.Parameters.AddWithValue("@finished_at", StoreSql.Ms(attempt.FinishedAt));
-                    insert.Parameters.AddWithValue("@succeeded", attempt.Succeeded);
-                    insert.Parameters.AddWithValue("@detail", attempt.Detail);
+                    insert.Set("@item_id", completion.Lease.ItemId);
+                    insert.Set("@attempt", attempt.Attempt);
+                    insert.Set("@started_at", StoreSql.Ms(attempt.StartedAt));
+                    insert.Set("@finished_at", StoreSql.Ms(attempt.FinishedAt));
+                    insert.Set("@succeeded", attempt.Succeeded);
+                    insert.Set("@detail", attempt.Detail);
                     insert.ExecuteNonQuery();
                 }
             }
@@ -182,8 +182,8 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var select = connection.CreateCommand();
         select.Transaction = transaction;
         select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.queue = @queue AND w.key = @key";
-        select.Parameters.AddWithValue("@queue", queue);
-        select.Parameters.AddWithValue("@key", key);
+        select.Set("@queue", queue);
+        select.Set("@key", key);
         WorkItem item;
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
@@ -198,7 +198,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var attempts = connection.CreateCommand();
         attempts.Transaction = transaction;
         attempts.CommandText = $"SELECT {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id = @id ORDER BY id DESC";
-        attempts.Parameters.AddWithValue("@id", item.Id);
+        attempts.Set("@id", item.Id);
         await using (var reader = await attempts.ExecuteReaderAsync(cancellationToken))
         {
             return item with { AttemptLog = await StoreSql.ReadAttemptsAsync(reader, cancellationToken) };
@@ -215,13 +215,13 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var select = connection.CreateCommand();
         var where = StoreSql.Where(queue, query, "instr", (name, value) =>
         {
-            count.Parameters.AddWithValue("@" + name, value);
-            select.Parameters.AddWithValue("@" + name, value);
+            count.Set("@" + name, value);
+            select.Set("@" + name, value);
         });
         count.CommandText = $"SELECT count(*) FROM work_items w WHERE {where}";
         select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE {where} ORDER BY w.created_at DESC, w.id DESC LIMIT @limit OFFSET @offset";
-        select.Parameters.AddWithValue("@limit", query.PageSize);
-        select.Parameters.AddWithValue("@offset", (long)(query.PageNumber - 1) * query.PageSize);
+        select.Set("@limit", query.PageSize);
+        select.Set("@offset", (long)(query.PageNumber - 1) * query.PageSize);
         var total = (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);
         var items = new List<WorkItem>();
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -257,17 +257,17 @@ internal sealed class SqliteWorkStore : IWorkStore
             AddKey(pending, queue, key, dueAt, now);
             pending.ExecuteNonQuery();
             var exists = writer.Command("SELECT count(*) FROM work_items WHERE queue = @queue AND key = @key");
-            exists.Parameters.AddWithValue("@queue", queue);
-            exists.Parameters.AddWithValue("@key", key);
+            exists.Set("@queue", queue);
+            exists.Set("@key", key);
             return (long)exists.ExecuteScalar()! > 0;
         }, cancellationToken);
 
         static void AddKey(SqliteCommand command, string queue, string key, DateTimeOffset dueAt, long now)
         {
-            command.Parameters.AddWithValue("@queue", queue);
-            command.Parameters.AddWithValue("@key", key);
-            command.Parameters.AddWithValue("@due_at", StoreSql.Ms(dueAt));
-            command.Parameters.AddWithValue("@now", now);
+            command.Set("@queue", queue);
+            command.Set("@key", key);
+            command.Set("@due_at", StoreSql.Ms(dueAt));
+            command.Set("@now", now);
         }
     }
 
@@ -279,10 +279,10 @@ internal sealed class SqliteWorkStore : IWorkStore
             var update = writer.Command(
                 "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
                 "WHERE queue = @queue AND status = 2 AND finished_at >= @since");
-            update.Parameters.AddWithValue("@due_at", StoreSql.Ms(dueAt));
-            update.Parameters.AddWithValue("@now", StoreSql.Ms(_time.GetUtcNow()));
-            update.Parameters.AddWithValue("@queue", queue);
-            update.Parameters.AddWithValue("@since", StoreSql.Ms(failedSince));
+            update.Set("@due_at", StoreSql.Ms(dueAt));
+            update.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
+            update.Set("@queue", queue);
+            update.Set("@since", StoreSql.Ms(failedSince));
             return update.ExecuteNonQuery();
         }, cancellationToken);
     }
@@ -295,9 +295,9 @@ internal sealed class SqliteWorkStore : IWorkStore
         {
             var select = writer.Command(
                 "SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
-            select.Parameters.AddWithValue("@queue", queue);
-            select.Parameters.AddWithValue("@before", StoreSql.Ms(finishedBefore));
-            select.Parameters.AddWithValue("@limit", maxItems);
+            select.Set("@queue", queue);
+            select.Set("@before", StoreSql.Ms(finishedBefore));
+            select.Set("@limit", maxItems);
             var ids = new List<long>();
             using (var reader = select.ExecuteReader())
             {
@@ -310,10 +310,10 @@ internal sealed class SqliteWorkStore : IWorkStore
             foreach (var id in ids)
             {
                 var attempts = writer.Command("DELETE FROM work_attempts WHERE item_id = @id");
-                attempts.Parameters.AddWithValue("@id", id);
+                attempts.Set("@id", id);
                 attempts.ExecuteNonQuery();
                 var item = writer.Command("DELETE FROM work_items WHERE id = @id");
-                item.Parameters.AddWithValue("@id", id);
+                item.Set("@id", id);
                 item.ExecuteNonQuery();
             }
 
@@ -327,7 +327,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var count = connection.CreateCommand();
         count.CommandText = "SELECT count(*) FROM work_items WHERE queue = @queue AND status = 0";
-        count.Parameters.AddWithValue("@queue", queue);
+        count.Set("@queue", queue);
         return (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);
     }
 
@@ -337,7 +337,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var next = connection.CreateCommand();
         next.CommandText = "SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0";
-        next.Parameters.AddWithValue("@queue", queue);
+        next.Set("@queue", queue);
         return await next.ExecuteScalarAsync(cancellationToken) is long ms ? StoreSql.Time(ms) : null;
     }
 
@@ -349,4 +349,21 @@ internal sealed class SqliteWorkStore : IWorkStore
     }
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
+}
+
+internal static class SqliteParameters
+{
+    /// <summary>Sets a parameter, adding it the first time, so a reused command keeps its prepared statement and parameter objects.</summary>
+    public static void Set(this SqliteCommand command, string name, object value)
+    {
+        var index = command.Parameters.IndexOf(name);
+        if (index < 0)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        else
+        {
+            command.Parameters[index].Value = value;
+        }
+    }
 }

@@ -35,7 +35,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return job.Task;
     }
 
-    /// <summary>A prepared statement for <paramref name="sql"/>, with its parameters cleared. Only for use inside a write.</summary>
+    /// <summary>A prepared statement for <paramref name="sql"/>, reused with its parameters. Only for use inside a write.</summary>
     public SqliteCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -45,7 +45,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _commands[sql] = command;
         }
 
-        command.Parameters.Clear();
         return command;
     }
 

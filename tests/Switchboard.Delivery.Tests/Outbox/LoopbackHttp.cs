@@ -83,6 +83,13 @@ public sealed class LoopbackSink : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>False for load runs: count requests without keeping them.</summary>
+    public bool KeepRequests { get; set; } = true;
+
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
     public Uri Url(string path) => new(BaseAddress, path);
 
     public static async Task<LoopbackSink> StartAsync()
@@ -96,8 +103,13 @@ public sealed class LoopbackSink : IAsyncDisposable
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
-            sink.Received.Enqueue((context.Request.Path.Value ?? "", buffer.ToArray(),
-                [.. context.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))]));
+            Interlocked.Increment(ref sink._count);
+            if (sink.KeepRequests)
+            {
+                sink.Received.Enqueue((context.Request.Path.Value ?? "", buffer.ToArray(),
+                    [.. context.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))]));
+            }
+
             context.Response.StatusCode = context.Request.Path.StartsWithSegments("/ok") ? 200 : 500;
             await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("thanks"));
         });
