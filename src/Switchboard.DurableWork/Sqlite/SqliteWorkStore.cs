@@ -178,7 +178,8 @@ internal sealed class SqliteWorkStore : IWorkStore
         StoreSql.CheckQueue(queue);
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await OpenReadAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // Deferred: a read snapshot that never takes the write lock from the writer.
+        await using var transaction = connection.BeginTransaction(deferred: true);
         await using var select = connection.CreateCommand();
         select.Transaction = transaction;
         select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.queue = @queue AND w.key = @key";
