@@ -6,6 +6,10 @@ set -euo pipefail
 need_apt=()
 # Node.js and npm drive the interop tests with the official telnyx SDK.
 command -v node >/dev/null || need_apt+=(nodejs npm)
+# PostgreSQL: the storage contract tests start their own server with initdb and pg_ctl.
+if ! command -v initdb >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  need_apt+=(postgresql)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -12,7 +12,7 @@ public static class EnvelopeWriter
 {
     public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> dataJson, int attempt, string deliveredTo)
     {
-        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+        using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = EventsJsonContext.WireEncoder });
         writer.WriteStartObject();
         writer.WritePropertyName("data"u8);
         writer.WriteRawValue(dataJson, skipInputValidation: true);

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -18,9 +19,18 @@ namespace Switchboard.Events;
 [JsonSerializable(typeof(CallRecordingSavedPayload))]
 public sealed partial class EventsJsonContext : JsonSerializerContext
 {
-    /// <summary>The generated metadata for <typeparamref name="T"/>; throws for a type outside the model.</summary>
+    /// <summary>
+    /// Escapes only what JSON requires, so bodies read as Telnyx writes them (<c>"+18445550001"</c>, <c>"café"</c>,
+    /// <c>"?a=1&amp;b=2"</c>) rather than <c>"\u002B18445550001"</c>. Webhook bodies are not embedded in HTML.
+    /// </summary>
+    public static JavaScriptEncoder WireEncoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    /// <summary><see cref="Default"/>'s settings with <see cref="WireEncoder"/>: the context every webhook body is written with.</summary>
+    public static EventsJsonContext Wire => field ??= new(new JsonSerializerOptions(Default.Options) { Encoder = WireEncoder });
+
+    /// <summary>The generated metadata for <typeparamref name="T"/> (writing as <see cref="Wire"/>); throws for a type outside the model.</summary>
     public static JsonTypeInfo<T> TypeInfo<T>() =>
-        Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+        Wire.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
         ?? throw new NotSupportedException($"{typeof(T).Name} is not part of the Switchboard event model.");
 }
 

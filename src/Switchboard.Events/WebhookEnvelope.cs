@@ -12,7 +12,7 @@ public sealed class WebhookEnvelope : ExtensibleObject
     public WebhookMeta? Meta { get; init; }
 
     /// <summary>Serialises the envelope to UTF-8 JSON (snake_case, <c>occurred_at</c> with milliseconds).</summary>
-    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEnvelope);
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Wire.WebhookEnvelope);
 
     /// <summary>
     /// Parses a webhook body. Never throws on bad input: returns false with a reason for anything that is not
@@ -54,13 +54,22 @@ public sealed class WebhookEnvelope : ExtensibleObject
 
     private static string DescribeMissing(ReadOnlySpan<byte> utf8Json)
     {
-        using var document = JsonDocument.Parse(utf8Json.ToArray());
-        if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+        // The serializer stops at the first object missing a required property, before it has read the rest of
+        // the body; what follows may still be malformed.
+        try
         {
-            return "body has no data object";
-        }
+            using var document = JsonDocument.Parse(utf8Json.ToArray());
+            if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+            {
+                return "body has no data object";
+            }
 
-        return data.TryGetProperty("id", out _) ? "data.event_type is missing" : "data.id is missing";
+            return data.TryGetProperty("id", out _) ? "data.event_type is missing" : "data.id is missing";
+        }
+        catch (JsonException ex)
+        {
+            return $"malformed JSON: {ex.Message}";
+        }
     }
 }
 
@@ -75,7 +84,11 @@ public sealed class WebhookEvent : ExtensibleObject
 
     public string RecordType { get; init; } = "event";
 
-    /// <summary>The payload exactly as received; use <see cref="GetPayload{T}"/> for the typed view.</summary>
+    /// <summary>
+    /// The payload exactly as received; use <see cref="GetPayload{T}"/> for the typed view. Undefined (and then
+    /// left out when written) if the body had none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement Payload { get; init; }
 
     [JsonIgnore]
@@ -94,7 +107,7 @@ public sealed class WebhookEvent : ExtensibleObject
         Payload = JsonSerializer.SerializeToElement(payload, EventsJsonContext.TypeInfo<T>()),
     };
 
-    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Default.WebhookEvent);
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, EventsJsonContext.Wire.WebhookEvent);
 }
 
 /// <summary>The <c>meta</c> object: which attempt this request is, and the URL it was sent to.</summary>

@@ -43,6 +43,12 @@ internal static class JsonOverrides
         }
 
         var segments = path.Split('.');
+        if (segments.Any(s => s.Length == 0))
+        {
+            error = $"'{path}': the path has an empty segment; paths look like data.payload.text";
+            return false;
+        }
+
         var node = root;
         for (var i = 0; i < segments.Length; i++)
         {

@@ -17,12 +17,18 @@ internal static class SignCommand
         };
         command.SetAction(parse =>
         {
-            using var key = Ed25519PrivateKey.ReadFromFile(parse.GetRequiredValue(keyOption).FullName);
-            var body = CliFiles.ReadBody(parse.GetRequiredValue(bodyOption));
+            var error = parse.InvocationConfiguration.Error;
+            if (!CliFiles.TryReadBody(parse.GetRequiredValue(bodyOption), error, out var body)
+                || !CliFiles.TryReadKey(parse.GetRequiredValue(keyOption), error, out var key))
+            {
+                return 1;
+            }
+
+            using var signingKey = key;
             var timestamp = parse.GetValue(timestampOption) is { } seconds
                 ? DateTimeOffset.FromUnixTimeSeconds(seconds)
                 : time.GetUtcNow();
-            var (signature, timestampHeader) = new Ed25519WebhookSigner(key).SignParts(body, timestamp);
+            var (signature, timestampHeader) = new Ed25519WebhookSigner(signingKey).SignParts(body, timestamp);
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{TelnyxHeaders.Timestamp}: {timestampHeader}");
             output.WriteLine($"{TelnyxHeaders.Signature}: {signature}");

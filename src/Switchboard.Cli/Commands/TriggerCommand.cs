@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -15,14 +18,24 @@ internal static class TriggerCommand
     {
         var eventTypeArgument = new Argument<string>("EVENT_TYPE") { HelpName = "EVENT_TYPE", Description = $"One of: {string.Join(", ", EventTypes.All)}" };
         eventTypeArgument.AcceptOnlyFromAmong([.. EventTypes.All]);
-        var toOption = new Option<Uri>("--to") { Description = "URL to POST the webhook to", Required = true };
+        var toOption = new Option<Uri>("--to")
+        {
+            Description = "Absolute http or https URL to POST the webhook to",
+            Required = true,
+            CustomParser = ParseUrl,
+        };
         var keyOption = new Option<FileInfo>("--key") { Description = "Private key file written by 'keys generate'", Required = true };
         var setOption = new Option<string[]>("--set")
         {
             Description = "Override a field: PATH=STRING or PATH:=JSON, e.g. data.payload.text=hi (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeoutOption = new Option<double>("--timeout") { Description = "Seconds to wait for the response", DefaultValueFactory = _ => 10 };
+        var timeoutOption = new Option<double>("--timeout")
+        {
+            Description = "Seconds to wait for the response",
+            DefaultValueFactory = _ => 10,
+            CustomParser = ParseTimeout,
+        };
         var command = new Command("trigger", "POST one realistic, freshly signed sample event to a URL and print the response status and time")
         {
             eventTypeArgument, toOption, keyOption, setOption, timeoutOption,
@@ -32,17 +45,17 @@ internal static class TriggerCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var url = parse.GetRequiredValue(toOption);
-            if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+            if (!CliFiles.TryReadKey(parse.GetRequiredValue(keyOption), error, out var key))
             {
-                error.WriteLine($"--to must be an absolute http or https URL; got '{url}'");
-                return 2;
+                return 1;
             }
 
-            using var key = Ed25519PrivateKey.ReadFromFile(parse.GetRequiredValue(keyOption).FullName);
+            using var signingKey = key;
             var envelope = new WebhookEnvelope
             {
                 Data = SampleEvents.Create(parse.GetRequiredValue(eventTypeArgument), time),
-                Meta = new WebhookMeta { Attempt = 1, DeliveredTo = url.ToString() },
+                // AbsoluteUri, not ToString(): ToString() unescapes, and delivered_to must be the URL requested.
+                Meta = new WebhookMeta { Attempt = 1, DeliveredTo = url.AbsoluteUri },
             };
             var document = JsonNode.Parse(envelope.ToUtf8Bytes())!;
             foreach (var assignment in parse.GetValue(setOption) ?? [])
@@ -54,11 +67,11 @@ internal static class TriggerCommand
                 }
             }
 
-            var body = JsonSerializer.SerializeToUtf8Bytes(document);
+            var body = Serialize(document);
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.UserAgent.ParseAdd(ProductInfo.UserAgent);
-            foreach (var (name, value) in new Ed25519WebhookSigner(key).Sign(body, time.GetUtcNow(), envelope.Data.Id))
+            foreach (var (name, value) in new Ed25519WebhookSigner(signingKey).Sign(body, time.GetUtcNow(), envelope.Data.Id))
             {
                 request.Headers.TryAddWithoutValidation(name, value);
             }
@@ -83,6 +96,41 @@ internal static class TriggerCommand
             }
         });
         return command;
+    }
+
+    private static byte[] Serialize(JsonNode document)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = EventsJsonContext.WireEncoder }))
+        {
+            document.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static double ParseTimeout(ArgumentResult result)
+    {
+        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= int.MaxValue / 1000)
+        {
+            return seconds;
+        }
+
+        result.AddError($"--timeout must be a positive number of seconds (at most {int.MaxValue / 1000}); got '{text}'");
+        return 0;
+    }
+
+    private static Uri? ParseUrl(ArgumentResult result)
+    {
+        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+        {
+            return url;
+        }
+
+        result.AddError($"--to must be an absolute http or https URL; got '{text}'");
+        return null;
     }
 
     private static string Describe(Exception ex) => ex switch

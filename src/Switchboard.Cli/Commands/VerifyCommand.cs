@@ -28,7 +28,12 @@ internal static class VerifyCommand
             var headers = new WebhookHeaders()
                 .Set(TelnyxHeaders.Timestamp, parse.GetRequiredValue(timestampOption))
                 .Set(TelnyxHeaders.Signature, parse.GetRequiredValue(signatureOption));
-            var result = verifier.Verify(CliFiles.ReadBody(parse.GetRequiredValue(bodyOption)), headers);
+            if (!CliFiles.TryReadBody(parse.GetRequiredValue(bodyOption), parse.InvocationConfiguration.Error, out var body))
+            {
+                return 1;
+            }
+
+            var result = verifier.Verify(body, headers);
             if (result.IsValid)
             {
                 parse.InvocationConfiguration.Output.WriteLine("valid");

@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using Switchboard.Delivery.Http;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+
+namespace Switchboard.Delivery.Outbox;
+
+/// <summary>
+/// Makes one attempt of one delivery: tries the chain of targets in order, each request with a body written
+/// for it (<c>meta.attempt</c>, <c>meta.delivered_to</c>) and signed afresh, until one answers 2xx. Decides
+/// what comes next: delivered, the next attempt per the schedule (and <c>Retry-After</c>), or failed.
+/// </summary>
+internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSignerResolver signers, DeliveryOptions options, TimeProvider time)
+{
+    private const string JsonContentType = "application/json";
+
+    public async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken cancellationToken)
+    {
+        var attempt = item.Attempts + 1;
+        var startedAt = time.GetUtcNow();
+        var data = Encoding.UTF8.GetBytes(item.Payload);
+        var targets = WebhookOutbox.DecodeTargets(item.Context);
+        var log = new List<WorkAttemptRecord>(targets.Length);
+        TimeSpan? retryAfter = null;
+        foreach (var target in targets)
+        {
+            var (outcome, sentHeaders) = await SendAsync(item.Key, data, attempt, target, cancellationToken);
+            var entry = AttemptLogEntry.From(outcome, sentHeaders);
+            log.Add(new WorkAttemptRecord(attempt, outcome.StartedAt, outcome.FinishedAt, outcome.Succeeded,
+                JsonSerializer.Serialize(entry, DeliveryJsonContext.Default.AttemptLogEntry)));
+            if (outcome.Succeeded)
+            {
+                return WorkCompletion.Succeeded(item.Lease, log);
+            }
+
+            if (outcome.RetryAfter is { } asked && (retryAfter is null || asked > retryAfter))
+            {
+                retryAfter = asked;
+            }
+        }
+
+        if (attempt >= item.MaxAttempts)
+        {
+            return WorkCompletion.Failed(item.Lease, log);
+        }
+
+        var delay = options.Schedule.DelayAfter(attempt);
+        if (retryAfter is { } requested)
+        {
+            // Honour the endpoint's Retry-After, but never sooner than planned nor later than twice the plan.
+            delay = requested < delay ? delay : requested > delay * 2 ? delay * 2 : requested;
+        }
+
+        return WorkCompletion.Retry(item.Lease, startedAt + delay, log);
+    }
+
+    private async Task<(SendOutcome Outcome, IReadOnlyList<KeyValuePair<string, string>> Headers)> SendAsync(
+        string eventId, byte[] data, int attempt, StoredTarget target, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var url))
+        {
+            return (Refused(target.Url, now, SendErrorKind.InvalidUrl, $"'{target.Url}' is not an absolute URL"), []);
+        }
+
+        var signer = signers.Find(target.Scheme, target.Key);
+        if (signer is null)
+        {
+            return (Refused(target.Url, now, SendErrorKind.Other,
+                target.Key is null ? $"no default key for {target.Scheme}" : $"no {target.Scheme} signing key named '{target.Key}'"), []);
+        }
+
+        var body = EnvelopeWriter.Write(data, attempt, target.Url);
+        var signature = signer.Sign(body, time.GetUtcNow(), eventId);
+        var headers = new List<KeyValuePair<string, string>>(signature.Count + 2)
+        {
+            new("Content-Type", JsonContentType),
+            new("User-Agent", ProductInfo.UserAgent),
+        };
+        headers.AddRange(signature);
+        try
+        {
+            return (await sender.SendAsync(new SendRequest(url, body, headers), cancellationToken), headers);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The sender promises outcomes, not exceptions; if one escapes anyway it is a failed request, not a lost delivery.
+            var finished = time.GetUtcNow();
+            return (new SendOutcome
+            {
+                Url = url,
+                StartedAt = now,
+                FinishedAt = finished,
+                RequestHeaders = headers,
+                Error = SendErrorKind.Other,
+                ErrorDetail = $"{ex.GetType().Name}: {ex.Message}",
+            }, headers);
+        }
+
+        SendOutcome Refused(string rawUrl, DateTimeOffset at, SendErrorKind kind, string detail) => new()
+        {
+            Url = new Uri(rawUrl, UriKind.RelativeOrAbsolute),
+            StartedAt = at,
+            FinishedAt = at,
+            RequestHeaders = [],
+            Error = kind,
+            ErrorDetail = detail,
+        };
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Switchboard.DurableWork;
+
+namespace Switchboard.Delivery.Outbox;
+
+/// <summary>
+/// The delivery outbox: publishing stores each event durably (once per event id) for the dispatcher to
+/// deliver; queries read the delivery records and their attempt logs; redelivery schedules one more attempt.
+/// </summary>
+public sealed class WebhookOutbox
+{
+    private readonly WorkSignal _signal = new();
+
+    public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Options = options ?? new DeliveryOptions();
+        Options.Validate();
+        Store = store;
+        Time = time ?? TimeProvider.System;
+    }
+
+    internal IWorkStore Store { get; }
+
+    internal DeliveryOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    /// <summary>Tells a dispatcher in this process that work may be due now, so it need not wait for its next poll.</summary>
+    internal WorkSignal Signal => _signal;
+
+    /// <summary>Stores one webhook for delivery; durable when this returns. Publishing an event id again stores nothing.</summary>
+    public async Task<PublishResult> PublishAsync(OutboundWebhook webhook, CancellationToken cancellationToken = default) =>
+        (await PublishAsync([webhook], cancellationToken))[0];
+
+    /// <summary>Stores many webhooks in one transaction; durable when this returns. Each result says whether it was new.</summary>
+    public async Task<IReadOnlyList<PublishResult>> PublishAsync(IReadOnlyList<OutboundWebhook> webhooks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(webhooks);
+        var dueAt = Time.GetUtcNow() + Options.Schedule.FirstDelay;
+        var items = new NewWorkItem[webhooks.Count];
+        for (var i = 0; i < webhooks.Count; i++)
+        {
+            var webhook = webhooks[i] ?? throw new ArgumentException("a webhook in the batch is null", nameof(webhooks));
+            webhook.Validate();
+            var targets = webhook.Targets.Select(t => new StoredTarget(t.Url.OriginalString, t.Scheme, t.KeyReference)).ToArray();
+            items[i] = new NewWorkItem(
+                webhook.EventId,
+                webhook.DataJson,
+                dueAt,
+                Options.Schedule.MaxAttempts,
+                webhook.EventType,
+                JsonSerializer.Serialize(targets, DeliveryJsonContext.Default.StoredTargetArray));
+        }
+
+        var created = await Store.EnqueueAsync(Options.QueueName, items, cancellationToken);
+        _signal.Notify();
+        return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
+    }
+
+    /// <summary>One delivery with every request made for it, newest first; null if the event id is unknown.</summary>
+    public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var item = await Store.GetAsync(Options.QueueName, id, cancellationToken);
+        return item is null ? null : ToDelivery(item);
+    }
+
+    /// <summary>A page of deliveries, newest first, without their attempts.</summary>
+    public async Task<DeliveryPage> QueryAsync(DeliveryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var page = await Store.QueryAsync(Options.QueueName, new WorkQuery
+        {
+            Status = query.Status switch
+            {
+                DeliveryStatus.Pending => WorkStatus.Pending,
+                DeliveryStatus.Delivered => WorkStatus.Succeeded,
+                DeliveryStatus.Failed => WorkStatus.Failed,
+                _ => null,
+            },
+            Tag = query.EventType,
+            CreatedFrom = query.StartedFrom,
+            CreatedTo = query.StartedTo,
+            FinishedFrom = query.FinishedFrom,
+            FinishedTo = query.FinishedTo,
+            PayloadContains = query.WebhookContains,
+            AttemptsContain = query.AttemptsContain,
+            PageNumber = query.PageNumber,
+            PageSize = query.PageSize,
+        }, cancellationToken);
+        return new DeliveryPage([.. page.Items.Select(ToDelivery)], page.TotalCount, page.PageNumber, page.PageSize, page.TotalPages);
+    }
+
+    /// <summary>
+    /// Attempts a delivery again now: a delivered or failed one gets one more attempt (numbered after the last);
+    /// a pending one is brought forward to now. Returns false if the event id is unknown.
+    /// </summary>
+    public async Task<bool> RedeliverAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var found = await Store.RequeueAsync(Options.QueueName, id, Time.GetUtcNow(), cancellationToken);
+        _signal.Notify();
+        return found;
+    }
+
+    /// <summary>Gives every delivery that failed at or after <paramref name="since"/> one more attempt, now. Returns how many.</summary>
+    public async Task<int> RedeliverFailedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var count = await Store.RequeueFailedAsync(Options.QueueName, since, Time.GetUtcNow(), cancellationToken);
+        _signal.Notify();
+        return count;
+    }
+
+    /// <summary>Deliveries not yet delivered or failed (the dispatcher's backlog).</summary>
+    public Task<long> CountPendingAsync(CancellationToken cancellationToken = default) =>
+        Store.CountPendingAsync(Options.QueueName, cancellationToken);
+
+    private static WebhookDelivery ToDelivery(WorkItem item)
+    {
+        using var data = JsonDocument.Parse(item.Payload);
+        return new WebhookDelivery
+        {
+            Id = item.Key,
+            Status = item.Status switch
+            {
+                WorkStatus.Succeeded => DeliveryStatus.Delivered,
+                WorkStatus.Failed => DeliveryStatus.Failed,
+                _ => DeliveryStatus.Pending,
+            },
+            EventType = item.Tag ?? "",
+            StartedAt = item.CreatedAt,
+            FinishedAt = item.FinishedAt,
+            NextAttemptAt = item.Status == WorkStatus.Pending ? item.DueAt : null,
+            AttemptCount = item.Attempts,
+            MaxAttempts = item.MaxAttempts,
+            Webhook = data.RootElement.Clone(),
+            Targets = [.. DecodeTargets(item.Context).Select(t => new WebhookTarget(new Uri(t.Url), t.Scheme, t.Key))],
+            Attempts = [.. item.AttemptLog.Select(ToAttempt)],
+        };
+    }
+
+    private static DeliveryAttempt ToAttempt(WorkAttempt attempt)
+    {
+        var entry = JsonSerializer.Deserialize(attempt.Detail, DeliveryJsonContext.Default.AttemptLogEntry)
+            ?? throw new InvalidDataException($"attempt log entry {attempt.Id} is empty");
+        return entry.ToAttempt(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Succeeded);
+    }
+
+    internal static StoredTarget[] DecodeTargets(string? context) =>
+        context is null ? [] : JsonSerializer.Deserialize(context, DeliveryJsonContext.Default.StoredTargetArray) ?? [];
+}
+
+/// <summary>A wake-up call between the outbox and a dispatcher in the same process; lossy by design (the dispatcher also polls).</summary>
+internal sealed class WorkSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task WaitAsync() => Volatile.Read(ref _next).Task;
+
+    public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

@@ -1,0 +1,85 @@
+using Microsoft.Data.Sqlite;
+
+namespace Switchboard.DurableWork.Sqlite;
+
+/// <summary>The SQLite schema, created and migrated when a store opens. Each migration runs once, in order.</summary>
+internal static class SqliteSchema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE work_items (
+            id INTEGER PRIMARY KEY,
+            queue TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tag TEXT,
+            payload TEXT NOT NULL,
+            context TEXT,
+            status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            UNIQUE (queue, key)
+        );
+        CREATE INDEX work_items_due ON work_items (queue, due_at) WHERE status = 0;
+        CREATE INDEX work_items_finished ON work_items (queue, finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX work_items_created ON work_items (queue, created_at);
+        CREATE TABLE work_attempts (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            succeeded INTEGER NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX work_attempts_item ON work_attempts (item_id);
+        """,
+    ];
+
+    public static void Configure(SqliteConnection connection, bool synchronousFull)
+    {
+        // WAL: readers never block the writer; FULL also syncs the WAL on each commit, so a commit survives
+        // power loss, not just a crash of the process.
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        Execute(connection, $"PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};");
+        Execute(connection, "PRAGMA cache_size = -16000;");
+        Execute(connection, "PRAGMA wal_autocheckpoint = 8000;");
+    }
+
+    public static void Migrate(SqliteConnection connection)
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            Execute(connection, "CREATE TABLE IF NOT EXISTS durable_work_schema (version INTEGER NOT NULL)");
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT coalesce(max(version), 0) FROM durable_work_schema";
+            var version = (int)(long)read.ExecuteScalar()!;
+            for (var i = version; i < Migrations.Length; i++)
+            {
+                Execute(connection, Migrations[i]);
+                Execute(connection, $"INSERT INTO durable_work_schema (version) VALUES ({i + 1})");
+            }
+
+            Execute(connection, "COMMIT");
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK");
+            throw;
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

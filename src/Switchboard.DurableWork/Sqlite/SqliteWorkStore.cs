@@ -1,0 +1,370 @@
+using Microsoft.Data.Sqlite;
+
+namespace Switchboard.DurableWork.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writes go through the single <see cref="SqliteWriter"/>;
+/// reads use their own pooled connections and run beside it (WAL lets readers and the writer overlap).
+/// </summary>
+internal sealed class SqliteWorkStore : IWorkStore
+{
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly SqliteWriter _writer;
+
+    private SqliteWorkStore(string connectionString, TimeProvider time, SqliteWriter writer)
+    {
+        _connectionString = connectionString;
+        _time = time;
+        _writer = writer;
+    }
+
+    public static async Task<IWorkStore> OpenAsync(SqliteWorkStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(options.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Microsoft.Data.Sqlite retries a busy database for up to this many seconds.
+            DefaultTimeout = 30,
+        }.ToString();
+
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            SqliteSchema.Configure(connection, options.SynchronousFull);
+            SqliteSchema.Migrate(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction));
+    }
+
+    public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
+        {
+            var now = StoreSql.Ms(_time.GetUtcNow());
+            var added = new bool[items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                var insert = writer.Command(
+                    "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
+                    "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
+                insert.Set("@queue", queue);
+                insert.Set("@key", item.Key);
+                insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+                insert.Set("@payload", item.Payload);
+                insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+                insert.Set("@max_attempts", item.MaxAttempts);
+                insert.Set("@due_at", StoreSql.Ms(item.DueAt));
+                insert.Set("@now", now);
+                added[i] = insert.ExecuteNonQuery() == 1;
+            }
+
+            return added;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckClaim(leaseOwner, maxItems, leaseDuration);
+        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem>>(writer =>
+        {
+            var now = _time.GetUtcNow();
+            var expires = now + leaseDuration;
+            var token = StoreSql.NewLeaseToken(leaseOwner);
+            var select = writer.Command(
+                "SELECT id, key, tag, payload, context, attempts, max_attempts, due_at FROM work_items " +
+                "WHERE queue = @queue AND status = 0 AND due_at <= @now ORDER BY due_at LIMIT @limit");
+            select.Set("@queue", queue);
+            select.Set("@now", StoreSql.Ms(now));
+            select.Set("@limit", maxItems);
+            var claimed = new List<ClaimedWorkItem>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    claimed.Add(new ClaimedWorkItem(
+                        new WorkLease(reader.GetInt64(0), token),
+                        reader.GetString(1),
+                        reader.IsDBNull(2) ? null : reader.GetString(2),
+                        reader.GetString(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4),
+                        reader.GetInt32(5),
+                        reader.GetInt32(6),
+                        StoreSql.Time(reader.GetInt64(7)),
+                        expires));
+                }
+            }
+
+            foreach (var item in claimed)
+            {
+                var lease = writer.Command(
+                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now WHERE id = @id");
+                lease.Set("@token", token);
+                lease.Set("@expires", StoreSql.Ms(expires));
+                lease.Set("@now", StoreSql.Ms(now));
+                lease.Set("@id", item.Lease.ItemId);
+                lease.ExecuteNonQuery();
+            }
+
+            return claimed;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckCompletions(completions);
+        return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
+        {
+            var now = StoreSql.Ms(_time.GetUtcNow());
+            var recorded = new bool[completions.Count];
+            for (var i = 0; i < completions.Count; i++)
+            {
+                var completion = completions[i];
+                var status = StoreSql.StatusCode(completion.Outcome);
+                var update = writer.Command(
+                    "UPDATE work_items SET status = @status, attempts = attempts + @counted, " +
+                    "due_at = CASE WHEN @status = 0 THEN @due_at ELSE due_at END, " +
+                    "finished_at = CASE WHEN @status = 0 THEN NULL ELSE @now END, " +
+                    "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+                    "WHERE id = @id AND lease_owner = @token AND status = 0");
+                update.Set("@status", status);
+                update.Set("@counted", StoreSql.CountsAttempt(completion.Outcome));
+                update.Set("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
+                update.Set("@now", now);
+                update.Set("@id", completion.Lease.ItemId);
+                update.Set("@token", completion.Lease.Token);
+                if (update.ExecuteNonQuery() != 1)
+                {
+                    continue;
+                }
+
+                recorded[i] = true;
+                foreach (var attempt in completion.AttemptLog)
+                {
+                    var insert = writer.Command(
+                        "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
+                        "VALUES (@item_id, @attempt, @started_at, @finished_at, @succeeded, @detail)");
+                    insert.Set("@item_id", completion.Lease.ItemId);
+                    insert.Set("@attempt", attempt.Attempt);
+                    insert.Set("@started_at", StoreSql.Ms(attempt.StartedAt));
+                    insert.Set("@finished_at", StoreSql.Ms(attempt.FinishedAt));
+                    insert.Set("@succeeded", attempt.Succeeded);
+                    insert.Set("@detail", attempt.Detail);
+                    insert.ExecuteNonQuery();
+                }
+            }
+
+            return recorded;
+        }, cancellationToken);
+    }
+
+    public async Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        // Deferred: a read snapshot that never takes the write lock from the writer.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        await using var select = connection.CreateCommand();
+        select.Transaction = transaction;
+        select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.queue = @queue AND w.key = @key";
+        select.Set("@queue", queue);
+        select.Set("@key", key);
+        WorkItem item;
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            item = StoreSql.ReadItem(reader);
+        }
+
+        await using var attempts = connection.CreateCommand();
+        attempts.Transaction = transaction;
+        attempts.CommandText = $"SELECT {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id = @id ORDER BY id DESC";
+        attempts.Set("@id", item.Id);
+        await using (var reader = await attempts.ExecuteReaderAsync(cancellationToken))
+        {
+            return item with { AttemptLog = await StoreSql.ReadAttemptsAsync(reader, cancellationToken) };
+        }
+    }
+
+    public async Task<WorkPage> QueryAsync(string queue, WorkQuery query, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var count = connection.CreateCommand();
+        await using var select = connection.CreateCommand();
+        var where = StoreSql.Where(queue, query, "instr", (name, value) =>
+        {
+            count.Set("@" + name, value);
+            select.Set("@" + name, value);
+        });
+        count.CommandText = $"SELECT count(*) FROM work_items w WHERE {where}";
+        select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE {where} ORDER BY w.created_at DESC, w.id DESC LIMIT @limit OFFSET @offset";
+        select.Set("@limit", query.PageSize);
+        select.Set("@offset", (long)(query.PageNumber - 1) * query.PageSize);
+        var total = (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);
+        var items = new List<WorkItem>();
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(StoreSql.ReadItem(reader));
+            }
+        }
+
+        return new WorkPage(items, total, query.PageNumber, query.PageSize);
+    }
+
+    public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentNullException.ThrowIfNull(key);
+        return _writer.WriteAsync(writer =>
+        {
+            var now = StoreSql.Ms(_time.GetUtcNow());
+            var finished = writer.Command(
+                "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
+                "WHERE queue = @queue AND key = @key AND status <> 0");
+            AddKey(finished, queue, key, dueAt, now);
+            if (finished.ExecuteNonQuery() == 1)
+            {
+                return true;
+            }
+
+            var pending = writer.Command(
+                "UPDATE work_items SET due_at = min(due_at, @due_at), updated_at = @now " +
+                "WHERE queue = @queue AND key = @key AND status = 0 AND lease_owner IS NULL");
+            AddKey(pending, queue, key, dueAt, now);
+            pending.ExecuteNonQuery();
+            var exists = writer.Command("SELECT count(*) FROM work_items WHERE queue = @queue AND key = @key");
+            exists.Set("@queue", queue);
+            exists.Set("@key", key);
+            return (long)exists.ExecuteScalar()! > 0;
+        }, cancellationToken);
+
+        static void AddKey(SqliteCommand command, string queue, string key, DateTimeOffset dueAt, long now)
+        {
+            command.Set("@queue", queue);
+            command.Set("@key", key);
+            command.Set("@due_at", StoreSql.Ms(dueAt));
+            command.Set("@now", now);
+        }
+    }
+
+    public Task<int> RequeueFailedAsync(string queue, DateTimeOffset failedSince, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        return _writer.WriteAsync(writer =>
+        {
+            var update = writer.Command(
+                "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
+                "WHERE queue = @queue AND status = 2 AND finished_at >= @since");
+            update.Set("@due_at", StoreSql.Ms(dueAt));
+            update.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
+            update.Set("@queue", queue);
+            update.Set("@since", StoreSql.Ms(failedSince));
+            return update.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    public Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        return _writer.WriteAsync(writer =>
+        {
+            var select = writer.Command(
+                "SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
+            select.Set("@queue", queue);
+            select.Set("@before", StoreSql.Ms(finishedBefore));
+            select.Set("@limit", maxItems);
+            var ids = new List<long>();
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetInt64(0));
+                }
+            }
+
+            foreach (var id in ids)
+            {
+                var attempts = writer.Command("DELETE FROM work_attempts WHERE item_id = @id");
+                attempts.Set("@id", id);
+                attempts.ExecuteNonQuery();
+                var item = writer.Command("DELETE FROM work_items WHERE id = @id");
+                item.Set("@id", id);
+                item.ExecuteNonQuery();
+            }
+
+            return ids.Count;
+        }, cancellationToken);
+    }
+
+    public async Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM work_items WHERE queue = @queue AND status = 0";
+        count.Set("@queue", queue);
+        return (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);
+    }
+
+    public async Task<DateTimeOffset?> NextDueAtAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var next = connection.CreateCommand();
+        next.CommandText = "SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0";
+        next.Set("@queue", queue);
+        return await next.ExecuteScalarAsync(cancellationToken) is long ms ? StoreSql.Time(ms) : null;
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+}
+
+internal static class SqliteParameters
+{
+    /// <summary>Sets a parameter, adding it the first time, so a reused command keeps its prepared statement and parameter objects.</summary>
+    public static void Set(this SqliteCommand command, string name, object value)
+    {
+        var index = command.Parameters.IndexOf(name);
+        if (index < 0)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        else
+        {
+            command.Parameters[index].Value = value;
+        }
+    }
+}

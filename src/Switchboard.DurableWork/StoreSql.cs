@@ -1,0 +1,168 @@
+using System.Data.Common;
+using System.Text;
+
+namespace Switchboard.DurableWork;
+
+/// <summary>
+/// What both backends share: the column layout, times as Unix milliseconds (one representation on both, no
+/// time-zone conversions), argument checks, and the query filter, written in SQL both dialects accept.
+/// </summary>
+internal static class StoreSql
+{
+    public const string ItemColumns =
+        "w.id, w.queue, w.key, w.tag, w.payload, w.context, w.status, w.attempts, w.max_attempts, w.due_at, " +
+        "w.lease_owner, w.lease_expires_at, w.created_at, w.updated_at, w.finished_at";
+
+    public const string AttemptColumns = "id, attempt, started_at, finished_at, succeeded, detail";
+
+    public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static short StatusCode(WorkOutcome outcome) => outcome switch
+    {
+        WorkOutcome.Succeeded => (short)WorkStatus.Succeeded,
+        WorkOutcome.Failed => (short)WorkStatus.Failed,
+        _ => (short)WorkStatus.Pending,
+    };
+
+    public static int CountsAttempt(WorkOutcome outcome) => outcome == WorkOutcome.Release ? 0 : 1;
+
+    /// <summary>A lease token unique to one claim, so a worker's own earlier claim of the same item is not "still its lease".</summary>
+    public static string NewLeaseToken(string owner) => $"{owner}#{Guid.NewGuid():N}";
+
+    public static void CheckQueue(string queue) => ArgumentException.ThrowIfNullOrWhiteSpace(queue);
+
+    public static void CheckItems(IReadOnlyList<NewWorkItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (var item in items)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(items));
+            if (string.IsNullOrEmpty(item.Key))
+            {
+                throw new ArgumentException("every work item needs a non-empty key", nameof(items));
+            }
+
+            ArgumentNullException.ThrowIfNull(item.Payload, nameof(items));
+            if (item.MaxAttempts < 1)
+            {
+                throw new ArgumentException($"work item '{item.Key}': MaxAttempts must be at least 1", nameof(items));
+            }
+        }
+    }
+
+    public static void CheckClaim(string leaseOwner, int maxItems, TimeSpan leaseDuration)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(leaseOwner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        if (leaseDuration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(leaseDuration), leaseDuration, "a lease must last longer than zero");
+        }
+    }
+
+    public static void CheckCompletions(IReadOnlyList<WorkCompletion> completions)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        foreach (var completion in completions)
+        {
+            ArgumentNullException.ThrowIfNull(completion, nameof(completions));
+            if (completion.Outcome is WorkOutcome.Retry or WorkOutcome.Release && completion.RetryAt is null)
+            {
+                throw new ArgumentException($"a {completion.Outcome} completion needs RetryAt", nameof(completions));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The WHERE clause of a query (on <c>work_items w</c>) and its parameters. Substring filters use
+    /// <paramref name="position"/> (<c>instr</c> on SQLite, <c>strpos</c> on PostgreSQL): exact and
+    /// case-sensitive on both, with no LIKE wildcards to escape.
+    /// </summary>
+    public static string Where(string queue, WorkQuery query, string position, Action<string, object> addParameter)
+    {
+        var sql = new StringBuilder("w.queue = @queue");
+        addParameter("queue", queue);
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND w.status = @status");
+            addParameter("status", (short)status);
+        }
+
+        if (query.Tag is { } tag)
+        {
+            sql.Append(" AND w.tag = @tag");
+            addParameter("tag", tag);
+        }
+
+        Range("w.created_at", "created", query.CreatedFrom, query.CreatedTo);
+        Range("w.finished_at", "finished", query.FinishedFrom, query.FinishedTo);
+        if (!string.IsNullOrEmpty(query.PayloadContains))
+        {
+            sql.Append($" AND {position}(w.payload, @payload_contains) > 0");
+            addParameter("payload_contains", query.PayloadContains);
+        }
+
+        if (!string.IsNullOrEmpty(query.AttemptsContain))
+        {
+            sql.Append($" AND EXISTS (SELECT 1 FROM work_attempts a WHERE a.item_id = w.id AND {position}(a.detail, @attempts_contain) > 0)");
+            addParameter("attempts_contain", query.AttemptsContain);
+        }
+
+        return sql.ToString();
+
+        void Range(string column, string name, DateTimeOffset? from, DateTimeOffset? to)
+        {
+            if (from is { } f)
+            {
+                sql.Append($" AND {column} >= @{name}_from");
+                addParameter($"{name}_from", Ms(f));
+            }
+
+            if (to is { } t)
+            {
+                sql.Append($" AND {column} <= @{name}_to");
+                addParameter($"{name}_to", Ms(t));
+            }
+        }
+    }
+
+    public static WorkItem ReadItem(DbDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        Queue = reader.GetString(1),
+        Key = reader.GetString(2),
+        Tag = reader.IsDBNull(3) ? null : reader.GetString(3),
+        Payload = reader.GetString(4),
+        Context = reader.IsDBNull(5) ? null : reader.GetString(5),
+        Status = (WorkStatus)reader.GetInt16(6),
+        Attempts = reader.GetInt32(7),
+        MaxAttempts = reader.GetInt32(8),
+        DueAt = Time(reader.GetInt64(9)),
+        LeaseOwner = reader.IsDBNull(10) ? null : reader.GetString(10),
+        LeaseExpiresAt = reader.IsDBNull(11) ? null : Time(reader.GetInt64(11)),
+        CreatedAt = Time(reader.GetInt64(12)),
+        UpdatedAt = Time(reader.GetInt64(13)),
+        FinishedAt = reader.IsDBNull(14) ? null : Time(reader.GetInt64(14)),
+    };
+
+    public static WorkAttempt ReadAttempt(DbDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetInt32(1),
+        Time(reader.GetInt64(2)),
+        Time(reader.GetInt64(3)),
+        reader.GetBoolean(4),
+        reader.GetString(5));
+
+    public static async Task<List<WorkAttempt>> ReadAttemptsAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var attempts = new List<WorkAttempt>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(ReadAttempt(reader));
+        }
+
+        return attempts;
+    }
+}

@@ -1,0 +1,129 @@
+namespace Switchboard.DurableWork;
+
+/// <summary>Where an item is in its life. Only <see cref="Pending"/> items are ever claimed.</summary>
+public enum WorkStatus
+{
+    Pending = 0,
+    Succeeded = 1,
+    Failed = 2,
+}
+
+/// <summary>An item to enqueue.</summary>
+/// <param name="Key">Unique within the queue: enqueueing a key that exists already does nothing.</param>
+/// <param name="Payload">What the work is about, as text (JSON): searchable with <see cref="WorkQuery.PayloadContains"/>.</param>
+/// <param name="DueAt">When the first attempt may start.</param>
+/// <param name="MaxAttempts">How many attempts the item gets; informs the worker, which decides when to give up.</param>
+/// <param name="Tag">A short label to filter on (an event type, a handler name).</param>
+/// <param name="Context">Anything else the worker needs, opaque to the store and not searched.</param>
+public sealed record NewWorkItem(string Key, string Payload, DateTimeOffset DueAt, int MaxAttempts, string? Tag = null, string? Context = null);
+
+/// <summary>The proof of a claim: completing an item needs the lease it was claimed with.</summary>
+public readonly record struct WorkLease(long ItemId, string Token);
+
+/// <summary>A claimed item: the worker holds <see cref="Lease"/> until <see cref="LeaseExpiresAt"/>.</summary>
+/// <param name="Attempts">Attempts completed so far; the one about to start is <c>Attempts + 1</c>.</param>
+/// <param name="DueAt">When the item was due (for a taken-over item: when the earlier lease expired).</param>
+public sealed record ClaimedWorkItem(
+    WorkLease Lease,
+    string Key,
+    string? Tag,
+    string Payload,
+    string? Context,
+    int Attempts,
+    int MaxAttempts,
+    DateTimeOffset DueAt,
+    DateTimeOffset LeaseExpiresAt);
+
+/// <summary>What became of a claimed item.</summary>
+public enum WorkOutcome
+{
+    /// <summary>Done: the item is finished and counts one more attempt.</summary>
+    Succeeded,
+    /// <summary>Given up (dead-lettered): the item is finished and counts one more attempt.</summary>
+    Failed,
+    /// <summary>Try again at <see cref="WorkCompletion.RetryAt"/>; counts one more attempt.</summary>
+    Retry,
+    /// <summary>Not attempted (shutting down): give the item back, due at <see cref="WorkCompletion.RetryAt"/>, no attempt counted.</summary>
+    Release,
+}
+
+/// <summary>One entry of an item's attempt log (an attempt may log several entries, e.g. one per URL tried).</summary>
+/// <param name="Detail">Free text (JSON) describing the entry; searchable with <see cref="WorkQuery.AttemptsContain"/>.</param>
+public sealed record WorkAttemptRecord(int Attempt, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, bool Succeeded, string Detail);
+
+/// <summary>The result of working on one claimed item, with the attempt log entries to append.</summary>
+public sealed record WorkCompletion(WorkLease Lease, WorkOutcome Outcome, DateTimeOffset? RetryAt, IReadOnlyList<WorkAttemptRecord> AttemptLog)
+{
+    public static WorkCompletion Succeeded(WorkLease lease, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Succeeded, null, log);
+
+    public static WorkCompletion Failed(WorkLease lease, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Failed, null, log);
+
+    public static WorkCompletion Retry(WorkLease lease, DateTimeOffset retryAt, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Retry, retryAt, log);
+
+    public static WorkCompletion Release(WorkLease lease, DateTimeOffset dueAt) => new(lease, WorkOutcome.Release, dueAt, []);
+}
+
+/// <summary>A stored attempt log entry.</summary>
+public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, bool Succeeded, string Detail);
+
+/// <summary>A stored item as queries see it.</summary>
+public sealed record WorkItem
+{
+    public required long Id { get; init; }
+    public required string Queue { get; init; }
+    public required string Key { get; init; }
+    public string? Tag { get; init; }
+    public required string Payload { get; init; }
+    public string? Context { get; init; }
+    public required WorkStatus Status { get; init; }
+    public required int Attempts { get; init; }
+    public required int MaxAttempts { get; init; }
+    /// <summary>When a pending item may next be claimed (while it is leased: when the lease expires).</summary>
+    public required DateTimeOffset DueAt { get; init; }
+    public string? LeaseOwner { get; init; }
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>Newest first; empty in query results.</summary>
+    public IReadOnlyList<WorkAttempt> AttemptLog { get; init; } = [];
+}
+
+/// <summary>Filters for <see cref="IWorkStore.QueryAsync"/>; every filter set must match. Bounds are inclusive.</summary>
+public sealed record WorkQuery
+{
+    public WorkStatus? Status { get; init; }
+    public string? Tag { get; init; }
+    public DateTimeOffset? CreatedFrom { get; init; }
+    public DateTimeOffset? CreatedTo { get; init; }
+    public DateTimeOffset? FinishedFrom { get; init; }
+    public DateTimeOffset? FinishedTo { get; init; }
+    /// <summary>Case-sensitive substring of the payload.</summary>
+    public string? PayloadContains { get; init; }
+    /// <summary>Case-sensitive substring of any attempt log entry's detail.</summary>
+    public string? AttemptsContain { get; init; }
+    /// <summary>1-based.</summary>
+    public int PageNumber { get; init; } = 1;
+    public int PageSize { get; init; } = 20;
+
+    public const int MaxPageSize = 250;
+
+    internal void Validate()
+    {
+        if (PageNumber < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageNumber), PageNumber, "page numbers start at 1");
+        }
+
+        if (PageSize is < 1 or > MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"page size is 1 to {MaxPageSize}");
+        }
+    }
+}
+
+/// <summary>One page of query results and the total number of matches.</summary>
+public sealed record WorkPage(IReadOnlyList<WorkItem> Items, long TotalCount, int PageNumber, int PageSize)
+{
+    public int TotalPages => (int)((TotalCount + PageSize - 1) / PageSize);
+}

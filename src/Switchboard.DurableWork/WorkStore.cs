@@ -1,0 +1,56 @@
+using Npgsql;
+using Switchboard.DurableWork.Postgres;
+using Switchboard.DurableWork.Sqlite;
+
+namespace Switchboard.DurableWork;
+
+/// <summary>Opens a work store, creating or migrating its schema first (safe to run on every start).</summary>
+public static class WorkStore
+{
+    /// <summary>The embedded store: a SQLite file (WAL), written by this process alone.</summary>
+    public static Task<IWorkStore> OpenSqliteAsync(SqliteWorkStoreOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return SqliteWorkStore.OpenAsync(options, time ?? TimeProvider.System, cancellationToken);
+    }
+
+    /// <summary>
+    /// The shared store: PostgreSQL, for several worker processes on one database. The data source is the one
+    /// entry point for connection settings; the store does not dispose it.
+    /// </summary>
+    public static Task<IWorkStore> OpenPostgresAsync(NpgsqlDataSource dataSource, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return PostgresWorkStore.OpenAsync(dataSource, time ?? TimeProvider.System, cancellationToken);
+    }
+}
+
+/// <summary>Settings of the SQLite store.</summary>
+public sealed class SqliteWorkStoreOptions
+{
+    /// <summary>The database file; its folder is created if missing. E.g. <c>data/switchboard.db</c>.</summary>
+    public required string DatabasePath { get; set; }
+
+    /// <summary>
+    /// True (the default): every commit is synced to disk, so it survives power loss. False: commits survive a
+    /// crash of the process but the last ones may be lost on power loss, for fewer disk syncs.
+    /// </summary>
+    public bool SynchronousFull { get; set; } = true;
+
+    /// <summary>How many writes that arrive together may share one transaction. Default 256.</summary>
+    public int MaxWritesPerTransaction { get; set; } = 256;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            throw new ArgumentException("DatabasePath is required", nameof(DatabasePath));
+        }
+
+        if (MaxWritesPerTransaction < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxWritesPerTransaction), MaxWritesPerTransaction, "must be at least 1");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using Npgsql;
+using Switchboard.DurableWork;
+using Switchboard.Testing;
+
+namespace Switchboard.Delivery.Tests.Outbox;
+
+public sealed class SqliteOutboxTests : OutboxBehaviour
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-outbox-").FullName;
+
+    protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
+        WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "outbox.db") }, time);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresOutboxTests(PostgresServer server) : OutboxBehaviour
+{
+    private NpgsqlDataSource? _dataSource;
+
+    protected override async Task<IWorkStore> OpenStoreAsync(TimeProvider time)
+    {
+        _dataSource ??= await server.CreateDatabaseAsync();
+        return await WorkStore.OpenPostgresAsync(_dataSource, time);
+    }
+}

@@ -1,0 +1,365 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Switchboard.DurableWork.Tests.Storage;
+
+/// <summary>
+/// The one contract every <see cref="IWorkStore"/> keeps, run once per backend (SQLite and a real PostgreSQL).
+/// Time is a fake clock: leases expire and items fall due only when a test advances it.
+/// </summary>
+public abstract class WorkStoreContract : IAsyncLifetime
+{
+    private const string Queue = "jobs";
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 10, 24, 18, 0, 0, TimeSpan.Zero));
+
+    protected IWorkStore Store { get; private set; } = null!;
+
+    protected abstract Task<IWorkStore> OpenStoreAsync(TimeProvider time);
+
+    public async Task InitializeAsync() => Store = await OpenStoreAsync(Time);
+
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
+
+    private NewWorkItem Item(string key, TimeSpan? dueIn = null, string? tag = null, string? payload = null, int maxAttempts = 5) =>
+        new(key, payload ?? $"{{\"key\":\"{key}\"}}", Time.GetUtcNow() + (dueIn ?? TimeSpan.Zero), maxAttempts, tag, "context-" + key);
+
+    private static WorkAttemptRecord LogEntry(int attempt, DateTimeOffset at, bool succeeded, string detail) =>
+        new(attempt, at, at.AddMilliseconds(20), succeeded, detail);
+
+    [Fact]
+    public async Task Enqueue_is_idempotent_on_the_key()
+    {
+        Assert.Equal([true, true], await Store.EnqueueAsync(Queue, [Item("a"), Item("b", payload: "first")]));
+        Assert.Equal([false, true], await Store.EnqueueAsync(Queue, [Item("b", payload: "second"), Item("c")]));
+        Assert.Equal([true, false], await Store.EnqueueAsync(Queue, [Item("d"), Item("d")]));
+
+        Assert.Equal(4, await Store.CountPendingAsync(Queue));
+        Assert.Equal("first", (await Store.GetAsync(Queue, "b"))!.Payload);
+    }
+
+    [Fact]
+    public async Task Queues_are_separate()
+    {
+        await Store.EnqueueAsync(Queue, [Item("a")]);
+        Assert.Equal([true], await Store.EnqueueAsync("other", [Item("a")]));
+
+        Assert.Single(await Store.ClaimAsync("other", "w", 10, Lease));
+        Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Null(await Store.GetAsync("third", "a"));
+    }
+
+    [Fact]
+    public async Task Claim_takes_only_due_items_earliest_first_and_stores_the_lease()
+    {
+        await Store.EnqueueAsync(Queue, [Item("now"), Item("later", TimeSpan.FromMinutes(1)), Item("overdue", TimeSpan.FromMinutes(-1))]);
+
+        var claimed = await Store.ClaimAsync(Queue, "worker-1", 10, Lease);
+
+        Assert.Equal(["overdue", "now"], claimed.Select(c => c.Key));
+        var first = claimed[0];
+        Assert.Equal(Time.GetUtcNow().AddMinutes(-1), first.DueAt);
+        Assert.Equal(Time.GetUtcNow() + Lease, first.LeaseExpiresAt);
+        Assert.Equal((0, 5, "{\"key\":\"overdue\"}", "context-overdue"), (first.Attempts, first.MaxAttempts, first.Payload, first.Context));
+        Assert.StartsWith("worker-1", first.Lease.Token, StringComparison.Ordinal);
+        var stored = await Store.GetAsync(Queue, "overdue");
+        Assert.Equal((WorkStatus.Pending, first.Lease.Token, Time.GetUtcNow() + Lease), (stored!.Status, stored.LeaseOwner, stored.LeaseExpiresAt));
+        Assert.Equal(Time.GetUtcNow() + Lease, await Store.NextDueAtAsync(Queue));
+    }
+
+    [Fact]
+    public async Task Claim_respects_the_batch_size_and_a_leased_item_is_not_claimed_again()
+    {
+        await Store.EnqueueAsync(Queue, [.. Enumerable.Range(0, 5).Select(i => Item($"k{i}", TimeSpan.FromSeconds(-i)))]);
+
+        var first = await Store.ClaimAsync(Queue, "a", 3, Lease);
+        var second = await Store.ClaimAsync(Queue, "b", 10, Lease);
+        var third = await Store.ClaimAsync(Queue, "c", 10, Lease);
+
+        Assert.Equal(["k4", "k3", "k2"], first.Select(c => c.Key));
+        Assert.Equal(["k1", "k0"], second.Select(c => c.Key));
+        Assert.Empty(third);
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_taken_over_by_another_worker_which_finishes_the_work()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var crashed = Assert.Single(await Store.ClaimAsync(Queue, "worker-a", 10, Lease));
+
+        Time.Advance(Lease - TimeSpan.FromSeconds(1));
+        Assert.Empty(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var takenOver = Assert.Single(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
+
+        Assert.Equal(crashed.Lease.ItemId, takenOver.Lease.ItemId);
+        Assert.Equal(0, takenOver.Attempts);
+        Assert.Equal(crashed.LeaseExpiresAt, takenOver.DueAt);
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(takenOver.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok by b")])]));
+        var done = await Store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Succeeded, 1, null, Time.GetUtcNow()), (done!.Status, done.Attempts, done.LeaseOwner, done.FinishedAt));
+    }
+
+    [Fact]
+    public async Task A_stale_workers_late_result_is_not_recorded_after_its_lease_was_taken_over()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var stale = Assert.Single(await Store.ClaimAsync(Queue, "worker-a", 10, Lease));
+        Time.Advance(Lease);
+        var current = Assert.Single(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
+
+        var late = await Store.CompleteAsync([WorkCompletion.Succeeded(stale.Lease, [LogEntry(1, Time.GetUtcNow(), true, "late")])]);
+
+        Assert.Equal([false], late);
+        var item = await Store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Pending, 0, current.Lease.Token), (item!.Status, item.Attempts, item.LeaseOwner));
+        Assert.Empty(item.AttemptLog);
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Failed(current.Lease, [LogEntry(1, Time.GetUtcNow(), false, "b gave up")])]));
+        Assert.Equal("b gave up", Assert.Single((await Store.GetAsync(Queue, "job"))!.AttemptLog).Detail);
+    }
+
+    [Fact]
+    public async Task The_same_worker_claiming_again_gets_a_new_lease_and_the_old_one_is_void()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var first = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
+        Time.Advance(Lease);
+        var second = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
+
+        Assert.NotEqual(first.Lease, second.Lease);
+        Assert.Equal([false, true], await Store.CompleteAsync([WorkCompletion.Succeeded(first.Lease, []), WorkCompletion.Succeeded(second.Lease, [])]));
+    }
+
+    [Fact]
+    public async Task A_result_after_the_lease_expired_is_recorded_while_no_one_took_over()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
+        Time.Advance(Lease * 2);
+
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])]));
+    }
+
+    [Fact]
+    public async Task Retry_counts_an_attempt_and_makes_the_item_due_at_the_retry_time()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var retryAt = Time.GetUtcNow().AddMinutes(1);
+
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Retry(claimed.Lease, retryAt, [LogEntry(1, Time.GetUtcNow(), false, "500")])]));
+
+        Assert.Empty(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Equal(retryAt, await Store.NextDueAtAsync(Queue));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var again = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Equal((1, retryAt), (again.Attempts, again.DueAt));
+        var item = await Store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Pending, (DateTimeOffset?)null), (item!.Status, item.FinishedAt));
+    }
+
+    [Fact]
+    public async Task Release_gives_the_item_back_without_counting_an_attempt()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Release(claimed.Lease, Time.GetUtcNow())]));
+
+        var again = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Equal(0, again.Attempts);
+        Assert.Empty((await Store.GetAsync(Queue, "job"))!.AttemptLog);
+    }
+
+    [Fact]
+    public async Task A_completed_lease_cannot_complete_twice()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+
+        Assert.Equal([true, false], await Store.CompleteAsync([WorkCompletion.Failed(claimed.Lease, []), WorkCompletion.Succeeded(claimed.Lease, [])]));
+        Assert.Equal([false], await Store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])]));
+        var item = await Store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Failed, 1), (item!.Status, item.Attempts));
+    }
+
+    [Fact]
+    public async Task The_attempt_log_comes_back_newest_first()
+    {
+        await Store.EnqueueAsync(Queue, [Item("job")]);
+        var start = Time.GetUtcNow();
+        var first = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        await Store.CompleteAsync([WorkCompletion.Retry(first.Lease, start, [LogEntry(1, start, false, "primary 500"), LogEntry(1, start.AddSeconds(1), false, "failover 503")])]);
+        var second = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        await Store.CompleteAsync([WorkCompletion.Succeeded(second.Lease, [LogEntry(2, start.AddSeconds(2), true, "primary 200")])]);
+
+        var item = await Store.GetAsync(Queue, "job");
+
+        Assert.Equal(["primary 200", "failover 503", "primary 500"], item!.AttemptLog.Select(a => a.Detail));
+        Assert.Equal([2, 1, 1], item.AttemptLog.Select(a => a.Attempt));
+        var newest = item.AttemptLog[0];
+        Assert.Equal((start.AddSeconds(2), start.AddSeconds(2).AddMilliseconds(20), true), (newest.StartedAt, newest.FinishedAt, newest.Succeeded));
+        Assert.Equal((WorkStatus.Succeeded, 2), (item.Status, item.Attempts));
+    }
+
+    [Fact]
+    public async Task Queries_filter_by_status_tag_time_and_text_and_page_newest_first()
+    {
+        var t0 = Time.GetUtcNow();
+        await Store.EnqueueAsync(Queue, [Item("sent-1", tag: "message.sent", payload: "{\"text\":\"Hello\"}")]);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await Store.EnqueueAsync(Queue, [Item("sent-2", tag: "message.sent", payload: "{\"text\":\"hello again\"}"), Item("call-1", tag: "call.hangup")]);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var claimed = await Store.ClaimAsync(Queue, "w", 10, Lease);
+        await Store.CompleteAsync([.. claimed.Select(c => c.Key switch
+        {
+            "sent-1" => WorkCompletion.Succeeded(c.Lease, [LogEntry(1, Time.GetUtcNow(), true, "{\"status\":200}")]),
+            "sent-2" => WorkCompletion.Failed(c.Lease, [LogEntry(1, Time.GetUtcNow(), false, "{\"status\":503,\"body\":\"upstream down\"}")]),
+            _ => WorkCompletion.Retry(c.Lease, Time.GetUtcNow().AddHours(1), [LogEntry(1, Time.GetUtcNow(), false, "{\"error\":\"timeout\"}")]),
+        })]);
+
+        async Task<string[]> Keys(WorkQuery query) => [.. (await Store.QueryAsync(Queue, query)).Items.Select(i => i.Key)];
+
+        Assert.Equal(["call-1", "sent-2", "sent-1"], await Keys(new WorkQuery()));
+        Assert.Equal(["sent-2"], await Keys(new WorkQuery { Status = WorkStatus.Failed }));
+        Assert.Equal(["call-1"], await Keys(new WorkQuery { Status = WorkStatus.Pending }));
+        Assert.Equal(["sent-2", "sent-1"], await Keys(new WorkQuery { Tag = "message.sent" }));
+        Assert.Equal(["sent-1"], await Keys(new WorkQuery { CreatedTo = t0 }));
+        Assert.Equal(["call-1", "sent-2"], await Keys(new WorkQuery { CreatedFrom = t0.AddMinutes(1) }));
+        Assert.Equal(["sent-2", "sent-1"], await Keys(new WorkQuery { FinishedFrom = t0, FinishedTo = Time.GetUtcNow() }));
+        Assert.Equal(["sent-1"], await Keys(new WorkQuery { PayloadContains = "Hello" }));
+        Assert.Equal(["sent-2"], await Keys(new WorkQuery { AttemptsContain = "upstream" }));
+        Assert.Equal(["sent-2"], await Keys(new WorkQuery { AttemptsContain = "\"status\":503", Tag = "message.sent" }));
+        Assert.Empty(await Keys(new WorkQuery { PayloadContains = "%" }));
+
+        var page = await Store.QueryAsync(Queue, new WorkQuery { PageSize = 2, PageNumber = 2 });
+        Assert.Equal(["sent-1"], page.Items.Select(i => i.Key));
+        Assert.Equal((3, 2), (page.TotalCount, page.TotalPages));
+        Assert.Empty(page.Items[0].AttemptLog);
+    }
+
+    [Fact]
+    public async Task Queries_reject_bad_paging()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.QueryAsync(Queue, new WorkQuery { PageNumber = 0 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.QueryAsync(Queue, new WorkQuery { PageSize = WorkQuery.MaxPageSize + 1 }));
+    }
+
+    [Fact]
+    public async Task Requeue_gives_a_finished_item_one_more_attempt_and_brings_a_pending_one_forward()
+    {
+        await Store.EnqueueAsync(Queue, [Item("failed"), Item("waiting", TimeSpan.FromHours(1))]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        await Store.CompleteAsync([WorkCompletion.Failed(claimed.Lease, [])]);
+
+        Assert.True(await Store.RequeueAsync(Queue, "failed", Time.GetUtcNow()));
+        Assert.True(await Store.RequeueAsync(Queue, "waiting", Time.GetUtcNow()));
+        Assert.False(await Store.RequeueAsync(Queue, "missing", Time.GetUtcNow()));
+
+        var again = await Store.ClaimAsync(Queue, "w", 10, Lease);
+        Assert.Equal(["failed", "waiting"], again.Select(c => c.Key).Order());
+        var failed = again.Single(c => c.Key == "failed");
+        Assert.Equal((1, 2), (failed.Attempts, failed.MaxAttempts));
+        Assert.True(await Store.RequeueAsync(Queue, "waiting", Time.GetUtcNow()), "a leased item exists");
+        Assert.Equal(Time.GetUtcNow() + Lease, (await Store.GetAsync(Queue, "waiting"))!.DueAt);
+    }
+
+    [Fact]
+    public async Task RequeueFailed_takes_only_items_that_failed_since_the_given_time()
+    {
+        await Store.EnqueueAsync(Queue, [Item("old-failure"), Item("success")]);
+        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        {
+            await Store.CompleteAsync([c.Key == "success" ? WorkCompletion.Succeeded(c.Lease, []) : WorkCompletion.Failed(c.Lease, [])]);
+        }
+
+        Time.Advance(TimeSpan.FromHours(1));
+        var since = Time.GetUtcNow();
+        await Store.EnqueueAsync(Queue, [Item("new-failure")]);
+        var recent = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        await Store.CompleteAsync([WorkCompletion.Failed(recent.Lease, [])]);
+
+        Assert.Equal(1, await Store.RequeueFailedAsync(Queue, since, Time.GetUtcNow()));
+        Assert.Equal(["new-failure"], (await Store.ClaimAsync(Queue, "w", 10, Lease)).Select(c => c.Key));
+        Assert.Equal(WorkStatus.Failed, (await Store.GetAsync(Queue, "old-failure"))!.Status);
+    }
+
+    [Fact]
+    public async Task Prune_deletes_only_items_finished_before_the_cutoff_with_their_logs()
+    {
+        await Store.EnqueueAsync(Queue, [Item("old-1"), Item("old-2"), Item("old-3"), Item("pending", TimeSpan.FromDays(10))]);
+        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        {
+            await Store.CompleteAsync([WorkCompletion.Succeeded(c.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok")])]);
+        }
+
+        Time.Advance(TimeSpan.FromDays(2));
+        await Store.EnqueueAsync(Queue, [Item("recent")]);
+        var recent = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        await Store.CompleteAsync([WorkCompletion.Failed(recent.Lease, [])]);
+        var cutoff = Time.GetUtcNow().AddDays(-1);
+
+        Assert.Equal(2, await Store.PruneAsync(Queue, cutoff, 2));
+        Assert.Equal(1, await Store.PruneAsync(Queue, cutoff, 2));
+        Assert.Equal(0, await Store.PruneAsync(Queue, cutoff, 2));
+
+        Assert.Equal(["recent", "pending"], (await Store.QueryAsync(Queue, new WorkQuery())).Items.Select(i => i.Key));
+        Assert.Null(await Store.GetAsync(Queue, "old-1"));
+        Assert.Empty(await Store.EnqueueAsync(Queue, []));
+    }
+
+    [Fact]
+    public async Task Pruner_job_applies_the_retention_period()
+    {
+        await Store.EnqueueAsync(Queue, [Item("a"), Item("b")]);
+        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        {
+            await Store.CompleteAsync([WorkCompletion.Succeeded(c.Lease, [])]);
+        }
+
+        var pruner = new WorkPruner(Store, Queue, new RetentionOptions { KeepFinishedFor = TimeSpan.FromDays(7), BatchSize = 1 }, Time);
+        Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, await pruner.PruneOnceAsync());
+        Time.Advance(TimeSpan.FromMilliseconds(2));
+        Assert.Equal(2, await pruner.PruneOnceAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_from_many_workers_lease_each_item_once()
+    {
+        const int count = 500;
+        await Store.EnqueueAsync(Queue, [.. Enumerable.Range(0, count).Select(i => Item($"k{i}"))]);
+
+        var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var mine = new List<ClaimedWorkItem>();
+            while (true)
+            {
+                var batch = await Store.ClaimAsync(Queue, $"worker-{w}", 7, Lease);
+                if (batch.Count == 0)
+                {
+                    return mine;
+                }
+
+                mine.AddRange(batch);
+                Assert.All(await Store.CompleteAsync([.. batch.Select(c => WorkCompletion.Succeeded(c.Lease, []))]), Assert.True);
+            }
+        }));
+        var claimed = (await Task.WhenAll(workers)).SelectMany(m => m).ToList();
+
+        Assert.Equal(count, claimed.Count);
+        Assert.Equal(count, claimed.Select(c => c.Key).Distinct().Count());
+        Assert.Equal(0, await Store.CountPendingAsync(Queue));
+    }
+
+    [Fact]
+    public async Task Bad_arguments_are_refused_with_clear_errors()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(Queue, [Item("")]));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(Queue, [Item("a", maxAttempts: 0)]));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(" ", [Item("a")]));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ClaimAsync(Queue, "w", 0, Lease));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ClaimAsync(Queue, "w", 1, TimeSpan.Zero));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.CompleteAsync([new WorkCompletion(new WorkLease(1, "x"), WorkOutcome.Retry, null, [])]));
+    }
+}

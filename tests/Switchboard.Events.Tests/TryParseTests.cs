@@ -1,0 +1,152 @@
+using System.Text;
+using CsCheck;
+
+namespace Switchboard.Events.Tests;
+
+/// <summary>TryParse turns any body into an envelope or a reason; it never throws.</summary>
+public sealed class TryParseTests
+{
+    private static string Rejects(byte[] body)
+    {
+        var ok = WebhookEnvelope.TryParse(body, out var envelope, out var error);
+        Assert.False(ok, "expected the body to be rejected");
+        Assert.Null(envelope);
+        Assert.False(string.IsNullOrWhiteSpace(error), "a rejection must say why");
+        return error;
+    }
+
+    private static string Rejects(string body) => Rejects(Encoding.UTF8.GetBytes(body));
+
+    [Theory]
+    [InlineData("", "JSON")]
+    [InlineData("   ", "JSON")]
+    [InlineData("hello", "JSON")]
+    [InlineData("<xml/>", "JSON")]
+    [InlineData("[]", "not a JSON object")]
+    [InlineData("""[{"data":{"event_type":"message.sent","id":"x"}}]""", "not a JSON object")]
+    [InlineData("42", "not a JSON object")]
+    [InlineData("\"data\"", "not a JSON object")]
+    [InlineData("null", "not a JSON object")]
+    [InlineData("true", "not a JSON object")]
+    [InlineData("{}", "no data object")]
+    [InlineData("""{"meta":{"attempt":1}}""", "no data object")]
+    [InlineData("""{"data":null}""", "no data object")]
+    [InlineData("""{"data":{"event_type":"message.sent"}}""", "data.id is missing")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":""}}""", "data.id is missing or empty")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":null}}""", "data.id is missing or empty")]
+    [InlineData("""{"data":{"id":"x"}}""", "data.event_type is missing")]
+    [InlineData("""{"data":{"id":"x","event_type":""}}""", "data.event_type is missing or empty")]
+    [InlineData("""{"data":{}}""", "missing")]
+    public void Rejects_with_a_reason(string body, string reason) =>
+        Assert.Contains(reason, Rejects(body), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"data":[]}""")]
+    [InlineData("""{"data":"message.sent"}""")]
+    [InlineData("""{"data":1}""")]
+    [InlineData("""{"data":true}""")]
+    public void Rejects_data_that_is_not_an_object(string body) =>
+        Assert.Contains("data", Rejects(body), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"}""")] // truncated
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"}} trailing""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x",}}""")] // trailing comma
+    [InlineData("""{'data':{}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":42}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x","occurred_at":"yesterday"}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"},"meta":{"attempt":"one"}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"},"meta":[]}""")]
+    public void Rejects_malformed_json(string body) =>
+        Assert.Contains("JSON", Rejects(body), StringComparison.Ordinal);
+
+    [Fact]
+    public void Rejects_invalid_utf8() =>
+        Rejects([.. "{\"data\":{\"event_type\":\"message.sent\",\"id\":\""u8, 0xff, 0xfe, .. "\"}}"u8]);
+
+    [Fact]
+    public void Rejects_deeply_nested_garbage()
+    {
+        Rejects(new string('[', 100_000));
+        Rejects(new string('{', 100_000));
+        Rejects("{\"data\":" + new string('[', 10_000) + new string(']', 10_000) + "}");
+        Rejects("{\"data\":{\"id\":\"x\",\"event_type\":\"y\",\"payload\":" + string.Concat(Enumerable.Repeat("{\"a\":", 5_000)) + "1" + new string('}', 5_000) + "}}");
+        Rejects("{\"x\":" + string.Concat(Enumerable.Repeat("{\"a\":", 5_000)) + "1" + new string('}', 5_000) + "}");
+    }
+
+    [Fact]
+    public void Accepts_the_minimum()
+    {
+        Assert.True(WebhookEnvelope.TryParse("""{"data":{"event_type":"message.sent","id":"x"}}"""u8, out var envelope, out _));
+        Assert.Null(envelope.Meta);
+        Assert.Equal(default, envelope.Data.OccurredAt);
+        Assert.Equal(System.Text.Json.JsonValueKind.Undefined, envelope.Data.Payload.ValueKind);
+    }
+
+    [Fact]
+    public void Rejects_a_byte_order_mark_with_a_reason() =>
+        Assert.Contains("JSON", Rejects([0xEF, 0xBB, 0xBF, .. """{"data":{"event_type":"message.sent","id":"x"}}"""u8]), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("{}as")]
+    [InlineData("{} {")]
+    [InlineData("""{"data":{"id":"x"}} garbage""")]
+    [InlineData("""{"data":{"id":"x"},"meta":{"attempt":""")]
+    [InlineData("""{"data":{"event_type":"message.sent"},"x":]""")]
+    public void Rejects_an_object_missing_required_fields_followed_by_garbage(string body) =>
+        Assert.Contains("malformed JSON", Rejects(body), StringComparison.Ordinal);
+
+    private static readonly Gen<string> JsonishText = Gen.String[Gen.Char["{}[]\":,0123456789.-eE truefalsnl\\dataidevent_typ"], 0, 200];
+
+    [Fact]
+    public void Never_throws_on_random_bytes() =>
+        Gen.Byte.Array[0, 512].Sample(bytes =>
+        {
+            if (!WebhookEnvelope.TryParse(bytes, out _, out var error))
+            {
+                Assert.False(string.IsNullOrEmpty(error));
+            }
+        }, iter: 2000);
+
+    [Fact]
+    public void Never_throws_on_random_json_like_text() =>
+        JsonishText.Sample(text =>
+        {
+            if (!WebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(text), out var envelope, out var error))
+            {
+                Assert.False(string.IsNullOrEmpty(error));
+            }
+            else
+            {
+                Assert.False(string.IsNullOrEmpty(envelope.Data.Id));
+            }
+        }, iter: 5000);
+
+    [Fact]
+    public void Never_throws_on_mutations_of_a_real_webhook()
+    {
+        var original = Fixtures.Bytes(EventTypes.MessageSent);
+        Gen.Select(Gen.Int[0, original.Length - 1], Gen.Byte, Gen.Int[0, 3]).Array[1, 5].Sample(edits =>
+        {
+            var body = new List<byte>(original);
+            foreach (var (position, value, kind) in edits)
+            {
+                var at = Math.Min(position, body.Count - 1);
+                switch (kind)
+                {
+                    case 0: body[at] = value; break;
+                    case 1: body.RemoveAt(at); break;
+                    case 2: body.Insert(at, value); break;
+                    default: body.RemoveRange(at, body.Count - at); break;
+                }
+
+                if (body.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            _ = WebhookEnvelope.TryParse(body.ToArray(), out _, out _);
+        }, iter: 2000);
+    }
+}
