@@ -29,8 +29,44 @@ public sealed class TelnyxWebhookOptions
     /// </summary>
     public bool AcceptUnsigned { get; set; }
 
-    /// <summary>Also store requests that failed verification or parsing (never handled), as the inspector does.</summary>
-    public bool StoreRejected { get; set; }
+    /// <summary>
+    /// Also keep a record of every request, accepted, duplicate or rejected (rejected ones are never handled), for
+    /// an inspector such as <c>switchboard listen</c>. Off by default: duplicates and rejections are counted in
+    /// metrics and logged only.
+    /// </summary>
+    public bool RecordAllRequests { get; set; }
+
+    /// <summary>
+    /// The folder of the SQLite database (<c>telnyx-webhooks.db</c>) used when no PostgreSQL connection string is
+    /// set. Default <c>data</c>. One receiver process per file.
+    /// </summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>PostgreSQL instead of SQLite, for several receiver instances sharing one database.</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>
+    /// Optional Redis (StackExchange.Redis configuration string): a cache of recently seen event ids in front of
+    /// the database, so most duplicates are answered without a database write. The database stays the truth.
+    /// </summary>
+    public string? RedisConfiguration { get; set; }
+
+    /// <summary>How many events' handlers run at once. Default 8.</summary>
+    public int HandlerConcurrency { get; set; } = 8;
+
+    /// <summary>Runs of an event's handlers before it is dead-lettered. Default 5.</summary>
+    public int MaxHandlerAttempts { get; set; } = 5;
+
+    /// <summary>Wait before the first retry of a failed handler; doubles on each retry, up to one hour. Default 10 s.</summary>
+    public TimeSpan HandlerRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a receiver instance owns an event while running its handlers; after that (a crash) another
+    /// instance takes it over. Longer than your slowest handler. Default 5 minutes.
+    /// </summary>
+    public TimeSpan HandlerLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    internal string SqlitePath => Path.Combine(DataDirectory, "telnyx-webhooks.db");
 
     internal IEnumerable<string> Validate()
     {
@@ -42,6 +78,31 @@ public sealed class TelnyxWebhookOptions
         if (Tolerance <= TimeSpan.Zero || Tolerance > TimeSpan.FromHours(1))
         {
             yield return $"{nameof(Tolerance)} must be between 0 and 1 hour; got {Tolerance}";
+        }
+
+        if (HandlerConcurrency is < 1 or > 1024)
+        {
+            yield return $"{nameof(HandlerConcurrency)} must be between 1 and 1024; got {HandlerConcurrency}";
+        }
+
+        if (MaxHandlerAttempts is < 1 or > 100)
+        {
+            yield return $"{nameof(MaxHandlerAttempts)} must be between 1 and 100; got {MaxHandlerAttempts}";
+        }
+
+        if (HandlerRetryDelay <= TimeSpan.Zero)
+        {
+            yield return $"{nameof(HandlerRetryDelay)} must be positive; got {HandlerRetryDelay}";
+        }
+
+        if (HandlerLease < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{nameof(HandlerLease)} must be at least 1 second; got {HandlerLease}";
+        }
+
+        if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            yield return $"{nameof(DataDirectory)} is required when {nameof(PostgresConnectionString)} is not set";
         }
 
         if (AcceptUnsigned)

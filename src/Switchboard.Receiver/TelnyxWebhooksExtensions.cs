@@ -6,7 +6,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Receiver.Handlers;
+using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Ingest;
+using Switchboard.Receiver.Ordering;
+using Switchboard.Receiver.Storage;
 
 namespace Switchboard.Receiver;
 
@@ -29,6 +32,14 @@ public static class TelnyxWebhooksExtensions
         services.TryAddSingleton<ReceiverMetrics>();
         services.TryAddSingleton<WebhookIngestEndpoint>();
         services.AddHostedService<UnsignedModeWarning>();
+        services.TryAddSingleton<ReceiverStorage>();
+        services.TryAddSingleton<RecentEventIds>();
+        services.TryAddSingleton<InboxSignal>();
+        services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
+        services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
+        services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();
+        services.AddHostedService<HandlerRunner>();
+        services.AddHealthChecks().AddCheck<ReceiverHealthCheck>("telnyx-webhooks");
 
         var registry = new HandlerRegistry();
         services.AddSingleton(registry);
@@ -37,6 +48,7 @@ public static class TelnyxWebhooksExtensions
 
     /// <summary>
     /// Maps the webhook endpoint: POST receives; any other method gets 405. Returns the POST endpoint's builder.
+    /// The health check is registered as <c>telnyx-webhooks</c>; map it with <c>app.MapHealthChecks("/healthz")</c>.
     /// </summary>
     public static IEndpointConventionBuilder MapTelnyxWebhooks(this IEndpointRouteBuilder endpoints, string pattern = "/webhooks/telnyx")
     {

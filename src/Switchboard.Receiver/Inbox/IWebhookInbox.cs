@@ -4,22 +4,22 @@ namespace Switchboard.Receiver.Inbox;
 /// The durable store of received webhooks. <see cref="AcceptAsync"/> returns only once the webhook (and the
 /// work of running its handlers) is durable; the unique key on the event id decides what is a duplicate.
 /// </summary>
-public interface IWebhookInbox
+internal interface IWebhookInbox
 {
     ValueTask<InboxWriteOutcome> AcceptAsync(ReceivedWebhook webhook, CancellationToken cancellationToken);
 
     /// <summary>Keeps a request that failed verification or parsing, for inspection. It is never handled.</summary>
-    ValueTask RecordRejectedAsync(ReceivedWebhook webhook, CancellationToken cancellationToken);
+    ValueTask RecordRejectedAsync(ReceivedWebhook webhook, int status, string reason, string detail, CancellationToken cancellationToken);
 }
 
-public enum InboxWriteOutcome
+internal enum InboxWriteOutcome
 {
     Stored,
     Duplicate,
 }
 
 /// <summary>One request as it arrived, with what verification said of it.</summary>
-public sealed record ReceivedWebhook
+internal sealed record ReceivedWebhook
 {
     /// <summary><c>data.id</c>; null when the body could not be parsed.</summary>
     public string? EventId { get; init; }

@@ -68,17 +68,15 @@ internal sealed partial class WebhookIngestEndpoint(
 
             if (verification is { IsValid: false } failed)
             {
-                await RecordRejectedAsync(received, context.RequestAborted);
-                return Reject(StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
+                return await RejectAndRecordAsync(received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
             }
 
             if (envelope is null)
             {
-                await RecordRejectedAsync(received, context.RequestAborted);
-                return Reject(StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
+                return await RejectAndRecordAsync(received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
             }
 
-            var outcome = await inbox.AcceptAsync(received, context.RequestAborted);
+            var outcome = await inbox.AcceptAsync(received, CancellationToken.None);
             metrics.Received(envelope.Data.EventType, outcome);
             return Results.Ok(new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id));
         }
@@ -117,12 +115,10 @@ internal sealed partial class WebhookIngestEndpoint(
         }
     }
 
-    private async ValueTask RecordRejectedAsync(ReceivedWebhook received, CancellationToken cancellationToken)
+    private async ValueTask<IResult> RejectAndRecordAsync(ReceivedWebhook received, int status, string reason, string detail)
     {
-        if (_options.StoreRejected)
-        {
-            await inbox.RecordRejectedAsync(received, cancellationToken);
-        }
+        await inbox.RecordRejectedAsync(received, status, reason, detail, CancellationToken.None);
+        return Reject(status, reason, detail);
     }
 
     private IResult Reject(int status, string reason, string detail)

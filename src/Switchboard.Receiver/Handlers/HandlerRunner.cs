@@ -1,0 +1,256 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+using Switchboard.Receiver.Inbox;
+using Switchboard.Receiver.Storage;
+
+namespace Switchboard.Receiver.Handlers;
+
+/// <summary>
+/// Runs handlers in the background from the inbox: claims stored events with a lease, runs the matching
+/// handlers (a DI scope each) with bounded concurrency, and records each handler's run in the event's attempt
+/// log. A failed handler is retried with exponential backoff, without rerunning the handlers of that event that
+/// completed already (also after a restart); after <see cref="TelnyxWebhookOptions.MaxHandlerAttempts"/> runs
+/// the event is dead-lettered with its last error kept.
+/// </summary>
+internal sealed partial class HandlerRunner(
+    ReceiverStorage storage,
+    HandlerRegistry registry,
+    InboxSignal signal,
+    IServiceScopeFactory scopes,
+    IOptions<TelnyxWebhookOptions> options,
+    TimeProvider time,
+    ReceiverMetrics metrics,
+    ILogger<HandlerRunner> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+
+    private readonly TelnyxWebhookOptions _options = options.Value;
+    private readonly string _workerId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(_options.HandlerConcurrency);
+        var running = new HashSet<Task>();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stoppingToken);
+                var free = 1;
+                while (free < _options.HandlerConcurrency && slots.Wait(0))
+                {
+                    free++;
+                }
+
+                IReadOnlyList<ClaimedWorkItem> claimed;
+                try
+                {
+                    var store = await storage.GetStoreAsync(stoppingToken);
+                    claimed = await store.ClaimAsync(ReceiverQueues.Inbox, _workerId, free, _options.HandlerLease, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    slots.Release(free);
+                    LogClaimFailed(logger, ex);
+                    await signal.WaitAsync(IdlePoll, time, stoppingToken);
+                    continue;
+                }
+
+                if (free > claimed.Count)
+                {
+                    slots.Release(free - claimed.Count);
+                }
+
+                foreach (var item in claimed)
+                {
+                    var task = RunReleasingAsync(item, slots, stoppingToken);
+                    lock (running)
+                    {
+                        running.Add(task);
+                    }
+
+                    _ = task.ContinueWith(t => { lock (running) { running.Remove(t); } }, TaskScheduler.Default);
+                }
+
+                if (claimed.Count == 0)
+                {
+                    await WaitForWorkAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Task[] pending;
+            lock (running)
+            {
+                pending = [.. running];
+            }
+
+            await Task.WhenAll(pending);
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        var wait = IdlePoll;
+        try
+        {
+            var store = await storage.GetStoreAsync(stoppingToken);
+            if (await store.NextDueAtAsync(ReceiverQueues.Inbox, stoppingToken) is { } next)
+            {
+                var untilDue = next - time.GetUtcNow();
+                wait = untilDue <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilDue < wait ? untilDue : wait;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogClaimFailed(logger, ex);
+        }
+
+        await signal.WaitAsync(wait, time, stoppingToken);
+    }
+
+    private async Task RunReleasingAsync(ClaimedWorkItem item, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var completion = await RunAsync(item, stoppingToken);
+            var store = await storage.GetStoreAsync(CancellationToken.None);
+            var recorded = await store.CompleteAsync([completion], CancellationToken.None);
+            if (!recorded[0])
+            {
+                LogLeaseLost(logger, item.Key);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The event stays leased; when the lease expires it is claimed again (at-least-once).
+            LogRecordFailed(logger, item.Key, ex);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>Runs the event's handlers that have not completed yet and says what became of the event.</summary>
+    internal async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        var attempt = item.Attempts + 1;
+        var stored = StoredRequest.FromJson(item.Payload);
+        WebhookEnvelope? envelope = null;
+        string? parseError = "the stored record is not readable";
+        if (stored is not null && !WebhookEnvelope.TryParse(stored.BodyBytes(), out envelope, out parseError))
+        {
+            envelope = null;
+        }
+
+        if (stored is null || envelope is null)
+        {
+            // Cannot happen for what the endpoint stored; dead-letter rather than loop.
+            LogUnreadable(logger, item.Key, parseError);
+            return WorkCompletion.Failed(item.Lease, [new(attempt, now, now, false, new HandlerRunDetail("(inbox)", false, parseError).ToJson())]);
+        }
+
+        metrics.InboxLag(now - (item.Attempts == 0 ? stored.ReceivedAt : item.DueAt));
+        var previousRuns = item.Attempts == 0 ? [] : await PreviousRunsAsync(item.Key, stoppingToken);
+        var log = new List<WorkAttemptRecord>();
+        string? lastError = null;
+        string? failedHandler = null;
+        foreach (var handler in registry.For(envelope.Data.EventType))
+        {
+            if (previousRuns.Any(r => r.Handler == handler.Name && r.Ok))
+            {
+                continue;
+            }
+
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return new WorkCompletion(item.Lease, WorkOutcome.Release, time.GetUtcNow(), log);
+            }
+
+            var startedAt = time.GetUtcNow();
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var context = new WebhookContext
+                {
+                    Event = envelope.Data,
+                    Attempt = previousRuns.Count(r => r.Handler == handler.Name) + 1,
+                    Verified = stored.Verification == "valid",
+                    ReceivedAt = stored.ReceivedAt,
+                    Services = scope.ServiceProvider,
+                };
+                await handler.Invoke(context, stoppingToken);
+                log.Add(new(attempt, startedAt, time.GetUtcNow(), true, new HandlerRunDetail(handler.Name, true).ToJson()));
+                metrics.HandlerRan(handler.Name, "completed");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return new WorkCompletion(item.Lease, WorkOutcome.Release, time.GetUtcNow(), log);
+            }
+            catch (Exception ex)
+            {
+                lastError = $"{handler.Name}: {ex.GetType().Name}: {ex.Message}";
+                failedHandler = handler.Name;
+                log.Add(new(attempt, startedAt, time.GetUtcNow(), false, new HandlerRunDetail(handler.Name, false, $"{ex.GetType().FullName}: {ex.Message}").ToJson()));
+                LogHandlerFailed(logger, handler.Name, item.Key, attempt, ex);
+            }
+        }
+
+        if (lastError is null)
+        {
+            return WorkCompletion.Succeeded(item.Lease, log);
+        }
+
+        if (attempt >= item.MaxAttempts)
+        {
+            metrics.HandlerRan(failedHandler!, "dead_letter");
+            LogDeadLettered(logger, item.Key, attempt, lastError);
+            return WorkCompletion.Failed(item.Lease, log);
+        }
+
+        metrics.HandlerRan(failedHandler!, "retry");
+        return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + RetryDelay(attempt), log);
+    }
+
+    internal TimeSpan RetryDelay(int attempt)
+    {
+        var delay = _options.HandlerRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
+        return delay > MaxRetryDelay ? MaxRetryDelay : delay;
+    }
+
+    private async Task<IReadOnlyList<HandlerRunDetail>> PreviousRunsAsync(string eventId, CancellationToken cancellationToken)
+    {
+        var store = await storage.GetStoreAsync(cancellationToken);
+        var item = await store.GetAsync(ReceiverQueues.Inbox, eventId, cancellationToken);
+        return item is null ? [] : [.. item.AttemptLog.Select(a => HandlerRunDetail.FromJson(a.Detail)).OfType<HandlerRunDetail>()];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming stored webhooks failed; trying again shortly")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook handler {Handler} failed for event {EventId} (run {Attempt})")]
+    private static partial void LogHandlerFailed(ILogger logger, string handler, string eventId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} is dead-lettered after {Attempts} runs; last error: {Error}")]
+    private static partial void LogDeadLettered(ILogger logger, string eventId, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease on event {EventId} was taken over before its result was recorded; the result is dropped")]
+    private static partial void LogLeaseLost(ILogger logger, string eventId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the handler result of event {EventId} failed; it runs again when its lease expires")]
+    private static partial void LogRecordFailed(ILogger logger, string eventId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stored event {EventId} cannot be read ({Error}); dead-lettered")]
+    private static partial void LogUnreadable(ILogger logger, string eventId, string? error);
+}

@@ -1,0 +1,132 @@
+using Switchboard.DurableWork;
+using Switchboard.Receiver.Storage;
+
+namespace Switchboard.Receiver.Inbox;
+
+/// <summary>Looks into the inbox and replays events: one, or every dead-lettered one.</summary>
+public interface IWebhookInboxAdmin
+{
+    /// <summary>One stored event with its handler runs; null if it was never received.</summary>
+    Task<InboxEntry?> GetAsync(string eventId, CancellationToken cancellationToken = default);
+
+    /// <summary>Stored events, newest first, optionally only those in <paramref name="state"/>.</summary>
+    Task<IReadOnlyList<InboxEntry>> ListAsync(InboxEntryState? state = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every request recorded when <see cref="TelnyxWebhookOptions.RecordAllRequests"/> is on (accepted,
+    /// duplicate, rejected), newest first.
+    /// </summary>
+    Task<IReadOnlyList<RecordedRequest>> ListRequestsAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs the event's handlers again, now, except those that completed already (a completed handler never runs
+    /// twice for an event). False if there is no such event.
+    /// </summary>
+    Task<bool> ReplayAsync(string eventId, CancellationToken cancellationToken = default);
+
+    /// <summary>Replays every dead-lettered event (dead-lettered since <paramref name="since"/>, if given). Returns how many.</summary>
+    Task<int> ReplayDeadLetteredAsync(DateTimeOffset? since = null, CancellationToken cancellationToken = default);
+}
+
+public enum InboxEntryState
+{
+    /// <summary>Stored; its handlers have not all completed yet (waiting, running, or retrying).</summary>
+    Pending,
+    /// <summary>Every handler completed.</summary>
+    Handled,
+    /// <summary>Given up after the maximum number of runs; replay it once fixed.</summary>
+    DeadLettered,
+}
+
+/// <summary>One stored event.</summary>
+public sealed record InboxEntry(
+    string EventId,
+    string? EventType,
+    InboxEntryState State,
+    int Runs,
+    DateTimeOffset ReceivedAt,
+    string Verification,
+    string Body,
+    IReadOnlyList<HandlerRun> HandlerRuns);
+
+/// <summary>One run of one handler; newest first in <see cref="InboxEntry.HandlerRuns"/>.</summary>
+public sealed record HandlerRun(string Handler, int Run, bool Completed, string? Error, DateTimeOffset StartedAt, DateTimeOffset FinishedAt);
+
+/// <summary>One HTTP request as the receiver recorded it.</summary>
+public sealed record RecordedRequest(
+    DateTimeOffset ReceivedAt,
+    string Outcome,
+    int HttpStatus,
+    string Verification,
+    string? Reason,
+    string? Detail,
+    string? EventId,
+    string? EventType,
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    byte[] Body);
+
+internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal signal, TimeProvider time) : IWebhookInboxAdmin
+{
+    public async Task<InboxEntry?> GetAsync(string eventId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        var store = await storage.GetStoreAsync(cancellationToken);
+        return await store.GetAsync(ReceiverQueues.Inbox, eventId, cancellationToken) is { } item ? ToEntry(item) : null;
+    }
+
+    public async Task<IReadOnlyList<InboxEntry>> ListAsync(InboxEntryState? state = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+    {
+        var store = await storage.GetStoreAsync(cancellationToken);
+        WorkStatus? status = state switch
+        {
+            InboxEntryState.Pending => WorkStatus.Pending,
+            InboxEntryState.Handled => WorkStatus.Succeeded,
+            InboxEntryState.DeadLettered => WorkStatus.Failed,
+            _ => null,
+        };
+        var result = await store.QueryAsync(ReceiverQueues.Inbox, new WorkQuery { Status = status, PageNumber = page, PageSize = pageSize }, cancellationToken);
+        return [.. result.Items.Select(ToEntry)];
+    }
+
+    public async Task<IReadOnlyList<RecordedRequest>> ListRequestsAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+    {
+        var store = await storage.GetStoreAsync(cancellationToken);
+        var result = await store.QueryAsync(ReceiverQueues.Requests, new WorkQuery { PageNumber = page, PageSize = pageSize }, cancellationToken);
+        return [.. result.Items.Select(i => StoredRequest.FromJson(i.Payload)).OfType<StoredRequest>().Select(r => new RecordedRequest(
+            r.ReceivedAt, r.Outcome, r.HttpStatus, r.Verification, r.Reason, r.Detail, r.EventId, r.EventType,
+            [.. r.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], r.BodyBytes()))];
+    }
+
+    public async Task<bool> ReplayAsync(string eventId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        var store = await storage.GetStoreAsync(cancellationToken);
+        var found = await store.RequeueAsync(ReceiverQueues.Inbox, eventId, time.GetUtcNow(), cancellationToken);
+        signal.Notify();
+        return found;
+    }
+
+    public async Task<int> ReplayDeadLetteredAsync(DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    {
+        var store = await storage.GetStoreAsync(cancellationToken);
+        var count = await store.RequeueFailedAsync(ReceiverQueues.Inbox, since ?? DateTimeOffset.UnixEpoch, time.GetUtcNow(), cancellationToken);
+        signal.Notify();
+        return count;
+    }
+
+    private static InboxEntry ToEntry(WorkItem item)
+    {
+        var stored = StoredRequest.FromJson(item.Payload);
+        var state = item.Status switch
+        {
+            WorkStatus.Succeeded => InboxEntryState.Handled,
+            WorkStatus.Failed => InboxEntryState.DeadLettered,
+            _ => InboxEntryState.Pending,
+        };
+        var runs = item.AttemptLog
+            .Select(a => (Attempt: a, Detail: HandlerRunDetail.FromJson(a.Detail)))
+            .Where(a => a.Detail is not null)
+            .Select(a => new HandlerRun(a.Detail!.Handler, a.Attempt.Attempt, a.Detail.Ok, a.Detail.Error, a.Attempt.StartedAt, a.Attempt.FinishedAt));
+        return new InboxEntry(item.Key, item.Tag, state, item.Attempts, stored?.ReceivedAt ?? item.CreatedAt, stored?.Verification ?? "unknown", stored?.Body ?? "", [.. runs]);
+    }
+}
