@@ -1,0 +1,213 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Events;
+using Switchboard.Receiver.Inbox;
+using Switchboard.Receiver.Tests.Support;
+
+namespace Switchboard.Receiver.Tests;
+
+/// <summary>Handlers run in the background: routing, retries with backoff, dead letter, replay, restarts.</summary>
+public sealed class HandlerTests : IDisposable
+{
+    private readonly TestSender _sender = new();
+    private readonly HandlerSink _sink = new();
+    private readonly string _data = TempFolder.Create();
+
+    public void Dispose() => _sender.Dispose();
+
+    private Task<ReceiverApp> StartAsync(Action<TelnyxWebhooksBuilder> handlers, Action<TelnyxWebhookOptions>? more = null) =>
+        ReceiverApp.StartAsync(o =>
+        {
+            o.PublicKeys.Add(_sender.PublicKey);
+            o.DataDirectory = _data;
+            o.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
+            more?.Invoke(o);
+        }, handlers);
+
+    private async Task PostAsync(ReceiverApp app, byte[] body)
+    {
+        using var response = await app.PostAsync(body, _sender.Sign(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static Task<InboxEntry?> WaitForStateAsync(ReceiverApp app, string id, InboxEntryState state) =>
+        Eventually.GetAsync(() => app.Admin.GetAsync(id), e => e?.State == state, $"event {id} to be {state}");
+
+    [Fact]
+    public async Task Handlers_are_routed_by_type_with_typed_payloads_any_and_unknown()
+    {
+        string? text = null;
+        await using var app = await StartAsync(h => h
+            .On<MessagePayload>(EventTypes.MessageReceived, (payload, context, _) =>
+            {
+                text = payload.Text;
+                _sink.Ran("received", context);
+                return Task.CompletedTask;
+            }, "received")
+            .On(EventTypes.CallHangup, (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }, "hangup")
+            .OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any")
+            .OnUnknown((context, _) => { _sink.Ran("unknown", context); return Task.CompletedTask; }, "unknown"));
+
+        await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-received"));
+        await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
+        var unknown = Text.Utf8("{\"data\":{\"event_type\":\"call.speak.ended\",\"id\":\"e-unknown\",\"occurred_at\":\"2025-10-24T18:10:02.574Z\",\"record_type\":\"event\",\"payload\":{\"call_control_id\":\"c\"}}}");
+        await PostAsync(app, unknown);
+        foreach (var id in new[] { "e-received", "e-hangup", "e-unknown" })
+        {
+            await WaitForStateAsync(app, id, InboxEntryState.Handled);
+        }
+
+        Assert.Equal(1, _sink.Runs("e-received", "received"));
+        Assert.NotNull(text);
+        Assert.Equal(0, _sink.Runs("e-received", "unknown"));
+        Assert.Equal(1, _sink.Runs("e-hangup", "hangup"));
+        Assert.Equal(0, _sink.Runs("e-hangup", "received"));
+        Assert.Equal(1, _sink.Runs("e-unknown", "unknown"));
+        Assert.All(new[] { "e-received", "e-hangup", "e-unknown" }, id => Assert.Equal(1, _sink.Runs(id, "any")));
+        Assert.All(_sink.Contexts, c => Assert.True(c.Verified));
+    }
+
+    [Fact]
+    public async Task A_failing_handler_is_retried_with_backoff_and_the_others_do_not_run_again()
+    {
+        var failuresLeft = 2;
+        await using var app = await StartAsync(h => h
+            .OnAny((context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; }, "steady")
+            .OnAny((context, _) =>
+            {
+                _sink.Ran("flaky", context);
+                return Interlocked.Decrement(ref failuresLeft) >= 0 ? throw new InvalidOperationException("not yet") : Task.CompletedTask;
+            }, "flaky"));
+
+        await PostAsync(app, TestSender.Body(id: "e-flaky"));
+        var entry = await WaitForStateAsync(app, "e-flaky", InboxEntryState.Handled);
+
+        Assert.Equal(1, _sink.Runs("e-flaky", "steady"));
+        Assert.Equal(3, _sink.Runs("e-flaky", "flaky"));
+        Assert.Equal([1, 2, 3], _sink.Contexts.Where(c => c.Handler == "flaky").Select(c => c.Attempt));
+        Assert.Equal(3, entry!.Runs);
+        Assert.Equal(2, entry.HandlerRuns.Count(r => r.Handler == "flaky" && !r.Completed && r.Error!.Contains("not yet", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task After_the_last_attempt_the_event_is_dead_lettered_with_its_error_and_replay_runs_only_what_did_not_complete()
+    {
+        var broken = true;
+        await using var app = await StartAsync(h => h
+            .OnAny((context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; }, "steady")
+            .OnAny((context, _) =>
+            {
+                _sink.Ran("broken", context);
+                return Volatile.Read(ref broken) ? throw new InvalidOperationException("database is down") : Task.CompletedTask;
+            }, "broken"),
+            o => o.MaxHandlerAttempts = 3);
+
+        await PostAsync(app, TestSender.Body(id: "e-dead-1"));
+        await PostAsync(app, TestSender.Body(id: "e-dead-2"));
+        var dead = await WaitForStateAsync(app, "e-dead-1", InboxEntryState.DeadLettered);
+        await WaitForStateAsync(app, "e-dead-2", InboxEntryState.DeadLettered);
+
+        Assert.Equal(3, _sink.Runs("e-dead-1", "broken"));
+        Assert.Contains("database is down", dead!.HandlerRuns.First(r => r.Handler == "broken").Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await app.Admin.ListAsync(InboxEntryState.DeadLettered)).Count);
+
+        Volatile.Write(ref broken, false);
+        Assert.Equal(2, await app.Admin.ReplayDeadLetteredAsync());
+        await WaitForStateAsync(app, "e-dead-1", InboxEntryState.Handled);
+        await WaitForStateAsync(app, "e-dead-2", InboxEntryState.Handled);
+
+        Assert.Equal(4, _sink.Runs("e-dead-1", "broken"));
+        Assert.Equal(1, _sink.Runs("e-dead-1", "steady"));
+        Assert.Equal(1, _sink.Runs("e-dead-2", "steady"));
+    }
+
+    [Fact]
+    public async Task Replaying_one_event_runs_its_unfinished_handlers_now()
+    {
+        var broken = true;
+        await using var app = await StartAsync(h => h.OnAny((context, _) =>
+        {
+            _sink.Ran("h", context);
+            return Volatile.Read(ref broken) ? throw new InvalidOperationException("boom") : Task.CompletedTask;
+        }, "h"), o => o.MaxHandlerAttempts = 1);
+
+        await PostAsync(app, TestSender.Body(id: "e-one"));
+        await WaitForStateAsync(app, "e-one", InboxEntryState.DeadLettered);
+        Volatile.Write(ref broken, false);
+
+        Assert.True(await app.Admin.ReplayAsync("e-one"));
+        Assert.False(await app.Admin.ReplayAsync("no-such-event"));
+        await WaitForStateAsync(app, "e-one", InboxEntryState.Handled);
+        Assert.Equal(2, _sink.Runs("e-one", "h"));
+    }
+
+    [Fact]
+    public async Task A_completed_handler_is_not_run_again_after_a_restart()
+    {
+        await using (var first = await StartAsync(h => h
+            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
+            .OnAny((context, _) => { _sink.Ran("failing", context); throw new InvalidOperationException("down"); }, "failing"),
+            o => o.HandlerRetryDelay = TimeSpan.FromHours(1)))
+        {
+            await PostAsync(first, TestSender.Body(id: "e-restart"));
+            await Eventually.GetAsync(() => first.Admin.GetAsync("e-restart"), e => e?.Runs == 1, "the first run to be recorded");
+        }
+
+        await using var second = await StartAsync(h => h
+            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
+            .OnAny((context, _) => { _sink.Ran("failing", context); return Task.CompletedTask; }, "failing"));
+        Assert.True(await second.Admin.ReplayAsync("e-restart"));
+        await WaitForStateAsync(second, "e-restart", InboxEntryState.Handled);
+
+        Assert.Equal(1, _sink.Runs("e-restart", "done"));
+        Assert.Equal(2, _sink.Runs("e-restart", "failing"));
+
+        // And the same event POSTed again to the new host is a duplicate.
+        var body = TestSender.Body(id: "e-restart");
+        using var again = await second.PostAsync(body, _sender.Sign(body));
+        Assert.Contains("duplicate", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_key_the_app_does_not_start_and_every_problem_is_listed()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ReceiverApp.StartAsync(o =>
+        {
+            o.DataDirectory = _data;
+            o.MaxHandlerAttempts = 0;
+        }));
+
+        Assert.Contains(error.Failures, f => f.Contains("no key is configured", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxHandlerAttempts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_key_stops_the_start()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ReceiverApp.StartAsync(o =>
+        {
+            o.DataDirectory = _data;
+            o.PublicKeys.Add("c2hvcnQ=");
+        }));
+
+        Assert.Contains(error.Failures, f => f.Contains("PublicKeys[0]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Accept_unsigned_warns_at_start_and_marks_webhooks_unverified()
+    {
+        await using var app = await ReceiverApp.StartAsync(o =>
+        {
+            o.DataDirectory = _data;
+            o.AcceptUnsigned = true;
+        }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+
+        Assert.Contains(app.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("AcceptUnsigned", StringComparison.Ordinal));
+        using var response = await app.PostAsync(TestSender.Body(id: "e-unsigned"), []);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var entry = await WaitForStateAsync(app, "e-unsigned", InboxEntryState.Handled);
+        Assert.Equal("unverified", entry!.Verification);
+        Assert.False(Assert.Single(_sink.Contexts).Verified);
+    }
+}
