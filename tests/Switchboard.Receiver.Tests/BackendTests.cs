@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Receiver.Inbox;
+using Switchboard.Receiver.Ordering;
+using Switchboard.Receiver.Tests.Support;
+using Switchboard.Testing;
+
+namespace Switchboard.Receiver.Tests;
+
+/// <summary>Idempotency and handlers on PostgreSQL (several instances on one database) and with Redis in front.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
+{
+    private readonly TestSender _sender = new();
+    private readonly HandlerSink _sink = new();
+
+    public void Dispose() => _sender.Dispose();
+
+    private Task<ReceiverApp> StartAsync(string connectionString, Action<TelnyxWebhookOptions>? more = null) =>
+        ReceiverApp.StartAsync(o =>
+        {
+            o.PublicKeys.Add(_sender.PublicKey);
+            o.PostgresConnectionString = connectionString;
+            o.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
+            more?.Invoke(o);
+        }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+
+    private async Task<string> NewDatabaseAsync()
+    {
+        var dataSource = await postgres.CreateDatabaseAsync();
+        return dataSource.ConnectionString;
+    }
+
+    [Fact]
+    public async Task The_same_events_posted_to_two_instances_at_once_are_stored_once_and_handled_once()
+    {
+        var database = await NewDatabaseAsync();
+        await using var a = await StartAsync(database);
+        await using var b = await StartAsync(database);
+        var bodies = Enumerable.Range(0, 40).Select(i => TestSender.Body(id: $"pg-{i}")).ToList();
+
+        var answers = await Task.WhenAll(bodies.SelectMany(body =>
+        {
+            var headers = _sender.Sign(body);
+            return new[] { a, b }.Select(async app =>
+            {
+                using var response = await app.PostAsync(body, headers);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!;
+            });
+        }));
+
+        Assert.Equal(40, answers.Count(s => s == "accepted"));
+        Assert.Equal(40, answers.Count(s => s == "duplicate"));
+        foreach (var i in Enumerable.Range(0, 40))
+        {
+            await Eventually.GetAsync(() => a.Admin.GetAsync($"pg-{i}"), e => e?.State == InboxEntryState.Handled, "handled");
+        }
+
+        Assert.All(Enumerable.Range(0, 40), i => Assert.Equal(1, _sink.Runs($"pg-{i}", "any")));
+        Assert.Equal(40, _sink.Total);
+    }
+
+    [Fact]
+    public async Task A_completed_handler_is_not_rerun_by_another_instance()
+    {
+        var database = await NewDatabaseAsync();
+        var failing = true;
+        await using var a = await ReceiverApp.StartAsync(o =>
+        {
+            o.PublicKeys.Add(_sender.PublicKey);
+            o.PostgresConnectionString = database;
+            o.MaxHandlerAttempts = 1;
+        }, h => h
+            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
+            .OnAny((context, _) => { _sink.Ran("failing", context); return Volatile.Read(ref failing) ? throw new InvalidOperationException("x") : Task.CompletedTask; }, "failing"));
+        var body = TestSender.Body(id: "pg-retry");
+        using (await a.PostAsync(body, _sender.Sign(body)))
+        {
+        }
+
+        await Eventually.GetAsync(() => a.Admin.GetAsync("pg-retry"), e => e?.State == InboxEntryState.DeadLettered, "dead-lettered");
+        Volatile.Write(ref failing, false);
+        Assert.Equal(1, await a.Admin.ReplayDeadLetteredAsync());
+        await Eventually.GetAsync(() => a.Admin.GetAsync("pg-retry"), e => e?.State == InboxEntryState.Handled, "handled");
+
+        Assert.Equal(1, _sink.Runs("pg-retry", "done"));
+        Assert.Equal(2, _sink.Runs("pg-retry", "failing"));
+    }
+
+    [Fact]
+    public async Task Ordering_works_on_postgres()
+    {
+        await using var app = await StartAsync(await NewDatabaseAsync());
+        await OrderingTests.AssertOrderingAsync(app.App.Services.GetRequiredService<IEventOrdering>());
+    }
+}
+
+public sealed class RedisBackendTests : IClassFixture<RedisServer>, IDisposable
+{
+    private readonly RedisServer _redis;
+    private readonly TestSender _sender = new();
+    private readonly HandlerSink _sink = new();
+
+    public RedisBackendTests(RedisServer redis) => _redis = redis;
+
+    public void Dispose() => _sender.Dispose();
+
+    private Task<ReceiverApp> StartAsync(string redis, string? data = null) => ReceiverApp.StartAsync(o =>
+    {
+        o.PublicKeys.Add(_sender.PublicKey);
+        o.DataDirectory = data ?? TempFolder.Create();
+        o.RedisConfiguration = redis;
+    }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+
+    private static async Task<string> PostAsync(ReceiverApp app, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        using var response = await app.PostAsync(body, headers);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!;
+    }
+
+    [Fact]
+    public async Task Duplicates_are_answered_from_redis_and_handled_once()
+    {
+        await using var app = await StartAsync(_redis.Configuration);
+        var body = TestSender.Body(id: "redis-1");
+        var headers = _sender.Sign(body);
+
+        Assert.Equal("accepted", await PostAsync(app, body, headers));
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration))
+        {
+            Assert.True(await redis.GetDatabase().KeyExistsAsync("switchboard:webhook:redis-1"));
+        }
+
+        Assert.Equal("duplicate", await PostAsync(app, body, headers));
+        Assert.Equal("duplicate", await PostAsync(app, body, headers));
+        await Eventually.GetAsync(() => app.Admin.GetAsync("redis-1"), e => e?.State == InboxEntryState.Handled, "handled");
+        Assert.Equal(1, _sink.Runs("redis-1", "any"));
+    }
+
+    [Fact]
+    public async Task A_redis_miss_falls_back_to_the_database_which_stays_the_truth()
+    {
+        var data = TempFolder.Create();
+        var body = TestSender.Body(id: "redis-miss");
+        var headers = _sender.Sign(body);
+        await using (var withoutRedis = await StartAsync(RedisDown(), data))
+        {
+            Assert.Equal("accepted", await PostAsync(withoutRedis, body, headers));
+        }
+
+        // Redis has never heard of this id; the database has.
+        await using var app = await StartAsync(_redis.Configuration, data);
+        Assert.Equal("duplicate", await PostAsync(app, body, headers));
+        await Eventually.GetAsync(() => app.Admin.GetAsync("redis-miss"), e => e?.State == InboxEntryState.Handled, "handled");
+        Assert.Equal(1, _sink.Runs("redis-miss", "any"));
+    }
+
+    [Fact]
+    public async Task Requests_succeed_while_redis_is_down()
+    {
+        await using var app = await StartAsync(RedisDown());
+        var body = TestSender.Body(id: "redis-down");
+        var headers = _sender.Sign(body);
+
+        Assert.Equal("accepted", await PostAsync(app, body, headers));
+        Assert.Equal("duplicate", await PostAsync(app, body, headers));
+        await Eventually.GetAsync(() => app.Admin.GetAsync("redis-down"), e => e?.State == InboxEntryState.Handled, "handled");
+        Assert.Equal(1, _sink.Runs("redis-down", "any"));
+    }
+
+    private static string RedisDown() => $"127.0.0.1:{RedisServer.FreePort()}";
+}
