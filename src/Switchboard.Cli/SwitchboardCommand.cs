@@ -13,6 +13,7 @@ public static class SwitchboardCommand
         root.Subcommands.Add(SignCommand.Create(time));
         root.Subcommands.Add(VerifyCommand.Create(time));
         root.Subcommands.Add(TriggerCommand.Create(time));
+        root.Subcommands.Add(ListenCommand.Create(time));
         return root;
     }
 }

@@ -162,6 +162,8 @@ internal sealed partial class HandlerRunner(
         }
 
         metrics.InboxLag(now - (item.Attempts == 0 ? stored.ReceivedAt : item.DueAt));
+        var rawBody = stored.BodyBytes();
+        IReadOnlyList<KeyValuePair<string, string>> headers = [.. stored.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))];
         var previousRuns = item.Attempts == 0 ? [] : await PreviousRunsAsync(item.Key, stoppingToken);
         var log = new List<WorkAttemptRecord>();
         string? lastError = null;
@@ -188,6 +190,8 @@ internal sealed partial class HandlerRunner(
                     Attempt = previousRuns.Count(r => r.Handler == handler.Name) + 1,
                     Verified = stored.Verification == "valid",
                     ReceivedAt = stored.ReceivedAt,
+                    RawBody = rawBody,
+                    Headers = headers,
                     Services = scope.ServiceProvider,
                 };
                 await handler.Invoke(context, stoppingToken);

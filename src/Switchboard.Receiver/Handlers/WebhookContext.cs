@@ -15,6 +15,12 @@ public sealed class WebhookContext
 
     public required DateTimeOffset ReceivedAt { get; init; }
 
+    /// <summary>The request body exactly as received (what was signed), e.g. to pass the webhook on unchanged.</summary>
+    public required ReadOnlyMemory<byte> RawBody { get; init; }
+
+    /// <summary>The request headers as received.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
+
     /// <summary>Services of a scope created for this run.</summary>
     public required IServiceProvider Services { get; init; }
 }

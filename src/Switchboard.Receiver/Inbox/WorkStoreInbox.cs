@@ -49,9 +49,11 @@ internal sealed partial class WorkStoreInbox(
             LogDuplicate(logger, eventId, webhook.EventType);
         }
 
-        if (_options.RecordAllRequests && !added)
+        if (_options.RecordAllRequests)
         {
-            await RecordAsync(store, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+            await RecordAsync(store, added
+                ? Record(webhook, "accepted", 200, null, null)
+                : Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
         }
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;

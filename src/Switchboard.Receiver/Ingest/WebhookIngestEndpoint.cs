@@ -28,13 +28,13 @@ internal sealed partial class WebhookIngestEndpoint(
         var request = context.Request;
         if (!IsJson(request.ContentType))
         {
-            return Reject(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return Reject(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 $"Content-Type must be application/json; got '{request.ContentType ?? "(none)"}'");
         }
 
         if (request.ContentLength > _options.MaxBodyBytes)
         {
-            return Reject(StatusCodes.Status413PayloadTooLarge, "body_too_large",
+            return Reject(context, StatusCodes.Status413PayloadTooLarge, "body_too_large",
                 $"the body is {request.ContentLength} bytes; the limit is {_options.MaxBodyBytes}");
         }
 
@@ -45,7 +45,7 @@ internal sealed partial class WebhookIngestEndpoint(
             rented = buffer;
             if (length > _options.MaxBodyBytes)
             {
-                return Reject(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
+                return Reject(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
             }
 
             var body = buffer.AsMemory(0, length);
@@ -68,16 +68,18 @@ internal sealed partial class WebhookIngestEndpoint(
 
             if (verification is { IsValid: false } failed)
             {
-                return await RejectAndRecordAsync(received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
+                return await RejectAndRecordAsync(context, received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
             }
 
             if (envelope is null)
             {
-                return await RejectAndRecordAsync(received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
+                return await RejectAndRecordAsync(context, received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
             }
 
             var outcome = await inbox.AcceptAsync(received, CancellationToken.None);
             metrics.Received(envelope.Data.EventType, outcome);
+            context.Features.Set(new WebhookReceipt(
+                outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, envelope.Data.Id, envelope.Data.EventType));
             return Results.Ok(new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id));
         }
         finally
@@ -115,9 +117,16 @@ internal sealed partial class WebhookIngestEndpoint(
         }
     }
 
-    private async ValueTask<IResult> RejectAndRecordAsync(ReceivedWebhook received, int status, string reason, string detail)
+    private async ValueTask<IResult> RejectAndRecordAsync(HttpContext context, ReceivedWebhook received, int status, string reason, string detail)
     {
         await inbox.RecordRejectedAsync(received, status, reason, detail, CancellationToken.None);
+        context.Features.Set(new WebhookReceipt("rejected", received.Verification, reason, received.EventId, received.EventType));
+        return Reject(status, reason, detail);
+    }
+
+    private IResult Reject(HttpContext context, int status, string reason, string detail)
+    {
+        context.Features.Set(new WebhookReceipt("rejected", null, reason, null, null));
         return Reject(status, reason, detail);
     }
 

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Switchboard.Events;
+using Switchboard.Signing;
+
+namespace Switchboard.Cli.Tests;
+
+/// <summary><c>switchboard listen</c> in-process on a free port, with a local app to forward to.</summary>
+public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
+{
+    private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
+    private readonly WebhookReceiver _app = new();
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _client = new();
+    private Task<int> _listen = null!;
+    private string _baseUrl = "";
+
+    public async Task InitializeAsync()
+    {
+        await _app.InitializeAsync();
+        _listen = SwitchboardCommand.Create(TimeProvider.System)
+            .Parse(["listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"), "--forward-to", _app.BaseUrl + "/app/webhooks"])
+            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (ListeningOn().Match(Output) is not { Success: true } match)
+        {
+            Assert.False(_listen.IsCompleted, $"listen stopped: {_error}");
+            Assert.True(DateTime.UtcNow < deadline, "listen did not start");
+            await Task.Delay(20);
+        }
+
+        _baseUrl = ListeningOn().Match(Output).Groups[1].Value;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        Assert.Equal(0, await _listen);
+        await _app.DisposeAsync();
+        _client.Dispose();
+        _key.Dispose();
+        _stop.Dispose();
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    [GeneratedRegex(@"Listening on (http://127\.0\.0\.1:\d+)/webhooks/telnyx")]
+    private static partial Regex ListeningOn();
+
+    private async Task<HttpResponseMessage> PostAsync(byte[] body, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _baseUrl + "/webhooks/telnyx") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await _client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task Listen_stores_every_request_prints_a_line_each_and_forwards_verified_webhooks_untouched()
+    {
+        var webhook = new WebhookEnvelope { Data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System) };
+        var body = webhook.ToUtf8Bytes();
+        var headers = new Ed25519WebhookSigner(_key).Sign(body, DateTimeOffset.UtcNow, "");
+        var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"data\"", "\"data\" ", StringComparison.Ordinal));
+
+        using (var ok = await PostAsync(body, headers))
+        using (var duplicate = await PostAsync(body, headers))
+        using (var bad = await PostAsync(tampered, headers))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, duplicate.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (_app.RequestsTo("/app/webhooks").Count == 0 || !Output.Contains("-> forwarded", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"nothing was forwarded\n{Output}\n{_error}");
+            await Task.Delay(20);
+        }
+
+        var forwarded = Assert.Single(_app.RequestsTo("/app/webhooks"));
+        Assert.Equal(body, forwarded.Body);
+        foreach (var (name, value) in headers)
+        {
+            Assert.Equal(value, forwarded.Headers[name]);
+        }
+
+        var lines = Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.Contains("200  accepted", StringComparison.Ordinal) && l.Contains(webhook.Data.Id, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("200  duplicate", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("401  rejected", StringComparison.Ordinal) && l.Contains("signature_mismatch", StringComparison.Ordinal));
+
+        var requests = JsonNode.Parse(await _client.GetStringAsync(_baseUrl + "/api/requests"))!.AsArray();
+        Assert.Equal(3, requests.Count);
+        Assert.Equal(["rejected", "duplicate", "accepted"], requests.Select(r => (string)r!["outcome"]!));
+        Assert.Equal("signature_mismatch", (string?)requests[0]!["verification"]);
+        Assert.Equal(Encoding.UTF8.GetString(tampered), (string?)requests[0]!["body"]);
+
+        var page = await _client.GetStringAsync(_baseUrl + "/");
+        Assert.Contains("signature_mismatch", page, StringComparison.Ordinal);
+        Assert.Contains(webhook.Data.Id, page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_public_key_is_a_clean_start_up_error()
+    {
+        var run = await Cli.Run(TimeProvider.System, "listen", "--urls", "http://127.0.0.1:0", "--public-key", "c2hvcnQ=", "--data", PathOf("other"));
+
+        Cli.AssertCleanFailure(run, 1, "PublicKeys[0]");
+    }
+}
