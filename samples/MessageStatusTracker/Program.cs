@@ -1,0 +1,3 @@
+using MessageStatusTracker;
+
+await TrackerApp.Create(args).RunAsync();
