@@ -88,10 +88,12 @@ internal static class ListenCommand
             options.RecordAllRequests = true;
             options.MaxHandlerAttempts = 10;
             options.HandlerRetryDelay = TimeSpan.FromSeconds(1);
+            // Longer than a forward may take; short, so a forward cut off by a crash resumes soon after a restart.
+            options.HandlerLease = TimeSpan.FromSeconds(15);
         });
         if (settings.ForwardTo is { } target)
         {
-            var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(10) }, time);
+            var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(5) }, time);
             builder.Services.AddSingleton(sender);
             webhooks.OnAny((context, cancellationToken) => ForwardAsync(sender, target, context, output, cancellationToken), ForwardHandler);
         }
