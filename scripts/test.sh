@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 bash scripts/install-deps.sh
 
 logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 echo "== build (Release, warnings as errors)"
 dotnet build Switchboard.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
 
