@@ -1,0 +1,116 @@
+// Load harness for the receiver (issue 4), driven by wrk (see docs/benchmarks.md, "Receiver (issue 4)").
+//   sign  --count N --out DIR          N pre-signed message.received webhooks (unique ids) for wrk's Lua script
+//   serve --mode store|verify --port P --key-file DIR/public.key [--data DIR]
+//         store:  the library's endpoint (verify, parse, durable SQLite inbox, 200) with a no-op handler running
+//         verify: a bare endpoint that only reads the body and verifies the signature
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Switchboard.Events;
+using Switchboard.Receiver;
+using Switchboard.Signing;
+
+var command = args.FirstOrDefault();
+string Arg(string name, string? fallback = null) =>
+    args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback ?? throw new ArgumentException($"{name} is required");
+
+switch (command)
+{
+    case "sign":
+        return Sign(int.Parse(Arg("--count"), CultureInfo.InvariantCulture), Arg("--out"));
+    case "store-only":
+        await StoreOnlyAsync(int.Parse(Arg("--count"), CultureInfo.InvariantCulture), Arg("--data", "receiver-load-data"));
+        return 0;
+    case "serve":
+        await ServeAsync(Arg("--mode"), int.Parse(Arg("--port"), CultureInfo.InvariantCulture), File.ReadAllText(Arg("--key-file")).Trim(), Arg("--data", "receiver-load-data"), args);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: sign --count N --out DIR | serve --mode store|verify --port P --key-file FILE [--data DIR]");
+        return 2;
+}
+
+// The inbox write alone, no HTTP: how fast the durable store takes receiver-sized items at 64 concurrent writers.
+static async Task StoreOnlyAsync(int count, string data)
+{
+    Directory.CreateDirectory(data);
+    await using var store = await Switchboard.DurableWork.WorkStore.OpenSqliteAsync(new() { DatabasePath = Path.Combine(data, "store-only.db") });
+    var payload = new string('x', 1500);
+    var next = -1;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            await store.EnqueueAsync("inbox", [new(Guid.NewGuid().ToString(), payload, DateTimeOffset.UtcNow, 5, "message.received")]);
+        }
+    }));
+    Console.WriteLine($"{count} enqueues in {clock.Elapsed.TotalSeconds:F1} s: {count / clock.Elapsed.TotalSeconds:F0}/s");
+}
+
+static int Sign(int count, string folder)
+{
+    Directory.CreateDirectory(folder);
+    using var key = Ed25519PrivateKey.Generate();
+    File.WriteAllText(Path.Combine(folder, "public.key"), key.PublicKey.ToBase64());
+    var signer = new Ed25519WebhookSigner(key);
+    var now = DateTimeOffset.UtcNow;
+    var lines = new string[count];
+    Parallel.For(0, count, i =>
+    {
+        var data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System);
+        var body = new WebhookEnvelope { Data = data, Meta = new WebhookMeta { Attempt = 1, DeliveredTo = "http://127.0.0.1/webhooks/telnyx" } }.ToUtf8Bytes();
+        var (signature, timestamp) = signer.SignParts(body, now);
+        lines[i] = $"{timestamp}\t{signature}\t{Encoding.UTF8.GetString(body)}";
+    });
+    File.WriteAllLines(Path.Combine(folder, "requests.tsv"), lines);
+    Console.WriteLine($"{count} signed webhooks in {folder}/requests.tsv, ~{lines[0].Length} bytes each");
+    return 0;
+}
+
+static async Task ServeAsync(string mode, int port, string publicKey, string data, string[] args)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+    // A tolerance of one hour (the largest allowed) so bodies signed before a run stay fresh through it; same code path.
+    var tolerance = TimeSpan.FromHours(1);
+    if (mode == "store")
+    {
+        var webhooks = builder.Services.AddTelnyxWebhooks(o =>
+        {
+            o.PublicKeys.Add(publicKey);
+            o.DataDirectory = data;
+            o.Tolerance = tolerance;
+        });
+        if (!args.Contains("--no-handler"))
+        {
+            webhooks.OnAny((_, _) => Task.CompletedTask, "noop");
+        }
+    }
+
+    var app = builder.Build();
+    if (mode == "store")
+    {
+        app.MapTelnyxWebhooks("/webhooks/telnyx");
+    }
+    else
+    {
+        var verifier = Ed25519WebhookVerifier.FromBase64([publicKey], TimeProvider.System, tolerance);
+        app.MapPost("/webhooks/telnyx", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            var headers = new WebhookHeaders()
+                .Set(TelnyxHeaders.Timestamp, context.Request.Headers[TelnyxHeaders.Timestamp].ToString())
+                .Set(TelnyxHeaders.Signature, context.Request.Headers[TelnyxHeaders.Signature].ToString());
+            return verifier.Verify(body.GetBuffer().AsSpan(0, (int)body.Length), headers).IsValid ? Results.Ok() : Results.StatusCode(401);
+        });
+    }
+
+    await app.RunAsync();
+}

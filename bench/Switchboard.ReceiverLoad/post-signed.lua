@@ -1,0 +1,46 @@
+-- wrk script: POSTs pre-signed webhooks from requests.tsv (timestamp, signature, body per line), each once per
+-- thread's share, so every request carries a new event id. WEBHOOKS=path/to/requests.tsv, DELAY_MS=n for a paced run.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local path = os.getenv("WEBHOOKS") or "requests.tsv"
+  local index = 0
+  requests = {}
+  for line in io.lines(path) do
+    if index % tonumber(os.getenv("THREADS") or "2") == id then
+      local timestamp, signature, body = line:match("^([^\t]+)\t([^\t]+)\t(.*)$")
+      requests[#requests + 1] = wrk.format("POST", "/webhooks/telnyx", {
+        ["Content-Type"] = "application/json",
+        ["telnyx-timestamp"] = timestamp,
+        ["telnyx-signature-ed25519"] = signature,
+      }, body)
+    end
+    index = index + 1
+  end
+  next_request = 0
+  delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+end
+
+function request()
+  next_request = next_request + 1
+  if next_request > #requests then
+    next_request = 1
+  end
+  return requests[next_request]
+end
+
+function delay()
+  return delay_ms
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
