@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Switchboard.Receiver.Storage;
 
@@ -45,17 +46,7 @@ internal sealed record StoredRequest
 
     public string ToJson() => JsonSerializer.Serialize(this, ReceiverJsonContext.Default.StoredRequest);
 
-    public static StoredRequest? FromJson(string json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, ReceiverJsonContext.Default.StoredRequest);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static StoredRequest? FromJson(string json) => StoredJson.TryRead(json, ReceiverJsonContext.Default.StoredRequest);
 }
 
 /// <summary>An attempt log entry of an inbox item: one handler's run.</summary>
@@ -63,11 +54,17 @@ internal sealed record HandlerRunDetail(string Handler, bool Ok, string? Error =
 {
     public string ToJson() => JsonSerializer.Serialize(this, ReceiverJsonContext.Default.HandlerRunDetail);
 
-    public static HandlerRunDetail? FromJson(string json)
+    public static HandlerRunDetail? FromJson(string json) => StoredJson.TryRead(json, ReceiverJsonContext.Default.HandlerRunDetail);
+}
+
+internal static class StoredJson
+{
+    /// <summary>Null for text that is not what we stored (a row written by hand, another version): never throws.</summary>
+    public static T? TryRead<T>(string json, JsonTypeInfo<T> typeInfo) where T : class
     {
         try
         {
-            return JsonSerializer.Deserialize(json, ReceiverJsonContext.Default.HandlerRunDetail);
+            return JsonSerializer.Deserialize(json, typeInfo);
         }
         catch (JsonException)
         {
