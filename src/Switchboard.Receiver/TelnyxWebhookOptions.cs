@@ -66,6 +66,12 @@ public sealed class TelnyxWebhookOptions
     /// </summary>
     public TimeSpan HandlerLease { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long handled and dead-lettered events stay in the inbox (and so are recognised as duplicates) before
+    /// they are deleted. At least one day, far beyond the tolerance and Telnyx's retry schedule. Default 30 days.
+    /// </summary>
+    public TimeSpan KeepHandledFor { get; set; } = TimeSpan.FromDays(30);
+
     internal string SqlitePath => Path.Combine(DataDirectory, "telnyx-webhooks.db");
 
     internal IEnumerable<string> Validate()
@@ -98,6 +104,11 @@ public sealed class TelnyxWebhookOptions
         if (HandlerLease < TimeSpan.FromSeconds(1))
         {
             yield return $"{nameof(HandlerLease)} must be at least 1 second; got {HandlerLease}";
+        }
+
+        if (KeepHandledFor < TimeSpan.FromDays(1))
+        {
+            yield return $"{nameof(KeepHandledFor)} must be at least 1 day (duplicates are recognised only while events are kept); got {KeepHandledFor}";
         }
 
         if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(DataDirectory))

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Events;
@@ -167,6 +168,34 @@ public sealed class HandlerTests : IDisposable
         var body = TestSender.Body(id: "e-restart");
         using var again = await second.PostAsync(body, _sender.Sign(body));
         Assert.Contains("duplicate", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handled_events_are_deleted_after_the_retention_period()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await ReceiverApp.StartAsync(
+            o =>
+            {
+                o.PublicKeys.Add(_sender.PublicKey);
+                o.DataDirectory = _data;
+                o.KeepHandledFor = TimeSpan.FromDays(2);
+            },
+            h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"),
+            builder => builder.Services.AddSingleton<TimeProvider>(time));
+        var body = TestSender.Body(id: "e-old");
+        using (var response = await app.PostAsync(body, _sender.Sign(body, time.GetUtcNow())))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await WaitForStateAsync(app, "e-old", InboxEntryState.Handled);
+        time.Advance(TimeSpan.FromDays(1));
+        await Task.Delay(100);
+        Assert.NotNull(await app.Admin.GetAsync("e-old"));
+
+        time.Advance(TimeSpan.FromDays(1.5));
+        await Eventually.GetAsync(() => app.Admin.GetAsync("e-old"), e => e is null, "the old event to be deleted");
     }
 
     [Fact]
