@@ -35,7 +35,7 @@ internal static class ListenCommand
             Description = "The account's Ed25519 public key, base64 of 32 bytes (repeat the option during a key rotation)",
             Required = true,
         };
-        var dataOption = new Option<string>("--data") { Description = "Folder of the database of received requests", DefaultValueFactory = _ => ".switchboard-listen" };
+        var dataOption = new Option<string>("--data") { Description = "Folder of the database of received requests", DefaultValueFactory = _ => ".data/listen" };
         var forwardOption = new Option<string?>("--forward-to") { Description = "Pass each verified webhook on to this URL (e.g. your app on localhost)" };
         var command = new Command("listen", "Receive webhooks: verify, store and show every request; optionally forward the verified ones to a local app")
         {
