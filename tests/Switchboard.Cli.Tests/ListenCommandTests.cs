@@ -14,18 +14,21 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly WebhookReceiver _app = new();
     private readonly StringWriter _output = new();
+    private readonly TextWriter _syncOutput;
     private readonly StringWriter _error = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _client = new();
     private Task<int> _listen = null!;
     private string _baseUrl = "";
 
+    public ListenCommandTests() => _syncOutput = TextWriter.Synchronized(_output);
+
     public async Task InitializeAsync()
     {
         await _app.InitializeAsync();
         _listen = SwitchboardCommand.Create(TimeProvider.System)
             .Parse(["listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"), "--forward-to", _app.BaseUrl + "/app/webhooks"])
-            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
+            .InvokeAsync(new InvocationConfiguration { Output = _syncOutput, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (ListeningOn().Match(Output) is not { Success: true } match)
         {
@@ -51,7 +54,8 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
     {
         get
         {
-            lock (_output)
+            // The synchronised writer locks on itself while writing.
+            lock (_syncOutput)
             {
                 return _output.ToString();
             }

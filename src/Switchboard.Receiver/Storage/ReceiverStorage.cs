@@ -58,7 +58,14 @@ internal sealed class ReceiverStorage : IAsyncDisposable
                 _dataSource ??= NpgsqlDataSource.Create(connectionString);
                 store = await WorkStore.OpenPostgresAsync(_dataSource, _time, cancellationToken);
                 await using var command = _dataSource.CreateCommand(OrderingSql.CreateTable);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+                {
+                    // Another instance created the table at the same moment (IF NOT EXISTS does not cover the race).
+                }
             }
             else
             {
