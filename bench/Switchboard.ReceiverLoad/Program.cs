@@ -41,7 +41,7 @@ static async Task StoreOnlyAsync(int count, string data)
     var payload = new string('x', 1500);
     var next = -1;
     var clock = System.Diagnostics.Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+    await Task.WhenAll(Enumerable.Range(0, int.Parse(Environment.GetEnvironmentVariable("WRITERS") ?? "64", CultureInfo.InvariantCulture)).Select(async _ =>
     {
         int i;
         while ((i = Interlocked.Increment(ref next)) < count)
