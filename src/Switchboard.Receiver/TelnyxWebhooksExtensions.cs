@@ -64,6 +64,30 @@ public static class TelnyxWebhooksExtensions
     }
 }
 
+public static class TelnyxWebhooksAdminExtensions
+{
+    /// <summary>
+    /// Maps a small admin API over <see cref="IWebhookInboxAdmin"/>: <c>GET {pattern}/events?state=</c>,
+    /// <c>GET {pattern}/events/{id}</c>, <c>POST {pattern}/events/{id}/replay</c> and
+    /// <c>POST {pattern}/dead-letter/replay</c>. It is not protected by itself: add
+    /// <c>.RequireAuthorization(...)</c> to the returned group, or do not expose it.
+    /// </summary>
+    public static RouteGroupBuilder MapTelnyxWebhooksAdmin(this IEndpointRouteBuilder endpoints, string pattern = "/webhooks/telnyx/admin")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup(pattern);
+        group.MapGet("/events", async (IWebhookInboxAdmin admin, InboxEntryState? state, int? page, CancellationToken ct) =>
+            Results.Ok(await admin.ListAsync(state, Math.Max(page ?? 1, 1), 50, ct)));
+        group.MapGet("/events/{id}", async (string id, IWebhookInboxAdmin admin, CancellationToken ct) =>
+            await admin.GetAsync(id, ct) is { } entry ? Results.Ok(entry) : Results.NotFound());
+        group.MapPost("/events/{id}/replay", async (string id, IWebhookInboxAdmin admin, CancellationToken ct) =>
+            await admin.ReplayAsync(id, ct) ? Results.Accepted() : Results.NotFound());
+        group.MapPost("/dead-letter/replay", async (IWebhookInboxAdmin admin, CancellationToken ct) =>
+            Results.Ok(new { replayed = await admin.ReplayDeadLetteredAsync(null, ct) }));
+        return group;
+    }
+}
+
 /// <summary>Turns every option problem into a start-up error listing all of them.</summary>
 internal sealed class TelnyxWebhookOptionsValidator : IValidateOptions<TelnyxWebhookOptions>
 {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -141,6 +142,33 @@ public sealed class HandlerTests : IDisposable
         Assert.False(await app.Admin.ReplayAsync("no-such-event"));
         await WaitForStateAsync(app, "e-one", InboxEntryState.Handled);
         Assert.Equal(2, _sink.Runs("e-one", "h"));
+    }
+
+    [Fact]
+    public async Task The_admin_api_shows_dead_letters_and_replays_them()
+    {
+        var broken = true;
+        await using var app = await ReceiverApp.StartAsync(
+            o =>
+            {
+                o.PublicKeys.Add(_sender.PublicKey);
+                o.DataDirectory = _data;
+                o.MaxHandlerAttempts = 1;
+            },
+            h => h.OnAny((context, _) => { _sink.Ran("h", context); return Volatile.Read(ref broken) ? throw new InvalidOperationException("broken") : Task.CompletedTask; }, "h"),
+            map: web => web.MapTelnyxWebhooksAdmin());
+        await PostAsync(app, TestSender.Body(id: "e-admin"));
+        await WaitForStateAsync(app, "e-admin", InboxEntryState.DeadLettered);
+
+        var dead = System.Text.Json.Nodes.JsonNode.Parse(await app.Client.GetStringAsync("/webhooks/telnyx/admin/events?state=DeadLettered"))!.AsArray();
+        Assert.Equal("e-admin", (string?)Assert.Single(dead)!["eventId"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/webhooks/telnyx/admin/events/nope")).StatusCode);
+        Volatile.Write(ref broken, false);
+        using var replay = await app.Client.PostAsync("/webhooks/telnyx/admin/dead-letter/replay", null);
+        Assert.Contains("\"replayed\":1", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await WaitForStateAsync(app, "e-admin", InboxEntryState.Handled);
+        var entry = System.Text.Json.Nodes.JsonNode.Parse(await app.Client.GetStringAsync("/webhooks/telnyx/admin/events/e-admin"))!;
+        Assert.Equal(2, entry["handlerRuns"]!.AsArray().Count);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal sealed class ReceiverApp : IAsyncDisposable
 
     public IWebhookInboxAdmin Admin => App.Services.GetRequiredService<IWebhookInboxAdmin>();
 
-    public static async Task<ReceiverApp> StartAsync(Action<TelnyxWebhookOptions> configure, Action<TelnyxWebhooksBuilder>? handlers = null, Action<WebApplicationBuilder>? more = null)
+    public static async Task<ReceiverApp> StartAsync(Action<TelnyxWebhookOptions> configure, Action<TelnyxWebhooksBuilder>? handlers = null, Action<WebApplicationBuilder>? more = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new LogSink();
@@ -46,6 +46,7 @@ internal sealed class ReceiverApp : IAsyncDisposable
         more?.Invoke(builder);
         var app = builder.Build();
         app.MapTelnyxWebhooks();
+        map?.Invoke(app);
         try
         {
             await app.StartAsync();
