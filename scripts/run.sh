@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The run command (README). Today the runnable part is the `switchboard` CLI: this builds it, makes a key pair
-# in .data/keys on first run, and shows the verbs. It will start the platform (SQLite) once that exists.
+# The run command (README). Until the Telnyx-compatible platform API exists, this runs what does: a local
+# webhook receiver (`switchboard listen`, SQLite in .data/listen) with its inspector page, verifying with a key
+# pair made in .data/keys on first run. Send it signed webhooks with `switchboard trigger` (printed below).
+# Arguments are passed to `switchboard listen` (e.g. --forward-to http://127.0.0.1:3000/webhooks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -10,8 +12,11 @@ if [ ! -f .data/keys/ed25519.key ]; then
   echo "generating a signing key pair in .data/keys"
   "${cli[@]}" keys generate --out .data/keys >/dev/null
 fi
-echo "public key: $(cat .data/keys/ed25519.pub)"
-if [ $# -gt 0 ]; then
-  exec "${cli[@]}" "$@"
-fi
-"${cli[@]}" --help
+url="http://127.0.0.1:${PORT:-9090}"
+cat <<MSG
+public key:  $(cat .data/keys/ed25519.pub)
+inspector:   $url/
+webhooks:    $url/webhooks/telnyx
+try:         ${cli[*]} trigger message.received --to $url/webhooks/telnyx --key .data/keys/ed25519.key
+MSG
+exec "${cli[@]}" listen --urls "$url" --public-key "$(cat .data/keys/ed25519.pub)" --data .data/listen "$@"
