@@ -77,6 +77,43 @@ internal sealed class SqliteWorkStore : IWorkStore
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
+        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
+        {
+            var now = _time.GetUtcNow();
+            var expires = now + leaseDuration;
+            var token = StoreSql.NewLeaseToken(leaseOwner);
+            var leased = new ClaimedWorkItem?[items.Count];
+            var insert = writer.Command(
+                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
+                "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @expires, @token, @expires, @now, @now) " +
+                "ON CONFLICT (queue, key) DO NOTHING RETURNING id");
+            insert.Set("@queue", queue);
+            insert.Set("@token", token);
+            insert.Set("@expires", StoreSql.Ms(expires));
+            insert.Set("@now", StoreSql.Ms(now));
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                insert.Set("@key", item.Key);
+                insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+                insert.Set("@payload", item.Payload);
+                insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+                insert.Set("@max_attempts", item.MaxAttempts);
+                if (insert.ExecuteScalar() is long id)
+                {
+                    leased[i] = new ClaimedWorkItem(new WorkLease(id, token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, expires);
+                }
+            }
+
+            return leased;
+        }, cancellationToken);
+    }
+
     public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
