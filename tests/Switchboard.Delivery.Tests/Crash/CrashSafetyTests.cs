@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Switchboard.Delivery.Outbox;
 using Switchboard.Delivery.Tests.Outbox;
 using Switchboard.DurableWork;
+using Xunit.Abstractions;
 
 namespace Switchboard.Delivery.Tests.Crash;
 
@@ -14,7 +15,7 @@ namespace Switchboard.Delivery.Tests.Crash;
 /// event must end delivered (or failed after its schedule), and the sink may see an attempt twice only for
 /// deliveries that were leased (in flight) at a kill. The test waits for conditions, never for durations.
 /// </summary>
-public sealed class CrashSafetyTests : IDisposable
+public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     private const int Events = 3000;
     private const int Kills = 4;
@@ -80,6 +81,8 @@ public sealed class CrashSafetyTests : IDisposable
         var repeated = requests.GroupBy(r => r).Where(g => g.Count() > 1).ToList();
         var duplicates = repeated.Sum(g => g.Count() - 1);
         Assert.True(duplicates <= leasedAtKills.Count, $"{duplicates} duplicate requests, but only {leasedAtKills.Count} deliveries were in flight at the kills");
+        output.WriteLine($"{sink.Count} requests for {Events} events; {leasedAtKills.Count} deliveries in flight at {Kills} kills; {duplicates} repeated");
+        Assert.NotEmpty(leasedAtKills); // the kills did hit work in flight
         var inFlight = leasedAtKills.ToHashSet();
         Assert.All(repeated, g => Assert.Contains(g.Key.Id, inFlight));
     }
