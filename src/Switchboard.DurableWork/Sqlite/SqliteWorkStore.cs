@@ -145,14 +145,15 @@ internal sealed class SqliteWorkStore : IWorkStore
                 }
             }
 
-            foreach (var item in claimed)
+            if (claimed.Count > 0)
             {
                 var lease = writer.Command(
-                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now WHERE id = @id");
+                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now " +
+                    "WHERE id IN (SELECT value FROM json_each(@ids))");
                 lease.Set("@token", token);
                 lease.Set("@expires", StoreSql.Ms(expires));
                 lease.Set("@now", StoreSql.Ms(now));
-                lease.Set("@id", item.Lease.ItemId);
+                lease.Set("@ids", $"[{string.Join(',', claimed.Select(c => c.Lease.ItemId))}]");
                 lease.ExecuteNonQuery();
             }
 
