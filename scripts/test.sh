@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 bash scripts/install-deps.sh
 
 logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 echo "== build (Release, warnings as errors)"
 dotnet build Switchboard.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
 
@@ -25,10 +26,12 @@ set +e
 node_rc=$?
 set -e
 
-passed=$(grep -hoE '^\s*(Passed!|Failed!).*' "$logs/dotnet.txt" | grep -oE 'Passed: +[0-9]+' | awk '{s+=$2} END {print s+0}')
-failed=$(grep -hoE '^\s*(Passed!|Failed!).*' "$logs/dotnet.txt" | grep -oE 'Failed: +[0-9]+' | awk '{s+=$2} END {print s+0}')
-node_passed=$(grep -oE '^# pass [0-9]+' "$logs/node.tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
-node_failed=$(grep -oE '^# fail [0-9]+' "$logs/node.tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+# "dotnet test" prints, per test project, "Total tests: N" then "     Passed: N" / "     Failed: N".
+count() { { grep -hE "^\s+$1: [0-9]+\s*$" "$2" || true; } | awk '{s+=$2} END {print s+0}'; }
+passed=$(count Passed "$logs/dotnet.txt")
+failed=$(count Failed "$logs/dotnet.txt")
+node_passed=$({ grep -hE '^# pass [0-9]+' "$logs/node.tap" 2>/dev/null || true; } | awk '{s+=$3} END {print s+0}')
+node_failed=$({ grep -hE '^# fail [0-9]+' "$logs/node.tap" 2>/dev/null || true; } | awk '{s+=$3} END {print s+0}')
 total_passed=$((passed + node_passed))
 total_failed=$((failed + node_failed))
 echo "dotnet: $passed passed, $failed failed (exit $dotnet_rc); node: $node_passed passed, $node_failed failed (exit $node_rc)"
