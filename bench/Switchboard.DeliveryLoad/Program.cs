@@ -89,6 +89,7 @@ internal static class Load
         var items = Webhooks(count, url).Select((w, i) => new ClaimedWorkItem(new WorkLease(i, "ceiling"), w.EventId, w.EventType, w.DataJson,
             WebhookOutbox.EncodeTargets(w.Targets), 0, 5, now, now.AddMinutes(5))).ToList();
         var next = -1;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, options.MaxConcurrency).Select(async _ =>
         {
@@ -103,7 +104,8 @@ internal static class Load
                 }
             }
         }));
-        return Report("ceiling (same attempts, no storage)", count, clock.Elapsed, "");
+        var elapsed = clock.Elapsed;
+        return Report("ceiling (same attempts, no storage)", count, elapsed, PerDelivery(allocated, count));
     }
 
     private static async Task<double> SqliteAsync(int count, Uri url, bool http)
@@ -119,6 +121,7 @@ internal static class Load
             using var dispatcher = new DeliveryDispatcher(outbox, http ? sender : instant, new WebhookSigningKeys(key));
             var webhooks = Webhooks(count, url);
             await dispatcher.StartAsync(CancellationToken.None);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             foreach (var chunk in webhooks.Chunk(PublishBatch))
             {
@@ -133,10 +136,11 @@ internal static class Load
             }
 
             var elapsed = clock.Elapsed;
+            var perDelivery = PerDelivery(allocated, count);
             await dispatcher.StopAsync(CancellationToken.None);
             var delivered = (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 1 })).TotalResults;
             return Report(http ? "sqlite end to end" : "sqlite, instant sender (no HTTP)", count, elapsed,
-                $"{Sync()}; published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered");
+                $"{Sync()}; published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered; {perDelivery}");
         }
         finally
         {
@@ -296,6 +300,10 @@ internal static class Load
         var targets = new[] { new WebhookTarget(url) };
         return [.. Enumerable.Range(0, count).Select(_ => OutboundWebhook.From(SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), targets))];
     }
+
+    /// <summary>Managed allocations of the whole process (all threads) since <paramref name="before"/>, per delivery.</summary>
+    private static string PerDelivery(long before, int count) =>
+        $"{(GC.GetTotalAllocatedBytes(precise: true) - before) / 1024.0 / count:F1} kB allocated per delivery";
 
     private static double Report(string what, int count, TimeSpan elapsed, string detail)
     {

@@ -11,7 +11,7 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal static class SqliteRows
 {
-    public static string Items(IReadOnlyList<NewWorkItem> items) => Write(items, static (json, item) =>
+    public static string Items(IReadOnlyList<NewWorkItem> items) => Write(items, items.Sum(i => i.Key.Length + i.Payload.Length + (i.Context?.Length ?? 0) + 64), static (json, item) =>
     {
         json.WriteStringValue(item.Key);
         WriteNullable(json, item.Tag);
@@ -21,7 +21,7 @@ internal static class SqliteRows
         json.WriteNumberValue(StoreSql.Ms(item.DueAt));
     });
 
-    public static string Completions(IReadOnlyList<WorkCompletion> completions, long now) => Write(completions, (json, completion) =>
+    public static string Completions(IReadOnlyList<WorkCompletion> completions, long now) => Write(completions, completions.Sum(c => c.Lease.Token.Length + 64), (json, completion) =>
     {
         json.WriteNumberValue(completion.Lease.ItemId);
         json.WriteStringValue(completion.Lease.Token);
@@ -33,7 +33,7 @@ internal static class SqliteRows
     /// <summary>The attempt log entries of the completions for which <paramref name="include"/> is true.</summary>
     public static string Attempts(IReadOnlyList<WorkCompletion> completions, Func<int, bool> include)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 * completions.Count + 16);
+        var buffer = new ArrayBufferWriter<byte>(completions.Sum(c => c.AttemptLog.Sum(a => a.Detail.Length + 96)) + 16);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
@@ -63,9 +63,10 @@ internal static class SqliteRows
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static string Write<T>(IReadOnlyList<T> rows, Action<Utf8JsonWriter, T> writeRow)
+    /// <param name="estimatedSize">About the bytes the rows take (escaping may add some), so the buffer rarely grows.</param>
+    private static string Write<T>(IReadOnlyList<T> rows, int estimatedSize, Action<Utf8JsonWriter, T> writeRow)
     {
-        var buffer = new ArrayBufferWriter<byte>(128 * rows.Count + 16);
+        var buffer = new ArrayBufferWriter<byte>(estimatedSize + 16);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
