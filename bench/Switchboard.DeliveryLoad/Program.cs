@@ -72,6 +72,9 @@ internal static class Load
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
+    /// <summary>SWITCHBOARD_PUBLISHERS: how many publishers call PublishAsync at once (default 1).</summary>
+    private static int Publishers() => int.TryParse(Environment.GetEnvironmentVariable("SWITCHBOARD_PUBLISHERS"), out var n) && n > 0 ? n : 1;
+
     private static bool SynchronousFull() => Environment.GetEnvironmentVariable("SWITCHBOARD_SYNC") != "normal";
 
     private static string Sync() => SynchronousFull() ? "synchronous=FULL" : "synchronous=NORMAL";
@@ -123,10 +126,17 @@ internal static class Load
             await dispatcher.StartAsync(CancellationToken.None);
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
-            foreach (var chunk in webhooks.Chunk(PublishBatch))
+            // Publishers calling at once (as API requests would) share the writer's transactions.
+            var chunks = webhooks.Chunk(PublishBatch).ToList();
+            var nextChunk = -1;
+            await Task.WhenAll(Enumerable.Range(0, Publishers()).Select(async _ =>
             {
-                await outbox.PublishAsync(chunk);
-            }
+                int i;
+                while ((i = Interlocked.Increment(ref nextChunk)) < chunks.Count)
+                {
+                    await outbox.PublishAsync(chunks[i]);
+                }
+            }));
 
             var published = clock.Elapsed;
             // Done when every delivery is recorded as delivered.
@@ -140,7 +150,7 @@ internal static class Load
             await dispatcher.StopAsync(CancellationToken.None);
             var delivered = (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 1 })).TotalResults;
             return Report(http ? "sqlite end to end" : "sqlite, instant sender (no HTTP)", count, elapsed,
-                $"{Sync()}; published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered; {perDelivery}");
+                $"{Sync()}; {Publishers()} publisher(s); published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered; {perDelivery}");
         }
         finally
         {
