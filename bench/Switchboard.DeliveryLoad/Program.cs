@@ -1,38 +1,41 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Npgsql;
 using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
-using Switchboard.Delivery.Tests.Outbox;
+using Switchboard.DeliveryLoad;
 using Switchboard.DurableWork;
 using Switchboard.Events;
 using Switchboard.Signing;
 
-// Load harness for the delivery outbox: publisher, dispatcher(s) and a Kestrel sink on 127.0.0.1.
-//   sqlite [count]                          end to end on SQLite, in one process
+// Load harness for the delivery outbox: publisher and dispatcher(s) with the real HttpWebhookSender, POSTing to
+// a lean Kestrel sink in a separate process on 127.0.0.1.
+//   sqlite [count] [runs]                   per run: the ceiling (signing and POSTing, no storage), then end to end
+//                                           on SQLite in one process; prints each run and the medians
 //   storage [count]                         SQLite with an instant in-process sender: the storage pipeline alone
-//   ceiling [count]                         the same signing and POSTing with no storage at all
 //   postgres <connection> [count] [workers] end to end on PostgreSQL with worker processes
 //   backlog [scheduled] [seconds]           SQLite with a backlog of scheduled retries: memory and lag at 1,000 due/s
-//   worker <connection>                     (internal) one dispatcher process for 'postgres'
+//   sink                                    (internal) the loopback sink process
+//   worker <connection> <sink url>          (internal) one dispatcher process for 'postgres'
+// SWITCHBOARD_SYNC=normal runs SQLite with synchronous=NORMAL instead of the durable default FULL.
 var mode = args.FirstOrDefault() ?? "sqlite";
 return mode switch
 {
-    "sqlite" => await Load.SqliteAsync(Arg(1, 100_000), http: true),
-    "storage" => await Load.SqliteAsync(Arg(1, 100_000), http: false),
-    "ceiling" => await Load.CeilingAsync(Arg(1, 100_000)),
+    "sqlite" => await Load.SqliteRunsAsync(Arg(1, 100_000), Arg(2, 1)),
+    "storage" => await Load.StorageAsync(Arg(1, 100_000)),
     "postgres" => await Load.PostgresAsync(args[1], Arg(2, 100_000), Arg(3, 2)),
     "backlog" => await Load.BacklogAsync(Arg(1, 1_000_000), Arg(2, 30)),
+    "sink" => await Sink.RunAsync(),
     "worker" => await Load.WorkerAsync(args[1]),
-    "enqueue" => await Load.EnqueueAsync(Arg(1, 50_000), args.Length > 2 ? args[2] : "real"),
     _ => Usage(),
 };
 
-int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: sqlite [count] | ceiling [count] | postgres <connection> [count] [workers] | backlog [scheduled] [seconds]");
+    Console.Error.WriteLine("usage: sqlite [count] [runs] | storage [count] | postgres <connection> [count] [workers] | backlog [scheduled] [seconds]");
     return 2;
 }
 
@@ -40,57 +43,114 @@ internal static class Load
 {
     private const int PublishBatch = 500;
 
-    public static async Task<int> SqliteAsync(int count, bool http)
+    public static async Task<int> SqliteRunsAsync(int count, int runs)
+    {
+        await using var sink = await SinkProcess.StartAsync();
+        var url = sink.Url("/ok");
+        var ceilings = new List<double>();
+        var endToEnd = new List<double>();
+        for (var run = 1; run <= runs; run++)
+        {
+            ceilings.Add(await CeilingAsync(count, url));
+            endToEnd.Add(await SqliteAsync(count, url, http: true));
+        }
+
+        Console.WriteLine($"sink received {await sink.CountAsync():N0} requests");
+        if (runs > 1)
+        {
+            Console.WriteLine($"medians of {runs} runs: ceiling {Median(ceilings):N0}/s, sqlite end to end {Median(endToEnd):N0}/s ({Sync()})");
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> StorageAsync(int count)
+    {
+        await SqliteAsync(count, new Uri("http://127.0.0.1:9/ok"), http: false);
+        return 0;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>SWITCHBOARD_PUBLISHERS: how many publishers call PublishAsync at once (default 1).</summary>
+    private static int Publishers() => int.TryParse(Environment.GetEnvironmentVariable("SWITCHBOARD_PUBLISHERS"), out var n) && n > 0 ? n : 1;
+
+    private static bool SynchronousFull() => Environment.GetEnvironmentVariable("SWITCHBOARD_SYNC") != "normal";
+
+    private static string Sync() => SynchronousFull() ? "synchronous=FULL" : "synchronous=NORMAL";
+
+    private static HttpWebhookSender Sender() => new(new HttpWebhookSenderOptions { AllowPrivateNetworks = true });
+
+    /// <summary>The same attempts (envelope, signature, POST, attempt log entry) with no storage at all.</summary>
+    private static async Task<double> CeilingAsync(int count, Uri url)
+    {
+        using var key = Ed25519PrivateKey.Generate();
+        using var sender = Sender();
+        var options = new DeliveryOptions();
+        var runner = new DeliveryAttemptRunner(sender, new WebhookSigningKeys(key), options, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        var items = Webhooks(count, url).Select((w, i) => new ClaimedWorkItem(new WorkLease(i, "ceiling"), w.EventId, w.EventType, w.DataJson,
+            WebhookOutbox.EncodeTargets(w.Targets), 0, 5, now, now.AddMinutes(5))).ToList();
+        var next = -1;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.MaxConcurrency).Select(async _ =>
+        {
+            await Task.Yield();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < items.Count)
+            {
+                var completion = await runner.RunAsync(items[i], CancellationToken.None);
+                if (completion.Outcome != WorkOutcome.Succeeded)
+                {
+                    throw new InvalidOperationException($"the sink did not answer 2xx: {completion.AttemptLog[0].Detail}");
+                }
+            }
+        }));
+        var elapsed = clock.Elapsed;
+        return Report("ceiling (same attempts, no storage)", count, elapsed, PerDelivery(allocated, count));
+    }
+
+    private static async Task<double> SqliteAsync(int count, Uri url, bool http)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-load-").FullName;
         try
         {
-            await using var sink = await LoopbackSink.StartAsync();
-            sink.KeepRequests = false;
-            // SWITCHBOARD_SYNC=normal: commits survive a crash of the process but not a power cut (fewer disk syncs).
-            var synchronousFull = Environment.GetEnvironmentVariable("SWITCHBOARD_SYNC") != "normal";
-            await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(folder, "outbox.db"), SynchronousFull = synchronousFull });
-            var outbox = new WebhookOutbox(store, new DeliveryOptions { MaxConcurrency = Concurrency(), ClaimBatchSize = 512 });
+            await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(folder, "outbox.db"), SynchronousFull = SynchronousFull() });
+            var outbox = new WebhookOutbox(store);
             using var key = Ed25519PrivateKey.Generate();
-            using var sender = new LoopbackHttpSender();
+            using var sender = Sender();
             var instant = new InstantSender();
             using var dispatcher = new DeliveryDispatcher(outbox, http ? sender : instant, new WebhookSigningKeys(key));
-            var webhooks = Webhooks(count, sink.Url("/ok"));
-            if (Environment.GetEnvironmentVariable("SWITCHBOARD_PUBLISH_FIRST") == "1")
-            {
-                var publishClock = Stopwatch.StartNew();
-                foreach (var chunk in webhooks.Chunk(PublishBatch))
-                {
-                    await outbox.PublishAsync(chunk);
-                }
-
-                Console.WriteLine($"publish alone: {count / publishClock.Elapsed.TotalSeconds:N0}/s");
-                webhooks = [];
-            }
-
+            var webhooks = Webhooks(count, url);
             await dispatcher.StartAsync(CancellationToken.None);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
-            foreach (var chunk in webhooks.Chunk(PublishBatch))
+            // Publishers calling at once (as API requests would) share the writer's transactions.
+            var chunks = webhooks.Chunk(PublishBatch).ToList();
+            var nextChunk = -1;
+            await Task.WhenAll(Enumerable.Range(0, Publishers()).Select(async _ =>
             {
-                await outbox.PublishAsync(chunk);
-            }
+                int i;
+                while ((i = Interlocked.Increment(ref nextChunk)) < chunks.Count)
+                {
+                    await outbox.PublishAsync(chunks[i]);
+                }
+            }));
 
             var published = clock.Elapsed;
-            while (sink.Count + instant.Count < count)
-            {
-                await Task.Delay(20);
-            }
-
-            // Sent; now wait for the last results to be recorded.
+            // Done when every delivery is recorded as delivered.
             while (await outbox.CountPendingAsync() > 0)
             {
                 await Task.Delay(5);
             }
 
             var elapsed = clock.Elapsed;
+            var perDelivery = PerDelivery(allocated, count);
             await dispatcher.StopAsync(CancellationToken.None);
-            Report(http ? "sqlite" : "sqlite, no HTTP", count, elapsed, $"published in {published.TotalSeconds:F1} s; sink saw {sink.Count}");
-            return 0;
+            var delivered = (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 1 })).TotalResults;
+            return Report(http ? "sqlite end to end" : "sqlite, instant sender (no HTTP)", count, elapsed,
+                $"{Sync()}; {Publishers()} publisher(s); published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered; {perDelivery}");
         }
         finally
         {
@@ -99,30 +159,9 @@ internal static class Load
         }
     }
 
-    public static async Task<int> CeilingAsync(int count)
-    {
-        await using var sink = await LoopbackSink.StartAsync();
-        sink.KeepRequests = false;
-        using var key = Ed25519PrivateKey.Generate();
-        var signer = new Ed25519WebhookSigner(key);
-        using var sender = new LoopbackHttpSender();
-        var webhooks = Webhooks(count, sink.Url("/ok"));
-        var url = sink.Url("/ok");
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(webhooks, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (webhook, ct) =>
-        {
-            var body = EnvelopeWriter.Write(System.Text.Encoding.UTF8.GetBytes(webhook.DataJson), 1, url.OriginalString);
-            List<KeyValuePair<string, string>> headers = [new("Content-Type", "application/json"), new("User-Agent", ProductInfo.UserAgent), .. signer.Sign(body, DateTimeOffset.UtcNow, webhook.EventId)];
-            await sender.SendAsync(new SendRequest(url, body, headers), ct);
-        });
-        Report("ceiling (no storage)", count, clock.Elapsed, $"sink saw {sink.Count}");
-        return 0;
-    }
-
     public static async Task<int> PostgresAsync(string connection, int count, int workers)
     {
-        await using var sink = await LoopbackSink.StartAsync();
-        sink.KeepRequests = false;
+        await using var sink = await SinkProcess.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(connection);
         await using (var reset = dataSource.CreateCommand("DROP TABLE IF EXISTS work_items, work_attempts, durable_work_schema"))
         {
@@ -131,7 +170,7 @@ internal static class Load
 
         await using var store = await WorkStore.OpenPostgresAsync(dataSource);
         var outbox = new WebhookOutbox(store);
-        var processes = Enumerable.Range(0, workers).Select(_ => Process.Start(Environment.ProcessPath!, [.. WorkerArgs(), "worker", connection])).ToList();
+        var processes = Enumerable.Range(0, workers).Select(_ => Process.Start(Environment.ProcessPath!, [.. SelfArgs(), "worker", connection])).ToList();
         try
         {
             var webhooks = Webhooks(count, sink.Url("/ok"));
@@ -147,7 +186,7 @@ internal static class Load
                 await Task.Delay(20);
             }
 
-            Report($"postgres, {workers} worker processes", count, clock.Elapsed, $"published in {published.TotalSeconds:F1} s; sink saw {sink.Count}");
+            Report($"postgres, {workers} worker processes", count, clock.Elapsed, $"published in {published.TotalSeconds:F1} s; sink received {await sink.CountAsync():N0}");
             return 0;
         }
         finally
@@ -162,7 +201,7 @@ internal static class Load
     }
 
     /// <summary>The entry assembly when run as <c>dotnet Switchboard.DeliveryLoad.dll</c>, nothing when run as an apphost.</summary>
-    private static string[] WorkerArgs() =>
+    public static string[] SelfArgs() =>
         Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [typeof(Load).Assembly.Location] : [];
 
     public static async Task<int> WorkerAsync(string connection)
@@ -170,7 +209,7 @@ internal static class Load
         await using var dataSource = NpgsqlDataSource.Create(connection);
         await using var store = await WorkStore.OpenPostgresAsync(dataSource);
         using var key = Ed25519PrivateKey.Generate();
-        using var sender = new LoopbackHttpSender();
+        using var sender = Sender();
         using var dispatcher = new DeliveryDispatcher(new WebhookOutbox(store, new DeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), sender, new WebhookSigningKeys(key));
         await dispatcher.StartAsync(CancellationToken.None);
         await Task.Delay(Timeout.Infinite);
@@ -182,24 +221,25 @@ internal static class Load
         var folder = Directory.CreateTempSubdirectory("switchboard-backlog-").FullName;
         try
         {
-            await using var sink = await LoopbackSink.StartAsync();
-            sink.KeepRequests = false;
+            await using var sink = await SinkProcess.StartAsync();
             var path = Path.Combine(folder, "outbox.db");
             await using (var filler = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, SynchronousFull = false }))
             {
                 // The backlog: deliveries whose next retry is an hour away, written straight to the store.
                 var later = DateTimeOffset.UtcNow.AddHours(1);
                 var data = Webhooks(1, sink.Url("/ok"))[0];
-                var context = $"[{{\"url\":\"{sink.Url("/ok")}\",\"scheme\":\"Ed25519\"}}]";
-                for (var done = 0; done < scheduled; done += 10_000)
+                var context = WebhookOutbox.EncodeTargets(data.Targets);
+                for (var done = 0; done < scheduled; done += 1_000)
                 {
-                    await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(10_000, scheduled - done))
+                    await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(1_000, scheduled - done))
                         .Select(i => new NewWorkItem($"backlog-{i}", data.DataJson, later, 5, EventTypes.MessageSent, context))]);
                 }
             }
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            GC.Collect();
+            // Give back what filling the backlog used, so the peak below is the dispatcher's own.
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             var lags = new List<double>();
             using var listener = new MeterListener();
             listener.InstrumentPublished = (instrument, l) =>
@@ -214,7 +254,7 @@ internal static class Load
             await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path });
             var outbox = new WebhookOutbox(store);
             using var key = Ed25519PrivateKey.Generate();
-            using var sender = new LoopbackHttpSender();
+            using var sender = Sender();
             using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
             await dispatcher.StartAsync(CancellationToken.None);
             long peak = 0;
@@ -245,7 +285,7 @@ internal static class Load
 
             var p99 = sorted.Length == 0 ? double.NaN : sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1];
             Console.WriteLine($"backlog: {scheduled:N0} scheduled retries, 1,000 due/s for {seconds} s: " +
-                $"peak RSS {peak / 1024 / 1024} MB (whole process: dispatcher, sink, publisher), lag p99 {p99 * 1000:F0} ms over {sorted.Length:N0} attempts; sink saw {sink.Count}");
+                $"peak RSS {peak / 1024 / 1024} MB (dispatcher and publisher; the sink is another process), lag p99 {p99 * 1000:F0} ms over {sorted.Length:N0} attempts; sink received {await sink.CountAsync():N0}");
             return 0;
         }
         finally
@@ -258,35 +298,12 @@ internal static class Load
     /// <summary>Answers 200 at once: what the storage pipeline does without HTTP.</summary>
     private sealed class InstantSender : IWebhookSender
     {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
         public Task<SendOutcome> SendAsync(SendRequest request, CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _count);
             var now = DateTimeOffset.UtcNow;
-            return Task.FromResult(new SendOutcome { Url = request.Url, StartedAt = now, FinishedAt = now, RequestHeaders = request.Headers, StatusCode = 200, ResponseBody = "ok" });
+            return Task.FromResult(new SendOutcome { Url = request.Url, StartedAt = now, FinishedAt = now, RequestHeaders = request.Headers, StatusCode = 200 });
         }
     }
-
-    public static async Task<int> EnqueueAsync(int count, string payloadKind)
-    {
-        var folder = Directory.CreateTempSubdirectory("switchboard-enqueue-").FullName;
-        await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(folder, "q.db"), SynchronousFull = false });
-        var payload = payloadKind == "real" ? Webhooks(1, new Uri("http://127.0.0.1/"))[0].DataJson : "{}";
-        var items = Enumerable.Range(0, count).Select(i => new NewWorkItem(Guid.NewGuid().ToString(), payload, DateTimeOffset.UtcNow, 5, "message.sent", "[]")).ToList();
-        var clock = Stopwatch.StartNew();
-        foreach (var chunk in items.Chunk(PublishBatch))
-        {
-            await store.EnqueueAsync("q", chunk);
-        }
-
-        Console.WriteLine($"enqueue ({payloadKind} payload, {payload.Length} chars): {count / clock.Elapsed.TotalSeconds:N0}/s");
-        return 0;
-    }
-
-    private static int Concurrency() => int.TryParse(Environment.GetEnvironmentVariable("SWITCHBOARD_CONCURRENCY"), out var c) ? c : 64;
 
     private static List<OutboundWebhook> Webhooks(int count, Uri url)
     {
@@ -294,6 +311,14 @@ internal static class Load
         return [.. Enumerable.Range(0, count).Select(_ => OutboundWebhook.From(SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), targets))];
     }
 
-    private static void Report(string what, int count, TimeSpan elapsed, string detail) =>
-        Console.WriteLine($"{what}: {count:N0} deliveries in {elapsed.TotalSeconds:F2} s = {count / elapsed.TotalSeconds:N0}/s ({detail})");
+    /// <summary>Managed allocations of the whole process (all threads) since <paramref name="before"/>, per delivery.</summary>
+    private static string PerDelivery(long before, int count) =>
+        $"{(GC.GetTotalAllocatedBytes(precise: true) - before) / 1024.0 / count:F1} kB allocated per delivery";
+
+    private static double Report(string what, int count, TimeSpan elapsed, string detail)
+    {
+        var rate = count / elapsed.TotalSeconds;
+        Console.WriteLine($"{what}: {count:N0} deliveries in {elapsed.TotalSeconds:F2} s = {rate:N0}/s{(detail.Length > 0 ? $" ({detail})" : "")}");
+        return rate;
+    }
 }

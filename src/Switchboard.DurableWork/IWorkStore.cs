@@ -21,6 +21,15 @@ public interface IWorkStore : IAsyncDisposable
     Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Adds items like <see cref="EnqueueAsync"/>, each already leased to <paramref name="leaseOwner"/> for
+    /// <paramref name="leaseDuration"/>, for a worker in the caller's process to start at once without claiming
+    /// them (no claim write, no polling). The items and their leases are committed before this returns; if the
+    /// worker never completes them, the leases expire and any worker claims them. Returns, for each item in
+    /// order, the leased item if it was added, null if the queue already held its key (that item is left as it is).
+    /// </summary>
+    Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Leases up to <paramref name="maxItems"/> pending items whose due time has come (earliest first), and
     /// items whose lease expired, to a new lease of <paramref name="leaseOwner"/> for <paramref name="leaseDuration"/>.
     /// The claim is committed before this returns.

@@ -16,7 +16,8 @@ public sealed class RetentionOptions
     /// <summary>Items deleted per transaction, so pruning never holds the database for long. Default 1,000.</summary>
     public int BatchSize { get; set; } = 1_000;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> if a setting is out of range.</summary>
+    public void Validate()
     {
         if (KeepFinishedFor <= TimeSpan.Zero || Interval <= TimeSpan.Zero || BatchSize < 1)
         {

@@ -85,34 +85,37 @@ public sealed class DeliveryDispatcher : BackgroundService
         var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
         var recorder = RecordAsync(completions.Reader);
         var depth = RefreshQueueDepthAsync(stoppingToken);
-        var inFlight = new InFlight(_options.MaxConcurrency);
+        // Claimed deliveries wait here for a free worker: claims run ahead of the attempts (a batch at a time)
+        // instead of one claim per free slot, and the outbox hands freshly published deliveries over here too.
+        var batch = Math.Max(_options.ClaimBatchSize, _options.MaxConcurrency);
+        var ready = new ReadyDeliveries(_workerId, capacity: batch * 4, refillAt: batch, this);
+        var workers = Enumerable.Range(0, _options.MaxConcurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
+        _outbox.Attach(ready);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wake = _outbox.Signal.WaitAsync();
-                var free = await inFlight.WaitForFreeSlotsAsync(_options.ClaimBatchSize, stoppingToken);
+                var room = ready.WaitForRoomAsync();
+                if (ready.Count > batch)
+                {
+                    await room.WaitAsync(stoppingToken);
+                    continue;
+                }
+
                 IReadOnlyList<ClaimedWorkItem> claimed;
                 try
                 {
-                    claimed = await _store.ClaimAsync(_options.QueueName, _workerId, free, _options.LeaseDuration, stoppingToken);
+                    claimed = await _store.ClaimAsync(_options.QueueName, _workerId, batch, _options.LeaseDuration, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    inFlight.Return(free);
                     _logger.LogWarning(ex, "Claiming due deliveries failed; trying again shortly");
                     await Task.Delay(_options.PollInterval, _time, stoppingToken);
                     continue;
                 }
 
-                inFlight.Return(free - claimed.Count);
-                var startedAt = _time.GetUtcNow();
-                foreach (var item in claimed)
-                {
-                    _metrics.RecordLag(startedAt - item.DueAt);
-                    _ = AttemptAsync(item, inFlight, completions.Writer, stoppingToken);
-                }
-
+                ready.Add(claimed);
                 if (claimed.Count == 0)
                 {
                     await WaitForWorkAsync(wake, stoppingToken);
@@ -124,38 +127,62 @@ public sealed class DeliveryDispatcher : BackgroundService
         }
         finally
         {
-            await inFlight.WaitForAllAsync();
+            _outbox.Detach(ready);
+            ready.Close();
+            await Task.WhenAll(workers);
             completions.Writer.TryComplete();
             await recorder;
             await depth.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    private async Task AttemptAsync(ClaimedWorkItem item, InFlight inFlight, ChannelWriter<WorkCompletion> completions, CancellationToken stoppingToken)
+    /// <summary>One of <see cref="DeliveryOptions.MaxConcurrency"/> workers: attempts ready deliveries one at a time until the dispatcher stops.</summary>
+    private async Task WorkAsync(ReadyDeliveries ready, ChannelWriter<WorkCompletion> completions, CancellationToken stoppingToken)
     {
-        try
+        await Task.Yield();
+        while (await ready.TakeAsync() is { } item)
         {
+            var now = _time.GetUtcNow();
             WorkCompletion completion;
-            try
+            if (stoppingToken.IsCancellationRequested || item.LeaseExpiresAt - now < _options.LeaseDuration / 2)
             {
-                completion = await _runner.RunAsync(item, stoppingToken);
+                // Stopping, or waited so long that the lease may run out mid-attempt: give it back to be claimed afresh.
+                completion = WorkCompletion.Release(item.Lease, now);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            else
             {
-                // Shutting down mid-attempt: hand the delivery back so another dispatcher need not wait for the lease.
-                completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "Attempting delivery {EventId} failed unexpectedly; it is retried when its lease expires", item.Key);
-                return;
+                _metrics.RecordLag(now - item.DueAt);
+                try
+                {
+                    completion = await _runner.RunAsync(item, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Shutting down mid-attempt: hand the delivery back so another dispatcher need not wait for the lease.
+                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "Attempting delivery {EventId} failed unexpectedly; it is retried when its lease expires", item.Key);
+                    continue;
+                }
             }
 
             completions.TryWrite(completion);
         }
-        finally
+    }
+
+    /// <summary>Gives back deliveries that were leased to this dispatcher but will not be attempted by it (it stopped).</summary>
+    internal async Task ReleaseAsync(IReadOnlyList<ClaimedWorkItem> items)
+    {
+        try
         {
-            inFlight.Return(1);
+            var now = _time.GetUtcNow();
+            await _store.CompleteAsync([.. items.Select(i => WorkCompletion.Release(i.Lease, now))], CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Giving back {Count} deliveries failed; they are attempted when their leases expire", items.Count);
         }
     }
 
@@ -230,45 +257,5 @@ public sealed class DeliveryDispatcher : BackgroundService
     {
         _metrics.Dispose();
         base.Dispose();
-    }
-
-    /// <summary>Counts attempts in flight against the concurrency limit, and lets the loop wait for free slots or for zero.</summary>
-    private sealed class InFlight(int limit)
-    {
-        private readonly SemaphoreSlim _free = new(limit, limit);
-        private int _busy;
-
-        /// <summary>Waits for one free slot, then takes as many more as are free, up to <paramref name="max"/>.</summary>
-        public async Task<int> WaitForFreeSlotsAsync(int max, CancellationToken cancellationToken)
-        {
-            await _free.WaitAsync(cancellationToken);
-            var taken = 1;
-            while (taken < max && _free.Wait(0))
-            {
-                taken++;
-            }
-
-            Interlocked.Add(ref _busy, taken);
-            return taken;
-        }
-
-        public void Return(int count)
-        {
-            if (count <= 0)
-            {
-                return;
-            }
-
-            _free.Release(count);
-            Interlocked.Add(ref _busy, -count);
-        }
-
-        public async Task WaitForAllAsync()
-        {
-            while (Volatile.Read(ref _busy) > 0)
-            {
-                await Task.Delay(10);
-            }
-        }
     }
 }

@@ -10,6 +10,7 @@ namespace Switchboard.Delivery.Outbox;
 public sealed class WebhookOutbox
 {
     private readonly WorkSignal _signal = new();
+    private ReadyDeliveries? _localDispatcher;
 
     public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
     {
@@ -43,20 +44,34 @@ public sealed class WebhookOutbox
         {
             var webhook = webhooks[i] ?? throw new ArgumentException("a webhook in the batch is null", nameof(webhooks));
             webhook.Validate();
-            var targets = webhook.Targets.Select(t => new StoredTarget(t.Url.OriginalString, t.Scheme, t.KeyReference)).ToArray();
             items[i] = new NewWorkItem(
                 webhook.EventId,
                 webhook.DataJson,
                 dueAt,
                 Options.Schedule.MaxAttempts,
                 webhook.EventType,
-                JsonSerializer.Serialize(targets, DeliveryJsonContext.Default.StoredTargetArray));
+                EncodeTargets(webhook.Targets));
+        }
+
+        // Fast path: a dispatcher runs in this process and is keeping up, so store the deliveries already leased
+        // to it and hand them over in memory: no claim, no polling. Durability is the same: the rows and their
+        // leases are committed first, and should this process die, the leases expire and any dispatcher takes over.
+        if (Volatile.Read(ref _localDispatcher) is { } local && Options.Schedule.FirstDelay == TimeSpan.Zero && local.HasRoomFor(items.Length))
+        {
+            var leased = await Store.EnqueueLeasedAsync(Options.QueueName, items, local.WorkerId, Options.LeaseDuration, cancellationToken);
+            local.Add(leased.OfType<ClaimedWorkItem>());
+            return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, leased[i] is not null))];
         }
 
         var created = await Store.EnqueueAsync(Options.QueueName, items, cancellationToken);
         _signal.Notify();
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
+
+    /// <summary>A dispatcher of this process starts taking fresh deliveries straight from publishing.</summary>
+    internal void Attach(ReadyDeliveries dispatcher) => Volatile.Write(ref _localDispatcher, dispatcher);
+
+    internal void Detach(ReadyDeliveries dispatcher) => Interlocked.CompareExchange(ref _localDispatcher, null, dispatcher);
 
     /// <summary>One delivery with every request made for it, newest first; null if the event id is unknown.</summary>
     public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -146,6 +161,9 @@ public sealed class WebhookOutbox
             ?? throw new InvalidDataException($"attempt log entry {attempt.Id} is empty");
         return entry.ToAttempt(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Succeeded);
     }
+
+    internal static string EncodeTargets(IReadOnlyList<WebhookTarget> targets) =>
+        JsonSerializer.Serialize([.. targets.Select(t => new StoredTarget(t.Url.OriginalString, t.Scheme, t.KeyReference))], DeliveryJsonContext.Default.StoredTargetArray);
 
     internal static StoredTarget[] DecodeTargets(string? context) =>
         context is null ? [] : JsonSerializer.Deserialize(context, DeliveryJsonContext.Default.StoredTargetArray) ?? [];

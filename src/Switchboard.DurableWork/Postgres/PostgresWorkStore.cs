@@ -50,6 +50,48 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
         return [.. items.Select(i => added.Remove(i.Key))];
     }
 
+    public async Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        var expires = now + leaseDuration;
+        var token = StoreSql.NewLeaseToken(leaseOwner);
+        await using var insert = dataSource.CreateCommand(
+            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
+            "SELECT @queue, r.key, r.tag, r.payload, r.context, 0, 0, r.max_attempts, @expires, @token, @expires, @now, @now " +
+            "FROM unnest(@keys, @tags, @payloads, @contexts, @max_attempts) AS r(key, tag, payload, context, max_attempts) " +
+            "ON CONFLICT (queue, key) DO NOTHING RETURNING key, id");
+        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(now)));
+        insert.Parameters.Add(new NpgsqlParameter<long>("expires", StoreSql.Ms(expires)));
+        insert.Parameters.Add(new NpgsqlParameter<string>("token", token));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. items.Select(i => i.Key)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("tags", [.. items.Select(i => i.Tag)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("payloads", [.. items.Select(i => i.Payload)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("contexts", [.. items.Select(i => i.Context)]));
+        insert.Parameters.Add(new NpgsqlParameter<int[]>("max_attempts", [.. items.Select(i => i.MaxAttempts)]));
+        var added = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                added[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        // A key given twice in one batch is added once: the first occurrence reports it.
+        return [.. items.Select(i => added.Remove(i.Key, out var id)
+            ? new ClaimedWorkItem(new WorkLease(id, token), i.Key, i.Tag, i.Payload, i.Context, 0, i.MaxAttempts, i.DueAt, expires)
+            : null)];
+    }
+
     public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);

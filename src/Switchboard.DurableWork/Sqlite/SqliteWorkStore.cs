@@ -52,28 +52,63 @@ internal sealed class SqliteWorkStore : IWorkStore
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
+        var rows = SqliteRows.Items(items);
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
         {
-            var now = StoreSql.Ms(_time.GetUtcNow());
-            var added = new bool[items.Count];
-            for (var i = 0; i < items.Count; i++)
+            var insert = writer.Command(
+                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
+                "SELECT @queue, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 0, 0, value ->> 4, value ->> 5, @now, @now " +
+                "FROM json_each(@rows) WHERE true ON CONFLICT (queue, key) DO NOTHING RETURNING key");
+            insert.Set("@queue", queue);
+            insert.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
+            insert.Set("@rows", rows);
+            var added = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = insert.ExecuteReader())
             {
-                var item = items[i];
-                var insert = writer.Command(
-                    "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
-                    "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
-                insert.Set("@queue", queue);
-                insert.Set("@key", item.Key);
-                insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
-                insert.Set("@payload", item.Payload);
-                insert.Set("@context", (object?)item.Context ?? DBNull.Value);
-                insert.Set("@max_attempts", item.MaxAttempts);
-                insert.Set("@due_at", StoreSql.Ms(item.DueAt));
-                insert.Set("@now", now);
-                added[i] = insert.ExecuteNonQuery() == 1;
+                while (reader.Read())
+                {
+                    added.Add(reader.GetString(0));
+                }
             }
 
-            return added;
+            // A key given twice in one batch is added once: the first occurrence reports it.
+            return [.. items.Select(i => added.Remove(i.Key))];
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
+        var rows = SqliteRows.Items(items);
+        var token = StoreSql.NewLeaseToken(leaseOwner);
+        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
+        {
+            var now = _time.GetUtcNow();
+            var expires = now + leaseDuration;
+            var insert = writer.Command(
+                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
+                "SELECT @queue, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 0, 0, value ->> 4, @expires, @token, @expires, @now, @now " +
+                "FROM json_each(@rows) WHERE true ON CONFLICT (queue, key) DO NOTHING RETURNING key, id");
+            insert.Set("@queue", queue);
+            insert.Set("@token", token);
+            insert.Set("@expires", StoreSql.Ms(expires));
+            insert.Set("@now", StoreSql.Ms(now));
+            insert.Set("@rows", rows);
+            var added = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (var reader = insert.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    added[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            // A key given twice in one batch is added once: the first occurrence reports it.
+            return [.. items.Select(i => added.Remove(i.Key, out var id)
+                ? new ClaimedWorkItem(new WorkLease(id, token), i.Key, i.Tag, i.Payload, i.Context, 0, i.MaxAttempts, i.DueAt, expires)
+                : null)];
         }, cancellationToken);
     }
 
@@ -110,14 +145,15 @@ internal sealed class SqliteWorkStore : IWorkStore
                 }
             }
 
-            foreach (var item in claimed)
+            if (claimed.Count > 0)
             {
                 var lease = writer.Command(
-                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now WHERE id = @id");
+                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now " +
+                    "WHERE id IN (SELECT value FROM json_each(@ids))");
                 lease.Set("@token", token);
                 lease.Set("@expires", StoreSql.Ms(expires));
                 lease.Set("@now", StoreSql.Ms(now));
-                lease.Set("@id", item.Lease.ItemId);
+                lease.Set("@ids", $"[{string.Join(',', claimed.Select(c => c.Lease.ItemId))}]");
                 lease.ExecuteNonQuery();
             }
 
@@ -128,49 +164,86 @@ internal sealed class SqliteWorkStore : IWorkStore
     public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckCompletions(completions);
+        var now = StoreSql.Ms(_time.GetUtcNow());
+        // One statement for the batch needs each item once; a batch naming an item twice goes row by row.
+        var distinct = completions.Select(c => c.Lease.ItemId).Distinct().Count() == completions.Count;
+        var rows = distinct ? SqliteRows.Completions(completions, now) : null;
+        var attempts = distinct ? SqliteRows.Attempts(completions, _ => true) : null;
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
-        {
-            var now = StoreSql.Ms(_time.GetUtcNow());
-            var recorded = new bool[completions.Count];
-            for (var i = 0; i < completions.Count; i++)
-            {
-                var completion = completions[i];
-                var status = StoreSql.StatusCode(completion.Outcome);
-                var update = writer.Command(
-                    "UPDATE work_items SET status = @status, attempts = attempts + @counted, " +
-                    "due_at = CASE WHEN @status = 0 THEN @due_at ELSE due_at END, " +
-                    "finished_at = CASE WHEN @status = 0 THEN NULL ELSE @now END, " +
-                    "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
-                    "WHERE id = @id AND lease_owner = @token AND status = 0");
-                update.Set("@status", status);
-                update.Set("@counted", StoreSql.CountsAttempt(completion.Outcome));
-                update.Set("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
-                update.Set("@now", now);
-                update.Set("@id", completion.Lease.ItemId);
-                update.Set("@token", completion.Lease.Token);
-                if (update.ExecuteNonQuery() != 1)
-                {
-                    continue;
-                }
+            rows is null || attempts is null ? CompleteRowByRow(writer, completions, now) : CompleteBatch(writer, completions, rows, attempts, now),
+            cancellationToken);
+    }
 
-                recorded[i] = true;
-                foreach (var attempt in completion.AttemptLog)
-                {
-                    var insert = writer.Command(
-                        "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
-                        "VALUES (@item_id, @attempt, @started_at, @finished_at, @succeeded, @detail)");
-                    insert.Set("@item_id", completion.Lease.ItemId);
-                    insert.Set("@attempt", attempt.Attempt);
-                    insert.Set("@started_at", StoreSql.Ms(attempt.StartedAt));
-                    insert.Set("@finished_at", StoreSql.Ms(attempt.FinishedAt));
-                    insert.Set("@succeeded", attempt.Succeeded);
-                    insert.Set("@detail", attempt.Detail);
-                    insert.ExecuteNonQuery();
-                }
+    private static bool[] CompleteBatch(SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, string rows, string attempts, long now)
+    {
+        var update = writer.Command(
+            "UPDATE work_items SET status = r.status, attempts = attempts + r.counted, " +
+            "due_at = CASE WHEN r.status = 0 THEN r.due_at ELSE work_items.due_at END, " +
+            "finished_at = CASE WHEN r.status = 0 THEN NULL ELSE @now END, " +
+            "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+            "FROM (SELECT value ->> 0 AS id, value ->> 1 AS token, value ->> 2 AS status, value ->> 3 AS due_at, value ->> 4 AS counted FROM json_each(@rows)) AS r " +
+            "WHERE work_items.id = r.id AND work_items.lease_owner = r.token AND work_items.status = 0 RETURNING id");
+        update.Set("@now", now);
+        update.Set("@rows", rows);
+        var updated = new HashSet<long>();
+        using (var reader = update.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                updated.Add(reader.GetInt64(0));
+            }
+        }
+
+        var recorded = completions.Select(c => updated.Contains(c.Lease.ItemId)).ToArray();
+        var insert = writer.Command(
+            "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
+            "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(@rows)");
+        insert.Set("@rows", updated.Count == completions.Count ? attempts : SqliteRows.Attempts(completions, i => recorded[i]));
+        insert.ExecuteNonQuery();
+        return recorded;
+    }
+
+    private static bool[] CompleteRowByRow(SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, long now)
+    {
+        var recorded = new bool[completions.Count];
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var completion = completions[i];
+            var status = StoreSql.StatusCode(completion.Outcome);
+            var update = writer.Command(
+                "UPDATE work_items SET status = @status, attempts = attempts + @counted, " +
+                "due_at = CASE WHEN @status = 0 THEN @due_at ELSE due_at END, " +
+                "finished_at = CASE WHEN @status = 0 THEN NULL ELSE @now END, " +
+                "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+                "WHERE id = @id AND lease_owner = @token AND status = 0");
+            update.Set("@status", status);
+            update.Set("@counted", StoreSql.CountsAttempt(completion.Outcome));
+            update.Set("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
+            update.Set("@now", now);
+            update.Set("@id", completion.Lease.ItemId);
+            update.Set("@token", completion.Lease.Token);
+            if (update.ExecuteNonQuery() != 1)
+            {
+                continue;
             }
 
-            return recorded;
-        }, cancellationToken);
+            recorded[i] = true;
+            foreach (var attempt in completion.AttemptLog)
+            {
+                var insert = writer.Command(
+                    "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
+                    "VALUES (@item_id, @attempt, @started_at, @finished_at, @succeeded, @detail)");
+                insert.Set("@item_id", completion.Lease.ItemId);
+                insert.Set("@attempt", attempt.Attempt);
+                insert.Set("@started_at", StoreSql.Ms(attempt.StartedAt));
+                insert.Set("@finished_at", StoreSql.Ms(attempt.FinishedAt));
+                insert.Set("@succeeded", attempt.Succeeded);
+                insert.Set("@detail", attempt.Detail);
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        return recorded;
     }
 
     public async Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default)

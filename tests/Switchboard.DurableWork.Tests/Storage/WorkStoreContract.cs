@@ -101,6 +101,42 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enqueue_leased_adds_items_leased_to_the_caller_idempotently_and_an_abandoned_lease_is_taken_over()
+    {
+        await Store.EnqueueAsync(Queue, [Item("existing", payload: "first")]);
+
+        var leased = await Store.EnqueueLeasedAsync(Queue, [Item("fresh"), Item("existing", payload: "second"), Item("fresh")], "publisher", Lease);
+
+        Assert.Equal(3, leased.Count);
+        Assert.Null(leased[1]);
+        Assert.Null(leased[2]);
+        var fresh = leased[0]!;
+        Assert.Equal(("fresh", 0, 5, Time.GetUtcNow(), Time.GetUtcNow() + Lease), (fresh.Key, fresh.Attempts, fresh.MaxAttempts, fresh.DueAt, fresh.LeaseExpiresAt));
+        Assert.Equal("context-fresh", fresh.Context);
+        var stored = await Store.GetAsync(Queue, "fresh");
+        Assert.Equal((WorkStatus.Pending, fresh.Lease.Token, fresh.LeaseExpiresAt), (stored!.Status, stored.LeaseOwner, stored.LeaseExpiresAt));
+        Assert.Equal("first", (await Store.GetAsync(Queue, "existing"))!.Payload);
+        var existing = Assert.Single(await Store.ClaimAsync(Queue, "other", 10, Lease));
+        Assert.Equal("existing", existing.Key);
+        await Store.CompleteAsync([WorkCompletion.Succeeded(existing.Lease, [])]);
+
+        Time.Advance(Lease);
+        var takenOver = Assert.Single(await Store.ClaimAsync(Queue, "other", 10, Lease));
+        Assert.Equal("fresh", takenOver.Key);
+        Assert.Equal([false, true], await Store.CompleteAsync([WorkCompletion.Succeeded(fresh.Lease, []), WorkCompletion.Succeeded(takenOver.Lease, [])]));
+    }
+
+    [Fact]
+    public async Task Enqueue_leased_work_completes_with_its_lease()
+    {
+        var leased = Assert.Single(await Store.EnqueueLeasedAsync(Queue, [Item("job")], "publisher", Lease))!;
+
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(leased.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok")])]));
+        var done = await Store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Succeeded, 1, null), (done!.Status, done.Attempts, done.LeaseOwner));
+    }
+
+    [Fact]
     public async Task A_stale_workers_late_result_is_not_recorded_after_its_lease_was_taken_over()
     {
         await Store.EnqueueAsync(Queue, [Item("job")]);

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Switchboard.Delivery.Http;
+using Switchboard.Delivery.Outbox;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+using Switchboard.Signing;
+
+// A dispatcher process for the crash-safety test, which kills it with SIGKILL and starts it again:
+//   <database> <sink base url> <count>
+// Publishes events evt-0 .. evt-<count-1> (every tenth to <sink>/fail, the others to <sink>/ok) on a SQLite
+// file while its dispatcher delivers them, and exits once nothing is pending. Publishing is idempotent, so
+// each start publishes the whole list again and only what a killed run had not published is new.
+if (args.Length != 3 || !Uri.TryCreate(args[1], UriKind.Absolute, out var sink) || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var count))
+{
+    Console.Error.WriteLine("usage: <database> <sink base url> <count>");
+    return 2;
+}
+
+await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = args[0] });
+var outbox = new WebhookOutbox(store, new DeliveryOptions
+{
+    Schedule = DeliverySchedule.Parse("0s,1s,2s"),
+    LeaseDuration = TimeSpan.FromSeconds(5),
+    PollInterval = TimeSpan.FromMilliseconds(100),
+});
+using var key = Ed25519PrivateKey.Generate();
+// A generous timeout: on a loaded machine a slow answer must not turn into a retry (a duplicate the test would count).
+using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(60) });
+using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
+await dispatcher.StartAsync(CancellationToken.None);
+Console.WriteLine("started");
+
+var ok = new[] { new WebhookTarget(new Uri(sink, "/ok")) };
+var fail = new[] { new WebhookTarget(new Uri(sink, "/fail")) };
+foreach (var batch in Enumerable.Range(0, count).Chunk(50))
+{
+    await outbox.PublishAsync([.. batch.Select(i =>
+    {
+        var data = SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System);
+        return new OutboundWebhook($"evt-{i}", data.EventType, $"{{\"id\":\"evt-{i}\",\"event_type\":\"{data.EventType}\",\"record_type\":\"event\"}}", i % 10 == 0 ? fail : ok);
+    })]);
+}
+
+Console.WriteLine("published");
+while (await outbox.CountPendingAsync() > 0)
+{
+    await Task.Delay(100);
+}
+
+await dispatcher.StopAsync(CancellationToken.None);
+Console.WriteLine("done");
+return 0;
