@@ -55,11 +55,8 @@ public static class TelnyxWebhooksExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var post = endpoints.MapPost(pattern, (HttpContext context, WebhookIngestEndpoint endpoint) => endpoint.HandleAsync(context));
-        endpoints.MapMethods(pattern, ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], (HttpContext context) =>
-        {
-            context.Response.Headers.Allow = "POST";
-            return Problems.Create(StatusCodes.Status405MethodNotAllowed, "method_not_allowed", $"{context.Request.Method} is not allowed; Telnyx webhooks are POSTed");
-        });
+        endpoints.MapMethods(pattern, ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+            (HttpContext context, WebhookIngestEndpoint endpoint) => endpoint.RejectMethodAsync(context));
         return post;
     }
 }

@@ -122,6 +122,19 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         var page = await _client.GetStringAsync(_baseUrl + "/");
         Assert.Contains("signature_mismatch", page, StringComparison.Ordinal);
         Assert.Contains(webhook.Data.Id, page, StringComparison.Ordinal);
+
+        // Requests turned away before their body is kept are recorded too, with their headers.
+        using (var get = await _client.GetAsync(_baseUrl + "/webhooks/telnyx"))
+        using (var text = await _client.PostAsync(_baseUrl + "/webhooks/telnyx", new StringContent("hello", Encoding.UTF8, "text/plain")))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
+        }
+
+        requests = JsonNode.Parse(await _client.GetStringAsync(_baseUrl + "/api/requests"))!.AsArray();
+        Assert.Equal(5, requests.Count);
+        Assert.Contains(requests, r => (string?)r!["reason"] == "method_not_allowed" && (int)r!["http_status"]! == 405);
+        Assert.Contains(requests, r => (string?)r!["reason"] == "unsupported_media_type" && (int)r!["http_status"]! == 415);
     }
 
     [Fact]

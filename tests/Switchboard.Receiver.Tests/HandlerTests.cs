@@ -199,7 +199,7 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Handled_events_are_deleted_after_the_retention_period()
+    public async Task Handled_events_and_request_records_are_deleted_after_the_retention_period()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var app = await ReceiverApp.StartAsync(
@@ -208,6 +208,7 @@ public sealed class HandlerTests : IDisposable
                 o.PublicKeys.Add(_sender.PublicKey);
                 o.DataDirectory = _data;
                 o.KeepHandledFor = TimeSpan.FromDays(2);
+                o.RecordAllRequests = true;
             },
             h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"),
             builder => builder.Services.AddSingleton<TimeProvider>(time));
@@ -221,9 +222,11 @@ public sealed class HandlerTests : IDisposable
         time.Advance(TimeSpan.FromDays(1));
         await Task.Delay(100);
         Assert.NotNull(await app.Admin.GetAsync("e-old"));
+        Assert.Single(await app.Admin.ListRequestsAsync());
 
         time.Advance(TimeSpan.FromDays(1.5));
         await Eventually.GetAsync(() => app.Admin.GetAsync("e-old"), e => e is null, "the old event to be deleted");
+        await Eventually.GetAsync(() => app.Admin.ListRequestsAsync(), r => r.Count == 0, "the old request record to be deleted");
     }
 
     [Fact]

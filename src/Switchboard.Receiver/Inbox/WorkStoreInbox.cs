@@ -18,8 +18,7 @@ internal sealed partial class WorkStoreInbox(
     InboxSignal signal,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
 {
-    /// <summary>Request records are never claimed: their due time is out of reach.</summary>
-    private static readonly DateTimeOffset NeverDue = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private const string RequestLogOwner = "request-log";
 
     private readonly TelnyxWebhookOptions _options = options.Value;
 
@@ -70,8 +69,19 @@ internal sealed partial class WorkStoreInbox(
         await RecordAsync(store, Record(webhook, "rejected", status, reason, detail));
     }
 
-    private static Task RecordAsync(IWorkStore store, StoredRequest request) =>
-        store.EnqueueAsync(ReceiverQueues.Requests, [new NewWorkItem(Guid.NewGuid().ToString("N"), request.ToJson(), NeverDue, 1, request.Outcome)], CancellationToken.None);
+    /// <summary>
+    /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
+    /// and retention prunes it like a handled event.
+    /// </summary>
+    private static async Task RecordAsync(IWorkStore store, StoredRequest request)
+    {
+        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), request.ToJson(), request.ReceivedAt, 1, request.Outcome);
+        var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
+        if (leased[0] is { } claimed)
+        {
+            await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
+        }
+    }
 
     internal static StoredRequest Record(ReceivedWebhook webhook, string outcome, int status, string? reason, string? detail)
     {

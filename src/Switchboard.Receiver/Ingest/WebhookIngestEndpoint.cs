@@ -28,13 +28,13 @@ internal sealed partial class WebhookIngestEndpoint(
         var request = context.Request;
         if (!IsJson(request.ContentType))
         {
-            return Reject(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+            return await RejectUnreadAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 $"Content-Type must be application/json; got '{request.ContentType ?? "(none)"}'");
         }
 
         if (request.ContentLength > _options.MaxBodyBytes)
         {
-            return Reject(context, StatusCodes.Status413PayloadTooLarge, "body_too_large",
+            return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large",
                 $"the body is {request.ContentLength} bytes; the limit is {_options.MaxBodyBytes}");
         }
 
@@ -45,7 +45,7 @@ internal sealed partial class WebhookIngestEndpoint(
             rented = buffer;
             if (length > _options.MaxBodyBytes)
             {
-                return Reject(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
+                return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
             }
 
             var body = buffer.AsMemory(0, length);
@@ -124,10 +124,26 @@ internal sealed partial class WebhookIngestEndpoint(
         return Reject(status, reason, detail);
     }
 
-    private IResult Reject(HttpContext context, int status, string reason, string detail)
+    /// <summary>Any method but POST: 405, recorded like every other request (without a body).</summary>
+    public ValueTask<IResult> RejectMethodAsync(HttpContext context)
     {
-        context.Features.Set(new WebhookReceipt("rejected", null, reason, null, null));
-        return Reject(status, reason, detail);
+        context.Response.Headers.Allow = "POST";
+        return RejectUnreadAsync(context, StatusCodes.Status405MethodNotAllowed, "method_not_allowed",
+            $"{context.Request.Method} is not allowed; Telnyx webhooks are POSTed");
+    }
+
+    /// <summary>A rejection decided before (or instead of) keeping the body (method, content type, size): recorded with headers only.</summary>
+    private ValueTask<IResult> RejectUnreadAsync(HttpContext context, int status, string reason, string detail)
+    {
+        var received = new ReceivedWebhook
+        {
+            ReceivedAt = time.GetUtcNow(),
+            Body = ReadOnlyMemory<byte>.Empty,
+            Headers = new RequestHeaders(context.Request.Headers).Snapshot(),
+            Verification = "not_checked",
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+        };
+        return RejectAndRecordAsync(context, received, status, reason, detail);
     }
 
     private IResult Reject(int status, string reason, string detail)

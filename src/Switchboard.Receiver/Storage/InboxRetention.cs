@@ -5,7 +5,7 @@ using Switchboard.DurableWork;
 
 namespace Switchboard.Receiver.Storage;
 
-/// <summary>Deletes handled and dead-lettered events once they are older than <see cref="TelnyxWebhookOptions.KeepHandledFor"/>, hourly.</summary>
+/// <summary>Deletes handled and dead-lettered events, and the request log, once they are older than <see cref="TelnyxWebhookOptions.KeepHandledFor"/>, hourly.</summary>
 internal sealed partial class InboxRetention(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
@@ -22,8 +22,11 @@ internal sealed partial class InboxRetention(
                 try
                 {
                     var store = await storage.GetStoreAsync(stoppingToken);
-                    using var pruner = new WorkPruner(store, ReceiverQueues.Inbox, retention, time, logger);
-                    await pruner.PruneOnceAsync(stoppingToken);
+                    foreach (var queue in (string[])[ReceiverQueues.Inbox, ReceiverQueues.Requests])
+                    {
+                        using var pruner = new WorkPruner(store, queue, retention, time, logger);
+                        await pruner.PruneOnceAsync(stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
