@@ -52,6 +52,11 @@ internal sealed class SqliteWorkStore : IWorkStore
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
+        if (items.Count == 1)
+        {
+            return EnqueueOneAsync(queue, items[0], cancellationToken);
+        }
+
         var rows = SqliteRows.Items(items);
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
         {
@@ -75,6 +80,24 @@ internal sealed class SqliteWorkStore : IWorkStore
             return [.. items.Select(i => added.Remove(i.Key))];
         }, cancellationToken);
     }
+
+    /// <summary>One item (the receiver's case) as a plain insert: no JSON to build, parse or read back.</summary>
+    private Task<IReadOnlyList<bool>> EnqueueOneAsync(string queue, NewWorkItem item, CancellationToken cancellationToken) =>
+        _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
+        {
+            var insert = writer.Command(
+                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
+                "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
+            insert.Set("@queue", queue);
+            insert.Set("@key", item.Key);
+            insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+            insert.Set("@payload", item.Payload);
+            insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+            insert.Set("@max_attempts", item.MaxAttempts);
+            insert.Set("@due_at", StoreSql.Ms(item.DueAt));
+            insert.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
+            return [insert.ExecuteNonQuery() == 1];
+        }, cancellationToken);
 
     public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
@@ -166,7 +189,8 @@ internal sealed class SqliteWorkStore : IWorkStore
         StoreSql.CheckCompletions(completions);
         var now = StoreSql.Ms(_time.GetUtcNow());
         // One statement for the batch needs each item once; a batch naming an item twice goes row by row.
-        var distinct = completions.Select(c => c.Lease.ItemId).Distinct().Count() == completions.Count;
+        // A single completion (the receiver's runner) is cheaper as plain statements than as JSON.
+        var distinct = completions.Count > 1 && completions.Select(c => c.Lease.ItemId).Distinct().Count() == completions.Count;
         var rows = distinct ? SqliteRows.Completions(completions, now) : null;
         var attempts = distinct ? SqliteRows.Attempts(completions, _ => true) : null;
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
