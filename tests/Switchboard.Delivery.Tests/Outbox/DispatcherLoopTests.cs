@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Events;
@@ -40,7 +41,7 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
     public async Task The_hosted_loop_delivers_over_real_http_with_failover_and_verifiable_signatures()
     {
         await using var sink = await LoopbackSink.StartAsync();
-        using var sender = new LoopbackHttpSender();
+        using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true });
         await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "outbox.db") });
         var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,50ms") });
         using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(_key));

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,68 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Switchboard.Delivery.Http;
 
 namespace Switchboard.Delivery.Tests.Outbox;
-
-/// <summary>
-/// A test-only HTTP sender on HttpClient, enough to run the dispatcher end to end on loopback before the real
-/// sender (with its SSRF guard) is merged. Not the product sender.
-/// </summary>
-public sealed class LoopbackHttpSender : IWebhookSender, IDisposable
-{
-    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
-
-    public async Task<SendOutcome> SendAsync(SendRequest request, CancellationToken cancellationToken)
-    {
-        var started = DateTimeOffset.UtcNow;
-        using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new ReadOnlyMemoryContent(request.Body) };
-        foreach (var (name, value) in request.Headers)
-        {
-            if (!message.Headers.TryAddWithoutValidation(name, value))
-            {
-                message.Content.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
-        try
-        {
-            using var response = await _client.SendAsync(message, cancellationToken);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new SendOutcome
-            {
-                Url = request.Url,
-                StartedAt = started,
-                FinishedAt = DateTimeOffset.UtcNow,
-                RequestHeaders = request.Headers,
-                StatusCode = (int)response.StatusCode,
-                ResponseHeaders = [.. response.Headers.Select(h => new KeyValuePair<string, string>(h.Key, string.Join(", ", h.Value)))],
-                ResponseBody = body.Length > SendOutcome.MaxLoggedBodyBytes ? body[..SendOutcome.MaxLoggedBodyBytes] : body,
-                Error = response.IsSuccessStatusCode ? SendErrorKind.None : SendErrorKind.HttpStatus,
-                RetryAfter = response.Headers.RetryAfter?.Delta,
-            };
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return new SendOutcome
-            {
-                Url = request.Url,
-                StartedAt = started,
-                FinishedAt = DateTimeOffset.UtcNow,
-                RequestHeaders = request.Headers,
-                Error = ex is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } }
-                    ? SendErrorKind.ConnectionRefused
-                    : ex is TaskCanceledException ? SendErrorKind.Timeout : SendErrorKind.Other,
-                ErrorDetail = ex.Message,
-            };
-        }
-    }
-
-    public void Dispose() => _client.Dispose();
-}
 
 /// <summary>A webhook endpoint on 127.0.0.1: <c>/ok</c> answers 200, <c>/fail</c> 500; it keeps what it received.</summary>
 public sealed class LoopbackSink : IAsyncDisposable
