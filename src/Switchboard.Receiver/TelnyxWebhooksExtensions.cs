@@ -34,7 +34,7 @@ public static class TelnyxWebhooksExtensions
         services.AddHostedService<UnsignedModeWarning>();
         services.TryAddSingleton<ReceiverStorage>();
         services.TryAddSingleton<RecentEventIds>();
-        services.TryAddSingleton<InboxSignal>();
+        services.TryAddSingleton<LocalHandlerRunner>();
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
         services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
         services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();

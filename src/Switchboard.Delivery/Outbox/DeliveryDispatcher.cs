@@ -1,22 +1,20 @@
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Delivery.Http;
 using Switchboard.DurableWork;
+using Switchboard.DurableWork.Pump;
 
 namespace Switchboard.Delivery.Outbox;
 
 /// <summary>
-/// The hosted loop that delivers the outbox: claims due deliveries in batches (leased to this dispatcher),
+/// The hosted loop that delivers the outbox, on the shared <see cref="WorkPump"/>: claims due deliveries in batches (leased to this dispatcher),
 /// attempts them with bounded concurrency, and records the results in batches. Holds no lock or connection
 /// during HTTP. Several dispatchers, in one process or many, can share one PostgreSQL store.
 /// </summary>
 public sealed class DeliveryDispatcher : BackgroundService
 {
-    private const int MaxCompletionsPerWrite = 512;
-
     private readonly WebhookOutbox _outbox;
     private readonly DeliveryOptions _options;
     private readonly IWorkStore _store;
@@ -82,158 +80,32 @@ public sealed class DeliveryDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
-        var recorder = RecordAsync(completions.Reader);
         var depth = RefreshQueueDepthAsync(stoppingToken);
-        // Claimed deliveries wait here for a free worker: claims run ahead of the attempts (a batch at a time)
-        // instead of one claim per free slot, and the outbox hands freshly published deliveries over here too.
-        var batch = Math.Max(_options.ClaimBatchSize, _options.MaxConcurrency);
-        var ready = new ReadyDeliveries(_workerId, capacity: batch * 4, refillAt: batch, this);
-        var workers = Enumerable.Range(0, _options.MaxConcurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
-        _outbox.Attach(ready);
+        var pump = new WorkPump(_store, new WorkPumpOptions
+        {
+            Queue = _options.QueueName,
+            WorkerId = _workerId,
+            Concurrency = _options.MaxConcurrency,
+            ClaimBatchSize = _options.ClaimBatchSize,
+            LeaseDuration = _options.LeaseDuration,
+            PollInterval = _options.PollInterval,
+        }, AttemptAsync, _time, _logger);
+        _outbox.Attach(pump);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var wake = _outbox.Signal.WaitAsync();
-                var room = ready.WaitForRoomAsync();
-                if (ready.Count > batch)
-                {
-                    await room.WaitAsync(stoppingToken);
-                    continue;
-                }
-
-                IReadOnlyList<ClaimedWorkItem> claimed;
-                try
-                {
-                    claimed = await _store.ClaimAsync(_options.QueueName, _workerId, batch, _options.LeaseDuration, stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _logger.LogWarning(ex, "Claiming due deliveries failed; trying again shortly");
-                    await Task.Delay(_options.PollInterval, _time, stoppingToken);
-                    continue;
-                }
-
-                ready.Add(claimed);
-                if (claimed.Count == 0)
-                {
-                    await WaitForWorkAsync(wake, stoppingToken);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            await pump.RunAsync(stoppingToken);
         }
         finally
         {
-            _outbox.Detach(ready);
-            ready.Close();
-            await Task.WhenAll(workers);
-            completions.Writer.TryComplete();
-            await recorder;
+            _outbox.Detach(pump);
             await depth.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    /// <summary>One of <see cref="DeliveryOptions.MaxConcurrency"/> workers: attempts ready deliveries one at a time until the dispatcher stops.</summary>
-    private async Task WorkAsync(ReadyDeliveries ready, ChannelWriter<WorkCompletion> completions, CancellationToken stoppingToken)
+    private Task<WorkCompletion> AttemptAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
     {
-        await Task.Yield();
-        while (await ready.TakeAsync() is { } item)
-        {
-            var now = _time.GetUtcNow();
-            WorkCompletion completion;
-            if (stoppingToken.IsCancellationRequested || item.LeaseExpiresAt - now < _options.LeaseDuration / 2)
-            {
-                // Stopping, or waited so long that the lease may run out mid-attempt: give it back to be claimed afresh.
-                completion = WorkCompletion.Release(item.Lease, now);
-            }
-            else
-            {
-                _metrics.RecordLag(now - item.DueAt);
-                try
-                {
-                    completion = await _runner.RunAsync(item, stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    // Shutting down mid-attempt: hand the delivery back so another dispatcher need not wait for the lease.
-                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
-                }
-                catch (Exception ex)
-                {
-                    _logger.LogError(ex, "Attempting delivery {EventId} failed unexpectedly; it is retried when its lease expires", item.Key);
-                    continue;
-                }
-            }
-
-            completions.TryWrite(completion);
-        }
-    }
-
-    /// <summary>Gives back deliveries that were leased to this dispatcher but will not be attempted by it (it stopped).</summary>
-    internal async Task ReleaseAsync(IReadOnlyList<ClaimedWorkItem> items)
-    {
-        try
-        {
-            var now = _time.GetUtcNow();
-            await _store.CompleteAsync([.. items.Select(i => WorkCompletion.Release(i.Lease, now))], CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "Giving back {Count} deliveries failed; they are attempted when their leases expire", items.Count);
-        }
-    }
-
-    /// <summary>Writes results in batches; drains what is queued even while stopping.</summary>
-    private async Task RecordAsync(ChannelReader<WorkCompletion> reader)
-    {
-        var batch = new List<WorkCompletion>(MaxCompletionsPerWrite);
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxCompletionsPerWrite && reader.TryRead(out var completion))
-            {
-                batch.Add(completion);
-            }
-
-            try
-            {
-                var recorded = await _store.CompleteAsync(batch, CancellationToken.None);
-                var stale = recorded.Count(r => !r);
-                if (stale > 0)
-                {
-                    _logger.LogWarning("{Count} delivery results were dropped: their leases had been taken over by another dispatcher", stale);
-                }
-            }
-            catch (Exception ex)
-            {
-                // The deliveries stay leased; once the leases expire they are attempted again (at-least-once).
-                _logger.LogError(ex, "Recording {Count} delivery results failed", batch.Count);
-            }
-        }
-    }
-
-    private async Task WaitForWorkAsync(Task wake, CancellationToken stoppingToken)
-    {
-        var wait = _options.PollInterval;
-        try
-        {
-            if (await _store.NextDueAtAsync(_options.QueueName, stoppingToken) is { } next)
-            {
-                var untilDue = next - _time.GetUtcNow();
-                // Due already but nothing claimed: another dispatcher holds it right now; look again soon.
-                wait = untilDue <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilDue < wait ? untilDue : wait;
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogWarning(ex, "Reading the next due time failed");
-        }
-
-        await Task.WhenAny(wake, Task.Delay(wait, _time, stoppingToken));
-        stoppingToken.ThrowIfCancellationRequested();
+        _metrics.RecordLag(_time.GetUtcNow() - item.DueAt);
+        return _runner.RunAsync(item, stoppingToken);
     }
 
     private async Task RefreshQueueDepthAsync(CancellationToken stoppingToken)

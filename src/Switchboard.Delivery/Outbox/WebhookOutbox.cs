@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchboard.DurableWork;
+using Switchboard.DurableWork.Pump;
 
 namespace Switchboard.Delivery.Outbox;
 
@@ -9,8 +10,7 @@ namespace Switchboard.Delivery.Outbox;
 /// </summary>
 public sealed class WebhookOutbox
 {
-    private readonly WorkSignal _signal = new();
-    private ReadyDeliveries? _localDispatcher;
+    private WorkPump? _localDispatcher;
 
     public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
     {
@@ -26,9 +26,6 @@ public sealed class WebhookOutbox
     internal DeliveryOptions Options { get; }
 
     internal TimeProvider Time { get; }
-
-    /// <summary>Tells a dispatcher in this process that work may be due now, so it need not wait for its next poll.</summary>
-    internal WorkSignal Signal => _signal;
 
     /// <summary>Stores one webhook for delivery; durable when this returns. Publishing an event id again stores nothing.</summary>
     public async Task<PublishResult> PublishAsync(OutboundWebhook webhook, CancellationToken cancellationToken = default) =>
@@ -53,25 +50,20 @@ public sealed class WebhookOutbox
                 EncodeTargets(webhook.Targets));
         }
 
-        // Fast path: a dispatcher runs in this process and is keeping up, so store the deliveries already leased
-        // to it and hand them over in memory: no claim, no polling. Durability is the same: the rows and their
-        // leases are committed first, and should this process die, the leases expire and any dispatcher takes over.
-        if (Volatile.Read(ref _localDispatcher) is { } local && Options.Schedule.FirstDelay == TimeSpan.Zero && local.HasRoomFor(items.Length))
-        {
-            var leased = await Store.EnqueueLeasedAsync(Options.QueueName, items, local.WorkerId, Options.LeaseDuration, cancellationToken);
-            local.Add(leased.OfType<ClaimedWorkItem>());
-            return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, leased[i] is not null))];
-        }
-
-        var created = await Store.EnqueueAsync(Options.QueueName, items, cancellationToken);
-        _signal.Notify();
+        // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkPump).
+        var created = Volatile.Read(ref _localDispatcher) is { } local
+            ? await local.EnqueueAsync(items, cancellationToken)
+            : await Store.EnqueueAsync(Options.QueueName, items, cancellationToken);
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
 
     /// <summary>A dispatcher of this process starts taking fresh deliveries straight from publishing.</summary>
-    internal void Attach(ReadyDeliveries dispatcher) => Volatile.Write(ref _localDispatcher, dispatcher);
+    internal void Attach(WorkPump dispatcher) => Volatile.Write(ref _localDispatcher, dispatcher);
 
-    internal void Detach(ReadyDeliveries dispatcher) => Interlocked.CompareExchange(ref _localDispatcher, null, dispatcher);
+    internal void Detach(WorkPump dispatcher) => Interlocked.CompareExchange(ref _localDispatcher, null, dispatcher);
+
+    /// <summary>Tells a dispatcher in this process that work may be due now, so it need not wait for its next poll.</summary>
+    private void NotifyLocalDispatcher() => Volatile.Read(ref _localDispatcher)?.Notify();
 
     /// <summary>One delivery with every request made for it, newest first; null if the event id is unknown.</summary>
     public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -115,7 +107,7 @@ public sealed class WebhookOutbox
     {
         ArgumentNullException.ThrowIfNull(id);
         var found = await Store.RequeueAsync(Options.QueueName, id, Time.GetUtcNow(), cancellationToken);
-        _signal.Notify();
+        NotifyLocalDispatcher();
         return found;
     }
 
@@ -123,7 +115,7 @@ public sealed class WebhookOutbox
     public async Task<int> RedeliverFailedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var count = await Store.RequeueFailedAsync(Options.QueueName, since, Time.GetUtcNow(), cancellationToken);
-        _signal.Notify();
+        NotifyLocalDispatcher();
         return count;
     }
 
@@ -167,14 +159,4 @@ public sealed class WebhookOutbox
 
     internal static StoredTarget[] DecodeTargets(string? context) =>
         context is null ? [] : JsonSerializer.Deserialize(context, DeliveryJsonContext.Default.StoredTargetArray) ?? [];
-}
-
-/// <summary>A wake-up call between the outbox and a dispatcher in the same process; lossy by design (the dispatcher also polls).</summary>
-internal sealed class WorkSignal
-{
-    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task WaitAsync() => Volatile.Read(ref _next).Task;
-
-    public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }

@@ -49,7 +49,8 @@ internal static class SqliteSchema
         Execute(connection, "PRAGMA journal_mode = WAL;");
         Execute(connection, $"PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};");
         Execute(connection, "PRAGMA cache_size = -16000;");
-        Execute(connection, "PRAGMA wal_autocheckpoint = 8000;");
+        // The writer never stops to checkpoint: SqliteCheckpointer does it beside it.
+        Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
         // Each write runs in a savepoint; its sub-journal (the pages' old contents) stays in memory instead of
         // spilling to a temporary file once it passes 64 KiB, which a batch of a few hundred items always does.
         Execute(connection, "PRAGMA temp_store = MEMORY;");

@@ -81,31 +81,52 @@ internal sealed class SqliteWorkStore : IWorkStore
         }, cancellationToken);
     }
 
-    /// <summary>One item (the receiver's case) as a plain insert: no JSON to build, parse or read back.</summary>
+    /// <summary>One item as a plain insert: no JSON to build, parse or read back.</summary>
     private Task<IReadOnlyList<bool>> EnqueueOneAsync(string queue, NewWorkItem item, CancellationToken cancellationToken) =>
-        _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
+        _writer.WriteAsync<IReadOnlyList<bool>>(writer => [InsertOne(writer, queue, item, null, StoreSql.Ms(item.DueAt), _time.GetUtcNow())], cancellationToken);
+
+    /// <summary>One item leased (the receiver's case, handed to its runner) as a plain insert.</summary>
+    private Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueOneLeasedAsync(string queue, NewWorkItem item, string token, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
         {
-            var insert = writer.Command(
-                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
-                "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
-            insert.Set("@queue", queue);
-            insert.Set("@key", item.Key);
-            insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
-            insert.Set("@payload", item.Payload);
-            insert.Set("@context", (object?)item.Context ?? DBNull.Value);
-            insert.Set("@max_attempts", item.MaxAttempts);
-            insert.Set("@due_at", StoreSql.Ms(item.DueAt));
-            insert.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
-            return [insert.ExecuteNonQuery() == 1];
+            var now = _time.GetUtcNow();
+            var expires = now + leaseDuration;
+            return InsertOne(writer, queue, item, token, StoreSql.Ms(expires), now)
+                ? [new ClaimedWorkItem(new WorkLease(writer.LastInsertRowId(), token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, expires)]
+                : [null];
         }, cancellationToken);
+
+    /// <summary>Inserts one item, leased to <paramref name="leaseToken"/> until <paramref name="dueAt"/> when given; false if its key exists.</summary>
+    private static bool InsertOne(SqliteWriter writer, string queue, NewWorkItem item, string? leaseToken, long dueAt, DateTimeOffset now)
+    {
+        var insert = writer.Command(
+            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
+            "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @token, @expires, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
+        insert.Set("@queue", queue);
+        insert.Set("@key", item.Key);
+        insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+        insert.Set("@payload", item.Payload);
+        insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+        insert.Set("@max_attempts", item.MaxAttempts);
+        insert.Set("@due_at", dueAt);
+        insert.Set("@token", (object?)leaseToken ?? DBNull.Value);
+        insert.Set("@expires", leaseToken is null ? DBNull.Value : dueAt);
+        insert.Set("@now", StoreSql.Ms(now));
+        return insert.ExecuteNonQuery() == 1;
+    }
 
     public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
         StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
-        var rows = SqliteRows.Items(items);
         var token = StoreSql.NewLeaseToken(leaseOwner);
+        if (items.Count == 1)
+        {
+            return EnqueueOneLeasedAsync(queue, items[0], token, leaseDuration, cancellationToken);
+        }
+
+        var rows = SqliteRows.Items(items);
         return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
         {
             var now = _time.GetUtcNow();

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Switchboard.DurableWork.Sqlite;
@@ -10,26 +10,41 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private readonly Channel<Job> _jobs = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Job> _jobs = new();
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly int _maxJobsPerTransaction;
-    private readonly Task _loop;
+    private readonly Thread _loop;
+    private int _sleeping;
+    private volatile bool _closed;
+
+    private readonly SqliteCheckpointer _checkpointer;
 
     public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction)
     {
         _connection = openConnection;
         _maxJobsPerTransaction = maxJobsPerTransaction;
-        _loop = Task.Run(RunAsync);
+        _checkpointer = new SqliteCheckpointer(openConnection.ConnectionString);
+        // A thread of its own: each commit blocks in fsync, which would otherwise hold a thread-pool thread.
+        _loop = new Thread(Run) { IsBackground = true, Name = "sqlite-writer" };
+        _loop.Start();
     }
 
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
     public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_closed, this);
         var job = new Job<T>(work, cancellationToken);
-        if (!_jobs.Writer.TryWrite(job))
+        _jobs.Enqueue(job);
+        if (_closed && !_loop.IsAlive)
         {
-            throw new ObjectDisposedException(nameof(SqliteWriter), "the work store is closed");
+            // Closed between the check and the enqueue, after the loop's last look: nobody else will take it.
+            FailLateJobs();
+        }
+        else if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            _wake.Release();
         }
 
         return job.Task;
@@ -48,20 +63,72 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return command;
     }
 
+    /// <summary>The row id of the last row inserted on the writer's connection. Only for use inside a write.</summary>
+    public long LastInsertRowId() => SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
+
     private void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<Job>(_maxJobsPerTransaction);
-        while (await _jobs.Reader.WaitToReadAsync())
+        while (true)
         {
             batch.Clear();
-            while (batch.Count < _maxJobsPerTransaction && _jobs.Reader.TryRead(out var job))
+            while (batch.Count < _maxJobsPerTransaction && _jobs.TryDequeue(out var job))
             {
                 batch.Add(job);
             }
 
-            RunTransaction(batch);
+            if (batch.Count > 0)
+            {
+                RunTransaction(batch);
+                if (_checkpointer.TakeRewindRequest())
+                {
+                    FinishCheckpoint();
+                }
+
+                continue;
+            }
+
+            if (_closed)
+            {
+                break;
+            }
+
+            // Say we are about to sleep, then look once more: a writer that enqueued before seeing the flag is seen
+            // here; one that enqueued after it releases the semaphore. (A spare release only wakes the loop once more.)
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (_jobs.IsEmpty && !_closed)
+            {
+                _wake.Wait();
+            }
+        }
+
+        FailLateJobs();
+    }
+
+    /// <summary>
+    /// Checkpoints what the background checkpoint has not copied yet (little), between two transactions, so that the
+    /// next transaction starts the log afresh instead of growing it.
+    /// </summary>
+    private void FinishCheckpoint()
+    {
+        try
+        {
+            SqliteCheckpointer.LogFrames(Command("PRAGMA wal_checkpoint(PASSIVE)"));
+        }
+        catch (SqliteException)
+        {
+            // The background checkpoint is running: it asks again.
+        }
+    }
+
+    /// <summary>Writes that raced with closing: refused, not left waiting.</summary>
+    private void FailLateJobs()
+    {
+        while (_jobs.TryDequeue(out var late))
+        {
+            late.Fail(new ObjectDisposedException(nameof(SqliteWriter), "the work store is closed"));
         }
     }
 
@@ -188,8 +255,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _jobs.Writer.TryComplete();
-        await _loop;
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        _wake.Release();
+        await Task.Run(_loop.Join);
+        _checkpointer.Dispose();
         foreach (var command in _commands.Values)
         {
             command.Dispose();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
+using Switchboard.DurableWork.Pump;
 using Switchboard.Events;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Storage;
@@ -10,16 +11,16 @@ using Switchboard.Receiver.Storage;
 namespace Switchboard.Receiver.Handlers;
 
 /// <summary>
-/// Runs handlers in the background from the inbox: claims stored events with a lease, runs the matching
-/// handlers (a DI scope each) with bounded concurrency, and records each handler's run in the event's attempt
-/// log. A failed handler is retried with exponential backoff, without rerunning the handlers of that event that
-/// completed already (also after a restart); after <see cref="TelnyxWebhookOptions.MaxHandlerAttempts"/> runs
-/// the event is dead-lettered with its last error kept.
+/// Runs handlers in the background from the inbox, on the shared <see cref="WorkPump"/>: takes stored events with a
+/// lease (handed over by the inbox of this process, or claimed), runs the matching handlers (a DI scope each) with
+/// bounded concurrency, and records each handler's run in the event's attempt log. A failed handler is retried with
+/// exponential backoff, without rerunning the handlers of that event that completed already (also after a restart);
+/// after <see cref="TelnyxWebhookOptions.MaxHandlerAttempts"/> runs the event is dead-lettered with its last error kept.
 /// </summary>
 internal sealed partial class HandlerRunner(
     ReceiverStorage storage,
     HandlerRegistry registry,
-    InboxSignal signal,
+    LocalHandlerRunner local,
     IServiceScopeFactory scopes,
     IOptions<TelnyxWebhookOptions> options,
     TimeProvider time,
@@ -34,110 +35,38 @@ internal sealed partial class HandlerRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(_options.HandlerConcurrency);
-        var running = new HashSet<Task>();
-        try
+        IWorkStore store;
+        while (true)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            try
             {
-                await slots.WaitAsync(stoppingToken);
-                var free = 1;
-                while (free < _options.HandlerConcurrency && slots.Wait(0))
-                {
-                    free++;
-                }
-
-                IReadOnlyList<ClaimedWorkItem> claimed;
-                try
-                {
-                    var store = await storage.GetStoreAsync(stoppingToken);
-                    claimed = await store.ClaimAsync(ReceiverQueues.Inbox, _workerId, free, _options.HandlerLease, stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    slots.Release(free);
-                    LogClaimFailed(logger, ex);
-                    await signal.WaitAsync(IdlePoll, time, stoppingToken);
-                    continue;
-                }
-
-                if (free > claimed.Count)
-                {
-                    slots.Release(free - claimed.Count);
-                }
-
-                foreach (var item in claimed)
-                {
-                    var task = RunReleasingAsync(item, slots, stoppingToken);
-                    lock (running)
-                    {
-                        running.Add(task);
-                    }
-
-                    _ = task.ContinueWith(t => { lock (running) { running.Remove(t); } }, TaskScheduler.Default);
-                }
-
-                if (claimed.Count == 0)
-                {
-                    await WaitForWorkAsync(stoppingToken);
-                }
+                store = await storage.GetStoreAsync(stoppingToken);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogStoreUnavailable(logger, ex);
+                await Task.Delay(IdlePoll, time, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+
+        var pump = new WorkPump(store, new WorkPumpOptions
         {
+            Queue = ReceiverQueues.Inbox,
+            WorkerId = _workerId,
+            Concurrency = _options.HandlerConcurrency,
+            ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 64),
+            LeaseDuration = _options.HandlerLease,
+            PollInterval = IdlePoll,
+        }, RunAsync, time, logger);
+        local.Attach(pump);
+        try
+        {
+            await pump.RunAsync(stoppingToken);
         }
         finally
         {
-            Task[] pending;
-            lock (running)
-            {
-                pending = [.. running];
-            }
-
-            await Task.WhenAll(pending);
-        }
-    }
-
-    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
-    {
-        var wait = IdlePoll;
-        try
-        {
-            var store = await storage.GetStoreAsync(stoppingToken);
-            if (await store.NextDueAtAsync(ReceiverQueues.Inbox, stoppingToken) is { } next)
-            {
-                var untilDue = next - time.GetUtcNow();
-                wait = untilDue <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilDue < wait ? untilDue : wait;
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogClaimFailed(logger, ex);
-        }
-
-        await signal.WaitAsync(wait, time, stoppingToken);
-    }
-
-    private async Task RunReleasingAsync(ClaimedWorkItem item, SemaphoreSlim slots, CancellationToken stoppingToken)
-    {
-        try
-        {
-            var completion = await RunAsync(item, stoppingToken);
-            var store = await storage.GetStoreAsync(CancellationToken.None);
-            var recorded = await store.CompleteAsync([completion], CancellationToken.None);
-            if (!recorded[0])
-            {
-                LogLeaseLost(logger, item.Key);
-            }
-        }
-        catch (Exception ex)
-        {
-            // The event stays leased; when the lease expires it is claimed again (at-least-once).
-            LogRecordFailed(logger, item.Key, ex);
-        }
-        finally
-        {
-            slots.Release();
+            local.Detach(pump);
         }
     }
 
@@ -146,15 +75,16 @@ internal sealed partial class HandlerRunner(
     {
         var now = time.GetUtcNow();
         var attempt = item.Attempts + 1;
-        var stored = StoredRequest.FromJson(item.Payload);
+        var stored = StoredRequest.FromJson(item.Context);
+        var rawBody = stored?.DecodeBody(item.Payload);
         WebhookEnvelope? envelope = null;
         string? parseError = "the stored record is not readable";
-        if (stored is not null && !WebhookEnvelope.TryParse(stored.BodyBytes(), out envelope, out parseError))
+        if (rawBody is not null && !WebhookEnvelope.TryParse(rawBody, out envelope, out parseError))
         {
             envelope = null;
         }
 
-        if (stored is null || envelope is null)
+        if (stored is null || rawBody is null || envelope is null)
         {
             // Cannot happen for what the endpoint stored; dead-letter rather than loop.
             LogUnreadable(logger, item.Key, parseError);
@@ -162,7 +92,6 @@ internal sealed partial class HandlerRunner(
         }
 
         metrics.InboxLag(now - (item.Attempts == 0 ? stored.ReceivedAt : item.DueAt));
-        var rawBody = stored.BodyBytes();
         IReadOnlyList<KeyValuePair<string, string>> headers = [.. stored.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))];
         var previousRuns = item.Attempts == 0 ? [] : await PreviousRunsAsync(item.Key, stoppingToken);
         var log = new List<WorkAttemptRecord>();
@@ -240,20 +169,14 @@ internal sealed partial class HandlerRunner(
         return item is null ? [] : [.. item.AttemptLog.Select(a => HandlerRunDetail.FromJson(a.Detail)).OfType<HandlerRunDetail>()];
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming stored webhooks failed; trying again shortly")]
-    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook store cannot be opened; trying again shortly")]
+    private static partial void LogStoreUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook handler {Handler} failed for event {EventId} (run {Attempt})")]
     private static partial void LogHandlerFailed(ILogger logger, string handler, string eventId, int attempt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} is dead-lettered after {Attempts} runs; last error: {Error}")]
     private static partial void LogDeadLettered(ILogger logger, string eventId, int attempts, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease on event {EventId} was taken over before its result was recorded; the result is dropped")]
-    private static partial void LogLeaseLost(ILogger logger, string eventId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the handler result of event {EventId} failed; it runs again when its lease expires")]
-    private static partial void LogRecordFailed(ILogger logger, string eventId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stored event {EventId} cannot be read ({Error}); dead-lettered")]
     private static partial void LogUnreadable(ILogger logger, string eventId, string? error);

@@ -65,7 +65,7 @@ public sealed record RecordedRequest(
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     byte[] Body);
 
-internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal signal, TimeProvider time) : IWebhookInboxAdmin
+internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRunner runner, TimeProvider time) : IWebhookInboxAdmin
 {
     public async Task<InboxEntry?> GetAsync(string eventId, CancellationToken cancellationToken = default)
     {
@@ -92,9 +92,12 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal sig
     {
         var store = await storage.GetStoreAsync(cancellationToken);
         var result = await store.QueryAsync(ReceiverQueues.Requests, new WorkQuery { PageNumber = page, PageSize = pageSize }, cancellationToken);
-        return [.. result.Items.Select(i => StoredRequest.FromJson(i.Payload)).OfType<StoredRequest>().Select(r => new RecordedRequest(
-            r.ReceivedAt, r.Outcome, r.HttpStatus, r.Verification, r.Reason, r.Detail, r.EventId, r.EventType,
-            [.. r.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], r.BodyBytes()))];
+        return [.. result.Items
+            .Select(i => (Item: i, Record: StoredRequest.FromJson(i.Context)))
+            .Where(i => i.Record is not null)
+            .Select(i => new RecordedRequest(
+                i.Record!.ReceivedAt, i.Record.Outcome, i.Record.HttpStatus, i.Record.Verification, i.Record.Reason, i.Record.Detail, i.Record.EventId, i.Record.EventType,
+                [.. i.Record.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], i.Record.DecodeBody(i.Item.Payload)))];
     }
 
     public async Task<bool> ReplayAsync(string eventId, CancellationToken cancellationToken = default)
@@ -102,7 +105,7 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal sig
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         var store = await storage.GetStoreAsync(cancellationToken);
         var found = await store.RequeueAsync(ReceiverQueues.Inbox, eventId, time.GetUtcNow(), cancellationToken);
-        signal.Notify();
+        runner.Notify();
         return found;
     }
 
@@ -110,13 +113,13 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal sig
     {
         var store = await storage.GetStoreAsync(cancellationToken);
         var count = await store.RequeueFailedAsync(ReceiverQueues.Inbox, since ?? DateTimeOffset.UnixEpoch, time.GetUtcNow(), cancellationToken);
-        signal.Notify();
+        runner.Notify();
         return count;
     }
 
     private static InboxEntry ToEntry(WorkItem item)
     {
-        var stored = StoredRequest.FromJson(item.Payload);
+        var stored = StoredRequest.FromJson(item.Context);
         var state = item.Status switch
         {
             WorkStatus.Succeeded => InboxEntryState.Handled,
@@ -127,6 +130,6 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, InboxSignal sig
             .Select(a => (Attempt: a, Detail: HandlerRunDetail.FromJson(a.Detail)))
             .Where(a => a.Detail is not null)
             .Select(a => new HandlerRun(a.Detail!.Handler, a.Attempt.Attempt, a.Detail.Ok, a.Detail.Error, a.Attempt.StartedAt, a.Attempt.FinishedAt));
-        return new InboxEntry(item.Key, item.Tag, state, item.Attempts, stored?.ReceivedAt ?? item.CreatedAt, stored?.Verification ?? "unknown", stored?.Body ?? "", [.. runs]);
+        return new InboxEntry(item.Key, item.Tag, state, item.Attempts, stored?.ReceivedAt ?? item.CreatedAt, stored?.Verification ?? "unknown", item.Payload, [.. runs]);
     }
 }

@@ -1,21 +1,22 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
+using Switchboard.DurableWork.Pump;
 using Switchboard.Receiver.Storage;
 
 namespace Switchboard.Receiver.Inbox;
 
 /// <summary>
 /// The inbox on the durable-work store: an accepted webhook is an item of the <c>inbox</c> queue keyed by its
-/// event id, due now, which the handler runner claims. Enqueueing an id the queue holds already adds nothing:
-/// that is how a duplicate is recognised, on one instance or many.
+/// event id, due now, for the handler runner. Enqueueing an id the queue holds already adds nothing: that is how a
+/// duplicate is recognised, on one instance or many. While the runner of this process keeps up, the event is stored
+/// already leased to it and handed over in memory.
 /// </summary>
 internal sealed partial class WorkStoreInbox(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
     RecentEventIds recent,
-    InboxSignal signal,
+    LocalHandlerRunner runner,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
 {
     private const string RequestLogOwner = "request-log";
@@ -33,24 +34,22 @@ internal sealed partial class WorkStoreInbox(
         }
         else
         {
-            var item = new NewWorkItem(eventId, Record(webhook, "accepted", 200, null, null).ToJson(), webhook.ReceivedAt, _options.MaxHandlerAttempts, webhook.EventType);
+            IReadOnlyList<NewWorkItem> item = [WorkItem(webhook, Record(webhook, "accepted", 200, null, null))];
             // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-            added = (await store.EnqueueAsync(ReceiverQueues.Inbox, [item], CancellationToken.None))[0];
+            added = (runner.Pump is { } pump
+                ? await pump.EnqueueAsync(item, CancellationToken.None)
+                : await store.EnqueueAsync(ReceiverQueues.Inbox, item, CancellationToken.None))[0];
             await recent.RememberAsync(eventId);
         }
 
-        if (added)
-        {
-            signal.Notify();
-        }
-        else
+        if (!added)
         {
             LogDuplicate(logger, eventId, webhook.EventType);
         }
 
         if (_options.RecordAllRequests)
         {
-            await RecordAsync(store, added
+            await RecordAsync(store, webhook, added
                 ? Record(webhook, "accepted", 200, null, null)
                 : Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
         }
@@ -66,16 +65,17 @@ internal sealed partial class WorkStoreInbox(
         }
 
         var store = await storage.GetStoreAsync(cancellationToken);
-        await RecordAsync(store, Record(webhook, "rejected", status, reason, detail));
+        await RecordAsync(store, webhook, Record(webhook, "rejected", status, reason, detail));
     }
 
     /// <summary>
     /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
     /// and retention prunes it like a handled event.
     /// </summary>
-    private static async Task RecordAsync(IWorkStore store, StoredRequest request)
+    private static async Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
     {
-        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), request.ToJson(), request.ReceivedAt, 1, request.Outcome);
+        var (body, encoding) = StoredRequest.EncodeBody(webhook.Body.Span);
+        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, request.ReceivedAt, 1, request.Outcome, (request with { BodyEncoding = encoding }).ToJson());
         var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
         if (leased[0] is { } claimed)
         {
@@ -83,9 +83,15 @@ internal sealed partial class WorkStoreInbox(
         }
     }
 
+    /// <summary>An accepted webhook as an inbox item: its body as the payload, the rest of the record as the context.</summary>
+    internal NewWorkItem WorkItem(ReceivedWebhook webhook, StoredRequest record)
+    {
+        var (body, encoding) = StoredRequest.EncodeBody(webhook.Body.Span);
+        return new NewWorkItem(webhook.EventId!, body, webhook.ReceivedAt, _options.MaxHandlerAttempts, webhook.EventType, (record with { BodyEncoding = encoding }).ToJson());
+    }
+
     internal static StoredRequest Record(ReceivedWebhook webhook, string outcome, int status, string? reason, string? detail)
     {
-        var (text, base64) = StoredRequest.EncodeBody(webhook.Body.Span);
         return new StoredRequest
         {
             EventId = webhook.EventId,
@@ -99,8 +105,6 @@ internal sealed partial class WorkStoreInbox(
             Detail = detail ?? webhook.VerificationDetail,
             RemoteAddress = webhook.RemoteAddress,
             Headers = [.. webhook.Headers.Select(h => new[] { h.Key, h.Value })],
-            Body = text,
-            BodyBase64 = base64,
         };
     }
 
@@ -108,24 +112,17 @@ internal sealed partial class WorkStoreInbox(
     private static partial void LogDuplicate(ILogger logger, string eventId, string? eventType);
 }
 
-/// <summary>Wakes the handler runner when a webhook was stored, so it need not poll.</summary>
-internal sealed class InboxSignal
+/// <summary>The handler runner of this process while it runs: the inbox hands fresh events to it, and replays wake it.</summary>
+internal sealed class LocalHandlerRunner
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private WorkPump? _pump;
 
-    public void Notify() => _channel.Writer.TryWrite(true);
+    public WorkPump? Pump => Volatile.Read(ref _pump);
 
-    /// <summary>Waits for a notification or the timeout, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var timeoutSource = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        try
-        {
-            await _channel.Reader.ReadAsync(linked.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+    public void Attach(WorkPump pump) => Volatile.Write(ref _pump, pump);
+
+    public void Detach(WorkPump pump) => Interlocked.CompareExchange(ref _pump, null, pump);
+
+    /// <summary>Events may be due now (a replay): the runner looks without waiting for its next poll.</summary>
+    public void Notify() => Pump?.Notify();
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Switchboard.Events;
 using Switchboard.Receiver.Inbox;
+using Switchboard.Receiver.Storage;
 using Switchboard.Signing;
 
 namespace Switchboard.Receiver.Ingest;
@@ -59,7 +60,8 @@ internal sealed partial class WebhookIngestEndpoint(
                 EventType = envelope?.Data.EventType,
                 OccurredAt = envelope?.Data.OccurredAt,
                 ReceivedAt = time.GetUtcNow(),
-                Body = body.ToArray(),
+                // The pooled buffer itself: everything that keeps the body copies it before this method returns.
+                Body = body,
                 Headers = headers.Snapshot(),
                 Verification = verificationCode,
                 VerificationDetail = verification?.Detail,
@@ -80,7 +82,9 @@ internal sealed partial class WebhookIngestEndpoint(
             metrics.Received(envelope.Data.EventType, outcome);
             context.Features.Set(new WebhookReceipt(
                 outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, envelope.Data.Id, envelope.Data.EventType));
-            return Results.Ok(new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id));
+            return Results.Json(
+                new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id),
+                ReceiverJsonContext.Default.IngestAnswer);
         }
         finally
         {

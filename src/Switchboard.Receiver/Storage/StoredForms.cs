@@ -6,11 +6,14 @@ using System.Text.Json.Serialization.Metadata;
 namespace Switchboard.Receiver.Storage;
 
 /// <summary>
-/// One request as stored in a queue's payload (JSON text, so the inspector can search it). The body is kept as
-/// text when it is UTF-8 (always, for a webhook that parsed) and as base64 otherwise.
+/// One request as stored. The body is the work item's payload, exactly as received: its text (so the inspector can
+/// search it), or base64 when it is not UTF-8 (only a rejected request can be). This record, the item's context, says
+/// everything else.
 /// </summary>
 internal sealed record StoredRequest
 {
+    private const string Base64 = "base64";
+
     public string? EventId { get; init; }
     public string? EventType { get; init; }
     public DateTimeOffset? OccurredAt { get; init; }
@@ -25,14 +28,13 @@ internal sealed record StoredRequest
     public string? Detail { get; init; }
     public string? RemoteAddress { get; init; }
     public required IReadOnlyList<string[]> Headers { get; init; }
-    public string? Body { get; init; }
-    public string? BodyBase64 { get; init; }
+    /// <summary><c>base64</c> when the payload is the body in base64; absent when it is the body's text.</summary>
+    public string? BodyEncoding { get; init; }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public byte[] BodyBytes() => Body is not null ? Encoding.UTF8.GetBytes(Body) : BodyBase64 is not null ? Convert.FromBase64String(BodyBase64) : [];
-
-    public static (string? Text, string? Base64) EncodeBody(ReadOnlySpan<byte> body)
+    /// <summary>The payload for <paramref name="body"/>, and the <see cref="BodyEncoding"/> it needs.</summary>
+    public static (string Payload, string? Encoding) EncodeBody(ReadOnlySpan<byte> body)
     {
         try
         {
@@ -40,13 +42,16 @@ internal sealed record StoredRequest
         }
         catch (DecoderFallbackException)
         {
-            return (null, Convert.ToBase64String(body));
+            return (Convert.ToBase64String(body), Base64);
         }
     }
 
+    /// <summary>The body's bytes from the payload stored beside this record.</summary>
+    public byte[] DecodeBody(string payload) => BodyEncoding == Base64 ? Convert.FromBase64String(payload) : Encoding.UTF8.GetBytes(payload);
+
     public string ToJson() => JsonSerializer.Serialize(this, ReceiverJsonContext.Default.StoredRequest);
 
-    public static StoredRequest? FromJson(string json) => StoredJson.TryRead(json, ReceiverJsonContext.Default.StoredRequest);
+    public static StoredRequest? FromJson(string? json) => json is null ? null : StoredJson.TryRead(json, ReceiverJsonContext.Default.StoredRequest);
 }
 
 /// <summary>An attempt log entry of an inbox item: one handler's run.</summary>
@@ -78,4 +83,5 @@ internal static class StoredJson
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoredRequest))]
 [JsonSerializable(typeof(HandlerRunDetail))]
+[JsonSerializable(typeof(Ingest.IngestAnswer))]
 internal sealed partial class ReceiverJsonContext : JsonSerializerContext;

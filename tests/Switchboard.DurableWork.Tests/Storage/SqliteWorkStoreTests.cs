@@ -36,4 +36,21 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
 
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task Under_sustained_writes_the_write_ahead_log_is_rewound_instead_of_growing()
+    {
+        // About 3 x 8,000 log pages (the rewind threshold) of writes, in transactions of 100 four-kilobyte items.
+        var payload = new string('p', 4000);
+        for (var batch = 0; batch < 240; batch++)
+        {
+            await Store.EnqueueAsync("q", [.. Enumerable.Range(0, 100).Select(i => new NewWorkItem($"{batch}-{i}", payload, Time.GetUtcNow(), 1))]);
+        }
+
+        var written = 240L * 100 * 4096;
+        var log = new FileInfo(Path.Combine(_folder, "data", "work.db-wal"));
+        Assert.True(log.Exists);
+        Assert.True(log.Length < written * 6 / 10, $"the log is {log.Length / 1024 / 1024} MiB after {written / 1024 / 1024} MiB of writes");
+        Assert.Equal(24_000, await Store.CountPendingAsync("q"));
+    }
 }

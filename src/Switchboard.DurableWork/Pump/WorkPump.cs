@@ -1,0 +1,374 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Switchboard.DurableWork.Pump;
+
+/// <summary>Works one claimed item and says what became of it. Throwing leaves the item leased: it is worked again once the lease expires.</summary>
+public delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
+
+/// <summary>How a <see cref="WorkPump"/> works its queue.</summary>
+public sealed record WorkPumpOptions
+{
+    public required string Queue { get; init; }
+
+    /// <summary>The lease owner: unique per running pump.</summary>
+    public required string WorkerId { get; init; }
+
+    /// <summary>How many items are worked at once.</summary>
+    public int Concurrency { get; init; } = 8;
+
+    /// <summary>How many due items one claim takes.</summary>
+    public int ClaimBatchSize { get; init; } = 64;
+
+    /// <summary>How long a claimed item stays leased to this pump; must be longer than working one item takes.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest wait between two looks for due items when nothing signals new work.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Queue);
+        ArgumentException.ThrowIfNullOrWhiteSpace(WorkerId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Concurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ClaimBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero);
+    }
+}
+
+/// <summary>
+/// Works the items of one queue in this process, the one loop the delivery dispatcher and the webhook handler runner
+/// share: claims due items in batches (leased to this pump), runs them with bounded concurrency, and records the
+/// results in batches. Items enqueued through <see cref="EnqueueAsync"/> while the pump runs and keeps up are
+/// stored already leased to it and handed over in memory: no claim, no polling, and the same durability (the rows and
+/// their leases commit first; should the process die, the leases expire and any pump takes the items over).
+/// </summary>
+public sealed partial class WorkPump
+{
+    private const int MaxCompletionsPerWrite = 512;
+
+    private readonly IWorkStore _store;
+    private readonly WorkPumpOptions _options;
+    private readonly WorkItemHandler _handler;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly WorkSignal _signal = new();
+    private ReadyItems? _ready;
+
+    public WorkPump(IWorkStore store, WorkPumpOptions options, WorkItemHandler handler, TimeProvider? time = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        options.Validate();
+        _store = store;
+        _options = options;
+        _handler = handler;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public string WorkerId => _options.WorkerId;
+
+    /// <summary>Work may be due now (stored or requeued elsewhere in this process): look without waiting for the next poll.</summary>
+    public void Notify() => _signal.Notify();
+
+    /// <summary>
+    /// Enqueues items; each result says whether its key was new. While the pump runs and has room, items due now are
+    /// stored leased to it and handed over in memory; otherwise they are stored due and the pump is woken.
+    /// </summary>
+    public async Task<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count) && AllDueNow(items))
+        {
+            var leased = await _store.EnqueueLeasedAsync(_options.Queue, items, _options.WorkerId, _options.LeaseDuration, cancellationToken);
+            ready.Add(leased.OfType<ClaimedWorkItem>());
+            return [.. leased.Select(l => l is not null)];
+        }
+
+        var created = await _store.EnqueueAsync(_options.Queue, items, cancellationToken);
+        _signal.Notify();
+        return created;
+    }
+
+    private bool AllDueNow(IReadOnlyList<NewWorkItem> items)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var item in items)
+        {
+            if (item.DueAt > now)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs the pump until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are given back) and records their results.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
+        var recorder = RecordAsync(completions.Reader);
+        // Claimed items wait here for a free worker: claims run ahead of the work (a batch at a time) instead of one
+        // claim per free slot, and items enqueued through this pump are handed over here too.
+        var batch = Math.Max(_options.ClaimBatchSize, _options.Concurrency);
+        var ready = new ReadyItems(capacity: batch * 4, refillAt: batch, this);
+        var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
+        if (Interlocked.CompareExchange(ref _ready, ready, null) is not null)
+        {
+            throw new InvalidOperationException("the pump is running already");
+        }
+
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wake = _signal.WaitAsync();
+                var room = ready.WaitForRoomAsync();
+                if (ready.Count > batch)
+                {
+                    await room.WaitAsync(stoppingToken);
+                    continue;
+                }
+
+                IReadOnlyList<ClaimedWorkItem> claimed;
+                try
+                {
+                    claimed = await _store.ClaimAsync(_options.Queue, _options.WorkerId, batch, _options.LeaseDuration, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogClaimFailed(_logger, _options.Queue, ex);
+                    await Task.Delay(_options.PollInterval, _time, stoppingToken);
+                    continue;
+                }
+
+                ready.Add(claimed);
+                if (claimed.Count == 0)
+                {
+                    await WaitForWorkAsync(wake, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _ready, null, ready);
+            ready.Close();
+            await Task.WhenAll(workers);
+            completions.Writer.TryComplete();
+            await recorder;
+        }
+    }
+
+    /// <summary>One of <see cref="WorkPumpOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
+    private async Task WorkAsync(ReadyItems ready, ChannelWriter<WorkCompletion> completions, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (await ready.TakeAsync() is { } item)
+        {
+            var now = _time.GetUtcNow();
+            WorkCompletion completion;
+            if (stoppingToken.IsCancellationRequested || item.LeaseExpiresAt - now < _options.LeaseDuration / 2)
+            {
+                // Stopping, or waited so long that the lease may run out mid-work: give it back to be claimed afresh.
+                completion = WorkCompletion.Release(item.Lease, now);
+            }
+            else
+            {
+                try
+                {
+                    completion = await _handler(item, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Shutting down mid-work: hand the item back so another pump need not wait for the lease.
+                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
+                }
+                catch (Exception ex)
+                {
+                    LogWorkFailed(_logger, _options.Queue, item.Key, ex);
+                    continue;
+                }
+            }
+
+            completions.TryWrite(completion);
+        }
+    }
+
+    /// <summary>Gives back items that were leased to this pump but will not be worked by it (it stopped).</summary>
+    private async Task ReleaseAsync(IReadOnlyList<ClaimedWorkItem> items)
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            await _store.CompleteAsync([.. items.Select(i => WorkCompletion.Release(i.Lease, now))], CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(_logger, items.Count, _options.Queue, ex);
+        }
+    }
+
+    /// <summary>Writes results in batches; drains what is queued even while stopping.</summary>
+    private async Task RecordAsync(ChannelReader<WorkCompletion> reader)
+    {
+        var batch = new List<WorkCompletion>(MaxCompletionsPerWrite);
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxCompletionsPerWrite && reader.TryRead(out var completion))
+            {
+                batch.Add(completion);
+            }
+
+            try
+            {
+                var recorded = await _store.CompleteAsync(batch, CancellationToken.None);
+                var stale = recorded.Count(r => !r);
+                if (stale > 0)
+                {
+                    LogStaleResults(_logger, stale, _options.Queue);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The items stay leased; once the leases expire they are worked again (at-least-once).
+                LogRecordFailed(_logger, batch.Count, _options.Queue, ex);
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(Task wake, CancellationToken stoppingToken)
+    {
+        var wait = _options.PollInterval;
+        try
+        {
+            if (await _store.NextDueAtAsync(_options.Queue, stoppingToken) is { } next)
+            {
+                var untilDue = next - _time.GetUtcNow();
+                // Due already but nothing claimed: another pump holds it right now; look again soon.
+                wait = untilDue <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilDue < wait ? untilDue : wait;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogClaimFailed(_logger, _options.Queue, ex);
+        }
+
+        await Task.WhenAny(wake, Task.Delay(wait, _time, stoppingToken));
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming due items of queue {Queue} failed; trying again shortly")]
+    private static partial void LogClaimFailed(ILogger logger, string queue, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Working item {Key} of queue {Queue} failed unexpectedly; it is worked again when its lease expires")]
+    private static partial void LogWorkFailed(ILogger logger, string queue, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving back {Count} items of queue {Queue} failed; they are worked when their leases expire")]
+    private static partial void LogReleaseFailed(ILogger logger, int count, string queue, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} results for queue {Queue} were dropped: their leases had been taken over by another worker")]
+    private static partial void LogStaleResults(ILogger logger, int count, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed; the items are worked again when their leases expire")]
+    private static partial void LogRecordFailed(ILogger logger, int count, string queue, Exception exception);
+
+    /// <summary>
+    /// Items leased to the running pump, waiting for one of its workers: the ones it claimed and the ones handed over
+    /// in memory.
+    /// </summary>
+    private sealed class ReadyItems(int capacity, int refillAt, WorkPump owner)
+    {
+        private readonly Channel<ClaimedWorkItem> _items = Channel.CreateUnbounded<ClaimedWorkItem>();
+        private readonly WorkSignal _room = new();
+        private readonly Lock _gate = new();
+        private int _count;
+        private int _roomWanted;
+        private bool _closed;
+
+        public int Count => Volatile.Read(ref _count);
+
+        /// <summary>True while the pump runs and <paramref name="count"/> more would not make the wait too long.</summary>
+        public bool HasRoomFor(int count) => !Volatile.Read(ref _closed) && Count + count <= capacity;
+
+        /// <summary>Adds items leased to this pump; if it stopped meanwhile, gives them back to the store.</summary>
+        public void Add(IEnumerable<ClaimedWorkItem> items)
+        {
+            List<ClaimedWorkItem>? refused = null;
+            lock (_gate)
+            {
+                foreach (var item in items)
+                {
+                    if (_closed)
+                    {
+                        (refused ??= []).Add(item);
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref _count);
+                    _items.Writer.TryWrite(item);
+                }
+            }
+
+            if (refused is not null)
+            {
+                _ = owner.ReleaseAsync(refused);
+            }
+        }
+
+        /// <summary>The next item to work; null once closed and empty.</summary>
+        public async ValueTask<ClaimedWorkItem?> TakeAsync()
+        {
+            while (await _items.Reader.WaitToReadAsync())
+            {
+                if (_items.Reader.TryRead(out var item))
+                {
+                    if (Interlocked.Decrement(ref _count) <= refillAt && Interlocked.Exchange(ref _roomWanted, 0) == 1)
+                    {
+                        _room.Notify();
+                    }
+
+                    return item;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Completes once the queue has gone down to where a claim should refill it.</summary>
+        public Task WaitForRoomAsync()
+        {
+            var room = _room.WaitAsync();
+            Volatile.Write(ref _roomWanted, 1);
+            return room;
+        }
+
+        /// <summary>No more items are accepted; the ones queued are still taken.</summary>
+        public void Close()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+                _items.Writer.TryComplete();
+            }
+        }
+    }
+}
+
+/// <summary>A wake-up call within one process; lossy by design (whoever waits also polls).</summary>
+internal sealed class WorkSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task WaitAsync() => Volatile.Read(ref _next).Task;
+
+    public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using Switchboard.DurableWork.Pump;
+
+namespace Switchboard.DurableWork.Tests.Pump;
+
+public sealed class WorkPumpTests : IAsyncLifetime
+{
+    private const string Queue = "jobs";
+    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-pump-").FullName;
+    private CountingStore _store = null!;
+
+    public async Task InitializeAsync() =>
+        _store = new CountingStore(await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "work.db") }));
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Items_enqueued_while_it_runs_are_handed_over_in_memory_and_each_is_worked_once()
+    {
+        var worked = new ConcurrentDictionary<string, int>();
+        var pump = CountingPump(worked);
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+        var keys = Enumerable.Range(0, 200).Select(i => $"k{i}").ToArray();
+
+        var added = await Task.WhenAll(keys.Select(k => pump.EnqueueAsync([Item(k)])));
+        await WaitUntilAsync(() => worked.Count == keys.Length);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.All(added, a => Assert.True(a[0]));
+        Assert.All(keys, k => Assert.Equal(1, worked[k]));
+        Assert.Equal(0, _store.ClaimedItems);
+        var page = await _store.QueryAsync(Queue, new WorkQuery { Status = WorkStatus.Succeeded, PageSize = 250 });
+        Assert.Equal(keys.Length, page.TotalCount);
+        Assert.All(page.Items, i => Assert.Equal(1, i.Attempts));
+    }
+
+    [Fact]
+    public async Task An_item_enqueued_again_is_not_added_nor_worked_again()
+    {
+        var worked = new ConcurrentDictionary<string, int>();
+        var pump = CountingPump(worked);
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        var first = await pump.EnqueueAsync([Item("same")]);
+        var second = await pump.EnqueueAsync([Item("same")]);
+        await WaitUntilAsync(() => worked.ContainsKey("same"));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.True(first[0]);
+        Assert.False(second[0]);
+        Assert.Equal(1, worked["same"]);
+    }
+
+    [Fact]
+    public async Task Items_enqueued_while_no_pump_runs_are_stored_due_and_claimed_once_one_starts()
+    {
+        var pump = Pump("a", Done);
+        var added = await pump.EnqueueAsync([Item("x"), Item("y")]);
+        Assert.Equal([true, true], added);
+        Assert.Equal(2, await _store.CountPendingAsync(Queue));
+
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+        await WaitUntilAsync(async () => await _store.CountPendingAsync(Queue) == 0);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(2, _store.ClaimedItems);
+    }
+
+    [Fact]
+    public async Task Stopping_gives_back_the_items_in_hand_so_another_pump_works_them_without_waiting_for_leases()
+    {
+        using var release = new SemaphoreSlim(0);
+        var started = 0;
+        var first = Pump("first", async item =>
+        {
+            Interlocked.Increment(ref started);
+            await release.WaitAsync();
+            return await Done(item);
+        }, concurrency: 1);
+        using var stopFirst = new CancellationTokenSource();
+        var runningFirst = first.RunAsync(stopFirst.Token);
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => first.EnqueueAsync([Item($"k{i}")])));
+        await WaitUntilAsync(() => Volatile.Read(ref started) == 1);
+
+        await stopFirst.CancelAsync();
+        release.Release();
+        await runningFirst;
+
+        var worked = new ConcurrentBag<string>();
+        var second = Pump("second", item =>
+        {
+            worked.Add(item.Key);
+            return Done(item);
+        });
+        using var stopSecond = new CancellationTokenSource();
+        var runningSecond = second.RunAsync(stopSecond.Token);
+        await WaitUntilAsync(async () => await _store.CountPendingAsync(Queue) == 0);
+        await stopSecond.CancelAsync();
+        await runningSecond;
+
+        // The one in progress finished on the first pump; the nine waiting went back and were worked by the second.
+        Assert.Equal(9, worked.Count);
+        Assert.Equal(10, (await _store.QueryAsync(Queue, new WorkQuery { Status = WorkStatus.Succeeded })).TotalCount);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_leaves_the_item_leased_and_the_pump_going()
+    {
+        var pump = Pump("a", item => item.Key == "bad" ? throw new InvalidOperationException("boom") : Done(item));
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        await pump.EnqueueAsync([Item("bad")]);
+        await pump.EnqueueAsync([Item("good")]);
+        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "good"))?.Status == WorkStatus.Succeeded);
+        await stop.CancelAsync();
+        await running;
+
+        var bad = await _store.GetAsync(Queue, "bad");
+        Assert.Equal(WorkStatus.Pending, bad!.Status);
+        Assert.Equal(0, bad.Attempts);
+        Assert.NotNull(bad.LeaseOwner);
+    }
+
+    /// <summary>A pump whose handler counts how often each key is worked.</summary>
+    private WorkPump CountingPump(ConcurrentDictionary<string, int> worked) => Pump("a", item =>
+    {
+        worked.AddOrUpdate(item.Key, 1, (_, n) => n + 1);
+        return Done(item);
+    });
+
+    private WorkPump Pump(string worker, Func<ClaimedWorkItem, Task<WorkCompletion>> handler, int concurrency = 4) =>
+        new(_store, new WorkPumpOptions { Queue = Queue, WorkerId = worker, Concurrency = concurrency, PollInterval = TimeSpan.FromMilliseconds(50) },
+            (item, _) => handler(item));
+
+    private static NewWorkItem Item(string key) => new(key, "{}", DateTimeOffset.UtcNow.AddSeconds(-1), 3);
+
+    private static Task<WorkCompletion> Done(ClaimedWorkItem item)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Task.FromResult(WorkCompletion.Succeeded(item.Lease, [new WorkAttemptRecord(item.Attempts + 1, now, now, true, "ok")]));
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 1000 && !await condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(await condition(), "the condition did not come true within 20 s");
+    }
+
+    /// <summary>The real store, counting the items claims take.</summary>
+    private sealed class CountingStore(IWorkStore inner) : IWorkStore
+    {
+        private int _claimed;
+
+        public int ClaimedItems => Volatile.Read(ref _claimed);
+
+        public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimAsync(queue, leaseOwner, maxItems, leaseDuration, cancellationToken);
+            Interlocked.Add(ref _claimed, claimed.Count);
+            return claimed;
+        }
+
+        public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) => inner.EnqueueAsync(queue, items, cancellationToken);
+
+        public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+            inner.EnqueueLeasedAsync(queue, items, leaseOwner, leaseDuration, cancellationToken);
+
+        public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) => inner.CompleteAsync(completions, cancellationToken);
+
+        public Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default) => inner.GetAsync(queue, key, cancellationToken);
+
+        public Task<WorkPage> QueryAsync(string queue, WorkQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(queue, query, cancellationToken);
+
+        public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default) => inner.RequeueAsync(queue, key, dueAt, cancellationToken);
+
+        public Task<int> RequeueFailedAsync(string queue, DateTimeOffset failedSince, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
+            inner.RequeueFailedAsync(queue, failedSince, dueAt, cancellationToken);
+
+        public Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default) => inner.PruneAsync(queue, finishedBefore, maxItems, cancellationToken);
+
+        public Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default) => inner.CountPendingAsync(queue, cancellationToken);
+
+        public Task<DateTimeOffset?> NextDueAtAsync(string queue, CancellationToken cancellationToken = default) => inner.NextDueAtAsync(queue, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
