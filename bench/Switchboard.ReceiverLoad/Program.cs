@@ -1,7 +1,9 @@
 // Load harness for the receiver (issue 4), driven by wrk (see docs/benchmarks.md, "Receiver (issue 4)").
 //   sign  --count N --out DIR          N pre-signed message.received webhooks (unique ids) for wrk's Lua script
+//   store-only --count N --data DIR    the inbox alone through the work pump, no HTTP (see StoreOnlyAsync)
 //   serve --mode store|verify --port P --key-file DIR/public.key [--data DIR]
 //         store:  the library's endpoint (verify, parse, durable SQLite inbox, 200) with a no-op handler running
+//                 (--no-handler: no handler registered; --no-runner: no handler runner at all, the ingest path alone)
 //         verify: a bare endpoint that only reads the body and verifies the signature
 using System.Globalization;
 using System.Net;
