@@ -48,7 +48,9 @@ internal static class SqliteSchema
         // power loss, not just a crash of the process.
         Execute(connection, "PRAGMA journal_mode = WAL;");
         Execute(connection, $"PRAGMA synchronous = {(synchronousFull ? "FULL" : "NORMAL")};");
-        Execute(connection, "PRAGMA cache_size = -16000;");
+        // 16 MB of cache was slower than 4 MB (about 8% more CPU per inbox item in store-only runs): at the end of
+        // every write transaction SQLite walks the page cache's hash table, which grows with the cache.
+        Execute(connection, "PRAGMA cache_size = -4000;");
         // The writer never stops to checkpoint: SqliteCheckpointer does it beside it.
         Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
         // Each write runs in a savepoint; its sub-journal (the pages' old contents) stays in memory instead of
