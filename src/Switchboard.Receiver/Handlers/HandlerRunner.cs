@@ -55,7 +55,9 @@ internal sealed partial class HandlerRunner(
             Queue = ReceiverQueues.Inbox,
             WorkerId = _workerId,
             Concurrency = _options.HandlerConcurrency,
-            ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 64),
+            // Small on purpose: the pump holds up to four batches leased in memory, and after a crash those events
+            // wait for their leases (HandlerLease) to expire before another runner takes them.
+            ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 16),
             LeaseDuration = _options.HandlerLease,
             PollInterval = IdlePoll,
         }, RunAsync, time, logger);
