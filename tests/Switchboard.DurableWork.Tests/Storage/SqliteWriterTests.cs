@@ -53,6 +53,72 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         Assert.Equal("1,2,4", (string?)await select.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_write_completes_only_after_the_log_holding_its_commit_is_flushed_and_fails_if_the_flush_fails()
+    {
+        var path = Path.Combine(_folder, "w.db");
+        var connection = await OpenWalAsync(path);
+        using var flushing = new SemaphoreSlim(0);
+        var flushes = 0;
+        var failNextFlush = false;
+        var writer = new SqliteWriter(connection, maxJobsPerTransaction: 16, new SqliteLogSync(path + "-wal", _ =>
+        {
+            flushing.Wait();
+            Interlocked.Increment(ref flushes);
+            if (failNextFlush)
+            {
+                throw new IOException("the disk is gone");
+            }
+        }));
+
+        var write = writer.WriteAsync(w => Insert(w, 1), CancellationToken.None);
+
+        // Committed (another connection sees it) but not flushed: the write is not done.
+        await WaitUntilAsync(async () => await CountAsync(path) == 1);
+        Assert.False(write.IsCompleted);
+        flushing.Release();
+        Assert.Equal(1, await write);
+        Assert.Equal(1, flushes);
+
+        failNextFlush = true;
+        var unflushed = writer.WriteAsync(w => Insert(w, 2), CancellationToken.None);
+        flushing.Release();
+        await Assert.ThrowsAsync<IOException>(() => unflushed);
+
+        failNextFlush = false;
+        flushing.Release(100);
+        await writer.DisposeAsync();
+    }
+
+    private static async Task<SqliteConnection> OpenWalAsync(string path)
+    {
+        var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        using var setup = connection.CreateCommand();
+        setup.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE t (v INTEGER NOT NULL UNIQUE)";
+        setup.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static async Task<long> CountAsync(string path)
+    {
+        await using var read = new SqliteConnection($"Data Source={path}");
+        await read.OpenAsync();
+        using var count = read.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM t";
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 500 && !await condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(await condition(), "the condition did not come true within 10 s");
+    }
+
     private static int Insert(SqliteWriter writer, int value)
     {
         var insert = writer.Command("INSERT INTO t (v) VALUES (@v)");
