@@ -58,9 +58,6 @@ internal static class SqliteSchema
         Execute(connection, "PRAGMA temp_store = MEMORY;");
     }
 
-    /// <summary>Commits write the log but do not flush it (<c>synchronous = NORMAL</c>); the caller flushes it.</summary>
-    public static void CommitWithoutFlush(SqliteConnection connection) => Execute(connection, "PRAGMA synchronous = NORMAL;");
-
     public static void Migrate(SqliteConnection connection)
     {
         Execute(connection, "BEGIN IMMEDIATE");

@@ -38,12 +38,6 @@ internal sealed class SqliteWorkStore : IWorkStore
             await connection.OpenAsync(cancellationToken);
             SqliteSchema.Configure(connection, options.SynchronousFull);
             SqliteSchema.Migrate(connection);
-            if (options.SynchronousFull)
-            {
-                // Commits write the log without flushing it; SqliteLogSync flushes it beside the writer and only
-                // then completes the writes (see there): the same durability as FULL, without the writer waiting.
-                SqliteSchema.CommitWithoutFlush(connection);
-            }
         }
         catch
         {
@@ -51,8 +45,7 @@ internal sealed class SqliteWorkStore : IWorkStore
             throw;
         }
 
-        var writer = new SqliteWriter(connection, options.MaxWritesPerTransaction, options.SynchronousFull ? new SqliteLogSync(path + "-wal") : null);
-        return new SqliteWorkStore(connectionString, time, writer);
+        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction));
     }
 
     public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)

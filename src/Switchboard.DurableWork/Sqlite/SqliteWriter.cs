@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Switchboard.DurableWork.Sqlite;
@@ -5,30 +6,26 @@ namespace Switchboard.DurableWork.Sqlite;
 /// <summary>
 /// The one writer of a SQLite store: every write runs here, on one connection, one at a time. Writes that
 /// arrive together share one <c>BEGIN IMMEDIATE</c> transaction (group commit), each inside its own savepoint
-/// so one failing write does not undo the others. Statements are prepared once and reused. With a
-/// <see cref="SqliteLogSync"/>, a write completes once the log holding its commit has been flushed to disk, while
-/// the writer goes on with the next transaction.
+/// so one failing write does not undo the others. Statements are prepared once and reused.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private readonly ThreadHandoff<Job> _jobs = new();
+    private readonly ConcurrentQueue<Job> _jobs = new();
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly int _maxJobsPerTransaction;
     private readonly Thread _loop;
-    private readonly SqliteCheckpointer _checkpointer;
-    private readonly SqliteLogSync? _logSync;
+    private int _sleeping;
+    private volatile bool _closed;
 
-    /// <param name="logSync">
-    /// Flushes the write-ahead log after each commit before the commit's writes complete, when the connection commits
-    /// with <c>synchronous = NORMAL</c>; null when commits are complete as they return. The writer disposes it.
-    /// </param>
-    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, SqliteLogSync? logSync = null)
+    private readonly SqliteCheckpointer _checkpointer;
+
+    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction)
     {
         _connection = openConnection;
         _maxJobsPerTransaction = maxJobsPerTransaction;
         _checkpointer = new SqliteCheckpointer(openConnection.ConnectionString);
-        _logSync = logSync;
         // A thread of its own: each commit blocks in fsync, which would otherwise hold a thread-pool thread.
         _loop = new Thread(Run) { IsBackground = true, Name = "sqlite-writer" };
         _loop.Start();
@@ -37,13 +34,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
     public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_jobs.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_closed, this);
         var job = new Job<T>(work, cancellationToken);
-        _jobs.Add(job);
-        if (_jobs.IsClosed && !_loop.IsAlive)
+        _jobs.Enqueue(job);
+        if (_closed && !_loop.IsAlive)
         {
             // Closed between the check and the enqueue, after the loop's last look: nobody else will take it.
             FailLateJobs();
+        }
+        else if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            _wake.Release();
         }
 
         return job.Task;
@@ -70,15 +71,37 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private void Run()
     {
         var batch = new List<Job>(_maxJobsPerTransaction);
-        while (_jobs.Take(batch, _maxJobsPerTransaction))
+        while (true)
         {
-            RunTransaction(batch);
-            if (_checkpointer.TakeRewindRequest())
+            batch.Clear();
+            while (batch.Count < _maxJobsPerTransaction && _jobs.TryDequeue(out var job))
             {
-                FinishCheckpoint();
+                batch.Add(job);
             }
 
-            batch.Clear();
+            if (batch.Count > 0)
+            {
+                RunTransaction(batch);
+                if (_checkpointer.TakeRewindRequest())
+                {
+                    FinishCheckpoint();
+                }
+
+                continue;
+            }
+
+            if (_closed)
+            {
+                break;
+            }
+
+            // Say we are about to sleep, then look once more: a writer that enqueued before seeing the flag is seen
+            // here; one that enqueued after it releases the semaphore. (A spare release only wakes the loop once more.)
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (_jobs.IsEmpty && !_closed)
+            {
+                _wake.Wait();
+            }
         }
 
         FailLateJobs();
@@ -103,7 +126,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Writes that raced with closing: refused, not left waiting.</summary>
     private void FailLateJobs()
     {
-        while (_jobs.TryTakeLate(out var late))
+        while (_jobs.TryDequeue(out var late))
         {
             late.Fail(new ObjectDisposedException(nameof(SqliteWriter), "the work store is closed"));
         }
@@ -161,23 +184,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         foreach (var job in batch)
         {
-            Acknowledge(job);
+            job.Commit();
         }
 
         return true;
-    }
-
-    /// <summary>A write whose transaction committed: complete now, or once the log sync has flushed the commit.</summary>
-    private void Acknowledge(Job job)
-    {
-        if (_logSync is null)
-        {
-            job.Commit();
-        }
-        else
-        {
-            _logSync.Committed(job);
-        }
     }
 
     private static void FailAll(List<Job> jobs, Exception exception)
@@ -239,20 +249,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         foreach (var job in succeeded)
         {
-            Acknowledge(job);
+            job.Commit();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_jobs.IsClosed)
+        if (_closed)
         {
             return;
         }
 
-        _jobs.Close();
+        _closed = true;
+        _wake.Release();
         await Task.Run(_loop.Join);
-        _logSync?.Dispose();
         _checkpointer.Dispose();
         foreach (var command in _commands.Values)
         {
@@ -262,7 +272,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         await _connection.DisposeAsync();
     }
 
-    internal abstract class Job
+    private abstract class Job
     {
         public abstract void Run(SqliteWriter writer);
 
