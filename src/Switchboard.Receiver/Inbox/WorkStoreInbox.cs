@@ -74,8 +74,8 @@ internal sealed partial class WorkStoreInbox(
     /// </summary>
     private static async Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
     {
-        var (body, encoding) = StoredRequest.EncodeBody(webhook.Body.Span);
-        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, request.ReceivedAt, 1, request.Outcome, (request with { BodyEncoding = encoding }).ToJson());
+        var (body, context) = Stored(webhook, request);
+        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, request.ReceivedAt, 1, request.Outcome, context);
         var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
         if (leased[0] is { } claimed)
         {
@@ -86,8 +86,15 @@ internal sealed partial class WorkStoreInbox(
     /// <summary>An accepted webhook as an inbox item: its body as the payload, the rest of the record as the context.</summary>
     internal NewWorkItem WorkItem(ReceivedWebhook webhook, StoredRequest record)
     {
+        var (body, context) = Stored(webhook, record);
+        return new NewWorkItem(webhook.EventId!, body, webhook.ReceivedAt, _options.MaxHandlerAttempts, webhook.EventType, context);
+    }
+
+    /// <summary>A request as an item's payload (the body) and context (the record, saying how the body is encoded).</summary>
+    private static (string Payload, string Context) Stored(ReceivedWebhook webhook, StoredRequest record)
+    {
         var (body, encoding) = StoredRequest.EncodeBody(webhook.Body.Span);
-        return new NewWorkItem(webhook.EventId!, body, webhook.ReceivedAt, _options.MaxHandlerAttempts, webhook.EventType, (record with { BodyEncoding = encoding }).ToJson());
+        return (body, (record with { BodyEncoding = encoding }).ToJson());
     }
 
     internal static StoredRequest Record(ReceivedWebhook webhook, string outcome, int status, string? reason, string? detail)
