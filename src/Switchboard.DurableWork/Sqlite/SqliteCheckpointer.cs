@@ -33,32 +33,61 @@ internal sealed class SqliteCheckpointer : IDisposable
 
     private void Run()
     {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var passive = connection.CreateCommand();
-        passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        while (!_stop.Wait(Interval))
+        SqliteConnection? connection = null;
+        SqliteCommand? passive = null;
+        try
         {
+            while (!_stop.Wait(Interval))
+            {
+                try
+                {
+                    passive ??= Open(out connection);
+                    if (LogFrames(passive) >= RewindAtFrames)
+                    {
+                        Volatile.Write(ref _rewindWanted, 1);
+                    }
+                }
+                catch (SqliteException)
+                {
+                    // Busy, short of disk, or the file cannot be opened now: the pages stay in the log, which stays
+                    // readable; try again next time (a failure on this thread must never end the process).
+                }
+            }
+
+            // Closing: leave the database file complete, so the log can be removed with the last connection.
             try
             {
-                if (LogFrames(passive) >= RewindAtFrames)
+                if (passive is not null)
                 {
-                    Volatile.Write(ref _rewindWanted, 1);
+                    LogFrames(passive);
                 }
             }
             catch (SqliteException)
             {
-                // Busy or short of disk: the pages stay in the log, which stays readable; try again next time.
             }
         }
+        finally
+        {
+            passive?.Dispose();
+            connection?.Dispose();
+        }
+    }
 
-        // Closing: leave the database file complete, so the log can be removed with the last connection.
+    private SqliteCommand Open(out SqliteConnection? connection)
+    {
+        connection = new SqliteConnection(_connectionString);
         try
         {
-            LogFrames(passive);
+            connection.Open();
+            var passive = connection.CreateCommand();
+            passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            return passive;
         }
-        catch (SqliteException)
+        catch
         {
+            connection.Dispose();
+            connection = null;
+            throw;
         }
     }
 
