@@ -111,17 +111,18 @@ public sealed partial class WorkPump
     /// <summary>Runs the pump until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are given back) and records their results.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
-        var recorder = RecordAsync(completions.Reader);
         // Claimed items wait here for a free worker: claims run ahead of the work (a batch at a time) instead of one
         // claim per free slot, and items enqueued through this pump are handed over here too.
         var batch = Math.Max(_options.ClaimBatchSize, _options.Concurrency);
         var ready = new ReadyItems(capacity: batch * 4, refillAt: batch, this);
-        var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
         if (Interlocked.CompareExchange(ref _ready, ready, null) is not null)
         {
             throw new InvalidOperationException("the pump is running already");
         }
+
+        var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
+        var recorder = RecordAsync(completions.Reader);
+        var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
 
         try
         {

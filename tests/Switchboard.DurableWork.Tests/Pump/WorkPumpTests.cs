@@ -133,6 +133,21 @@ public sealed class WorkPumpTests : IAsyncLifetime
         Assert.NotNull(bad.LeaseOwner);
     }
 
+    [Fact]
+    public async Task Running_a_pump_twice_at_once_is_refused_and_the_first_run_is_unharmed()
+    {
+        var worked = new ConcurrentDictionary<string, int>();
+        var pump = CountingPump(worked);
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pump.RunAsync(stop.Token));
+        await pump.EnqueueAsync([Item("after")]);
+        await WaitUntilAsync(() => worked.ContainsKey("after"));
+        await stop.CancelAsync();
+        await running;
+    }
+
     /// <summary>A pump whose handler counts how often each key is worked.</summary>
     private WorkPump CountingPump(ConcurrentDictionary<string, int> worked) => Pump("a", item =>
     {
