@@ -10,7 +10,7 @@ namespace Switchboard.Delivery.Outbox;
 /// </summary>
 public sealed class WebhookOutbox
 {
-    private WorkPump? _localDispatcher;
+    private readonly LocalPump _localDispatcher = new();
 
     public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
     {
@@ -51,19 +51,14 @@ public sealed class WebhookOutbox
         }
 
         // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkPump).
-        var created = Volatile.Read(ref _localDispatcher) is { } local
-            ? await local.EnqueueAsync(items, cancellationToken)
-            : await Store.EnqueueAsync(Options.QueueName, items, cancellationToken);
+        var created = await _localDispatcher.EnqueueAsync(Store, Options.QueueName, items, cancellationToken);
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
 
     /// <summary>A dispatcher of this process starts taking fresh deliveries straight from publishing.</summary>
-    internal void Attach(WorkPump dispatcher) => Volatile.Write(ref _localDispatcher, dispatcher);
+    internal void Attach(WorkPump dispatcher) => _localDispatcher.Attach(dispatcher);
 
-    internal void Detach(WorkPump dispatcher) => Interlocked.CompareExchange(ref _localDispatcher, null, dispatcher);
-
-    /// <summary>Tells a dispatcher in this process that work may be due now, so it need not wait for its next poll.</summary>
-    private void NotifyLocalDispatcher() => Volatile.Read(ref _localDispatcher)?.Notify();
+    internal void Detach(WorkPump dispatcher) => _localDispatcher.Detach(dispatcher);
 
     /// <summary>One delivery with every request made for it, newest first; null if the event id is unknown.</summary>
     public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -107,7 +102,7 @@ public sealed class WebhookOutbox
     {
         ArgumentNullException.ThrowIfNull(id);
         var found = await Store.RequeueAsync(Options.QueueName, id, Time.GetUtcNow(), cancellationToken);
-        NotifyLocalDispatcher();
+        _localDispatcher.Notify();
         return found;
     }
 
@@ -115,7 +110,7 @@ public sealed class WebhookOutbox
     public async Task<int> RedeliverFailedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var count = await Store.RequeueFailedAsync(Options.QueueName, since, Time.GetUtcNow(), cancellationToken);
-        NotifyLocalDispatcher();
+        _localDispatcher.Notify();
         return count;
     }
 

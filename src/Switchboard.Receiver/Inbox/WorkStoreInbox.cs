@@ -28,17 +28,16 @@ internal sealed partial class WorkStoreInbox(
         var eventId = webhook.EventId ?? throw new ArgumentException("an accepted webhook has an event id", nameof(webhook));
         var store = await storage.GetStoreAsync(cancellationToken);
         bool added;
+        NewWorkItem? item = null;
         if (await recent.SeenRecentlyAsync(eventId))
         {
             added = false;
         }
         else
         {
-            IReadOnlyList<NewWorkItem> item = [WorkItem(webhook, Record(webhook, "accepted", 200, null, null))];
+            item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
             // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-            added = (runner.Pump is { } pump
-                ? await pump.EnqueueAsync(item, CancellationToken.None)
-                : await store.EnqueueAsync(ReceiverQueues.Inbox, item, CancellationToken.None))[0];
+            added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [item], CancellationToken.None))[0];
             await recent.RememberAsync(eventId);
         }
 
@@ -49,9 +48,15 @@ internal sealed partial class WorkStoreInbox(
 
         if (_options.RecordAllRequests)
         {
-            await RecordAsync(store, webhook, added
-                ? Record(webhook, "accepted", 200, null, null)
-                : Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+            if (added)
+            {
+                // The request log's record of an accepted webhook is the inbox item's, already encoded.
+                await RecordAsync(store, item!.Payload, item.Context!, "accepted", webhook.ReceivedAt);
+            }
+            else
+            {
+                await RecordAsync(store, webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+            }
         }
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
@@ -72,10 +77,15 @@ internal sealed partial class WorkStoreInbox(
     /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
     /// and retention prunes it like a handled event.
     /// </summary>
-    private static async Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
+    private static Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
     {
         var (body, context) = Stored(webhook, request);
-        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, request.ReceivedAt, 1, request.Outcome, context);
+        return RecordAsync(store, body, context, request.Outcome, request.ReceivedAt);
+    }
+
+    private static async Task RecordAsync(IWorkStore store, string body, string context, string outcome, DateTimeOffset receivedAt)
+    {
+        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
         var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
         if (leased[0] is { } claimed)
         {
@@ -120,16 +130,4 @@ internal sealed partial class WorkStoreInbox(
 }
 
 /// <summary>The handler runner of this process while it runs: the inbox hands fresh events to it, and replays wake it.</summary>
-internal sealed class LocalHandlerRunner
-{
-    private WorkPump? _pump;
-
-    public WorkPump? Pump => Volatile.Read(ref _pump);
-
-    public void Attach(WorkPump pump) => Volatile.Write(ref _pump, pump);
-
-    public void Detach(WorkPump pump) => Interlocked.CompareExchange(ref _pump, null, pump);
-
-    /// <summary>Events may be due now (a replay): the runner looks without waiting for its next poll.</summary>
-    public void Notify() => Pump?.Notify();
-}
+internal sealed class LocalHandlerRunner : LocalPump;
