@@ -8,13 +8,18 @@ namespace Switchboard.DurableWork.Sqlite;
 /// copy megabytes and fsync the database, and every write queued behind it would wait (the p99 latency spikes). Here
 /// the writer never checkpoints: a passive checkpoint (which never blocks the writer) runs every
 /// <see cref="Interval"/>. Under sustained writes such a checkpoint never quite reaches the end of the log, so the log
-/// would never be rewound; when it has grown past <see cref="RewindAtFrames"/>, the writer is asked to checkpoint the
-/// little that is left between two of its transactions, after which its next transaction starts the log afresh.
+/// would never be rewound, and SQLite fsyncs the database only at the end of a checkpoint that reached the end of the
+/// log. When the log has grown past <see cref="RewindAtFrames"/>, this thread first runs passes back to back until one
+/// reaches the end (so the database is flushed here, beside the writer), then asks the writer to checkpoint the little
+/// that is left between two of its transactions, after which its next transaction starts the log afresh. (A rewind
+/// needs that moment between two transactions. Without the passes here, the writer's own pass also flushed everything
+/// copied since the last rewind while every write waited; with them, paced p99 fell by about a tenth.)
 /// </summary>
 internal sealed class SqliteCheckpointer : IDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
     private const int RewindAtFrames = 8000;
+    private const int CatchUpPasses = 20;
 
     private readonly string _connectionString;
     private readonly ManualResetEventSlim _stop = new();
@@ -42,8 +47,9 @@ internal sealed class SqliteCheckpointer : IDisposable
                 try
                 {
                     passive ??= Open(out connection);
-                    if (LogFrames(passive) >= RewindAtFrames)
+                    if (Run(passive).LogFrames >= RewindAtFrames)
                     {
+                        CatchUp(passive);
                         Volatile.Write(ref _rewindWanted, 1);
                     }
                 }
@@ -59,7 +65,7 @@ internal sealed class SqliteCheckpointer : IDisposable
             {
                 if (passive is not null)
                 {
-                    LogFrames(passive);
+                    Run(passive);
                 }
             }
             catch (SqliteException)
@@ -91,11 +97,28 @@ internal sealed class SqliteCheckpointer : IDisposable
         }
     }
 
-    /// <summary>Runs a checkpoint; returns how many frames the log holds.</summary>
-    public static long LogFrames(SqliteCommand checkpoint)
+    /// <summary>
+    /// Passes right after one another, each copying only what was committed during the one before, until one reaches
+    /// the end of the log between two of the writer's commits (at most <see cref="CatchUpPasses"/>). The first pass
+    /// that does fsyncs every page the earlier passes copied into the database.
+    /// </summary>
+    private static void CatchUp(SqliteCommand passive)
+    {
+        for (var pass = 0; pass < CatchUpPasses; pass++)
+        {
+            var (log, copied) = Run(passive);
+            if (log == copied)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs a checkpoint; returns how many frames the log holds and how many of them are in the database.</summary>
+    public static (long LogFrames, long Copied) Run(SqliteCommand checkpoint)
     {
         using var reader = checkpoint.ExecuteReader();
-        return reader.Read() ? reader.GetInt64(1) : 0;
+        return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
     public void Dispose()
