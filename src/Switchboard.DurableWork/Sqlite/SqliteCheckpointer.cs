@@ -47,7 +47,7 @@ internal sealed class SqliteCheckpointer : IDisposable
                 try
                 {
                     passive ??= Open(out connection);
-                    if (Run(passive).LogFrames >= RewindAtFrames)
+                    if (Checkpoint(passive).LogFrames >= RewindAtFrames)
                     {
                         CatchUp(passive);
                         Volatile.Write(ref _rewindWanted, 1);
@@ -65,7 +65,7 @@ internal sealed class SqliteCheckpointer : IDisposable
             {
                 if (passive is not null)
                 {
-                    Run(passive);
+                    Checkpoint(passive);
                 }
             }
             catch (SqliteException)
@@ -106,7 +106,7 @@ internal sealed class SqliteCheckpointer : IDisposable
     {
         for (var pass = 0; pass < CatchUpPasses; pass++)
         {
-            var (log, copied) = Run(passive);
+            var (log, copied) = Checkpoint(passive);
             if (log == copied)
             {
                 return;
@@ -115,7 +115,7 @@ internal sealed class SqliteCheckpointer : IDisposable
     }
 
     /// <summary>Runs a checkpoint; returns how many frames the log holds and how many of them are in the database.</summary>
-    public static (long LogFrames, long Copied) Run(SqliteCommand checkpoint)
+    public static (long LogFrames, long Copied) Checkpoint(SqliteCommand checkpoint)
     {
         using var reader = checkpoint.ExecuteReader();
         return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);

@@ -115,7 +115,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            SqliteCheckpointer.Run(Command("PRAGMA wal_checkpoint(PASSIVE)"));
+            SqliteCheckpointer.Checkpoint(Command("PRAGMA wal_checkpoint(PASSIVE)"));
         }
         catch (SqliteException)
         {
