@@ -21,6 +21,9 @@ internal sealed class SqliteCheckpointer : IDisposable
     private const int RewindAtFrames = 8000;
     private const int CatchUpPasses = 20;
 
+    /// <summary>The checkpoint this thread runs, and the writer's final pass: it never waits for readers or the writer.</summary>
+    public const string PassiveCheckpointSql = "PRAGMA wal_checkpoint(PASSIVE)";
+
     private readonly string _connectionString;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _loop;
@@ -86,7 +89,7 @@ internal sealed class SqliteCheckpointer : IDisposable
         {
             connection.Open();
             var passive = connection.CreateCommand();
-            passive.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            passive.CommandText = PassiveCheckpointSql;
             return passive;
         }
         catch

@@ -115,7 +115,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            SqliteCheckpointer.Checkpoint(Command("PRAGMA wal_checkpoint(PASSIVE)"));
+            SqliteCheckpointer.Checkpoint(Command(SqliteCheckpointer.PassiveCheckpointSql));
         }
         catch (SqliteException)
         {
