@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput of one library server as its database grows: STEPS back-to-back wrk runs of 5 s (64 connections), each
-# on webhooks no earlier run sent (80,000 lines apart in the signed file), printing requests/s per run and the size
+# on webhooks no earlier run sent (120,000 lines apart in the signed file: far enough that a fast run, or one whose two wrk threads are uneven, never reaches the next run's lines), printing requests/s per run and the size
 # of the data directory at the end. Extra arguments go to `serve` (e.g. --no-runner for the ingest path alone).
 # Usage: bench/Switchboard.ReceiverLoad/growth.sh [STEPS=8] [serve args...]
 set -euo pipefail
@@ -11,11 +11,11 @@ work=$(mktemp -d /tmp/receiver-growth-XXXXXX)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 dotnet build "$here" -c Release -v q -nologo >/dev/null
 bin="$here/bin/Release/net10.0/Switchboard.ReceiverLoad.dll"
-dotnet "$bin" sign --count $((steps * 80000)) --out "$work/w" >/dev/null
+dotnet "$bin" sign --count $((steps * 120000)) --out "$work/w" >/dev/null
 dotnet "$bin" serve --mode store --port 9480 --key-file "$work/w/public.key" --data "$work/data" "$@" & pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:9480/" && break; sleep 0.1; done
 for i in $(seq 0 $((steps - 1))); do
-  SKIP=$((i * 80000)) WEBHOOKS="$work/w/requests.tsv" wrk -t2 -c64 -d5s -s "$here/post-signed.lua" http://127.0.0.1:9480/webhooks/telnyx \
-    | awk -v t=$((i * 5)) '/Requests\/sec/{r=$2} /duplicates/{d=$3} END {printf "%3d-%3d s: %6.0f/s (%d duplicates)\n", t, t + 5, r, d}'
+  SKIP=$((i * 120000)) WEBHOOKS="$work/w/requests.tsv" wrk -t2 -c64 -d5s -s "$here/post-signed.lua" http://127.0.0.1:9480/webhooks/telnyx \
+    | awk -v t=$((i * 5)) '/Requests\/sec/{r=$2} /duplicates/{d=$3} /Non-2xx/{n=$NF} END {printf "%3d-%3d s: %6.0f/s (%d duplicates, %d non-2xx)\n", t, t + 5, r, d, n}'
 done
 echo "data directory: $(du -sm "$work/data" | cut -f1) MB"

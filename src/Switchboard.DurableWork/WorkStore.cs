@@ -41,6 +41,12 @@ public sealed class SqliteWorkStoreOptions
     /// <summary>How many writes that arrive together may share one transaction. Default 256.</summary>
     public int MaxWritesPerTransaction { get; set; } = 256;
 
+    /// <summary>
+    /// The fewest new keys gathered in memory before they are written to the key index in one ordered pass (see
+    /// SqliteKeys). Tests set it small to make passes happen.
+    /// </summary>
+    internal int MinKeyGeneration { get; set; } = 16_384;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(DatabasePath))
@@ -52,5 +58,7 @@ public sealed class SqliteWorkStoreOptions
         {
             throw new ArgumentOutOfRangeException(nameof(MaxWritesPerTransaction), MaxWritesPerTransaction, "must be at least 1");
         }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MinKeyGeneration);
     }
 }

@@ -11,16 +11,6 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal static class SqliteRows
 {
-    public static string Items(IReadOnlyList<NewWorkItem> items) => Write(items, items.Sum(i => i.Key.Length + i.Payload.Length + (i.Context?.Length ?? 0) + 64), static (json, item) =>
-    {
-        json.WriteStringValue(item.Key);
-        WriteNullable(json, item.Tag);
-        json.WriteStringValue(item.Payload);
-        WriteNullable(json, item.Context);
-        json.WriteNumberValue(item.MaxAttempts);
-        json.WriteNumberValue(StoreSql.Ms(item.DueAt));
-    });
-
     public static string Completions(IReadOnlyList<WorkCompletion> completions, long now) => Write(completions, completions.Sum(c => c.Lease.Token.Length + 64), (json, completion) =>
     {
         json.WriteNumberValue(completion.Lease.ItemId);

@@ -40,6 +40,42 @@ internal static class SqliteSchema
         );
         CREATE INDEX work_attempts_item ON work_attempts (item_id);
         """,
+        // Keys leave the items table's unique index for work_keys, written in key order (see SqliteKeys); ids become
+        // AUTOINCREMENT, never reused, so "every item up to keys_merged_through is in work_keys" stays true after deletes.
+        $"""
+        CREATE TABLE work_items_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tag TEXT,
+            payload TEXT NOT NULL,
+            context TEXT,
+            status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            finished_at INTEGER
+        );
+        INSERT INTO work_items_new SELECT * FROM work_items;
+        DROP TABLE work_items;
+        ALTER TABLE work_items_new RENAME TO work_items;
+        CREATE INDEX work_items_due ON work_items (queue, due_at) WHERE status = 0;
+        CREATE INDEX work_items_finished ON work_items (queue, finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX work_items_created ON work_items (queue, created_at);
+        CREATE TABLE work_keys (
+            queue TEXT NOT NULL,
+            key TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (queue, key)
+        ) WITHOUT ROWID;
+        INSERT INTO work_keys (queue, key, item_id) SELECT queue, key, id FROM work_items;
+        CREATE TABLE work_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO work_meta (name, value) SELECT '{SqliteKeys.MergedThroughName}', coalesce(max(id), 0) FROM work_items;
+        """,
     ];
 
     public static void Configure(SqliteConnection connection, bool synchronousFull)

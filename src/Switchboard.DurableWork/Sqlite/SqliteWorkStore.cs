@@ -11,12 +11,14 @@ internal sealed class SqliteWorkStore : IWorkStore
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly SqliteWriter _writer;
+    private readonly SqliteKeys _keys;
 
-    private SqliteWorkStore(string connectionString, TimeProvider time, SqliteWriter writer)
+    private SqliteWorkStore(string connectionString, TimeProvider time, SqliteWriter writer, SqliteKeys keys)
     {
         _connectionString = connectionString;
         _time = time;
         _writer = writer;
+        _keys = keys;
     }
 
     public static async Task<IWorkStore> OpenAsync(SqliteWorkStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
@@ -33,11 +35,13 @@ internal sealed class SqliteWorkStore : IWorkStore
         }.ToString();
 
         var connection = new SqliteConnection(connectionString);
+        var keys = new SqliteKeys(options.MinKeyGeneration);
         try
         {
             await connection.OpenAsync(cancellationToken);
             SqliteSchema.Configure(connection, options.SynchronousFull);
             SqliteSchema.Migrate(connection);
+            keys.Load(connection);
         }
         catch
         {
@@ -45,63 +49,50 @@ internal sealed class SqliteWorkStore : IWorkStore
             throw;
         }
 
-        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction));
+        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction, keys), keys);
     }
 
     public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
-        if (items.Count == 1)
-        {
-            return EnqueueOneAsync(queue, items[0], cancellationToken);
-        }
-
-        var rows = SqliteRows.Items(items);
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
         {
-            var insert = writer.Command(
-                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
-                "SELECT @queue, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 0, 0, value ->> 4, value ->> 5, @now, @now " +
-                "FROM json_each(@rows) WHERE true ON CONFLICT (queue, key) DO NOTHING RETURNING key");
-            insert.Set("@queue", queue);
-            insert.Set("@now", StoreSql.Ms(_time.GetUtcNow()));
-            insert.Set("@rows", rows);
-            var added = new HashSet<string>(StringComparer.Ordinal);
-            using (var reader = insert.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    added.Add(reader.GetString(0));
-                }
-            }
-
-            // A key given twice in one batch is added once: the first occurrence reports it.
-            return [.. items.Select(i => added.Remove(i.Key))];
+            var now = _time.GetUtcNow();
+            return [.. items.Select(item => Insert(writer, queue, item, null, StoreSql.Ms(item.DueAt), now) is not null)];
         }, cancellationToken);
     }
 
-    /// <summary>One item as a plain insert: no JSON to build, parse or read back.</summary>
-    private Task<IReadOnlyList<bool>> EnqueueOneAsync(string queue, NewWorkItem item, CancellationToken cancellationToken) =>
-        _writer.WriteAsync<IReadOnlyList<bool>>(writer => [InsertOne(writer, queue, item, null, StoreSql.Ms(item.DueAt), _time.GetUtcNow())], cancellationToken);
-
-    /// <summary>One item leased (the receiver's case, handed to its runner) as a plain insert.</summary>
-    private Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueOneLeasedAsync(string queue, NewWorkItem item, string token, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
-        _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
+    public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
+        var token = StoreSql.NewLeaseToken(leaseOwner);
+        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
         {
             var now = _time.GetUtcNow();
             var expires = now + leaseDuration;
-            return InsertOne(writer, queue, item, token, StoreSql.Ms(expires), now)
-                ? [new ClaimedWorkItem(new WorkLease(writer.LastInsertRowId(), token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, expires)]
-                : [null];
+            return [.. items.Select(item => Insert(writer, queue, item, token, StoreSql.Ms(expires), now) is { } id
+                ? new ClaimedWorkItem(new WorkLease(id, token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, expires)
+                : null)];
         }, cancellationToken);
+    }
 
-    /// <summary>Inserts one item, leased to <paramref name="leaseToken"/> until <paramref name="dueAt"/> when given; false if its key exists.</summary>
-    private static bool InsertOne(SqliteWriter writer, string queue, NewWorkItem item, string? leaseToken, long dueAt, DateTimeOffset now)
+    /// <summary>
+    /// Inserts one item, leased to <paramref name="leaseToken"/> until <paramref name="dueAt"/> when given. Returns its
+    /// id, or null if the queue holds its key already (a key given twice in one batch is added once, the first time).
+    /// </summary>
+    private long? Insert(SqliteWriter writer, string queue, NewWorkItem item, string? leaseToken, long dueAt, DateTimeOffset now)
     {
+        if (_keys.Find(writer, queue, item.Key) is not null)
+        {
+            return null;
+        }
+
         var insert = writer.Command(
             "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
-            "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @token, @expires, @now, @now) ON CONFLICT (queue, key) DO NOTHING");
+            "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @token, @expires, @now, @now)");
         insert.Set("@queue", queue);
         insert.Set("@key", item.Key);
         insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
@@ -112,48 +103,10 @@ internal sealed class SqliteWorkStore : IWorkStore
         insert.Set("@token", (object?)leaseToken ?? DBNull.Value);
         insert.Set("@expires", leaseToken is null ? DBNull.Value : dueAt);
         insert.Set("@now", StoreSql.Ms(now));
-        return insert.ExecuteNonQuery() == 1;
-    }
-
-    public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
-        var token = StoreSql.NewLeaseToken(leaseOwner);
-        if (items.Count == 1)
-        {
-            return EnqueueOneLeasedAsync(queue, items[0], token, leaseDuration, cancellationToken);
-        }
-
-        var rows = SqliteRows.Items(items);
-        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
-        {
-            var now = _time.GetUtcNow();
-            var expires = now + leaseDuration;
-            var insert = writer.Command(
-                "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
-                "SELECT @queue, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 0, 0, value ->> 4, @expires, @token, @expires, @now, @now " +
-                "FROM json_each(@rows) WHERE true ON CONFLICT (queue, key) DO NOTHING RETURNING key, id");
-            insert.Set("@queue", queue);
-            insert.Set("@token", token);
-            insert.Set("@expires", StoreSql.Ms(expires));
-            insert.Set("@now", StoreSql.Ms(now));
-            insert.Set("@rows", rows);
-            var added = new Dictionary<string, long>(StringComparer.Ordinal);
-            using (var reader = insert.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    added[reader.GetString(0)] = reader.GetInt64(1);
-                }
-            }
-
-            // A key given twice in one batch is added once: the first occurrence reports it.
-            return [.. items.Select(i => added.Remove(i.Key, out var id)
-                ? new ClaimedWorkItem(new WorkLease(id, token), i.Key, i.Tag, i.Payload, i.Context, 0, i.MaxAttempts, i.DueAt, expires)
-                : null)];
-        }, cancellationToken);
+        insert.ExecuteNonQuery();
+        var id = writer.LastInsertRowId();
+        _keys.Added(queue, item.Key, id);
+        return id;
     }
 
     public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
@@ -300,7 +253,18 @@ internal sealed class SqliteWorkStore : IWorkStore
         await using var transaction = connection.BeginTransaction(deferred: true);
         await using var select = connection.CreateCommand();
         select.Transaction = transaction;
-        select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.queue = @queue AND w.key = @key";
+        // Where the key's item is (see SqliteKeys): the id held in memory, else work_keys, else among the items above
+        // what this process has seen (another connection's), or above the snapshot's merge mark if a merge finished
+        // between the snapshot and the look in memory. The first branch with a row answers.
+        var known = _keys.FindCommitted(queue, key);
+        select.CommandText =
+            $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.id = @id AND w.queue = @queue AND w.key = @key " +
+            $"UNION ALL SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.id = (SELECT item_id FROM work_keys WHERE queue = @queue AND key = @key) " +
+            $"UNION ALL SELECT {StoreSql.ItemColumns} FROM work_items w, (SELECT value AS merged FROM work_meta WHERE name = '{SqliteKeys.MergedThroughName}') m " +
+            "WHERE w.id > CASE WHEN m.merged = @merged THEN @known ELSE m.merged END AND w.queue = @queue AND w.key = @key LIMIT 1";
+        select.Set("@id", known.Id ?? 0);
+        select.Set("@merged", known.MergedThrough);
+        select.Set("@known", known.KnownThrough);
         select.Set("@queue", queue);
         select.Set("@key", key);
         WorkItem item;
@@ -360,31 +324,30 @@ internal sealed class SqliteWorkStore : IWorkStore
         ArgumentNullException.ThrowIfNull(key);
         return _writer.WriteAsync(writer =>
         {
+            if (_keys.Find(writer, queue, key) is not { } id)
+            {
+                return false;
+            }
+
             var now = StoreSql.Ms(_time.GetUtcNow());
             var finished = writer.Command(
                 "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
-                "WHERE queue = @queue AND key = @key AND status <> 0");
-            AddKey(finished, queue, key, dueAt, now);
-            if (finished.ExecuteNonQuery() == 1)
+                "WHERE id = @id AND status <> 0");
+            Set(finished, id, dueAt, now);
+            if (finished.ExecuteNonQuery() == 0)
             {
-                return true;
+                var pending = writer.Command(
+                    "UPDATE work_items SET due_at = min(due_at, @due_at), updated_at = @now WHERE id = @id AND status = 0 AND lease_owner IS NULL");
+                Set(pending, id, dueAt, now);
+                pending.ExecuteNonQuery();
             }
 
-            var pending = writer.Command(
-                "UPDATE work_items SET due_at = min(due_at, @due_at), updated_at = @now " +
-                "WHERE queue = @queue AND key = @key AND status = 0 AND lease_owner IS NULL");
-            AddKey(pending, queue, key, dueAt, now);
-            pending.ExecuteNonQuery();
-            var exists = writer.Command("SELECT count(*) FROM work_items WHERE queue = @queue AND key = @key");
-            exists.Set("@queue", queue);
-            exists.Set("@key", key);
-            return (long)exists.ExecuteScalar()! > 0;
+            return true;
         }, cancellationToken);
 
-        static void AddKey(SqliteCommand command, string queue, string key, DateTimeOffset dueAt, long now)
+        static void Set(SqliteCommand command, long id, DateTimeOffset dueAt, long now)
         {
-            command.Set("@queue", queue);
-            command.Set("@key", key);
+            command.Set("@id", id);
             command.Set("@due_at", StoreSql.Ms(dueAt));
             command.Set("@now", now);
         }
@@ -413,21 +376,22 @@ internal sealed class SqliteWorkStore : IWorkStore
         return _writer.WriteAsync(writer =>
         {
             var select = writer.Command(
-                "SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
+                "SELECT id, key FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
             select.Set("@queue", queue);
             select.Set("@before", StoreSql.Ms(finishedBefore));
             select.Set("@limit", maxItems);
-            var ids = new List<long>();
+            var items = new List<(long Id, string Key)>();
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    ids.Add(reader.GetInt64(0));
+                    items.Add((reader.GetInt64(0), reader.GetString(1)));
                 }
             }
 
-            foreach (var id in ids)
+            foreach (var (id, key) in items)
             {
+                _keys.Deleted(writer, queue, key, id);
                 var attempts = writer.Command("DELETE FROM work_attempts WHERE item_id = @id");
                 attempts.Set("@id", id);
                 attempts.ExecuteNonQuery();
@@ -436,7 +400,7 @@ internal sealed class SqliteWorkStore : IWorkStore
                 item.ExecuteNonQuery();
             }
 
-            return ids.Count;
+            return items.Count;
         }, cancellationToken);
     }
 

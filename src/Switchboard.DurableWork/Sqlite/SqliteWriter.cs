@@ -20,11 +20,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private volatile bool _closed;
 
     private readonly SqliteCheckpointer _checkpointer;
+    private readonly ISqliteTransactionParticipant? _participant;
 
-    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction)
+    /// <param name="participant">State outside the database that follows each transaction (the store's <see cref="SqliteKeys"/>).</param>
+    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, ISqliteTransactionParticipant? participant = null)
     {
         _connection = openConnection;
         _maxJobsPerTransaction = maxJobsPerTransaction;
+        _participant = participant;
         _checkpointer = new SqliteCheckpointer(openConnection.ConnectionString);
         // A thread of its own: each commit blocks in fsync, which would otherwise hold a thread-pool thread.
         _loop = new Thread(Run) { IsBackground = true, Name = "sqlite-writer" };
@@ -150,10 +153,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            Execute("BEGIN IMMEDIATE");
+            Begin();
         }
         catch (Exception ex)
         {
+            Rollback();
             FailAll(batch, ex);
             return true;
         }
@@ -173,7 +177,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         try
         {
-            Execute("COMMIT");
+            Commit();
         }
         catch (Exception ex)
         {
@@ -198,8 +202,22 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    private void Begin()
+    {
+        Execute("BEGIN IMMEDIATE");
+        _participant?.Begin(this, _connection);
+    }
+
+    private void Commit()
+    {
+        _participant?.BeforeCommit(this);
+        Execute("COMMIT");
+        _participant?.Committed();
+    }
+
     private void Rollback()
     {
+        _participant?.RolledBack();
         try
         {
             // (State.HasFlag(Closed) is always true: Closed is 0.)
@@ -219,10 +237,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var succeeded = new List<Job>(batch.Count);
         try
         {
-            Execute("BEGIN IMMEDIATE");
+            Begin();
             foreach (var job in batch)
             {
                 Execute("SAVEPOINT job");
+                var mark = _participant?.Mark() ?? 0;
                 try
                 {
                     job.Run(this);
@@ -233,11 +252,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 {
                     Execute("ROLLBACK TO job");
                     Execute("RELEASE job");
+                    _participant?.RollbackTo(mark);
                     job.Fail(ex);
                 }
             }
 
-            Execute("COMMIT");
+            Commit();
         }
         catch (Exception ex)
         {
