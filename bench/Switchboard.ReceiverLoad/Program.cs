@@ -5,6 +5,7 @@
 //         store:  the library's endpoint (verify, parse, durable SQLite inbox, 200) with a no-op handler running
 //                 (--no-handler: no handler registered; --no-runner: no handler runner at all, the ingest path alone)
 //         verify: a bare endpoint that only reads the body and verifies the signature
+//         append: verify, then the least a durable store does (see AppendCeiling): [--sync FULL|NORMAL|OFF] [--unique-key] [--no-database]
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -133,6 +134,7 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
     else
     {
         var verifier = Ed25519WebhookVerifier.FromBase64([publicKey], TimeProvider.System, tolerance);
+        var append = mode == "append" ? new AppendCeiling(data, args) : null;
         app.MapPost("/webhooks/telnyx", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
@@ -140,7 +142,25 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
             var headers = new WebhookHeaders()
                 .Set(TelnyxHeaders.Timestamp, context.Request.Headers[TelnyxHeaders.Timestamp].ToString())
                 .Set(TelnyxHeaders.Signature, context.Request.Headers[TelnyxHeaders.Signature].ToString());
-            return verifier.Verify(body.GetBuffer().AsSpan(0, (int)body.Length), headers).IsValid ? Results.Ok() : Results.StatusCode(401);
+            var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
+            if (!verifier.Verify(bytes, headers).IsValid)
+            {
+                return Results.StatusCode(401);
+            }
+
+            if (append is null)
+            {
+                return Results.Ok();
+            }
+
+            // The library's parse, then the append; the answer is the library's shape.
+            if (!WebhookEnvelope.TryParse(bytes, out var envelope, out _))
+            {
+                return Results.StatusCode(400);
+            }
+
+            var stored = await append.AppendAsync(envelope.Data.Id, Encoding.UTF8.GetString(bytes));
+            return Results.Json(new Dictionary<string, string> { ["status"] = stored ? "accepted" : "duplicate", ["id"] = envelope.Data.Id });
         });
     }
 

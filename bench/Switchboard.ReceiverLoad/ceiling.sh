@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Where the receiver's throughput ceiling lies on this machine: the bare verify endpoint, the same plus the least a
+# durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library, alternating,
+# ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s per run.
+# Usage: bench/Switchboard.ReceiverLoad/ceiling.sh [ROUNDS=3] [SECONDS=8]   (env: WARMUP=8)
+set -euo pipefail
+rounds=${1:-3}; seconds=${2:-8}; warmup=${WARMUP:-8}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/receiver-ceiling-XXXXXX)
+trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+dotnet build "$here" -c Release -v q -nologo >/dev/null
+bin="$here/bin/Release/net10.0/Switchboard.ReceiverLoad.dll"
+dotnet "$bin" sign --count 450000 --out "$work/w" >/dev/null
+variants=("verify" "append --no-database" "append --sync NORMAL" "append" "append --unique-key" "store")
+port=9600
+for round in $(seq "$rounds"); do
+  for variant in "${variants[@]}"; do
+    port=$((port + 1))
+    # shellcheck disable=SC2086 # the variant is a mode and its flags
+    dotnet "$bin" serve --mode $variant --port "$port" --key-file "$work/w/public.key" --data "$work/data-$port" & pid=$!
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+    SKIP=300000 WEBHOOKS="$work/w/requests.tsv" wrk -t2 -c64 -d"${warmup}s" -s "$here/post-signed.lua" "http://127.0.0.1:$port/webhooks/telnyx" >/dev/null
+    WEBHOOKS="$work/w/requests.tsv" wrk -t2 -c64 -d"${seconds}s" -s "$here/post-signed.lua" "http://127.0.0.1:$port/webhooks/telnyx" \
+      | awk -v v="$variant" -v r="$round" '/Requests\/sec/{q=$2} /duplicates/{d=$3} /Non-2xx/{n=$NF} END {printf "round %d  %-22s %8.0f/s (%d duplicates, %d non-2xx)\n", r, v, q, d, n}'
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    rm -rf "$work/data-$port"
+  done
+done
