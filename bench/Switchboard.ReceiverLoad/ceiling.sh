@@ -5,12 +5,8 @@
 # Usage: bench/Switchboard.ReceiverLoad/ceiling.sh [ROUNDS=3] [SECONDS=8]   (env: WARMUP=8)
 set -euo pipefail
 rounds=${1:-3}; seconds=${2:-8}; warmup=${WARMUP:-8}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/receiver-ceiling-XXXXXX)
-trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-dotnet build "$here" -c Release -v q -nologo >/dev/null
-bin="$here/bin/Release/net10.0/Switchboard.ReceiverLoad.dll"
+# shellcheck source=bench-setup.sh
+source "$(dirname "$0")/bench-setup.sh" ceiling
 dotnet "$bin" sign --count 450000 --out "$work/w" >/dev/null
 variants=("verify" "append --no-database" "append --sync NORMAL" "append" "append --unique-key" "store")
 port=9600

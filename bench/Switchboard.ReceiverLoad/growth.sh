@@ -5,12 +5,8 @@
 # Usage: bench/Switchboard.ReceiverLoad/growth.sh [STEPS=8] [serve args...]
 set -euo pipefail
 steps=${1:-8}; shift || true
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/receiver-growth-XXXXXX)
-trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-dotnet build "$here" -c Release -v q -nologo >/dev/null
-bin="$here/bin/Release/net10.0/Switchboard.ReceiverLoad.dll"
+# shellcheck source=bench-setup.sh
+source "$(dirname "$0")/bench-setup.sh" growth
 dotnet "$bin" sign --count $((steps * 120000)) --out "$work/w" >/dev/null
 dotnet "$bin" serve --mode store --port 9480 --key-file "$work/w/public.key" --data "$work/data" "$@" & pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:9480/" && break; sleep 0.1; done

@@ -5,13 +5,8 @@
 # Usage: bench/Switchboard.ReceiverLoad/run.sh [RUNS=3] [SECONDS=10] [CONNECTIONS=64]   (env: WARMUP=10, PACED_DELAYS="12 8")
 set -euo pipefail
 runs=${1:-3}; seconds=${2:-10}; connections=${3:-64}; warmup=${WARMUP:-10}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-work=$(mktemp -d /tmp/receiver-load-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-dotnet build "$here" -c Release -v q -nologo >/dev/null
-bin="$here/bin/Release/net10.0/Switchboard.ReceiverLoad.dll"
+# shellcheck source=bench-setup.sh
+source "$(dirname "$0")/bench-setup.sh" load
 # Every measured request carries a new event id: measured runs read the file from the start, warm-ups from line
 # $fresh on (a measured run that replayed its warm-up's events would be measuring the duplicate path).
 fresh=300000

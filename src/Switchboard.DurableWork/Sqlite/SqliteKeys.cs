@@ -26,6 +26,9 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </remarks>
 internal sealed class SqliteKeys : ISqliteTransactionParticipant
 {
+    /// <summary>The <c>work_meta</c> row holding the highest item id whose key is in <c>work_keys</c>.</summary>
+    public const string MergedThroughName = "keys_merged_through";
+
     /// <summary>Keys merged into <c>work_keys</c> per transaction while a generation is being merged.</summary>
     private const int MergeKeysPerTransaction = 256;
 
@@ -53,8 +56,6 @@ internal sealed class SqliteKeys : ISqliteTransactionParticipant
     private bool _mergeFinishing;
 
     public SqliteKeys(int minGenerationSize) => _minGenerationSize = minGenerationSize;
-
-    public const string MergedThroughName = "keys_merged_through";
 
     /// <summary>
     /// For readers on other connections: the key's item id as committed here (null if not held here), the last id
@@ -317,23 +318,4 @@ internal sealed class SqliteKeys : ISqliteTransactionParticipant
             return byQueue != 0 ? byQueue : string.CompareOrdinal(Key, other.Key);
         }
     }
-}
-
-/// <summary>State kept beside the database that must follow the writer's transactions: begun, committed, rolled back.</summary>
-internal interface ISqliteTransactionParticipant
-{
-    /// <summary>After <c>BEGIN</c>.</summary>
-    void Begin(SqliteWriter writer, SqliteConnection connection);
-
-    /// <summary>After the transaction's writes, before <c>COMMIT</c>; may write too.</summary>
-    void BeforeCommit(SqliteWriter writer);
-
-    void Committed();
-
-    void RolledBack();
-
-    /// <summary>A point to go back to when one write's savepoint is rolled back.</summary>
-    int Mark();
-
-    void RollbackTo(int mark);
 }

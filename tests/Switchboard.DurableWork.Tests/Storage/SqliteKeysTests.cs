@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
+using Switchboard.DurableWork.Sqlite;
 
 namespace Switchboard.DurableWork.Tests.Storage;
 
@@ -173,5 +174,44 @@ public sealed class SqliteKeysTests : IAsyncLifetime
         Assert.Equal("{\"a\":1}", (await store.GetAsync("q", "old-a"))!.Payload);
         Assert.Equal("done", Assert.Single((await store.GetAsync("q", "old-b"))!.AttemptLog).Detail);
         Assert.True((await store.GetAsync("q", "new"))!.Id > 9);
+    }
+
+    [Fact]
+    public async Task A_write_undone_by_its_savepoint_takes_its_keys_with_it_and_the_writes_beside_it_keep_theirs()
+    {
+        await (await OpenAsync()).DisposeAsync();
+        var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync();
+        var keys = new SqliteKeys(minGenerationSize: 1000);
+        keys.Load(connection);
+        var writer = new SqliteWriter(connection, maxJobsPerTransaction: 16, keys);
+        using var gate = new ManualResetEventSlim();
+        // The first write holds the writer until the others are queued, so all share the next transaction; the
+        // failing one makes it run again with a savepoint per write.
+        var first = writer.WriteAsync(w => { gate.Wait(); return Add(w, "a"); }, CancellationToken.None);
+        var failing = writer.WriteAsync<long>(w => { Add(w, "b"); throw new InvalidOperationException("undone"); }, CancellationToken.None);
+        var afterIt = writer.WriteAsync(w => keys.Find(w, "q", "b") is null ? Add(w, "b") : -1, CancellationToken.None);
+        gate.Set();
+
+        var a = await first;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        var b = await afterIt;
+        Assert.True(b > 0, "the undone write's key was still held");
+        Assert.Equal(a, keys.FindCommitted("q", "a").Id);
+        Assert.Equal(b, keys.FindCommitted("q", "b").Id);
+        await writer.DisposeAsync();
+        Assert.Equal(2, await ScalarAsync("SELECT count(*) FROM work_items"));
+
+        long Add(SqliteWriter w, string key)
+        {
+            var insert = w.Command(
+                "INSERT INTO work_items (queue, key, payload, status, attempts, max_attempts, due_at, created_at, updated_at) " +
+                "VALUES ('q', @key, '{}', 0, 0, 1, 0, 0, 0)");
+            insert.Set("@key", key);
+            insert.ExecuteNonQuery();
+            var id = w.LastInsertRowId();
+            keys.Added("q", key, id);
+            return id;
+        }
     }
 }
