@@ -6,7 +6,7 @@ namespace Switchboard.DurableWork.Sqlite;
 internal interface ISqliteTransactionParticipant
 {
     /// <summary>After <c>BEGIN</c>.</summary>
-    void Begin(SqliteWriter writer, SqliteConnection connection);
+    void Begin(SqliteConnection connection);
 
     /// <summary>After the transaction's writes, before <c>COMMIT</c>; may write too.</summary>
     void BeforeCommit(SqliteWriter writer);

@@ -156,7 +156,7 @@ internal sealed class SqliteKeys : ISqliteTransactionParticipant
         _dataVersion = DataVersion(connection);
     }
 
-    void ISqliteTransactionParticipant.Begin(SqliteWriter writer, SqliteConnection connection)
+    void ISqliteTransactionParticipant.Begin(SqliteConnection connection)
     {
         if (DataVersion(connection) != _dataVersion)
         {

@@ -205,7 +205,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private void Begin()
     {
         Execute("BEGIN IMMEDIATE");
-        _participant?.Begin(this, _connection);
+        _participant?.Begin(_connection);
     }
 
     private void Commit()
