@@ -179,9 +179,17 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [Fact]
     public async Task An_endpoint_slower_than_the_timeout_is_a_timeout()
     {
+        // The timeout runs on a fake clock, moved on only once the endpoint has the request. On the real clock a busy
+        // machine can use up the whole timeout before the connection is even opened: no request ever reaches the
+        // endpoint, and there is nothing to hang up on. The connect timeout (the same setting) stays on the real
+        // clock, hence 10 s rather than the 300 ms of the other timeout tests.
+        var time = new FakeTimeProvider();
+        var timeout = TimeSpan.FromSeconds(10);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var serverSawAbort = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Uri url = server.Map(async context =>
         {
+            arrived.TrySetResult();
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
@@ -192,13 +200,16 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
                 serverSawAbort.TrySetResult();
             }
         });
-        using var sender = LoopbackSender(timeout: s_testTimeout);
+        using var sender = LoopbackSender(time, timeout);
 
-        SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
+        Task<SendOutcome> sending = sender.SendAsync(Post(url), CancellationToken.None);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(timeout);
+        SendOutcome outcome = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(SendErrorKind.Timeout, outcome.Error);
         Assert.Null(outcome.StatusCode);
-        Assert.Contains("300 ms", outcome.ErrorDetail);
+        Assert.Contains("10000 ms", outcome.ErrorDetail);
         await serverSawAbort.Task.WaitAsync(TimeSpan.FromSeconds(30)); // we hung up: the endpoint is not left waiting
     }
 
