@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -18,7 +19,6 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
         new("telnyx-timestamp", "1761329402"),
     ];
 
-    private static readonly TimeSpan s_testTimeout = TimeSpan.FromMilliseconds(300);
     private const int FiftyMegabytes = 50 * 1024 * 1024;
 
     private static HttpWebhookSender LoopbackSender(TimeProvider? time = null, TimeSpan? timeout = null) =>
@@ -182,7 +182,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
         // The timeout runs on a fake clock, moved on only once the endpoint has the request. On the real clock a busy
         // machine can use up the whole timeout before the connection is even opened: no request ever reaches the
         // endpoint, and there is nothing to hang up on. The connect timeout (the same setting) stays on the real
-        // clock, hence 10 s rather than the 300 ms of the other timeout tests.
+        // clock, hence 10 s rather than something short.
         var time = new FakeTimeProvider();
         var timeout = TimeSpan.FromSeconds(10);
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -216,6 +216,13 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [Fact]
     public async Task A_body_that_stalls_after_the_headers_is_a_timeout_with_the_status_kept()
     {
+        // As above, the timeout runs on a fake clock (10 s for the real-clock connect timeout), here moved on only once
+        // the client has the response headers. On the real clock a busy machine can use up the timeout before they
+        // arrive, and then there is no status to keep. The endpoint having flushed them is not enough: the client may
+        // not have read them yet. SocketsHttpHandler records http.client.request.duration as it hands the response
+        // (headers read, body not) back to the sender, so that measurement for this server's port is the signal.
+        var time = new FakeTimeProvider();
+        var timeout = TimeSpan.FromSeconds(10);
         Uri url = server.Map(async context =>
         {
             context.Response.StatusCode = 200;
@@ -224,12 +231,30 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
             await context.Response.Body.FlushAsync();
             await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted);
         });
-        using var sender = LoopbackSender(timeout: s_testTimeout);
+        var headersReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Meter.Name: "System.Net.Http", Name: "http.client.request.duration" }) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "server.port" && Equals(tag.Value, url.Port)) headersReceived.TrySetResult();
+            }
+        });
+        listener.Start();
+        using var sender = LoopbackSender(time, timeout);
 
-        SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
+        Task<SendOutcome> sending = sender.SendAsync(Post(url), CancellationToken.None);
+        await headersReceived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(timeout);
+        SendOutcome outcome = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(outcome.Succeeded);
         Assert.Equal(SendErrorKind.Timeout, outcome.Error);
+        Assert.Contains("10000 ms", outcome.ErrorDetail);
         Assert.Equal(200, outcome.StatusCode);
     }
 
