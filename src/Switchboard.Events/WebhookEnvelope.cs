@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Switchboard.Events;
 
@@ -20,8 +21,21 @@ public sealed class WebhookEnvelope : ExtensibleObject
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> utf8Json, [NotNullWhen(true)] out WebhookEnvelope? envelope, [NotNullWhen(false)] out string? error)
     {
-        envelope = null;
-        WebhookEnvelope? parsed;
+        envelope = TryRead(utf8Json, EventsJsonContext.Default.WebhookEnvelope, out var parsed, out error)
+            && (error = CheckIdentity(parsed.Data is not null, parsed.Data?.Id, parsed.Data?.EventType)) is null
+                ? parsed
+                : null;
+        return envelope is not null;
+    }
+
+    /// <summary>
+    /// Deserialises a body that must be a JSON object; false with a reason for anything else, or for JSON the model's
+    /// types refuse. Shared by <see cref="TryParse"/> and <see cref="WebhookSummary.TryParse"/>, so both refuse the same bodies.
+    /// </summary>
+    internal static bool TryRead<T>(ReadOnlySpan<byte> utf8Json, JsonTypeInfo<T> typeInfo, [NotNullWhen(true)] out T? parsed, [NotNullWhen(false)] out string? error)
+        where T : class
+    {
+        parsed = null;
         try
         {
             var reader = new Utf8JsonReader(utf8Json);
@@ -31,7 +45,7 @@ public sealed class WebhookEnvelope : ExtensibleObject
                 return false;
             }
 
-            parsed = JsonSerializer.Deserialize(utf8Json, EventsJsonContext.Default.WebhookEnvelope);
+            parsed = JsonSerializer.Deserialize(utf8Json, typeInfo);
         }
         catch (JsonException ex)
         {
@@ -41,16 +55,18 @@ public sealed class WebhookEnvelope : ExtensibleObject
             return false;
         }
 
-        error = parsed switch
-        {
-            null or { Data: null } => "body has no data object",
-            { Data.Id: null or "" } => "data.id is missing or empty",
-            { Data.EventType: null or "" } => "data.event_type is missing or empty",
-            _ => null,
-        };
-        envelope = error is null ? parsed : null;
-        return envelope is not null;
+        error = parsed is null ? "body has no data object" : null;
+        return parsed is not null;
     }
+
+    /// <summary>Null when the event has what identifies it, else what is missing.</summary>
+    internal static string? CheckIdentity(bool hasData, string? id, string? eventType) => (hasData, id, eventType) switch
+    {
+        (false, _, _) => "body has no data object",
+        (_, null or "", _) => "data.id is missing or empty",
+        (_, _, null or "") => "data.event_type is missing or empty",
+        _ => null,
+    };
 
     private static string DescribeMissing(ReadOnlySpan<byte> utf8Json)
     {

@@ -3,7 +3,10 @@ using CsCheck;
 
 namespace Switchboard.Events.Tests;
 
-/// <summary>TryParse turns any body into an envelope or a reason; it never throws.</summary>
+/// <summary>
+/// TryParse turns any body into an envelope or a reason; it never throws. WebhookSummary.TryParse, the receiver's
+/// lighter read, agrees with it on every body here.
+/// </summary>
 public sealed class TryParseTests
 {
     private static string Rejects(byte[] body)
@@ -12,7 +15,31 @@ public sealed class TryParseTests
         Assert.False(ok, "expected the body to be rejected");
         Assert.Null(envelope);
         Assert.False(string.IsNullOrWhiteSpace(error), "a rejection must say why");
+        SummaryAgrees(body);
         return error;
+    }
+
+    /// <summary>
+    /// The summary accepts what the full parse accepts, with the same identity, and refuses what it refuses for the
+    /// same reason (the serializer's own message names the type it was reading, which differs, so only its kind is compared).
+    /// </summary>
+    private static void SummaryAgrees(byte[] body)
+    {
+        var full = WebhookEnvelope.TryParse(body, out var envelope, out var fullError);
+        var lean = WebhookSummary.TryParse(body, out var summary, out var leanError);
+        Assert.True(full == lean, $"full parse {(full ? "accepted" : $"refused ({fullError})")}, summary {(lean ? "accepted" : $"refused ({leanError})")}: {Encoding.UTF8.GetString(body)}");
+        if (full)
+        {
+            Assert.Equal(new WebhookSummary(envelope!.Data.Id, envelope.Data.EventType, envelope.Data.OccurredAt), summary);
+        }
+        else if (fullError!.StartsWith("malformed JSON", StringComparison.Ordinal))
+        {
+            Assert.StartsWith("malformed JSON", leanError, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(fullError, leanError);
+        }
     }
 
     private static string Rejects(string body) => Rejects(Encoding.UTF8.GetBytes(body));
@@ -75,6 +102,26 @@ public sealed class TryParseTests
     }
 
     [Fact]
+    public void The_summary_of_every_sample_event_is_its_identity()
+    {
+        foreach (var type in EventTypes.All)
+        {
+            var body = Fixtures.Bytes(type);
+            SummaryAgrees(body);
+            Assert.True(WebhookSummary.TryParse(body, out var summary, out _));
+            Assert.Equal(type, summary.EventType);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x","record_type":5}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"},"meta":{"delivered_to":{}}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x","payload":{"to":[}}}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x","occurred_at":"2025-10-24T18:10:02.574Z","payload":null,"extra":[1,{"a":null}]},"meta":null,"x":1}""")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"x"},"data":{"event_type":"message.sent"}}""")]
+    public void The_summary_agrees_on_typed_members_and_skipped_values(string body) => SummaryAgrees(Encoding.UTF8.GetBytes(body));
+
+    [Fact]
     public void Accepts_the_minimum()
     {
         Assert.True(WebhookEnvelope.TryParse("""{"data":{"event_type":"message.sent","id":"x"}}"""u8, out var envelope, out _));
@@ -106,6 +153,8 @@ public sealed class TryParseTests
             {
                 Assert.False(string.IsNullOrEmpty(error));
             }
+
+            SummaryAgrees(bytes);
         }, iter: 2000);
 
     [Fact]
@@ -120,6 +169,8 @@ public sealed class TryParseTests
             {
                 Assert.False(string.IsNullOrEmpty(envelope.Data.Id));
             }
+
+            SummaryAgrees(Encoding.UTF8.GetBytes(text));
         }, iter: 5000);
 
     [Fact]
@@ -147,6 +198,7 @@ public sealed class TryParseTests
             }
 
             _ = WebhookEnvelope.TryParse(body.ToArray(), out _, out _);
+            SummaryAgrees([.. body]);
         }, iter: 2000);
     }
 }

@@ -1,4 +1,5 @@
 using Switchboard.Events;
+using Switchboard.Receiver.Storage;
 
 namespace Switchboard.Receiver.Handlers;
 
@@ -13,7 +14,11 @@ internal enum HandlerKind
 }
 
 /// <summary>One registered handler. Its <see cref="Name"/> is the key under which its completion is stored.</summary>
-internal sealed record HandlerRegistration(string Name, HandlerKind Kind, string? EventType, Func<WebhookContext, CancellationToken, Task> Invoke);
+internal sealed record HandlerRegistration(string Name, HandlerKind Kind, string? EventType, Func<WebhookContext, CancellationToken, Task> Invoke)
+{
+    /// <summary>The attempt log entry of a run that completed: the same text every time, so written once.</summary>
+    public string CompletedDetail { get; } = new HandlerRunDetail(Name, true).ToJson();
+}
 
 /// <summary>The handlers registered with <see cref="TelnyxWebhooksBuilder"/>, looked up by event type.</summary>
 internal sealed class HandlerRegistry

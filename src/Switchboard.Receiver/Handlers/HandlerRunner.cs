@@ -126,7 +126,7 @@ internal sealed partial class HandlerRunner(
                     Services = scope.ServiceProvider,
                 };
                 await handler.Invoke(context, stoppingToken);
-                log.Add(new(attempt, startedAt, time.GetUtcNow(), true, new HandlerRunDetail(handler.Name, true).ToJson()));
+                log.Add(new(attempt, startedAt, time.GetUtcNow(), true, handler.CompletedDetail));
                 metrics.HandlerRan(handler.Name, "completed");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

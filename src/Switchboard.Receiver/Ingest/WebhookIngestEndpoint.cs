@@ -53,12 +53,13 @@ internal sealed partial class WebhookIngestEndpoint(
             var headers = new RequestHeaders(request.Headers);
             var verification = _options.AcceptUnsigned ? null : (VerificationResult?)_verifier.Verify(body.Span, headers);
             var verificationCode = verification?.Code ?? "unverified";
-            WebhookEnvelope.TryParse(body.Span, out var envelope, out var parseError);
+            // The identity only: the payload's typed view is built by the handler runner, once, when it handles the event.
+            WebhookSummary.TryParse(body.Span, out var summary, out var parseError);
             var received = new ReceivedWebhook
             {
-                EventId = envelope?.Data.Id,
-                EventType = envelope?.Data.EventType,
-                OccurredAt = envelope?.Data.OccurredAt,
+                EventId = summary?.Id,
+                EventType = summary?.EventType,
+                OccurredAt = summary?.OccurredAt,
                 ReceivedAt = time.GetUtcNow(),
                 // The pooled buffer itself: everything that keeps the body copies it before this method returns.
                 Body = body,
@@ -73,17 +74,17 @@ internal sealed partial class WebhookIngestEndpoint(
                 return await RejectAndRecordAsync(context, received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
             }
 
-            if (envelope is null)
+            if (summary is null)
             {
                 return await RejectAndRecordAsync(context, received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
             }
 
             var outcome = await inbox.AcceptAsync(received, CancellationToken.None);
-            metrics.Received(envelope.Data.EventType, outcome);
+            metrics.Received(summary.EventType, outcome);
             context.Features.Set(new WebhookReceipt(
-                outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, envelope.Data.Id, envelope.Data.EventType));
+                outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, summary.Id, summary.EventType));
             return Results.Json(
-                new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", envelope.Data.Id),
+                new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", summary.Id),
                 ReceiverJsonContext.Default.IngestAnswer);
         }
         finally
