@@ -1,6 +1,7 @@
 // Load harness for the receiver (issue 4), driven by wrk (see docs/benchmarks.md, "Receiver (issue 4)").
 //   sign  --count N --out DIR          N pre-signed message.received webhooks (unique ids) for wrk's Lua script
 //   store-only --count N --data DIR    the inbox alone through the work pump, no HTTP (see StoreOnlyAsync)
+//   fsync --data DIR                   how long the disk under DIR takes to make an appended write durable (see Fsync)
 //   serve --mode store|verify --port P --key-file DIR/public.key [--data DIR]
 //         store:  the library's endpoint (verify, parse, durable SQLite inbox, 200) with a no-op handler running
 //                 (--no-handler: no handler registered; --no-runner: no handler runner at all, the ingest path alone)
@@ -28,11 +29,14 @@ switch (command)
     case "store-only":
         await StoreOnlyAsync(int.Parse(Arg("--count"), CultureInfo.InvariantCulture), Arg("--data", "receiver-load-data"));
         return 0;
+    case "fsync":
+        Fsync(Arg("--data"), int.Parse(Arg("--count", "200"), CultureInfo.InvariantCulture));
+        return 0;
     case "serve":
         await ServeAsync(Arg("--mode"), int.Parse(Arg("--port"), CultureInfo.InvariantCulture), File.ReadAllText(Arg("--key-file")).Trim(), Arg("--data", "receiver-load-data"), args);
         return 0;
     default:
-        Console.Error.WriteLine("usage: sign --count N --out DIR | serve --mode store|verify --port P --key-file FILE [--data DIR]");
+        Console.Error.WriteLine("usage: sign --count N --out DIR | store-only --count N [--data DIR] | fsync --data DIR [--count N] | serve --mode store|verify|append --port P --key-file FILE [--data DIR]");
         return 2;
 }
 
@@ -77,6 +81,32 @@ static async Task StoreOnlyAsync(int count, string data)
     var io = File.ReadAllLines("/proc/self/io").Select(l => l.Split(": ")).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
     Console.WriteLine($"read {io["rchar"] / count} B/item, written {io["wchar"] / count} B/item ({io["syscr"]} reads, {io["syscw"]} writes)");
     Console.WriteLine($"{count} stored in {stored.TotalSeconds:F1} s: {count / stored.TotalSeconds:F0}/s; all handled and recorded after {clock.Elapsed.TotalSeconds:F1} s; CPU {used.TotalMicroseconds / count:F0} us/item");
+}
+
+// A floor under every durable answer: each group commit of a synchronous=FULL store ends in one fsync of the log, and a
+// request that arrives while one is in flight waits for it and then for its own. Appends 16 KiB (about one commit's
+// worth of log) and fsyncs, COUNT times, in a scratch file under DIR; prints the percentiles.
+static void Fsync(string data, int count)
+{
+    Directory.CreateDirectory(data);
+    var path = Path.Combine(data, "fsync-probe");
+    var block = new byte[16 * 1024];
+    var took = new double[count];
+    using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+    {
+        for (var i = 0; i < count; i++)
+        {
+            file.Write(block);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            file.Flush(flushToDisk: true);
+            took[i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+    }
+
+    File.Delete(path);
+    Array.Sort(took);
+    double At(double q) => took[Math.Min(count - 1, (int)(q * count))];
+    Console.WriteLine($"fsync of a 16 KiB append under {data}, {count} times: p50 {At(0.5):F2} ms, p90 {At(0.9):F2} ms, p99 {At(0.99):F2} ms, max {took[^1]:F2} ms");
 }
 
 static int Sign(int count, string folder)
