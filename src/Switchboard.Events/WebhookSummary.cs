@@ -7,8 +7,8 @@ namespace Switchboard.Events;
 /// <summary>
 /// What identifies a webhook, read without building its payload: for a receiver that stores the body and leaves the
 /// typed view to whoever handles it later. <see cref="TryParse"/> accepts exactly the bodies
-/// <see cref="WebhookEnvelope.TryParse"/> accepts (the same members with the same types, the same reasons), so a body
-/// stored on its word parses in full later.
+/// <see cref="WebhookEnvelope.TryParse"/> accepts (the same members with the same types), and refuses the others for
+/// the same reason (a serializer's message may name a different type), so a body stored on its word parses in full later.
 /// </summary>
 public sealed record WebhookSummary(string Id, string EventType, DateTimeOffset OccurredAt)
 {
