@@ -41,7 +41,9 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
     public async Task The_hosted_loop_delivers_over_real_http_with_failover_and_verifiable_signatures()
     {
         await using var sink = await LoopbackSink.StartAsync();
-        using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true });
+        // Not a timeout test: a generous timeout, so that a busy machine cannot turn a slow success into a timed-out
+        // attempt (the default 2 s is real time) and upset the exact attempt lists below.
+        using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(30) });
         await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "outbox.db") });
         var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,50ms") });
         using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(_key));
