@@ -24,6 +24,15 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     private static HttpWebhookSender LoopbackSender(TimeProvider? time = null, TimeSpan? timeout = null) =>
         new(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = timeout ?? TimeSpan.FromSeconds(30) }, time);
 
+    /// <summary>Sends, waits until <paramref name="reached"/> says the exchange got where the test wants it, then moves the fake clock past the timeout.</summary>
+    private static async Task<SendOutcome> SendTimingOutOnceAsync(HttpWebhookSender sender, Uri url, Task reached, FakeTimeProvider time, TimeSpan timeout)
+    {
+        Task<SendOutcome> sending = sender.SendAsync(Post(url), CancellationToken.None);
+        await reached.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(timeout);
+        return await sending.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static SendRequest Post(Uri url, ReadOnlyMemory<byte> body = default) =>
         new(url, body.IsEmpty ? "{\"data\":{}}"u8.ToArray() : body, s_signedHeaders);
 
@@ -202,10 +211,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
         });
         using var sender = LoopbackSender(time, timeout);
 
-        Task<SendOutcome> sending = sender.SendAsync(Post(url), CancellationToken.None);
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        time.Advance(timeout);
-        SendOutcome outcome = await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        SendOutcome outcome = await SendTimingOutOnceAsync(sender, url, arrived.Task, time, timeout);
 
         Assert.Equal(SendErrorKind.Timeout, outcome.Error);
         Assert.Null(outcome.StatusCode);
@@ -247,10 +253,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
         listener.Start();
         using var sender = LoopbackSender(time, timeout);
 
-        Task<SendOutcome> sending = sender.SendAsync(Post(url), CancellationToken.None);
-        await headersReceived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        time.Advance(timeout);
-        SendOutcome outcome = await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        SendOutcome outcome = await SendTimingOutOnceAsync(sender, url, headersReceived.Task, time, timeout);
 
         Assert.False(outcome.Succeeded);
         Assert.Equal(SendErrorKind.Timeout, outcome.Error);
