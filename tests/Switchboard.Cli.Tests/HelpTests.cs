@@ -11,6 +11,7 @@ public sealed class HelpTests
         { ["sign"], ["--key", "--body", "--timestamp", "telnyx-signature-ed25519"] },
         { ["verify"], ["--public-key", "--timestamp", "--signature", "--body", "--tolerance"] },
         { ["trigger"], ["EVENT_TYPE", "--to", "--key", "--set", "--timeout", "message.sent", "call.recording.saved"] },
+        { ["listen"], ["--urls", "--path", "--public-key", "--data", "--forward-to", "--forward-timeout"] },
     };
 
     [Theory]

@@ -27,7 +27,11 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
     {
         await _app.InitializeAsync();
         _listen = SwitchboardCommand.Create(TimeProvider.System)
-            .Parse(["listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"), "--forward-to", _app.BaseUrl + "/app/webhooks"])
+            // A forward timeout no busy test machine reaches: a forward that timed out would be retried, and these tests count forwards.
+            .Parse([
+                "listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"),
+                "--forward-to", _app.BaseUrl + "/app/webhooks", "--forward-timeout", "60",
+            ])
             .InvokeAsync(new InvocationConfiguration { Output = _syncOutput, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (ListeningOn().Match(Output) is not { Success: true } match)
@@ -135,6 +139,74 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         Assert.Equal(5, requests.Count);
         Assert.Contains(requests, r => (string?)r!["reason"] == "method_not_allowed" && (int)r!["http_status"]! == 405);
         Assert.Contains(requests, r => (string?)r!["reason"] == "unsupported_media_type" && (int)r!["http_status"]! == 415);
+    }
+
+    [Fact]
+    public async Task A_forward_the_app_does_not_answer_within_the_forward_timeout_is_cut_off_and_retried()
+    {
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var syncOutput = TextWriter.Synchronized(output);
+        var listen = SwitchboardCommand.Create(TimeProvider.System)
+            .Parse([
+                "listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("slow"),
+                "--forward-to", _app.BaseUrl + "/hang/app", "--forward-timeout", "0.5",
+            ])
+            .InvokeAsync(new InvocationConfiguration { Output = syncOutput, Error = new StringWriter(), ProcessTerminationTimeout = null }, stop.Token);
+        string Printed()
+        {
+            lock (syncOutput)
+            {
+                return output.ToString();
+            }
+        }
+
+        async Task WaitForAsync(Func<bool> condition, string what)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!condition())
+            {
+                Assert.False(listen.IsCompleted, $"listen stopped\n{Printed()}");
+                Assert.True(DateTime.UtcNow < deadline, $"{what}\n{Printed()}");
+                await Task.Delay(20);
+            }
+        }
+
+        await WaitForAsync(() => ListeningOn().IsMatch(Printed()), "listen did not start");
+        var baseUrl = ListeningOn().Match(Printed()).Groups[1].Value;
+        var webhook = new WebhookEnvelope { Data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System) };
+        var body = webhook.ToUtf8Bytes();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/webhooks/telnyx") { Content = new ByteArrayContent(body) })
+        {
+            request.Content.Headers.ContentType = new("application/json");
+            foreach (var (name, value) in new Ed25519WebhookSigner(_key).Sign(body, DateTimeOffset.UtcNow, ""))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            using var answer = await _client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        // The app never answers: each forward is cut off after half a second (not the default 5 s) and tried again.
+        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2)", StringComparison.Ordinal), "the forward was not retried");
+        Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1): Timeout", Printed(), StringComparison.Ordinal);
+        Assert.Contains("500 ms", Printed(), StringComparison.Ordinal);
+        Assert.True(_app.RequestsTo("/hang/app").Count >= 2);
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await listen);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("soon")]
+    public async Task A_forward_timeout_that_is_not_a_positive_number_of_seconds_is_refused(string timeout)
+    {
+        var run = await Cli.Run(TimeProvider.System, "listen", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("refused"), "--forward-timeout", timeout);
+
+        Cli.AssertCleanFailure(run, 1, "--forward-timeout");
     }
 
     [Fact]

@@ -37,9 +37,10 @@ internal static class ListenCommand
         };
         var dataOption = new Option<string>("--data") { Description = "Folder of the database of received requests", DefaultValueFactory = _ => ".data/listen" };
         var forwardOption = new Option<string?>("--forward-to") { Description = "Pass each verified webhook on to this URL (e.g. your app on localhost)" };
+        var forwardTimeoutOption = SecondsOption.Create("--forward-timeout", "Seconds the app has to answer a forwarded webhook before the forward is retried", 5);
         var command = new Command("listen", "Receive webhooks: verify, store and show every request; optionally forward the verified ones to a local app")
         {
-            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption,
+            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -60,13 +61,15 @@ internal static class ListenCommand
                 return 2;
             }
 
-            var settings = new ListenSettings(parse.GetValue(urlsOption)!, path, parse.GetRequiredValue(publicKeyOption), parse.GetValue(dataOption)!, forwardTo);
+            var settings = new ListenSettings(
+                parse.GetValue(urlsOption)!, path, parse.GetRequiredValue(publicKeyOption), parse.GetValue(dataOption)!, forwardTo,
+                TimeSpan.FromSeconds(parse.GetValue(forwardTimeoutOption)));
             return await RunAsync(settings, time, output, error, cancellation);
         });
         return command;
     }
 
-    private sealed record ListenSettings(string Urls, string Path, string[] PublicKeys, string DataDirectory, Uri? ForwardTo);
+    private sealed record ListenSettings(string Urls, string Path, string[] PublicKeys, string DataDirectory, Uri? ForwardTo, TimeSpan ForwardTimeout);
 
     private static async Task<int> RunAsync(ListenSettings settings, TimeProvider time, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -88,12 +91,13 @@ internal static class ListenCommand
             options.RecordAllRequests = true;
             options.MaxHandlerAttempts = 10;
             options.HandlerRetryDelay = TimeSpan.FromSeconds(1);
-            // Longer than a forward may take; short, so a forward cut off by a crash resumes soon after a restart.
-            options.HandlerLease = TimeSpan.FromSeconds(15);
+            // Longer than a forward may take (a worker gives back an item whose lease is half gone before it starts);
+            // short, so a forward cut off by a crash resumes soon after a restart.
+            options.HandlerLease = TimeSpan.FromSeconds(Math.Max(15, settings.ForwardTimeout.TotalSeconds * 3));
         });
         if (settings.ForwardTo is { } target)
         {
-            var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(5) }, time);
+            var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = settings.ForwardTimeout }, time);
             builder.Services.AddSingleton(sender);
             webhooks.OnAny((context, cancellationToken) => ForwardAsync(sender, target, context, output, cancellationToken), ForwardHandler);
         }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -30,12 +29,7 @@ internal static class TriggerCommand
             Description = "Override a field: PATH=STRING or PATH:=JSON, e.g. data.payload.text=hi (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeoutOption = new Option<double>("--timeout")
-        {
-            Description = "Seconds to wait for the response",
-            DefaultValueFactory = _ => 10,
-            CustomParser = ParseTimeout,
-        };
+        var timeoutOption = SecondsOption.Create("--timeout", "Seconds to wait for the response", 10);
         var command = new Command("trigger", "POST one realistic, freshly signed sample event to a URL and print the response status and time")
         {
             eventTypeArgument, toOption, keyOption, setOption, timeoutOption,
@@ -107,18 +101,6 @@ internal static class TriggerCommand
         }
 
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static double ParseTimeout(ArgumentResult result)
-    {
-        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= int.MaxValue / 1000)
-        {
-            return seconds;
-        }
-
-        result.AddError($"--timeout must be a positive number of seconds (at most {int.MaxValue / 1000}); got '{text}'");
-        return 0;
     }
 
     private static Uri? ParseUrl(ArgumentResult result)
