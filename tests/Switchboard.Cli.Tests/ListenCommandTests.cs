@@ -202,6 +202,7 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
     [InlineData("0")]
     [InlineData("-1")]
     [InlineData("soon")]
+    [InlineData("301")] // past the HTTP sender's 5 minutes
     public async Task A_forward_timeout_that_is_not_a_positive_number_of_seconds_is_refused(string timeout)
     {
         var run = await Cli.Run(TimeProvider.System, "listen", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("refused"), "--forward-timeout", timeout);

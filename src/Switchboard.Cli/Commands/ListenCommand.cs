@@ -37,7 +37,8 @@ internal static class ListenCommand
         };
         var dataOption = new Option<string>("--data") { Description = "Folder of the database of received requests", DefaultValueFactory = _ => ".data/listen" };
         var forwardOption = new Option<string?>("--forward-to") { Description = "Pass each verified webhook on to this URL (e.g. your app on localhost)" };
-        var forwardTimeoutOption = SecondsOption.Create("--forward-timeout", "Seconds the app has to answer a forwarded webhook before the forward is retried", 5);
+        var forwardTimeoutOption = SecondsOption.Create(
+            "--forward-timeout", "Seconds the app has to answer a forwarded webhook before the forward is retried", 5, HttpWebhookSenderOptions.MaxTimeout.TotalSeconds);
         var command = new Command("listen", "Receive webhooks: verify, store and show every request; optionally forward the verified ones to a local app")
         {
             urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption,

@@ -4,28 +4,25 @@ using System.Globalization;
 
 namespace Switchboard.Cli.Commands;
 
-/// <summary>An option that takes a positive number of seconds (fractions allowed), refused with its own name otherwise.</summary>
+/// <summary>An option that takes a positive number of seconds (fractions allowed) up to a limit, refused with its own name otherwise.</summary>
 internal static class SecondsOption
 {
-    /// <summary>The most a <see cref="TimeSpan"/>-based HTTP timeout takes (milliseconds in an int).</summary>
-    private const double MaxSeconds = int.MaxValue / 1000;
-
-    public static Option<double> Create(string name, string description, double defaultSeconds) => new(name)
+    public static Option<double> Create(string name, string description, double defaultSeconds, double maxSeconds) => new(name)
     {
         Description = description,
         DefaultValueFactory = _ => defaultSeconds,
-        CustomParser = result => Parse(name, result),
+        CustomParser = result => Parse(name, maxSeconds, result),
     };
 
-    private static double Parse(string name, ArgumentResult result)
+    private static double Parse(string name, double maxSeconds, ArgumentResult result)
     {
         var text = string.Join(' ', result.Tokens.Select(t => t.Value));
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= MaxSeconds)
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= maxSeconds)
         {
             return seconds;
         }
 
-        result.AddError($"{name} must be a positive number of seconds (at most {MaxSeconds}); got '{text}'");
+        result.AddError($"{name} must be a positive number of seconds (at most {maxSeconds.ToString(CultureInfo.InvariantCulture)}); got '{text}'");
         return 0;
     }
 }

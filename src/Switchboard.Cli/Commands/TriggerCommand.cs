@@ -29,7 +29,8 @@ internal static class TriggerCommand
             Description = "Override a field: PATH=STRING or PATH:=JSON, e.g. data.payload.text=hi (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeoutOption = SecondsOption.Create("--timeout", "Seconds to wait for the response", 10);
+        // HttpClient takes a timeout of at most int.MaxValue milliseconds.
+        var timeoutOption = SecondsOption.Create("--timeout", "Seconds to wait for the response", 10, maxSeconds: int.MaxValue / 1000);
         var command = new Command("trigger", "POST one realistic, freshly signed sample event to a URL and print the response status and time")
         {
             eventTypeArgument, toOption, keyOption, setOption, timeoutOption,

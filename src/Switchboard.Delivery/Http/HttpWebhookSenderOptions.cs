@@ -4,6 +4,8 @@ namespace Switchboard.Delivery.Http;
 public sealed class HttpWebhookSenderOptions
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(1);
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan DefaultPooledConnectionLifetime = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromSeconds(30);
 
@@ -35,7 +37,7 @@ public sealed class HttpWebhookSenderOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting that is out of range.</summary>
     public void Validate()
     {
-        CheckRange(Timeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(5), nameof(Timeout));
+        CheckRange(Timeout, MinTimeout, MaxTimeout, nameof(Timeout));
         CheckRange(PooledConnectionLifetime, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(PooledConnectionLifetime));
         CheckRange(PooledConnectionIdleTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(PooledConnectionIdleTimeout));
         if (MaxConnectionsPerServer < 1)
