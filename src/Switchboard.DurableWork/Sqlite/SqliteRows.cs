@@ -72,16 +72,4 @@ internal static class SqliteRows
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
-
-    private static void WriteNullable(Utf8JsonWriter json, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNullValue();
-        }
-        else
-        {
-            json.WriteStringValue(value);
-        }
-    }
 }
