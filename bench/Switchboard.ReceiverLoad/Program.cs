@@ -1,6 +1,7 @@
 // Load harness for the receiver (issue 4), driven by wrk (see docs/benchmarks.md, "Receiver (issue 4)").
 //   sign  --count N --out DIR          N pre-signed message.received webhooks (unique ids) for wrk's Lua script
 //   store-only --count N --data DIR    the inbox alone through the work pump, no HTTP (see StoreOnlyAsync)
+//         [--body-bytes 800] [--record-bytes 400] [--writers 64] [--without-pump] (store's enqueue alone: no lease, no handler)
 //   fsync --data DIR                   how long the disk under DIR takes to make an appended write durable (see Fsync)
 //   serve --mode store|verify --port P --key-file DIR/public.key [--data DIR]
 //         store:  the library's endpoint (verify, parse, durable SQLite inbox, 200) with a no-op handler running
@@ -27,7 +28,13 @@ switch (command)
     case "sign":
         return Sign(int.Parse(Arg("--count"), CultureInfo.InvariantCulture), Arg("--out"));
     case "store-only":
-        await StoreOnlyAsync(int.Parse(Arg("--count"), CultureInfo.InvariantCulture), Arg("--data", "receiver-load-data"));
+        await StoreOnlyAsync(
+            int.Parse(Arg("--count"), CultureInfo.InvariantCulture),
+            Arg("--data", "receiver-load-data"),
+            int.Parse(Arg("--body-bytes", "800"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--record-bytes", "400"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--writers", "64"), CultureInfo.InvariantCulture),
+            withPump: !args.Contains("--without-pump"));
         return 0;
     case "fsync":
         Fsync(Arg("--data"), int.Parse(Arg("--count", "200"), CultureInfo.InvariantCulture));
@@ -36,19 +43,21 @@ switch (command)
         await ServeAsync(Arg("--mode"), int.Parse(Arg("--port"), CultureInfo.InvariantCulture), File.ReadAllText(Arg("--key-file")).Trim(), Arg("--data", "receiver-load-data"), args);
         return 0;
     default:
-        Console.Error.WriteLine("usage: sign --count N --out DIR | store-only --count N [--data DIR] | fsync --data DIR [--count N] | serve --mode store|verify|append --port P --key-file FILE [--data DIR]");
+        Console.Error.WriteLine("usage: sign --count N --out DIR | store-only --count N [--data DIR] [--body-bytes B] [--record-bytes B] [--writers N] [--without-pump] | fsync --data DIR [--count N] | serve --mode store|verify|append --port P --key-file FILE [--data DIR]");
         return 2;
 }
 
-// The inbox alone, no HTTP and no verification: 64 concurrent writers store receiver-sized items (an 800-byte body,
-// a 400-byte record) through the work pump, which hands them to a no-op handler and records each completion, as the
-// receiver does. Prints items/s and the process's CPU time per item.
-static async Task StoreOnlyAsync(int count, string data)
+// The inbox alone, no HTTP and no verification: WRITERS concurrent writers store receiver-sized items (by default an
+// 800-byte body and a 400-byte record, the library's sizes for a message.received) through the work pump, which hands
+// them to a no-op handler and records each completion, as the receiver does. --without-pump enqueues straight into the
+// store instead (the insert and its duplicate check alone: no lease, no hand-over, no completion). Prints items/s and
+// the process's CPU time per item.
+static async Task StoreOnlyAsync(int count, string data, int bodyBytes, int recordBytes, int writers, bool withPump)
 {
     Directory.CreateDirectory(data);
     await using var store = await Switchboard.DurableWork.WorkStore.OpenSqliteAsync(new() { DatabasePath = Path.Combine(data, "store-only.db") });
-    var body = new string('b', 800);
-    var context = new string('c', 400);
+    var body = new string('b', bodyBytes);
+    var context = new string('c', recordBytes);
     var handled = 0;
     var pump = new Switchboard.DurableWork.Pump.WorkPump(store, new() { Queue = "inbox", WorkerId = "bench" }, (item, _) =>
     {
@@ -62,11 +71,20 @@ static async Task StoreOnlyAsync(int count, string data)
     var next = -1;
     var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
     var clock = System.Diagnostics.Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, int.Parse(Environment.GetEnvironmentVariable("WRITERS") ?? "64", CultureInfo.InvariantCulture)).Select(async _ =>
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(async _ =>
     {
         while (Interlocked.Increment(ref next) < count)
         {
-            await pump.EnqueueAsync([new(Guid.NewGuid().ToString(), body, DateTimeOffset.UtcNow, 5, "message.received", context)]);
+            Switchboard.DurableWork.NewWorkItem item = new(Guid.NewGuid().ToString(), body, DateTimeOffset.UtcNow, 5, "message.received", context);
+            if (withPump)
+            {
+                await pump.EnqueueAsync([item]);
+            }
+            else
+            {
+                await store.EnqueueAsync("not-pumped", [item]);
+                Interlocked.Increment(ref handled);
+            }
         }
     }));
     var stored = clock.Elapsed;
@@ -80,7 +98,7 @@ static async Task StoreOnlyAsync(int count, string data)
     var used = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
     var io = File.ReadAllLines("/proc/self/io").Select(l => l.Split(": ")).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
     Console.WriteLine($"read {io["rchar"] / count} B/item, written {io["wchar"] / count} B/item ({io["syscr"]} reads, {io["syscw"]} writes)");
-    Console.WriteLine($"{count} stored in {stored.TotalSeconds:F1} s: {count / stored.TotalSeconds:F0}/s; all handled and recorded after {clock.Elapsed.TotalSeconds:F1} s; CPU {used.TotalMicroseconds / count:F0} us/item");
+    Console.WriteLine($"{count} stored in {stored.TotalSeconds:F1} s: {count / stored.TotalSeconds:F0}/s; {(withPump ? $"all handled and recorded after {clock.Elapsed.TotalSeconds:F1} s" : "without the pump")}; CPU {used.TotalMicroseconds / count:F0} us/item");
 }
 
 // A floor under every durable answer: each group commit of a synchronous=FULL store ends in one fsync of the log, and a
