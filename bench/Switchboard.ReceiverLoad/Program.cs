@@ -47,7 +47,7 @@ switch (command)
         return 2;
 }
 
-// The inbox alone, no HTTP and no verification: WRITERS concurrent writers store receiver-sized items (by default an
+// The inbox alone, no HTTP and no verification: concurrent writers (--writers) store receiver-sized items (by default an
 // 800-byte body and a 400-byte record, the library's sizes for a message.received) through the work pump, which hands
 // them to a no-op handler and records each completion, as the receiver does. --without-pump enqueues straight into the
 // store instead (the insert and its duplicate check alone: no lease, no hand-over, no completion). Prints items/s and
