@@ -21,7 +21,7 @@ for round in $(seq "$rounds"); do
     dotnet "$bin" serve --mode $variant --port "$port" --key-file "$work/w/public.key" --data "$work/data-$port" & pid=$!
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     SKIP=300000 WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${DELAY_MS:-0}" wrk -t2 -c64 -d"${warmup}s" -s "$here/post-signed.lua" "http://127.0.0.1:$port/webhooks/telnyx" >/dev/null
-    WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${DELAY_MS:-0}" wrk -t2 -c64 -d"${seconds}s" -s "$here/post-signed.lua" "http://127.0.0.1:$port/webhooks/telnyx" \
+    measure "$port" "$seconds" 64 COUNT=300000 WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${DELAY_MS:-0}" \
       | awk -v v="$variant" -v r="$round" '/Requests\/sec/{q=$2} /duplicates/{d=$3} /Non-2xx/{n=$NF} /^p50/{l=$0} END {printf "round %d  %-22s %8.0f/s  %s (%d duplicates, %d non-2xx)\n", r, v, q, l, d, n}'
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$work/data-$port"

@@ -1,7 +1,8 @@
 -- wrk script: POSTs pre-signed webhooks from requests.tsv (timestamp, signature, body per line), each once per
 -- thread's share, so every request carries a new event id. WEBHOOKS=path/to/requests.tsv, DELAY_MS=n for a paced run,
--- SKIP=n to start at line n (a warm-up run takes its webhooks from a part of the file the measured run never reaches,
--- or the measured run would replay the warm-up's events as duplicates).
+-- SKIP=n to start at line n and COUNT=n to take n lines from there (a warm-up run takes its webhooks from a part of the
+-- file the measured run never reaches, or the measured run would replay the warm-up's events as duplicates; a run that
+-- sends more than its lines starts over on them, and the duplicates it then gets are counted below).
 local threads = {}
 local counter = 0
 
@@ -15,8 +16,12 @@ function init(args)
   local path = os.getenv("WEBHOOKS") or "requests.tsv"
   local index = 0
   local skip = tonumber(os.getenv("SKIP") or "0")
+  local stop = skip + tonumber(os.getenv("COUNT") or "1e12")
   requests = {}
   for line in io.lines(path) do
+    if index >= stop then
+      break
+    end
     if index >= skip and index % tonumber(os.getenv("THREADS") or "2") == id then
       local timestamp, signature, body = line:match("^([^\t]+)\t([^\t]+)\t(.*)$")
       requests[#requests + 1] = wrk.format("POST", "/webhooks/telnyx", {

@@ -20,8 +20,7 @@ serve() { # mode port extra...
 }
 load() { # port [delay_ms connections]
   SKIP=$fresh WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${2:-0}" wrk -t2 -c"${3:-$connections}" -d"${warmup}s" -s "$here/post-signed.lua" "http://127.0.0.1:$1/webhooks/telnyx" >/dev/null
-  WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${2:-0}" wrk -t2 -c"${3:-$connections}" -d"${seconds}s" -s "$here/post-signed.lua" "http://127.0.0.1:$1/webhooks/telnyx" \
-    | grep -E "Requests/sec|Non-2xx|p50|Socket errors|duplicates"
+  measure "$1" "$seconds" "${3:-$connections}" COUNT=$fresh WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${2:-0}"
 }
 port=9400
 for run in $(seq "$runs"); do
