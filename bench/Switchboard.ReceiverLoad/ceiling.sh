@@ -3,7 +3,7 @@
 # durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library, alternating,
 # ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s and latency
 # per run, after the data disk's fsync latency (every durable variant waits for one or two per request).
-# With DELAY_MS set, each of the 64 connections waits that long between requests (8 gives about 5,000/s here): the
+# With DELAY_MS set, each of the 64 connections waits that long between requests (8 gives about 4,200/s for the library): the
 # latency each variant adds at a given rate instead of its saturated throughput.
 # Usage: bench/Switchboard.ReceiverLoad/ceiling.sh [ROUNDS=3] [SECONDS=8]   (env: WARMUP=8, DELAY_MS=0)
 set -euo pipefail

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of one library server as its database grows: STEPS back-to-back wrk runs of 5 s (64 connections), each
-# on webhooks no earlier run sent (120,000 lines apart in the signed file: far enough that a fast run, or one whose
-# two wrk threads are uneven, never reaches the next run's lines), printing requests/s per run and the size of the
-# data directory at the end. Extra arguments go to `serve` (e.g. --no-runner for the ingest path alone).
+# on its own 120,000 lines of the signed file (a run that sends more starts over on them and reports the duplicates),
+# printing requests/s per run (counted by the server, see measure in bench-setup.sh) and the size of the data
+# directory at the end. Extra arguments go to `serve` (e.g. --no-runner for the ingest path alone).
 # Usage: bench/Switchboard.ReceiverLoad/growth.sh [STEPS=8] [serve args...]
 set -euo pipefail
 steps=${1:-8}; shift || true

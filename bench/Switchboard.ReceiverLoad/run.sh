@@ -31,7 +31,8 @@ for run in $(seq "$runs"); do
   done
 done
 # Paced: 64 connections, each waiting DELAY ms between requests (wrk has no fixed-rate mode; this approximates one:
-# 8 ms gives about 5,000/s here, 12 ms about 4,300/s). Closed-loop, so a stall also slows the sending.
+# with the library, 12 ms gives about 3,300/s and 8 ms about 4,200/s; it saturates near 5,500/s). Closed-loop, so a
+# stall also slows the sending.
 for delay in ${PACED_DELAYS:-12 8}; do
   port=$((port + 1)); serve store "$port"
   echo "paced store: 64 connections, ${delay} ms between requests on each (load $(cut -d' ' -f1 /proc/loadavg))"; load "$port" "$delay" 64
