@@ -152,11 +152,8 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
 {
     var builder = WebApplication.CreateSlimBuilder();
     builder.Logging.ClearProviders();
-    // The harness measures throughput here, on the server, not from wrk's own count: wrk runs each thread's Lua init in
-    // its main thread one after another and starts the timer only after the last, so its first thread sends alone for
-    // as long as the others load their share of the file (seconds, for the 450,000-line file), uncounted in the time
-    // but counted in the requests. GET /stats says how many webhook POSTs got a 2xx and how many connections are open,
-    // so the harness can start its window once every wrk connection is in.
+    // The harness counts throughput here, not with wrk (why: `measure` in bench-setup.sh). GET /stats says how many
+    // webhook POSTs got a 2xx and how many connections are open, so it can start its window once every wrk connection is in.
     var answered = 0L;
     var open = 0L;
     builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Use(next => async connection =>
