@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Where the receiver's throughput ceiling lies on this machine: the bare verify endpoint, the same plus the least a
 # durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library, alternating,
-# ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s and latency
-# per run, after the data disk's fsync latency (every durable variant waits for one or two per request).
+# ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s, processor
+# time per request (the server's and wrk's) and latency per run, after the data disk's fsync latency (every durable variant waits for one or two per request).
 # With DELAY_MS set, each of the 64 connections waits that long between requests (8 gives about 4,200/s for the library): the
 # latency each variant adds at a given rate instead of its saturated throughput.
 # Usage: bench/Switchboard.ReceiverLoad/ceiling.sh [ROUNDS=3] [SECONDS=8]   (env: WARMUP=8, DELAY_MS=0)
@@ -22,7 +22,7 @@ for round in $(seq "$rounds"); do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     SKIP=300000 WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${DELAY_MS:-0}" wrk -t2 -c64 -d"${warmup}s" -s "$here/post-signed.lua" "http://127.0.0.1:$port/webhooks/telnyx" >/dev/null
     measure "$port" "$seconds" 64 COUNT=300000 WEBHOOKS="$work/w/requests.tsv" DELAY_MS="${DELAY_MS:-0}" \
-      | awk -v v="$variant" -v r="$round" '/Requests\/sec/{q=$2} /duplicates/{d=$3} /Non-2xx/{n=$NF} /^p50/{l=$0} END {printf "round %d  %-22s %8.0f/s  %s (%d duplicates, %d non-2xx)\n", r, v, q, l, d, n}'
+      | awk -v v="$variant" -v r="$round" '/Requests\/sec/{q=$2} /CPU per/{c=$6; w=$9} /duplicates/{d=$3} /Non-2xx/{n=$NF} /^p50/{l=$0} END {printf "round %d  %-22s %8.0f/s  CPU/request: server %s us, wrk %s us  %s (%d duplicates, %d non-2xx)\n", r, v, q, c, w, l, d, n}'
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$work/data-$port"
   done

@@ -13,6 +13,6 @@ dotnet "$bin" serve --mode store --port 9480 --key-file "$work/w/public.key" --d
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:9480/" && break; sleep 0.1; done
 for i in $(seq 0 $((steps - 1))); do
   measure 9480 5 64 SKIP=$((i * 120000)) COUNT=120000 WEBHOOKS="$work/w/requests.tsv" \
-    | awk -v t=$((i * 5)) '/Requests\/sec/{r=$2} /duplicates/{d=$3} /Non-2xx/{n=$NF} END {printf "%3d-%3d s: %6.0f/s (%d duplicates, %d non-2xx)\n", t, t + 5, r, d, n}'
+    | awk -v t=$((i * 5)) '/Requests\/sec/{r=$2} /CPU per/{c=$6} /duplicates/{d=$3} /Non-2xx/{n=$NF} END {printf "%3d-%3d s: %6.0f/s, server %s us CPU/request (%d duplicates, %d non-2xx)\n", t, t + 5, r, c, d, n}'
 done
 echo "data directory: $(du -sm "$work/data" | cut -f1) MB"
