@@ -2,7 +2,8 @@
 # Where the receiver's throughput ceiling lies on this machine: the bare verify endpoint, the same plus the least a
 # durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library, alternating,
 # ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s, processor
-# time per request (the server's and wrk's) and latency per run, after the data disk's fsync latency (every durable variant waits for one or two per request).
+# time per request (the server's and wrk's) and latency per run, after the data disk's fsync latency (every durable
+# variant waits for one or two per request).
 # With DELAY_MS set, each of the 64 connections waits that long between requests (8 gives about 4,200/s for the library): the
 # latency each variant adds at a given rate instead of its saturated throughput.
 # Usage: bench/Switchboard.ReceiverLoad/ceiling.sh [ROUNDS=3] [SECONDS=8]   (env: WARMUP=8, DELAY_MS=0)
