@@ -178,6 +178,10 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
             o.PublicKeys.Add(publicKey);
             o.DataDirectory = data;
             o.Tolerance = tolerance;
+            if (args.SkipWhile(a => a != "--handler-concurrency").Skip(1).FirstOrDefault() is { } concurrency)
+            {
+                o.HandlerConcurrency = int.Parse(concurrency, CultureInfo.InvariantCulture);
+            }
         });
         if (args.Contains("--no-runner"))
         {
