@@ -23,7 +23,7 @@ internal sealed class AppendCeiling
     {
         Directory.CreateDirectory(folder);
         _path = Path.Combine(folder, "append.db");
-        _synchronous = args.SkipWhile(a => a != "--sync").Skip(1).FirstOrDefault() ?? "FULL";
+        _synchronous = CommandLine.Option(args, "--sync") ?? "FULL";
         _uniqueKey = args.Contains("--unique-key");
         _noDatabase = args.Contains("--no-database");
         new Thread(Run) { IsBackground = true, Name = "append-writer" }.Start();

@@ -22,7 +22,7 @@ using Switchboard.Signing;
 
 var command = args.FirstOrDefault();
 string Arg(string name, string? fallback = null) =>
-    args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback ?? throw new ArgumentException($"{name} is required");
+    CommandLine.Option(args, name) ?? fallback ?? throw new ArgumentException($"{name} is required");
 
 switch (command)
 {
@@ -178,7 +178,7 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
             o.PublicKeys.Add(publicKey);
             o.DataDirectory = data;
             o.Tolerance = tolerance;
-            if (args.SkipWhile(a => a != "--handler-concurrency").Skip(1).FirstOrDefault() is { } concurrency)
+            if (CommandLine.Option(args, "--handler-concurrency") is { } concurrency)
             {
                 o.HandlerConcurrency = int.Parse(concurrency, CultureInfo.InvariantCulture);
             }
@@ -243,4 +243,10 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
     }
 
     await app.RunAsync();
+}
+
+/// <summary>The harness's one way to read an option: the value after <c>name</c>, or null when it is not given.</summary>
+internal static class CommandLine
+{
+    public static string? Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 }
