@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where the receiver's throughput ceiling lies on this machine: the bare verify endpoint, the same plus the least a
-# durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library, alternating,
+# durable store can do (serve --mode append, see AppendCeiling.cs) in several variants, and the library without its
+# handler runner (what taking in and storing costs) and with it, alternating,
 # ROUNDS times, each SECONDS measured after WARMUP seconds of unmeasured load on other events. Prints req/s, processor
 # time per request (the server's and wrk's) and latency per run, after the data disk's fsync latency (every durable
 # variant waits for one or two per request).
@@ -13,7 +14,7 @@ rounds=${1:-3}; seconds=${2:-8}; warmup=${WARMUP:-8}
 source "$(dirname "$0")/bench-setup.sh" ceiling
 dotnet "$bin" sign --count 450000 --out "$work/w" >/dev/null
 dotnet "$bin" fsync --data "$work"
-variants=("verify" "append --no-database" "append --sync NORMAL" "append" "append --unique-key" "store")
+variants=("verify" "append --no-database" "append --sync NORMAL" "append" "append --unique-key" "store --no-runner" "store")
 port=9600
 for round in $(seq "$rounds"); do
   for variant in "${variants[@]}"; do

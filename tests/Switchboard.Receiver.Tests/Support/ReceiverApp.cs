@@ -182,9 +182,30 @@ internal static class Eventually
     }
 }
 
+/// <summary>
+/// Data folders for the tests' receivers, all under one folder per test run that is removed when the run's process
+/// exits (the receivers' databases are still open until their hosts stop, and many tests never stop theirs).
+/// </summary>
 internal static class TempFolder
 {
-    public static string Create() => Directory.CreateTempSubdirectory("switchboard-receiver-").FullName;
+    private static readonly Lazy<string> RunFolder = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("switchboard-receiver-tests-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A child process still writing into it: the folder stays behind in the system's temp folder.
+            }
+        };
+        return folder;
+    });
+
+    public static string Create() => Directory.CreateDirectory(Path.Combine(RunFolder.Value, Guid.NewGuid().ToString("N"))).FullName;
 }
 
 internal static class Text
