@@ -31,6 +31,7 @@ public static class TelnyxWebhooksExtensions
         services.AddMetrics();
         services.TryAddSingleton<ReceiverMetrics>();
         services.TryAddSingleton<WebhookIngestEndpoint>();
+        services.TryAddSingleton<InboxWriteFailures>();
         services.AddHostedService<UnsignedModeWarning>();
         services.TryAddSingleton<ReceiverStorage>();
         services.TryAddSingleton<RecentEventIds>();

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +15,7 @@ namespace Switchboard.Cli.Tests;
 /// the same data. Every request that got a 2xx is in the inbox afterwards (a re-POST is a duplicate), and its
 /// handler (forwarding, to an idempotent sink keyed by event id) ran for it, for stored events only.
 /// </summary>
-public sealed partial class ListenCrashTests : TempFolderTest
+public sealed class ListenCrashTests : TempFolderTest
 {
     [Fact]
     public async Task After_kill_9_every_acknowledged_webhook_is_stored_and_handled()
@@ -43,7 +41,7 @@ public sealed partial class ListenCrashTests : TempFolderTest
                     attempted[webhook.Data.Id] = 0;
                     try
                     {
-                        using var response = await PostAsync(client, first.BaseUrl, key, body);
+                        using var response = await first.PostAsync(client, key, body);
                         if (response.IsSuccessStatusCode)
                         {
                             acknowledged[webhook.Data.Id] = body;
@@ -65,7 +63,7 @@ public sealed partial class ListenCrashTests : TempFolderTest
         using var second = await ListenProcess.StartAsync(args);
         foreach (var (id, body) in acknowledged)
         {
-            using var again = await PostAsync(client, second.BaseUrl, key, body);
+            using var again = await second.PostAsync(client, key, body);
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
             Assert.Equal("duplicate", (string?)JsonNode.Parse(await again.Content.ReadAsStringAsync())!["status"]);
         }
@@ -74,18 +72,6 @@ public sealed partial class ListenCrashTests : TempFolderTest
         Assert.All(forwarded.Keys, id => Assert.True(attempted.ContainsKey(id), $"{id} was forwarded but never sent"));
         // At most the forwards cut off by the kill were repeated; the sink is idempotent on the event id.
         Assert.True(forwarded.Values.Count(n => n > 1) <= 8 + acknowledged.Count / 10, $"{forwarded.Values.Count(n => n > 1)} repeated forwards");
-    }
-
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string baseUrl, Ed25519PrivateKey key, byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new("application/json");
-        foreach (var (name, value) in new Ed25519WebhookSigner(key).Sign(body, DateTimeOffset.UtcNow, ""))
-        {
-            content.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        return await client.PostAsync(baseUrl + "/webhooks/telnyx", content);
     }
 
     private static async Task<WebApplication> StartSinkAsync(ConcurrentDictionary<string, int> forwarded)
@@ -114,73 +100,5 @@ public sealed partial class ListenCrashTests : TempFolderTest
             Assert.True(DateTime.UtcNow < deadline, $"still waiting for {what}");
             await Task.Delay(20);
         }
-    }
-
-    /// <summary><c>dotnet switchboard.dll listen ...</c> as a child process, killed on dispose.</summary>
-    private sealed partial class ListenProcess : IDisposable
-    {
-        private readonly Process _process;
-
-        private ListenProcess(Process process, string baseUrl)
-        {
-            _process = process;
-            BaseUrl = baseUrl;
-        }
-
-        public string BaseUrl { get; }
-
-        public static async Task<ListenProcess> StartAsync(string[] args)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
-            start.ArgumentList.Add("listen");
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            var process = Process.Start(start)!;
-            var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            process.OutputDataReceived += (_, line) =>
-            {
-                if (line.Data is not null && ListeningOn().Match(line.Data) is { Success: true } match)
-                {
-                    url.TrySetResult(match.Groups[1].Value);
-                }
-            };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var started = await Task.WhenAny(url.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-            if (started != url.Task)
-            {
-                process.Kill();
-                process.Dispose();
-                throw new InvalidOperationException("switchboard listen did not start");
-            }
-
-            return new ListenProcess(process, await url.Task);
-        }
-
-        /// <summary>SIGKILL: no shutdown code runs.</summary>
-        public void Kill9()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-
-            _process.Dispose();
-        }
-
-        [GeneratedRegex(@"Listening on (http://127\.0\.0\.1:\d+)/webhooks/telnyx")]
-        private static partial Regex ListeningOn();
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Ordering;
 using Switchboard.Receiver.Tests.Support;
@@ -87,6 +90,67 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
 
         Assert.Equal(1, _sink.Runs("pg-retry", "done"));
         Assert.Equal(2, _sink.Runs("pg-retry", "failing"));
+    }
+
+    [Fact]
+    public async Task A_database_that_refuses_writes_gets_503_and_an_unhealthy_check_until_it_takes_them_again()
+    {
+        var dataSource = await postgres.CreateDatabaseAsync();
+        var database = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database!;
+        await using var app = await StartAsync(dataSource.ConnectionString);
+        var health = app.App.Services.GetRequiredService<HealthCheckService>();
+        var before = TestSender.Body(id: "pg-before");
+        using (var stored = await app.PostAsync(before, _sender.Sign(before)))
+        {
+            Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        }
+
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+
+        // The database turns read-only, as a primary that failed over to a standby does.
+        await SetReadOnlyAsync(database, true);
+        var during = TestSender.Body(id: "pg-during");
+        using (var refused = await app.PostAsync(during, _sender.Sign(during)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("store_unavailable", (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["reason"]);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
+
+        var unhealthy = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
+        Assert.Contains("503", unhealthy.Entries["telnyx-webhooks"].Description, StringComparison.Ordinal);
+        Assert.Contains(app.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("could not write", StringComparison.Ordinal));
+
+        // It takes writes again; the sender sends the refused webhook again (a pooled connection from the read-only
+        // spell may fail one more request) and it is stored and handled once, like the one before.
+        await SetReadOnlyAsync(database, false);
+        await Eventually.GetAsync(async () =>
+        {
+            using var again = await app.PostAsync(during, _sender.Sign(during));
+            return again.StatusCode;
+        }, status => status == HttpStatusCode.OK, "the refused webhook to be stored");
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+        foreach (var id in (string[])["pg-before", "pg-during"])
+        {
+            await Eventually.GetAsync(() => app.Admin.GetAsync(id), e => e?.State == InboxEntryState.Handled, $"{id} handled");
+            Assert.Equal(1, _sink.Runs(id, "any"));
+        }
+    }
+
+    /// <summary>Sets the database's default to read-only transactions (or back) and ends its sessions, so every new one has it.</summary>
+    private async Task SetReadOnlyAsync(string database, bool readOnly)
+    {
+        await using var admin = NpgsqlDataSource.Create(postgres.ConnectionString("postgres", pooling: false));
+        await using (var alter = admin.CreateCommand($"ALTER DATABASE {database} SET default_transaction_read_only = {(readOnly ? "on" : "off")}"))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        await using var terminate = admin.CreateCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()");
+        terminate.Parameters.Add(new NpgsqlParameter { Value = database });
+        await terminate.ExecuteNonQueryAsync();
     }
 
     [Fact]

@@ -6,9 +6,10 @@ namespace Switchboard.Receiver.Inbox;
 /// </summary>
 internal interface IWebhookInbox
 {
+    /// <summary>Stores the webhook; throws if it could not (the endpoint answers 503, so the sender tries again).</summary>
     ValueTask<InboxWriteOutcome> AcceptAsync(ReceivedWebhook webhook, CancellationToken cancellationToken);
 
-    /// <summary>Keeps a request that failed verification or parsing, for inspection. It is never handled.</summary>
+    /// <summary>Keeps a request that failed verification or parsing, for inspection. It is never handled. Never throws: a record that cannot be written is reported, not raised.</summary>
     ValueTask RecordRejectedAsync(ReceivedWebhook webhook, int status, string reason, string detail, CancellationToken cancellationToken);
 }
 

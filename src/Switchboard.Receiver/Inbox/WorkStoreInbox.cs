@@ -10,13 +10,15 @@ namespace Switchboard.Receiver.Inbox;
 /// The inbox on the durable-work store: an accepted webhook is an item of the <c>inbox</c> queue keyed by its
 /// event id, due now, for the handler runner. Enqueueing an id the queue holds already adds nothing: that is how a
 /// duplicate is recognised, on one instance or many. While the runner of this process keeps up, the event is stored
-/// already leased to it and handed over in memory.
+/// already leased to it and handed over in memory. The request log (<see cref="TelnyxWebhookOptions.RecordAllRequests"/>)
+/// is for inspection only: when its record cannot be written, the request is answered as if it had been.
 /// </summary>
 internal sealed partial class WorkStoreInbox(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
     RecentEventIds recent,
     LocalHandlerRunner runner,
+    InboxWriteFailures writeFailures,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
 {
     private const string RequestLogOwner = "request-log";
@@ -26,19 +28,28 @@ internal sealed partial class WorkStoreInbox(
     public async ValueTask<InboxWriteOutcome> AcceptAsync(ReceivedWebhook webhook, CancellationToken cancellationToken)
     {
         var eventId = webhook.EventId ?? throw new ArgumentException("an accepted webhook has an event id", nameof(webhook));
-        var store = await storage.GetStoreAsync(cancellationToken);
         bool added;
         NewWorkItem? item = null;
-        if (await recent.SeenRecentlyAsync(eventId))
+        IWorkStore store;
+        try
         {
-            added = false;
+            store = await storage.GetStoreAsync(cancellationToken);
+            if (await recent.SeenRecentlyAsync(eventId))
+            {
+                added = false;
+            }
+            else
+            {
+                item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
+                // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
+                added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [item], CancellationToken.None))[0];
+                await recent.RememberAsync(eventId);
+            }
         }
-        else
+        catch (Exception ex)
         {
-            item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
-            // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-            added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [item], CancellationToken.None))[0];
-            await recent.RememberAsync(eventId);
+            writeFailures.Failed(ex);
+            throw;
         }
 
         if (!added)
@@ -46,17 +57,18 @@ internal sealed partial class WorkStoreInbox(
             LogDuplicate(logger, eventId, webhook.EventType);
         }
 
-        if (_options.RecordAllRequests)
+        if (!_options.RecordAllRequests)
         {
-            if (added)
-            {
-                // The request log's record of an accepted webhook is the inbox item's, already encoded.
-                await RecordAsync(store, item!.Payload, item.Context!, "accepted", webhook.ReceivedAt);
-            }
-            else
-            {
-                await RecordAsync(store, webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
-            }
+            writeFailures.Succeeded();
+        }
+        else if (added)
+        {
+            // The request log's record of an accepted webhook is the inbox item's, already encoded.
+            await RecordAsync(store, item!.Payload, item.Context!, "accepted", webhook.ReceivedAt);
+        }
+        else
+        {
+            await RecordAsync(store, webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
         }
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
@@ -69,7 +81,17 @@ internal sealed partial class WorkStoreInbox(
             return;
         }
 
-        var store = await storage.GetStoreAsync(cancellationToken);
+        IWorkStore store;
+        try
+        {
+            store = await storage.GetStoreAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            writeFailures.Failed(ex);
+            return;
+        }
+
         await RecordAsync(store, webhook, Record(webhook, "rejected", status, reason, detail));
     }
 
@@ -77,19 +99,29 @@ internal sealed partial class WorkStoreInbox(
     /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
     /// and retention prunes it like a handled event.
     /// </summary>
-    private static Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
+    private Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
     {
         var (body, context) = Stored(webhook, request);
         return RecordAsync(store, body, context, request.Outcome, request.ReceivedAt);
     }
 
-    private static async Task RecordAsync(IWorkStore store, string body, string context, string outcome, DateTimeOffset receivedAt)
+    /// <summary>Writes a request record; a failure is reported (logged, and seen by the health check), not thrown.</summary>
+    private async Task RecordAsync(IWorkStore store, string body, string context, string outcome, DateTimeOffset receivedAt)
     {
-        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
-        var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
-        if (leased[0] is { } claimed)
+        try
         {
-            await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
+            var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
+            var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
+            if (leased[0] is { } claimed)
+            {
+                await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
+            }
+
+            writeFailures.Succeeded();
+        }
+        catch (Exception ex)
+        {
+            writeFailures.Failed(ex);
         }
     }
 

@@ -19,6 +19,7 @@ internal static class Problems
         StatusCodes.Status405MethodNotAllowed => "Webhooks are POSTed",
         StatusCodes.Status413PayloadTooLarge => "The body is too large",
         StatusCodes.Status415UnsupportedMediaType => "Webhooks are JSON",
+        StatusCodes.Status503ServiceUnavailable => "The webhook could not be stored",
         _ => "The webhook could not be accepted",
     };
 }

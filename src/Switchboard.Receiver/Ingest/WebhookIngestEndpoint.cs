@@ -12,7 +12,8 @@ namespace Switchboard.Receiver.Ingest;
 
 /// <summary>
 /// The request path: read the raw body (bounded), verify, parse, store durably, answer 200. Nothing slow runs here:
-/// handlers run later from the inbox. Bad input gets a 4xx problem, never a 5xx.
+/// handlers run later from the inbox. Bad input gets a 4xx problem, never a 5xx. A store that cannot write (full
+/// disk, database down) gets a 503 problem instead, so the sender tries again later; nothing was kept.
 /// </summary>
 internal sealed partial class WebhookIngestEndpoint(
     IOptions<TelnyxWebhookOptions> options,
@@ -21,6 +22,11 @@ internal sealed partial class WebhookIngestEndpoint(
     ReceiverMetrics metrics,
     ILogger<WebhookIngestEndpoint> logger)
 {
+    /// <summary>What a sender that honours <c>Retry-After</c> waits after a 503 (Telnyx retries on its own schedule).</summary>
+    internal const string StoreUnavailableRetryAfterSeconds = "5";
+
+    private const string StoreUnavailable = "store_unavailable";
+
     private readonly TelnyxWebhookOptions _options = options.Value;
     private readonly IWebhookVerifier _verifier = options.Value.CreateVerifier(time);
 
@@ -79,7 +85,22 @@ internal sealed partial class WebhookIngestEndpoint(
                 return await RejectAndRecordAsync(context, received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
             }
 
-            var outcome = await inbox.AcceptAsync(received, CancellationToken.None);
+            InboxWriteOutcome outcome;
+            try
+            {
+                outcome = await inbox.AcceptAsync(received, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // The inbox could not write (it reported why). Its transaction rolled back, so nothing of it is kept
+                // and the sender sends it again. (Should a commit have succeeded after all, say a PostgreSQL connection
+                // lost during COMMIT, the retry is answered as a duplicate.)
+                context.Features.Set(new WebhookReceipt("rejected", verificationCode, StoreUnavailable, summary.Id, summary.EventType));
+                context.Response.Headers.RetryAfter = StoreUnavailableRetryAfterSeconds;
+                return Reject(StatusCodes.Status503ServiceUnavailable, StoreUnavailable,
+                    "the webhook could not be stored; send it again later");
+            }
+
             metrics.Received(summary.EventType, outcome);
             context.Features.Set(new WebhookReceipt(
                 outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, summary.Id, summary.EventType));

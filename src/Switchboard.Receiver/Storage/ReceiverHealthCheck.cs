@@ -2,11 +2,19 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Switchboard.Receiver.Storage;
 
-/// <summary>Healthy while the inbox database answers; reports how many events wait for their handlers.</summary>
-internal sealed class ReceiverHealthCheck(ReceiverStorage storage) : IHealthCheck
+/// <summary>
+/// Healthy while the inbox database answers and the request path's latest write succeeded; reports how many events
+/// wait for their handlers.
+/// </summary>
+internal sealed class ReceiverHealthCheck(ReceiverStorage storage, InboxWriteFailures writeFailures) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (writeFailures.Latest is { } failure)
+        {
+            return HealthCheckResult.Unhealthy("the inbox could not store the latest webhook (it was answered 503)", failure);
+        }
+
         try
         {
             var store = await storage.GetStoreAsync(cancellationToken);
