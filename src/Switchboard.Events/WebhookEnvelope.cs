@@ -60,13 +60,30 @@ public sealed class WebhookEnvelope : ExtensibleObject
     }
 
     /// <summary>Null when the event has what identifies it, else what is missing.</summary>
+    /// <summary>
+    /// The longest <c>data.id</c> and <c>data.event_type</c> accepted. Telnyx's are a UUID and a dotted name of a few
+    /// dozen characters; the id becomes a database key, which PostgreSQL's index cannot hold past about 2.7 kB.
+    /// </summary>
+    public const int MaxIdentityLength = 255;
+
+    /// <summary>
+    /// Why the event's identity is unusable, or null. Beyond present and non-empty: no longer than
+    /// <see cref="MaxIdentityLength"/>, and no control characters, which would let a body write lines of its own into
+    /// logs and consoles that print the id or type.
+    /// </summary>
     internal static string? CheckIdentity(bool hasData, string? id, string? eventType) => (hasData, id, eventType) switch
     {
         (false, _, _) => "body has no data object",
         (_, null or "", _) => "data.id is missing or empty",
         (_, _, null or "") => "data.event_type is missing or empty",
+        (_, { Length: > MaxIdentityLength }, _) => $"data.id is longer than {MaxIdentityLength} characters",
+        (_, _, { Length: > MaxIdentityLength }) => $"data.event_type is longer than {MaxIdentityLength} characters",
+        _ when HasControlCharacters(id) => "data.id contains control characters",
+        _ when HasControlCharacters(eventType) => "data.event_type contains control characters",
         _ => null,
     };
+
+    private static bool HasControlCharacters(string value) => value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal);
 
     private static string DescribeMissing(ReadOnlySpan<byte> utf8Json)
     {

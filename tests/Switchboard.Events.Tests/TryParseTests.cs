@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using CsCheck;
 
 namespace Switchboard.Events.Tests;
@@ -64,8 +65,32 @@ public sealed class TryParseTests
     [InlineData("""{"data":{"id":"x"}}""", "data.event_type is missing")]
     [InlineData("""{"data":{"id":"x","event_type":""}}""", "data.event_type is missing or empty")]
     [InlineData("""{"data":{}}""", "missing")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\nb"}}""", "data.id contains control characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u0000b"}}""", "data.id contains control characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u007fb"}}""", "data.id contains control characters")]
+    [InlineData("""{"data":{"event_type":"message.sent\r\nfake: line","id":"x"}}""", "data.event_type contains control characters")]
     public void Rejects_with_a_reason(string body, string reason) =>
         Assert.Contains(reason, Rejects(body), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("id", 255, true)]
+    [InlineData("id", 256, false)]
+    [InlineData("event_type", 255, true)]
+    [InlineData("event_type", 256, false)]
+    public void The_id_and_event_type_are_at_most_255_characters(string member, int length, bool accepted)
+    {
+        var data = new JsonObject { ["id"] = "x", ["event_type"] = "message.sent" };
+        data[member] = new string('a', length);
+        var body = new JsonObject { ["data"] = data }.ToJsonString();
+        if (accepted)
+        {
+            Assert.True(WebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(body), out _, out var error), error);
+        }
+        else
+        {
+            Assert.Contains($"data.{member} is longer than 255 characters", Rejects(body), StringComparison.Ordinal);
+        }
+    }
 
     [Theory]
     [InlineData("""{"data":[]}""")]

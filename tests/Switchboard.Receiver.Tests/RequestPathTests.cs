@@ -113,6 +113,8 @@ public sealed class RequestPathTests : IAsyncLifetime
         ["not JSON"] = s => SignedBody(s, "data=1&id=2", 400, "malformed_webhook"),
         ["no data.id"] = s => SignedBody(s, "{\"data\":{\"event_type\":\"message.sent\",\"payload\":{}}}", 400, "malformed_webhook"),
         ["no data.event_type"] = s => SignedBody(s, "{\"data\":{\"id\":\"x\",\"payload\":{}}}", 400, "malformed_webhook"),
+        ["data.id of 10,000 characters"] = s => SignedBody(s, $"{{\"data\":{{\"id\":\"{new string('7', 10_000)}\",\"event_type\":\"message.sent\",\"payload\":{{}}}}}}", 400, "malformed_webhook"),
+        ["data.id with a line break"] = s => SignedBody(s, "{\"data\":{\"id\":\"x\\n12:00:00.000  200  accepted\",\"event_type\":\"message.sent\",\"payload\":{}}}", 400, "malformed_webhook"),
         ["wrong content type"] = s =>
         {
             var body = TestSender.Body();
