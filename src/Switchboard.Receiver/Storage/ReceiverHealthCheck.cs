@@ -3,16 +3,16 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Switchboard.Receiver.Storage;
 
 /// <summary>
-/// Healthy while the inbox database answers and the request path's latest write succeeded; reports how many events
-/// wait for their handlers.
+/// Healthy while the inbox database answers and its latest write succeeded (see <see cref="InboxWriteFailures.Check"/>);
+/// reports how many events wait for their handlers.
 /// </summary>
 internal sealed class ReceiverHealthCheck(ReceiverStorage storage, InboxWriteFailures writeFailures) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (writeFailures.Latest is { } failure)
+        if (writeFailures.Check() is { } failing)
         {
-            return HealthCheckResult.Unhealthy("the inbox could not store the latest webhook (it was answered 503)", failure);
+            return failing;
         }
 
         try
