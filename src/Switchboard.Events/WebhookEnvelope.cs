@@ -59,7 +59,6 @@ public sealed class WebhookEnvelope : ExtensibleObject
         return parsed is not null;
     }
 
-    /// <summary>Null when the event has what identifies it, else what is missing.</summary>
     /// <summary>
     /// The longest <c>data.id</c> and <c>data.event_type</c> accepted. Telnyx's are a UUID and a dotted name of a few
     /// dozen characters; the id becomes a database key, which PostgreSQL's index cannot hold past about 2.7 kB.
@@ -67,7 +66,7 @@ public sealed class WebhookEnvelope : ExtensibleObject
     public const int MaxIdentityLength = 255;
 
     /// <summary>
-    /// Why the event's identity is unusable, or null. Beyond present and non-empty: no longer than
+    /// Null when the event has what identifies it, else what is wrong with it. Beyond present and non-empty: no longer than
     /// <see cref="MaxIdentityLength"/>, and no control characters, which would let a body write lines of its own into
     /// logs and consoles that print the id or type.
     /// </summary>

@@ -186,6 +186,30 @@ public sealed class RedisBackendTests : IClassFixture<RedisServer>, IDisposable
     }
 
     [Fact]
+    public async Task Requests_succeed_while_redis_hangs()
+    {
+        await using var app = await StartAsync(_redis.Configuration);
+        var first = TestSender.Body(id: "redis-hang-0");
+        Assert.Equal("accepted", await PostAsync(app, first, _sender.Sign(first)));
+
+        // Connected, but no answers: each Redis command times out (after 1 s) instead of failing at once.
+        await _redis.PauseAsync();
+        try
+        {
+            var body = TestSender.Body(id: "redis-hang-1");
+            Assert.Equal("accepted", await PostAsync(app, body, _sender.Sign(body)));
+            Assert.Equal("duplicate", await PostAsync(app, body, _sender.Sign(body)));
+        }
+        finally
+        {
+            await _redis.ResumeAsync();
+        }
+
+        await Eventually.GetAsync(() => app.Admin.GetAsync("redis-hang-1"), e => e?.State == InboxEntryState.Handled, "handled");
+        Assert.Equal(1, _sink.Runs("redis-hang-1", "any"));
+    }
+
+    [Fact]
     public async Task Duplicates_are_answered_from_redis_and_handled_once()
     {
         await using var app = await StartAsync(_redis.Configuration);

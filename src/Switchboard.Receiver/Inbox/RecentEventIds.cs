@@ -40,7 +40,7 @@ internal sealed partial class RecentEventIds : IAsyncDisposable
         {
             return await database.KeyExistsAsync(Key(eventId));
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (IsRedisTrouble(ex))
         {
             LogRedisFailed(_logger, ex);
             return false;
@@ -58,13 +58,16 @@ internal sealed partial class RecentEventIds : IAsyncDisposable
         {
             await database.StringSetAsync(Key(eventId), "1", Ttl, When.NotExists);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (IsRedisTrouble(ex))
         {
             LogRedisFailed(_logger, ex);
         }
     }
 
     private static RedisKey Key(string eventId) => "switchboard:webhook:" + eventId;
+
+    /// <summary>Down (a connection error) or hung (a timeout, which StackExchange.Redis does not derive from RedisException).</summary>
+    private static bool IsRedisTrouble(Exception exception) => exception is RedisException or RedisTimeoutException;
 
     /// <summary>Null while Redis is not connected: requests do not wait for it.</summary>
     private async ValueTask<IDatabase?> DatabaseAsync() =>

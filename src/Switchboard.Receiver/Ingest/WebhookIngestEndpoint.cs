@@ -13,7 +13,7 @@ namespace Switchboard.Receiver.Ingest;
 /// <summary>
 /// The request path: read the raw body (bounded), verify, parse, store durably, answer 200. Nothing slow runs here:
 /// handlers run later from the inbox. Bad input gets a 4xx problem, never a 5xx. A store that cannot write (full
-/// disk, database down) gets a 503 problem instead, so the sender tries again later; nothing was kept.
+/// disk, database down or read-only) gets a 503 problem instead, so the sender tries again later.
 /// </summary>
 internal sealed partial class WebhookIngestEndpoint(
     IOptions<TelnyxWebhookOptions> options,

@@ -46,6 +46,18 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
+    /// <summary>Stops the server (SIGSTOP) until <see cref="ResumeAsync"/>: connections stay open, commands get no answer.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     public async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
