@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
@@ -19,28 +19,20 @@ internal sealed partial class ListenProcess : IDisposable
     public string BaseUrl { get; }
 
     /// <summary>
-    /// Starts the listener. With <paramref name="maxFileBytes"/>, no file it writes may grow past that many bytes
-    /// (<c>RLIMIT_FSIZE</c>), which is a full disk as far as its database is concerned: a write past the limit fails,
-    /// and the process lives on (the shell that starts it ignores <c>SIGXFSZ</c>, which would otherwise end it).
+    /// Starts the listener. With <paramref name="maxFileBytes"/>, no file it writes may grow past that many bytes: a
+    /// full disk as far as its database is concerned (see <see cref="FileSizeLimit"/>).
     /// </summary>
     public static async Task<ListenProcess> StartAsync(string[] args, long? maxFileBytes = null)
     {
-        var start = new ProcessStartInfo(maxFileBytes is null ? "dotnet" : "bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] arguments = [Path.Combine(AppContext.BaseDirectory, "switchboard.dll"), "listen", .. args];
+        ProcessStartInfo start;
         if (maxFileBytes is { } limit)
         {
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("trap '' XFSZ; exec prlimit --fsize=\"$0\": -- dotnet \"$@\"");
-            start.ArgumentList.Add(limit.ToString(CultureInfo.InvariantCulture));
-            // The runtime's write-xor-execute mode maps generated code through a file in memory that grows past any
-            // small limit, and the runtime gives up at start when it cannot.
-            start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+            start = FileSizeLimit.Dotnet(limit, arguments);
         }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"));
-        start.ArgumentList.Add("listen");
-        foreach (var arg in args)
+        else
         {
-            start.ArgumentList.Add(arg);
+            start = new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         }
 
         var process = Process.Start(start)!;
@@ -67,12 +59,7 @@ internal sealed partial class ListenProcess : IDisposable
     }
 
     /// <summary>Lifts the file size limit of <see cref="StartAsync"/> while the process runs: the disk has room again.</summary>
-    public async Task LiftFileSizeLimitAsync()
-    {
-        using var prlimit = Process.Start(new ProcessStartInfo("prlimit", ["--pid", _process.Id.ToString(CultureInfo.InvariantCulture), "--fsize=unlimited:unlimited"]))!;
-        await prlimit.WaitForExitAsync();
-        Assert.Equal(0, prlimit.ExitCode);
-    }
+    public Task LiftFileSizeLimitAsync() => FileSizeLimit.LiftAsync(_process);
 
     public bool HasExited => _process.HasExited;
 

@@ -9,7 +9,8 @@ using Switchboard.Signing;
 //   <database> <sink base url> <count>
 // Publishes events evt-0 .. evt-<count-1> (every tenth to <sink>/fail, the others to <sink>/ok) on a SQLite
 // file while its dispatcher delivers them, and exits once nothing is pending. Publishing is idempotent, so
-// each start publishes the whole list again and only what a killed run had not published is new.
+// each start publishes the whole list again and only what a killed run had not published is new. A publish that
+// fails (the disk-full test caps the size of its files) is printed as "publish failed: ..." and tried again.
 if (args.Length != 3 || !Uri.TryCreate(args[1], UriKind.Absolute, out var sink) || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var count))
 {
     Console.Error.WriteLine("usage: <database> <sink base url> <count>");
@@ -34,11 +35,25 @@ var ok = new[] { new WebhookTarget(new Uri(sink, "/ok")) };
 var fail = new[] { new WebhookTarget(new Uri(sink, "/fail")) };
 foreach (var batch in Enumerable.Range(0, count).Chunk(50))
 {
-    await outbox.PublishAsync([.. batch.Select(i =>
+    OutboundWebhook[] webhooks = [.. batch.Select(i =>
     {
         var data = SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System);
         return new OutboundWebhook($"evt-{i}", data.EventType, $"{{\"id\":\"evt-{i}\",\"event_type\":\"{data.EventType}\",\"record_type\":\"event\"}}", i % 10 == 0 ? fail : ok);
-    })]);
+    })];
+    // A publisher whose store cannot write (a full disk) tries again; publishing is idempotent on the event id.
+    while (true)
+    {
+        try
+        {
+            await outbox.PublishAsync(webhooks);
+            break;
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"publish failed: {ex.Message}");
+            await Task.Delay(100);
+        }
+    }
 }
 
 Console.WriteLine("published");

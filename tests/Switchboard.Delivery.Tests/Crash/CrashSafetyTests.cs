@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Switchboard.Delivery.Outbox;
 using Switchboard.Delivery.Tests.Outbox;
 using Switchboard.DurableWork;
+using Switchboard.Testing;
 using Xunit.Abstractions;
 
 namespace Switchboard.Delivery.Tests.Crash;
@@ -13,7 +14,8 @@ namespace Switchboard.Delivery.Tests.Crash;
 /// Crash safety with a real process: the dispatcher host (tests/Switchboard.Delivery.CrashHost) publishes and
 /// delivers on a SQLite file and is killed with SIGKILL several times under load, then runs to the end. Every
 /// event must end delivered (or failed after its schedule), and the sink may see an attempt twice only for
-/// deliveries that were leased (in flight) at a kill. The test waits for conditions, never for durations.
+/// deliveries that were leased (in flight) at a kill. Likewise when the disk fills up under it and then has room
+/// again. The tests wait for conditions, never for durations.
 /// </summary>
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
@@ -60,24 +62,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         }
 
         var last = StartHost(database, sink);
-        using (var timeout = new CancellationTokenSource(Patience))
-        {
-            await last.WaitForExitAsync(timeout.Token);
-        }
-
-        Assert.Equal(0, last.ExitCode);
-
-        await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = database });
-        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,1s,2s") });
-        Assert.Equal(0, await outbox.CountPendingAsync());
-        Assert.Equal(Events * 9 / 10, await CountAsync(outbox, DeliveryStatus.Delivered));
-        Assert.Equal(Events / 10, await CountAsync(outbox, DeliveryStatus.Failed));
-        var failed = (await outbox.GetAsync("evt-0"))!;
-        Assert.Equal((DeliveryStatus.Failed, 3), (failed.Status, failed.AttemptCount));
+        await RunsToTheEndAsync(last);
+        await AssertEveryEventEndedAsync(database, sink);
 
         var requests = sink.Received.Select(r => Attempt(r.Body)).ToList();
-        var seen = requests.Select(r => r.Id).ToHashSet();
-        Assert.All(Enumerable.Range(0, Events), i => Assert.Contains($"evt-{i}", seen));
         var repeated = requests.GroupBy(r => r).Where(g => g.Count() > 1).ToList();
         var duplicates = repeated.Sum(g => g.Count() - 1);
         Assert.True(duplicates <= leasedAtKills.Count, $"{duplicates} duplicate requests, but only {leasedAtKills.Count} deliveries were in flight at the kills");
@@ -87,21 +75,75 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         Assert.All(repeated, g => Assert.Contains(g.Key.Id, inFlight));
     }
 
-    private Process StartHost(string database, LoopbackSink sink)
+    [Fact]
+    public async Task A_full_disk_holds_publishing_back_until_there_is_room_and_loses_nothing()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { HostAssembly(), database, sink.BaseAddress.ToString(), Events.ToString(CultureInfo.InvariantCulture) })
+        await using var sink = await LoopbackSink.StartAsync();
+        var database = Path.Combine(_folder, "outbox.db");
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // No file of the host may grow past 1 MiB: its database fills up while it publishes and delivers.
+        var host = StartHost(FileSizeLimit.Dotnet(1024 * 1024, HostArguments(database, sink)), line =>
         {
-            start.ArgumentList.Add(arg);
-        }
+            if (line.StartsWith("publish failed", StringComparison.Ordinal))
+            {
+                full.TrySetResult();
+            }
+        });
 
+        await full.Task.WaitAsync(Patience);
+        Assert.False(host.HasExited, "the host ended on a full disk");
+        await FileSizeLimit.LiftAsync(host);
+
+        await RunsToTheEndAsync(host);
+        await AssertEveryEventEndedAsync(database, sink);
+    }
+
+    private Process StartHost(string database, LoopbackSink sink) =>
+        StartHost(new ProcessStartInfo("dotnet", HostArguments(database, sink)) { RedirectStandardOutput = true, RedirectStandardError = true }, _ => { });
+
+    private static string[] HostArguments(string database, LoopbackSink sink) =>
+        [HostAssembly(), database, sink.BaseAddress.ToString(), Events.ToString(CultureInfo.InvariantCulture)];
+
+    private Process StartHost(ProcessStartInfo start, Action<string> onOutput)
+    {
         var process = Process.Start(start)!;
         _processes.Add(process);
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                onOutput(line.Data);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static async Task RunsToTheEndAsync(Process host)
+    {
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            await host.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.Equal(0, host.ExitCode);
+    }
+
+    /// <summary>Every event ended delivered (or failed after its three attempts) and reached the sink at least once.</summary>
+    private static async Task AssertEveryEventEndedAsync(string database, LoopbackSink sink)
+    {
+        await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = database });
+        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,1s,2s") });
+        Assert.Equal(0, await outbox.CountPendingAsync());
+        Assert.Equal(Events * 9 / 10, await CountAsync(outbox, DeliveryStatus.Delivered));
+        Assert.Equal(Events / 10, await CountAsync(outbox, DeliveryStatus.Failed));
+        var failed = (await outbox.GetAsync("evt-0"))!;
+        Assert.Equal((DeliveryStatus.Failed, 3), (failed.Status, failed.AttemptCount));
+
+        var seen = sink.Received.Select(r => Attempt(r.Body).Id).ToHashSet();
+        Assert.All(Enumerable.Range(0, Events), i => Assert.Contains($"evt-{i}", seen));
     }
 
     /// <summary>The host is built beside this test project (same configuration and framework).</summary>
