@@ -73,6 +73,23 @@ public sealed class TryParseTests
         Assert.Contains(reason, Rejects(body), StringComparison.Ordinal);
 
     [Theory]
+    [InlineData(60, true)]
+    [InlineData(10_000, false)]
+    public void A_deeply_nested_payload_is_refused_without_throwing_past_the_serializers_depth_limit(int depth, bool accepted)
+    {
+        var body = "{\"data\":{\"id\":\"x\",\"event_type\":\"message.sent\",\"payload\":" + new string('[', depth) + new string(']', depth) + "}}";
+        if (accepted)
+        {
+            Assert.True(WebhookEnvelope.TryParse(Encoding.UTF8.GetBytes(body), out _, out var error), error);
+            SummaryAgrees(Encoding.UTF8.GetBytes(body));
+        }
+        else
+        {
+            Assert.Contains("depth", Rejects(body), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
     [InlineData("id", 255, true)]
     [InlineData("id", 256, false)]
     [InlineData("event_type", 255, true)]
