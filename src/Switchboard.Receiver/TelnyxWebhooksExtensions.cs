@@ -39,6 +39,7 @@ public static class TelnyxWebhooksExtensions
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
         services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
         services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();
+        services.AddHostedService<SqliteInboxStartup>();
         services.AddHostedService<HandlerRunner>();
         services.AddHostedService<InboxRetention>();
         services.AddHealthChecks().AddCheck<ReceiverHealthCheck>("telnyx-webhooks");

@@ -217,4 +217,16 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
 
         Cli.AssertCleanFailure(run, 1, "PublicKeys[0]");
     }
+
+    [Fact]
+    public async Task A_data_directory_that_cannot_hold_the_inbox_is_a_clean_start_up_error()
+    {
+        using var key = Ed25519PrivateKey.Generate();
+        var file = WriteFile("a-file", [1]);
+
+        var run = await Cli.Run(TimeProvider.System, "listen", "--urls", "http://127.0.0.1:0", "--public-key", key.PublicKey.ToBase64(), "--data", Path.Combine(file, "data"));
+
+        Cli.AssertCleanFailure(run, 1, "cannot start", "inbox cannot be opened", file);
+        Assert.DoesNotContain("Listening on", run.Output, StringComparison.Ordinal);
+    }
 }

@@ -255,6 +255,23 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_data_directory_that_cannot_hold_the_inbox_stops_the_start()
+    {
+        var file = Path.Combine(_data, "a-file");
+        Directory.CreateDirectory(_data);
+        await File.WriteAllBytesAsync(file, [1]);
+
+        var error = await Assert.ThrowsAsync<WebhookStoreUnavailableException>(() => ReceiverApp.StartAsync(o =>
+        {
+            o.DataDirectory = Path.Combine(file, "data");
+            o.PublicKeys.Add(_sender.PublicKey);
+        }));
+
+        Assert.Contains(Path.Combine(file, "data", "telnyx-webhooks.db"), error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(error.InnerException);
+    }
+
+    [Fact]
     public async Task Accept_unsigned_warns_at_start_and_marks_webhooks_unverified()
     {
         await using var app = await ReceiverApp.StartAsync(o =>

@@ -127,6 +127,11 @@ internal static class ListenCommand
             error.WriteLine($"cannot start: {string.Join("; ", ex.Failures)}");
             return 1;
         }
+        catch (WebhookStoreUnavailableException ex)
+        {
+            error.WriteLine($"cannot start: {ex.Message}");
+            return 1;
+        }
         catch (IOException ex)
         {
             error.WriteLine($"cannot listen on {settings.Urls}: {ex.Message}");

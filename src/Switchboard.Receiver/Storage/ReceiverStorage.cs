@@ -36,6 +36,8 @@ internal sealed class ReceiverStorage : IAsyncDisposable
 
     public bool IsPostgres => _options.PostgresConnectionString is not null;
 
+    public string SqlitePath => _options.SqlitePath;
+
     public ValueTask<IWorkStore> GetStoreAsync(CancellationToken cancellationToken = default)
     {
         var store = Volatile.Read(ref _store);
