@@ -210,6 +210,20 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         Cli.AssertCleanFailure(run, 1, "--forward-timeout");
     }
 
+    [Theory]
+    [InlineData("no-slash")]
+    [InlineData("")]
+    [InlineData("/{id}")]
+    [InlineData("/webhooks/*")]
+    [InlineData("/a b")]
+    [InlineData("/x?y=1")]
+    public async Task A_path_that_is_not_a_literal_url_path_is_refused(string path)
+    {
+        var run = await Cli.Run(TimeProvider.System, "listen", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("refused"), "--path", path);
+
+        Cli.AssertCleanFailure(run, 2, "--path");
+    }
+
     [Fact]
     public async Task A_bad_public_key_is_a_clean_start_up_error()
     {

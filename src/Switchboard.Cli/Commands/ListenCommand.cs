@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,7 +23,7 @@ namespace Switchboard.Cli.Commands;
 /// line per request, serves an inspector at <c>/</c> (JSON at <c>/api/requests</c>), and passes each verified
 /// webhook on to a local app, body and signature headers untouched, retrying until it answers 2xx.
 /// </summary>
-internal static class ListenCommand
+internal static partial class ListenCommand
 {
     private const string ForwardHandler = "forward";
 
@@ -48,9 +49,10 @@ internal static class ListenCommand
             var output = TextWriter.Synchronized(parse.InvocationConfiguration.Output);
             var error = TextWriter.Synchronized(parse.InvocationConfiguration.Error);
             var path = parse.GetValue(pathOption)!;
-            if (!path.StartsWith('/'))
+            if (!LiteralPath().IsMatch(path))
             {
-                error.WriteLine($"--path must start with '/'; got '{path}'");
+                // Not a route template either: '{id}' would match any segment, and '*' or '?' mean something too.
+                error.WriteLine($"--path must be a URL path starting with '/' of letters, digits, '-', '.', '_', '~' and '/'; got '{path}'");
                 return 2;
             }
 
@@ -193,6 +195,9 @@ internal static class ListenCommand
     }
 
     private sealed class ForwardFailedException(string message) : Exception(message);
+
+    [GeneratedRegex("^/[A-Za-z0-9._~/-]*$")]
+    private static partial Regex LiteralPath();
 
     /// <summary>Warnings and errors of the host, one line each on stderr; the request lines go to stdout.</summary>
     private sealed class WarningWriter(TextWriter error) : ILoggerProvider, ILogger
