@@ -66,9 +66,9 @@ public sealed class WebhookEnvelope : ExtensibleObject
     public const int MaxIdentityLength = 255;
 
     /// <summary>
-    /// Null when the event has what identifies it, else what is wrong with it. Beyond present and non-empty: no longer than
-    /// <see cref="MaxIdentityLength"/>, and no control characters, which would let a body write lines of its own into
-    /// logs and consoles that print the id or type.
+    /// Null when the event has what identifies it, else what is wrong with it. Beyond present and non-empty: no longer
+    /// than <see cref="MaxIdentityLength"/>, and no control characters, which would let a body write lines of its own
+    /// into logs and consoles that print the id or type.
     /// </summary>
     internal static string? CheckIdentity(bool hasData, string? id, string? eventType) => (hasData, id, eventType) switch
     {
