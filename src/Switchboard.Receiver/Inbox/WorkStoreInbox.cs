@@ -30,10 +30,9 @@ internal sealed partial class WorkStoreInbox(
         var eventId = webhook.EventId ?? throw new ArgumentException("an accepted webhook has an event id", nameof(webhook));
         bool added;
         NewWorkItem? item = null;
-        IWorkStore store;
         try
         {
-            store = await storage.GetStoreAsync(cancellationToken);
+            var store = await storage.GetStoreAsync(cancellationToken);
             if (await recent.SeenRecentlyAsync(eventId))
             {
                 added = false;
@@ -52,23 +51,23 @@ internal sealed partial class WorkStoreInbox(
             throw;
         }
 
+        writeFailures.Succeeded();
         if (!added)
         {
             LogDuplicate(logger, eventId, webhook.EventType);
         }
 
-        if (!_options.RecordAllRequests)
+        if (_options.RecordAllRequests)
         {
-            writeFailures.Succeeded();
-        }
-        else if (added)
-        {
-            // The request log's record of an accepted webhook is the inbox item's, already encoded.
-            await RecordAsync(store, item!.Payload, item.Context!, "accepted", webhook.ReceivedAt);
-        }
-        else
-        {
-            await RecordAsync(store, webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+            if (added)
+            {
+                // The request log's record of an accepted webhook is the inbox item's, already encoded.
+                await RecordAsync(item!.Payload, item.Context!, "accepted", webhook.ReceivedAt);
+            }
+            else
+            {
+                await RecordAsync(webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+            }
         }
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
@@ -76,40 +75,28 @@ internal sealed partial class WorkStoreInbox(
 
     public async ValueTask RecordRejectedAsync(ReceivedWebhook webhook, int status, string reason, string detail, CancellationToken cancellationToken)
     {
-        if (!_options.RecordAllRequests)
+        if (_options.RecordAllRequests)
         {
-            return;
+            await RecordAsync(webhook, Record(webhook, "rejected", status, reason, detail));
         }
-
-        IWorkStore store;
-        try
-        {
-            store = await storage.GetStoreAsync(cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            writeFailures.Failed(ex);
-            return;
-        }
-
-        await RecordAsync(store, webhook, Record(webhook, "rejected", status, reason, detail));
     }
 
     /// <summary>
     /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
     /// and retention prunes it like a handled event.
     /// </summary>
-    private Task RecordAsync(IWorkStore store, ReceivedWebhook webhook, StoredRequest request)
+    private Task RecordAsync(ReceivedWebhook webhook, StoredRequest request)
     {
         var (body, context) = Stored(webhook, request);
-        return RecordAsync(store, body, context, request.Outcome, request.ReceivedAt);
+        return RecordAsync(body, context, request.Outcome, request.ReceivedAt);
     }
 
-    /// <summary>Writes a request record; a failure is reported (logged, and seen by the health check), not thrown.</summary>
-    private async Task RecordAsync(IWorkStore store, string body, string context, string outcome, DateTimeOffset receivedAt)
+    /// <summary>Writes a request record; a failure (the store included) is reported (logged, and seen by the health check), not thrown.</summary>
+    private async Task RecordAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
     {
         try
         {
+            var store = await storage.GetStoreAsync(CancellationToken.None);
             var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
             var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
             if (leased[0] is { } claimed)
