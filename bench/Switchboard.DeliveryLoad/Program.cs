@@ -90,7 +90,7 @@ internal static class Load
         var runner = new DeliveryAttemptRunner(sender, new WebhookSigningKeys(key), options, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         var items = Webhooks(count, url).Select((w, i) => new ClaimedWorkItem(new WorkLease(i, "ceiling"), w.EventId, w.EventType, w.DataJson,
-            WebhookOutbox.EncodeTargets(w.Targets), 0, 5, now, now.AddMinutes(5))).ToList();
+            WebhookOutbox.EncodeTargets(w.Targets), 0, 5, now)).ToList();
         var next = -1;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();

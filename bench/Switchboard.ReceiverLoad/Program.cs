@@ -60,7 +60,7 @@ static async Task StoreOnlyAsync(int count, string data, int bodyBytes, int reco
     var body = new string('b', bodyBytes);
     var context = new string('c', recordBytes);
     var handled = 0;
-    var pump = new Switchboard.DurableWork.Pump.WorkPump(store, new() { Queue = "inbox", WorkerId = "bench" }, (item, _) =>
+    var pump = new Switchboard.DurableWork.Pump.WorkPump(store, new() { Queue = "inbox" }, (item, _) =>
     {
         Interlocked.Increment(ref handled);
         var now = DateTimeOffset.UtcNow;

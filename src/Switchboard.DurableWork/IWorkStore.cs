@@ -2,18 +2,31 @@ namespace Switchboard.DurableWork;
 
 /// <summary>
 /// Durable work with a due time and a lease. Items live in named queues and are unique on (queue, key).
-/// A worker claims the items that are due, which leases them to it until the lease expires; it does the
-/// work with no lock or connection held, then completes each item with the lease it got. A completion is
-/// recorded only while that lease is still the item's: once a lease has expired, another worker may claim
-/// the item again, and the first worker's late result is dropped.
+/// The store's worker claims the items that are due, which leases them to it; it does the work with no lock or
+/// connection held, then completes each item with the lease it got. A completion is recorded only while that lease
+/// is still the item's.
 /// </summary>
 /// <remarks>
-/// Times come from the store's <see cref="TimeProvider"/> (the application clock, not the database's), so
-/// workers sharing a database need synchronised clocks; leases should be much longer than clock skew.
-/// Every write is durable when its task completes.
+/// <para>
+/// A lease lasts as long as its worker lives, however long the work takes. Each open store is one worker
+/// (<see cref="WorkerId"/>). SQLite: one process per database file (opening takes an exclusive lock on it), so when
+/// the store opens, every item still leased belongs to a process that is gone, and is due again at once. PostgreSQL:
+/// each store renews a heartbeat; the items of a worker whose heartbeat is older than the takeover timeout are due
+/// again for any other worker, and the late results of the stopped worker are refused.
+/// </para>
+/// <para>
+/// An item taken back that way counts the interrupted attempt, logged as <see cref="WorkAttempt.InterruptedDetail"/>:
+/// the next attempt has the next number. Due times come from the store's <see cref="TimeProvider"/>. Every write is
+/// durable when its task completes.
+/// </para>
 /// </remarks>
 public interface IWorkStore : IAsyncDisposable
 {
+    /// <summary>This store's worker: the owner of every lease it takes.</summary>
+    string WorkerId { get; }
+
+    WorkStoreBackend Backend { get; }
+
     /// <summary>
     /// Adds items to <paramref name="queue"/> in one transaction. An item whose key the queue already holds is
     /// left as it is (idempotent on the key). Returns, for each item in order, true if it was added.
@@ -21,26 +34,37 @@ public interface IWorkStore : IAsyncDisposable
     Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Adds items like <see cref="EnqueueAsync"/>, each already leased to <paramref name="leaseOwner"/> for
-    /// <paramref name="leaseDuration"/>, for a worker in the caller's process to start at once without claiming
-    /// them (no claim write, no polling). The items and their leases are committed before this returns; if the
-    /// worker never completes them, the leases expire and any worker claims them. Returns, for each item in
-    /// order, the leased item if it was added, null if the queue already held its key (that item is left as it is).
+    /// Adds items like <see cref="EnqueueAsync"/>, each already leased to this store's worker, for a worker in the
+    /// caller's process to start at once without claiming them (no claim write, no polling). An item that is not due
+    /// yet, or is held behind an earlier item of its ordering key, is added without a lease.
     /// </summary>
-    Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Leases up to <paramref name="maxItems"/> pending items whose due time has come (earliest first), and
-    /// items whose lease expired, to a new lease of <paramref name="leaseOwner"/> for <paramref name="leaseDuration"/>.
-    /// The claim is committed before this returns.
+    /// Leases up to <paramref name="maxItems"/> pending items whose due time has come, earliest first, to this
+    /// store's worker. The claim is committed before this returns.
     /// </summary>
-    Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Records outcomes and their attempt log entries in one transaction. Returns, for each completion in
     /// order, true if it was recorded, false if its lease was no longer the item's (nothing of it is stored).
+    /// An item that finishes lets the next item of its ordering key start.
     /// </summary>
     Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs <paramref name="work"/> in one write transaction (see <see cref="IWorkTransaction"/>); its result once committed.</summary>
+    Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs <paramref name="read"/> on a read-only snapshot, beside the writes.</summary>
+    Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Brings the tables of <paramref name="component"/> (your own, beside the store's) up to date: runs each statement of
+    /// <paramref name="migrations"/> that has not run on this database yet, in order, once across all processes.
+    /// Append to the list; never change a statement that has shipped.
+    /// </summary>
+    Task MigrateAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default);
 
     /// <summary>One item with its attempt log, newest attempt first; null if the queue has no such key.</summary>
     Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default);
@@ -51,7 +75,7 @@ public interface IWorkStore : IAsyncDisposable
     /// <summary>
     /// Makes an item due at <paramref name="dueAt"/>. A finished item (succeeded or failed) becomes pending
     /// again with one more attempt allowed; a pending item that is not leased is brought forward to
-    /// <paramref name="dueAt"/> if that is sooner; a leased item is left alone. Returns false if there is no such key.
+    /// <paramref name="dueAt"/> if that is sooner; a leased or waiting item is left alone. Returns false if there is no such key.
     /// </summary>
     Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default);
 
@@ -67,9 +91,9 @@ public interface IWorkStore : IAsyncDisposable
     /// </summary>
     Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default);
 
-    /// <summary>How many items of the queue are pending (due or not, leased or not).</summary>
+    /// <summary>How many items of the queue are not finished yet (due or not, leased, or waiting).</summary>
     Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default);
 
-    /// <summary>The earliest time a pending item of the queue becomes claimable, or null if none is pending.</summary>
+    /// <summary>The earliest time a pending item of the queue that is not leased becomes claimable, or null if there is none.</summary>
     Task<DateTimeOffset?> NextDueAtAsync(string queue, CancellationToken cancellationToken = default);
 }

@@ -11,7 +11,13 @@ internal static class StoreSql
 {
     public const string ItemColumns =
         "w.id, w.queue, w.key, w.tag, w.payload, w.context, w.status, w.attempts, w.max_attempts, w.due_at, " +
-        "w.lease_owner, w.lease_expires_at, w.created_at, w.updated_at, w.finished_at";
+        "w.lease_owner, w.leased_at, w.created_at, w.updated_at, w.finished_at, w.ordering_key";
+
+    /// <summary>What a claim reads of an item, in the order <see cref="ReadClaimed"/> reads it.</summary>
+    public const string ClaimColumns = "id, key, tag, payload, context, attempts, max_attempts, due_at, ordering_key";
+
+    /// <summary>Statuses of items that are not finished: pending (due, leased or not) and waiting.</summary>
+    public const string Unfinished = "(0, 3)";
 
     public const string AttemptColumns = "id, attempt, started_at, finished_at, succeeded, detail";
 
@@ -52,14 +58,23 @@ internal static class StoreSql
         }
     }
 
-    public static void CheckClaim(string leaseOwner, int maxItems, TimeSpan leaseDuration)
+    /// <summary>A worker's name: host, process id and a random part, so a restarted process is a new worker.</summary>
+    public static string NewWorkerId() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>For each item, true if an earlier item of the same batch has its ordering key (so it must wait behind it).</summary>
+    public static bool[] HeldBehindEarlierInBatch(IReadOnlyList<NewWorkItem> items)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(leaseOwner);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        if (leaseDuration <= TimeSpan.Zero)
+        var held = new bool[items.Count];
+        HashSet<string>? seen = null;
+        for (var i = 0; i < items.Count; i++)
         {
-            throw new ArgumentOutOfRangeException(nameof(leaseDuration), leaseDuration, "a lease must last longer than zero");
+            if (items[i].OrderingKey is { } key)
+            {
+                held[i] = !(seen ??= new(StringComparer.Ordinal)).Add(key);
+            }
         }
+
+        return held;
     }
 
     public static void CheckCompletions(IReadOnlyList<WorkCompletion> completions)
@@ -84,7 +99,11 @@ internal static class StoreSql
     {
         var sql = new StringBuilder("w.queue = @queue");
         addParameter("queue", queue);
-        if (query.Status is { } status)
+        if (query.Status is WorkStatus.Pending or WorkStatus.Waiting)
+        {
+            sql.Append($" AND w.status IN {Unfinished}");
+        }
+        else if (query.Status is { } status)
         {
             sql.Append(" AND w.status = @status");
             addParameter("status", (short)status);
@@ -141,11 +160,38 @@ internal static class StoreSql
         MaxAttempts = reader.GetInt32(8),
         DueAt = Time(reader.GetInt64(9)),
         LeaseOwner = reader.IsDBNull(10) ? null : reader.GetString(10),
-        LeaseExpiresAt = reader.IsDBNull(11) ? null : Time(reader.GetInt64(11)),
+        LeasedAt = reader.IsDBNull(11) ? null : Time(reader.GetInt64(11)),
         CreatedAt = Time(reader.GetInt64(12)),
         UpdatedAt = Time(reader.GetInt64(13)),
         FinishedAt = reader.IsDBNull(14) ? null : Time(reader.GetInt64(14)),
+        OrderingKey = reader.IsDBNull(15) ? null : reader.GetString(15),
     };
+
+    /// <summary>A claimed item from a row of <see cref="ClaimColumns"/>.</summary>
+    public static ClaimedWorkItem ReadClaimed(DbDataReader reader, string token) => new(
+        new WorkLease(reader.GetInt64(0), token),
+        reader.GetString(1),
+        reader.IsDBNull(2) ? null : reader.GetString(2),
+        reader.GetString(3),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.GetInt32(5),
+        reader.GetInt32(6),
+        Time(reader.GetInt64(7)),
+        reader.IsDBNull(8) ? null : reader.GetString(8));
+
+    /// <summary>The item just added, leased with <paramref name="token"/> (the caller's copy: nothing to read back).</summary>
+    public static ClaimedWorkItem Leased(NewWorkItem item, long id, string token) =>
+        new(new WorkLease(id, token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, item.OrderingKey);
+
+    public static void CheckMigrations(string component, IReadOnlyList<string> migrations)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(component);
+        ArgumentNullException.ThrowIfNull(migrations);
+        if (migrations.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"a migration of {component} is empty", nameof(migrations));
+        }
+    }
 
     public static WorkAttempt ReadAttempt(DbDataReader reader) => new(
         reader.GetInt64(0),

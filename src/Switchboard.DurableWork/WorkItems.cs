@@ -6,6 +6,11 @@ public enum WorkStatus
     Pending = 0,
     Succeeded = 1,
     Failed = 2,
+    /// <summary>
+    /// Held behind an earlier unfinished item with the same <see cref="NewWorkItem.OrderingKey"/>; becomes
+    /// <see cref="Pending"/> when every earlier one has finished (succeeded or failed).
+    /// </summary>
+    Waiting = 3,
 }
 
 /// <summary>An item to enqueue.</summary>
@@ -15,14 +20,24 @@ public enum WorkStatus
 /// <param name="MaxAttempts">How many attempts the item gets; informs the worker, which decides when to give up.</param>
 /// <param name="Tag">A short label to filter on (an event type, a handler name).</param>
 /// <param name="Context">Anything else the worker needs, opaque to the store and not searched.</param>
-public sealed record NewWorkItem(string Key, string Payload, DateTimeOffset DueAt, int MaxAttempts, string? Tag = null, string? Context = null);
+/// <param name="OrderingKey">
+/// Items of one queue with the same ordering key are worked one at a time, in the order they were enqueued: an item
+/// is held (<see cref="WorkStatus.Waiting"/>) until every earlier item with its key has finished. Null: no ordering.
+/// </param>
+public sealed record NewWorkItem(string Key, string Payload, DateTimeOffset DueAt, int MaxAttempts, string? Tag = null, string? Context = null, string? OrderingKey = null);
 
 /// <summary>The proof of a claim: completing an item needs the lease it was claimed with.</summary>
 public readonly record struct WorkLease(long ItemId, string Token);
 
-/// <summary>A claimed item: the worker holds <see cref="Lease"/> until <see cref="LeaseExpiresAt"/>.</summary>
-/// <param name="Attempts">Attempts completed so far; the one about to start is <c>Attempts + 1</c>.</param>
-/// <param name="DueAt">When the item was due (for a taken-over item: when the earlier lease expired).</param>
+/// <summary>
+/// A claimed item: the store's worker holds <see cref="Lease"/> until it records a result, or until the store finds the
+/// worker gone (its process restarted, or on PostgreSQL its heartbeat stopped) and gives the item to another.
+/// </summary>
+/// <param name="Attempts">
+/// Attempts counted so far, an interrupted one included (see <see cref="WorkAttempt.IsInterruption"/>); the one about
+/// to start is <c>Attempts + 1</c>.
+/// </param>
+/// <param name="DueAt">When the item was due (for an item taken over from a worker that stopped: when it was taken over).</param>
 public sealed record ClaimedWorkItem(
     WorkLease Lease,
     string Key,
@@ -32,7 +47,12 @@ public sealed record ClaimedWorkItem(
     int Attempts,
     int MaxAttempts,
     DateTimeOffset DueAt,
-    DateTimeOffset LeaseExpiresAt);
+    string? OrderingKey = null);
+
+/// <summary>What enqueueing one item did.</summary>
+/// <param name="Added">False when the queue held the key already (that item is left as it is).</param>
+/// <param name="Leased">The item, leased to the caller's worker, when it was added and may start now; null otherwise.</param>
+public readonly record struct EnqueuedItem(bool Added, ClaimedWorkItem? Leased);
 
 /// <summary>What became of a claimed item.</summary>
 public enum WorkOutcome
@@ -64,7 +84,19 @@ public sealed record WorkCompletion(WorkLease Lease, WorkOutcome Outcome, DateTi
 }
 
 /// <summary>A stored attempt log entry.</summary>
-public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, bool Succeeded, string Detail);
+public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, bool Succeeded, string Detail)
+{
+    /// <summary>
+    /// The detail the store writes for an attempt that was interrupted: the worker holding the item stopped (its process
+    /// was killed or restarted, or it stopped heart-beating) before it recorded a result. Whether the work was done (a
+    /// request sent, a handler run) is unknown; the item is due again at once, as the next attempt.
+    /// </summary>
+    public const string InterruptedDetail =
+        "{\"interrupted\":true,\"detail\":\"the worker holding this item stopped before recording a result; the work may or may not have been done\"}";
+
+    /// <summary>This entry records an interrupted attempt (see <see cref="InterruptedDetail"/>), not one the worker logged.</summary>
+    public bool IsInterruption => Detail == InterruptedDetail;
+}
 
 /// <summary>A stored item as queries see it.</summary>
 public sealed record WorkItem
@@ -75,13 +107,15 @@ public sealed record WorkItem
     public string? Tag { get; init; }
     public required string Payload { get; init; }
     public string? Context { get; init; }
+    public string? OrderingKey { get; init; }
     public required WorkStatus Status { get; init; }
     public required int Attempts { get; init; }
     public required int MaxAttempts { get; init; }
-    /// <summary>When a pending item may next be claimed (while it is leased: when the lease expires).</summary>
+    /// <summary>When a pending item may next be claimed (while it is leased: when it was leased).</summary>
     public required DateTimeOffset DueAt { get; init; }
+    /// <summary>The lease token while a worker holds the item.</summary>
     public string? LeaseOwner { get; init; }
-    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    public DateTimeOffset? LeasedAt { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -92,6 +126,7 @@ public sealed record WorkItem
 /// <summary>Filters for <see cref="IWorkStore.QueryAsync"/>; every filter set must match. Bounds are inclusive.</summary>
 public sealed record WorkQuery
 {
+    /// <summary><see cref="WorkStatus.Pending"/> matches waiting items too.</summary>
     public WorkStatus? Status { get; init; }
     public string? Tag { get; init; }
     public DateTimeOffset? CreatedFrom { get; init; }

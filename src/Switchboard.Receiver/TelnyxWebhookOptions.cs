@@ -61,10 +61,14 @@ public sealed class TelnyxWebhookOptions
     public TimeSpan HandlerRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a receiver instance owns an event while running its handlers; after that (a crash) another
-    /// instance takes it over. Longer than your slowest handler. Default 5 minutes.
+    /// PostgreSQL only: how old an instance's heartbeat may get before the other instances take over the events it was
+    /// handling (it was killed, or cut off). An instance holds its events however long its handlers take while it
+    /// heart-beats. Default 10 s. (On SQLite, one process per database: a restarted process resumes its events at once.)
     /// </summary>
-    public TimeSpan HandlerLease { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan TakeoverAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>PostgreSQL only: how often an instance renews its heartbeat. Default 1 s; at most a third of <see cref="TakeoverAfter"/>.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long handled and dead-lettered events stay in the inbox (and so are recognised as duplicates) before
@@ -101,9 +105,9 @@ public sealed class TelnyxWebhookOptions
             yield return $"{nameof(HandlerRetryDelay)} must be positive; got {HandlerRetryDelay}";
         }
 
-        if (HandlerLease < TimeSpan.FromSeconds(1))
+        if (HeartbeatInterval <= TimeSpan.Zero || TakeoverAfter < HeartbeatInterval * 3 || TakeoverAfter > TimeSpan.FromHours(1))
         {
-            yield return $"{nameof(HandlerLease)} must be at least 1 second; got {HandlerLease}";
+            yield return $"{nameof(HeartbeatInterval)} must be positive and {nameof(TakeoverAfter)} between three heartbeat intervals and 1 hour; got {HeartbeatInterval} and {TakeoverAfter}";
         }
 
         if (KeepHandledFor < TimeSpan.FromDays(1))

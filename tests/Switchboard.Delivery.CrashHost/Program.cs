@@ -21,7 +21,6 @@ await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptio
 var outbox = new WebhookOutbox(store, new DeliveryOptions
 {
     Schedule = DeliverySchedule.Parse("0s,1s,2s"),
-    LeaseDuration = TimeSpan.FromSeconds(5),
     PollInterval = TimeSpan.FromMilliseconds(100),
 });
 using var key = Ed25519PrivateKey.Generate();

@@ -94,9 +94,6 @@ internal static partial class ListenCommand
             options.RecordAllRequests = true;
             options.MaxHandlerAttempts = 10;
             options.HandlerRetryDelay = TimeSpan.FromSeconds(1);
-            // Longer than a forward may take (a worker gives back an item whose lease is half gone before it starts);
-            // short, so a forward cut off by a crash resumes soon after a restart.
-            options.HandlerLease = TimeSpan.FromSeconds(Math.Max(15, settings.ForwardTimeout.TotalSeconds * 3));
         });
         if (settings.ForwardTo is { } target)
         {

@@ -22,7 +22,6 @@ public sealed class DeliveryDispatcher : BackgroundService
     private readonly DeliveryAttemptRunner _runner;
     private readonly DeliveryMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly string _workerId;
 
     public DeliveryDispatcher(
         WebhookOutbox outbox,
@@ -41,7 +40,6 @@ public sealed class DeliveryDispatcher : BackgroundService
         _runner = new DeliveryAttemptRunner(sender, signers, _options, _time);
         _metrics = new DeliveryMetrics(meterFactory);
         _logger = logger ?? NullLogger<DeliveryDispatcher>.Instance;
-        _workerId = _options.WorkerId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
     }
 
     /// <summary>
@@ -54,7 +52,7 @@ public sealed class DeliveryDispatcher : BackgroundService
         using var slots = new SemaphoreSlim(_options.MaxConcurrency);
         while (true)
         {
-            var claimed = await _store.ClaimAsync(_options.QueueName, _workerId, _options.ClaimBatchSize, _options.LeaseDuration, cancellationToken);
+            var claimed = await _store.ClaimAsync(_options.QueueName, _options.ClaimBatchSize, cancellationToken);
             if (claimed.Count == 0)
             {
                 return total;
@@ -84,10 +82,8 @@ public sealed class DeliveryDispatcher : BackgroundService
         var pump = new WorkPump(_store, new WorkPumpOptions
         {
             Queue = _options.QueueName,
-            WorkerId = _workerId,
             Concurrency = _options.MaxConcurrency,
             ClaimBatchSize = _options.ClaimBatchSize,
-            LeaseDuration = _options.LeaseDuration,
             PollInterval = _options.PollInterval,
         }, AttemptAsync, _time, _logger);
         _outbox.Attach(pump);

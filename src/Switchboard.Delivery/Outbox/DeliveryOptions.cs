@@ -11,13 +11,6 @@ public sealed class DeliveryOptions
     /// <summary>The work queue the deliveries live in. Default <c>webhook-deliveries</c>.</summary>
     public string QueueName { get; set; } = "webhook-deliveries";
 
-    /// <summary>
-    /// How long a dispatcher owns the deliveries it claimed. A crashed dispatcher's deliveries are retried by
-    /// another once this has passed; it must be well above the time one attempt (the whole chain) can take.
-    /// Default 5 minutes.
-    /// </summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>Most deliveries claimed in one go. Default 256.</summary>
     public int ClaimBatchSize { get; set; } = 256;
 
@@ -30,9 +23,6 @@ public sealed class DeliveryOptions
     /// <summary>How often the queue depth gauge is refreshed from the store. Default 10 s.</summary>
     public TimeSpan QueueDepthRefresh { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>This dispatcher's name in leases. Default: host name, process id and a random suffix.</summary>
-    public string? WorkerId { get; set; }
-
     /// <summary>How long delivered and failed records are kept. Default 30 days, pruned hourly.</summary>
     public RetentionOptions Retention { get; set; } = new();
 
@@ -41,9 +31,9 @@ public sealed class DeliveryOptions
         ArgumentNullException.ThrowIfNull(Schedule);
         ArgumentException.ThrowIfNullOrWhiteSpace(QueueName);
         ArgumentNullException.ThrowIfNull(Retention);
-        if (LeaseDuration <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero || QueueDepthRefresh <= TimeSpan.Zero)
+        if (PollInterval <= TimeSpan.Zero || QueueDepthRefresh <= TimeSpan.Zero)
         {
-            throw new ArgumentException("LeaseDuration, PollInterval and QueueDepthRefresh must be longer than zero");
+            throw new ArgumentException("PollInterval and QueueDepthRefresh must be longer than zero");
         }
 
         if (ClaimBatchSize < 1 || MaxConcurrency < 1)

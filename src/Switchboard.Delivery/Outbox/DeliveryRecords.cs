@@ -25,7 +25,12 @@ public sealed record WebhookDelivery
     public required DateTimeOffset StartedAt { get; init; }
     /// <summary>When it was delivered or failed for good; null while pending.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
-    /// <summary>When the next attempt is due (or the current one's lease ends); null once finished.</summary>
+    /// <summary>
+    /// The ordering key it was published with: it is attempted only after every earlier delivery with this key was
+    /// delivered or failed. Null when published without one.
+    /// </summary>
+    public string? OrderingKey { get; init; }
+    /// <summary>When the next attempt is due (while one runs: when it was due; while waiting behind its ordering key: when it was published); null once finished.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
     /// <summary>Attempts made so far (an attempt tries the whole chain of targets).</summary>
     public required int AttemptCount { get; init; }

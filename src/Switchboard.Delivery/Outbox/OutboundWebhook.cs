@@ -17,6 +17,12 @@ public sealed record WebhookTarget(Uri Url, SignatureScheme Scheme = SignatureSc
 /// </summary>
 public sealed record OutboundWebhook(string EventId, string EventType, string DataJson, IReadOnlyList<WebhookTarget> Targets)
 {
+    /// <summary>
+    /// Deliveries with the same ordering key (a message id, a call session) are attempted one at a time, in the order they
+    /// were published: one waits until every earlier one was delivered or failed for good. Null: no ordering (the default).
+    /// </summary>
+    public string? OrderingKey { get; init; }
+
     /// <summary>An outbound webhook for <paramref name="webhookEvent"/>, serialised as Telnyx does.</summary>
     public static OutboundWebhook From(WebhookEvent webhookEvent, IReadOnlyList<WebhookTarget> targets)
     {

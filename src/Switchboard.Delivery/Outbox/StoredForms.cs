@@ -70,6 +70,15 @@ internal sealed record AttemptLogEntry
         return Encoding.UTF8.GetString(bytes, 0, cut);
     }
 
+    /// <summary>An attempt the store logged as interrupted (the process stopped before a result was recorded; see <see cref="DurableWork.WorkAttempt.InterruptedDetail"/>).</summary>
+    public static AttemptLogEntry Interrupted(string url) => new()
+    {
+        Url = url,
+        RequestHeaders = [],
+        Error = "interrupted",
+        ErrorDetail = "the dispatcher stopped (crash or takeover) before this attempt's result was recorded; the request may or may not have been sent",
+    };
+
     public DeliveryAttempt ToAttempt(int attempt, DateTimeOffset startedAt, DateTimeOffset finishedAt, bool succeeded) => new()
     {
         Attempt = attempt,
@@ -92,6 +101,7 @@ internal sealed record AttemptLogEntry
         "reset" => "the connection was reset",
         "ssrf_blocked" => "the URL resolves to an address webhooks may not be sent to",
         "invalid_url" => "not an absolute http or https URL",
+        "interrupted" => "interrupted: no result was recorded",
         _ => "the request failed",
     };
 

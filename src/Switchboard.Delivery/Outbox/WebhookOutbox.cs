@@ -34,6 +34,24 @@ public sealed class WebhookOutbox
     /// <summary>Stores many webhooks in one transaction; durable when this returns. Each result says whether it was new.</summary>
     public async Task<IReadOnlyList<PublishResult>> PublishAsync(IReadOnlyList<OutboundWebhook> webhooks, CancellationToken cancellationToken = default)
     {
+        // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkPump).
+        var created = await _localDispatcher.EnqueueAsync(Store, Options.QueueName, Items(webhooks), cancellationToken);
+        return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
+    }
+
+    /// <summary>
+    /// Stores webhooks in <paramref name="transaction"/> (a transaction of this outbox's store): they are published if and
+    /// only if it commits, together with whatever else it writes (the state change the events announce).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<PublishResult>> PublishAsync(IWorkTransaction transaction, IReadOnlyList<OutboundWebhook> webhooks)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var created = await _localDispatcher.EnqueueAsync(transaction, Options.QueueName, Items(webhooks));
+        return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
+    }
+
+    private NewWorkItem[] Items(IReadOnlyList<OutboundWebhook> webhooks)
+    {
         ArgumentNullException.ThrowIfNull(webhooks);
         var dueAt = Time.GetUtcNow() + Options.Schedule.FirstDelay;
         var items = new NewWorkItem[webhooks.Count];
@@ -47,12 +65,11 @@ public sealed class WebhookOutbox
                 dueAt,
                 Options.Schedule.MaxAttempts,
                 webhook.EventType,
-                EncodeTargets(webhook.Targets));
+                EncodeTargets(webhook.Targets),
+                webhook.OrderingKey);
         }
 
-        // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkPump).
-        var created = await _localDispatcher.EnqueueAsync(Store, Options.QueueName, items, cancellationToken);
-        return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
+        return items;
     }
 
     /// <summary>A dispatcher of this process starts taking fresh deliveries straight from publishing.</summary>
@@ -121,6 +138,7 @@ public sealed class WebhookOutbox
     private static WebhookDelivery ToDelivery(WorkItem item)
     {
         using var data = JsonDocument.Parse(item.Payload);
+        var targets = DecodeTargets(item.Context);
         return new WebhookDelivery
         {
             Id = item.Key,
@@ -130,20 +148,26 @@ public sealed class WebhookOutbox
                 WorkStatus.Failed => DeliveryStatus.Failed,
                 _ => DeliveryStatus.Pending,
             },
+            OrderingKey = item.OrderingKey,
             EventType = item.Tag ?? "",
             StartedAt = item.CreatedAt,
             FinishedAt = item.FinishedAt,
-            NextAttemptAt = item.Status == WorkStatus.Pending ? item.DueAt : null,
+            NextAttemptAt = item.Status is WorkStatus.Pending or WorkStatus.Waiting ? item.DueAt : null,
             AttemptCount = item.Attempts,
             MaxAttempts = item.MaxAttempts,
             Webhook = data.RootElement.Clone(),
-            Targets = [.. DecodeTargets(item.Context).Select(t => new WebhookTarget(new Uri(t.Url), t.Scheme, t.Key))],
-            Attempts = [.. item.AttemptLog.Select(ToAttempt)],
+            Targets = [.. targets.Select(t => new WebhookTarget(new Uri(t.Url), t.Scheme, t.Key))],
+            Attempts = [.. item.AttemptLog.Select(a => ToAttempt(a, targets))],
         };
     }
 
-    private static DeliveryAttempt ToAttempt(WorkAttempt attempt)
+    private static DeliveryAttempt ToAttempt(WorkAttempt attempt, StoredTarget[] targets)
     {
+        if (attempt.IsInterruption)
+        {
+            return AttemptLogEntry.Interrupted(targets.FirstOrDefault()?.Url ?? "").ToAttempt(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, succeeded: false);
+        }
+
         var entry = JsonSerializer.Deserialize(attempt.Detail, DeliveryJsonContext.Default.AttemptLogEntry)
             ?? throw new InvalidDataException($"attempt log entry {attempt.Id} is empty");
         return entry.ToAttempt(attempt.Attempt, attempt.StartedAt, attempt.FinishedAt, attempt.Succeeded);

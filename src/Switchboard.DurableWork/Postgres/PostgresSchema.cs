@@ -45,6 +45,26 @@ internal static class PostgresSchema
         );
         CREATE INDEX work_attempts_item ON work_attempts (item_id);
         """,
+        // Leases last as long as their worker's heartbeat (no expiry): lease_worker names the worker, leased_at says since
+        // when. Leases of earlier versions (which expired) have no worker: they are given back here. Ordering keys hold
+        // an item behind the earlier unfinished items of its key (status 3, waiting).
+        """
+        ALTER TABLE work_items ADD COLUMN ordering_key text, ADD COLUMN leased_at bigint, ADD COLUMN lease_worker text;
+        UPDATE work_items SET lease_owner = NULL, due_at = least(due_at, lease_expires_at) WHERE lease_owner IS NOT NULL;
+        ALTER TABLE work_items DROP COLUMN lease_expires_at;
+        DROP INDEX work_items_due;
+        CREATE INDEX work_items_ready ON work_items (queue, due_at) WHERE status = 0 AND lease_owner IS NULL;
+        CREATE INDEX work_items_ordering ON work_items (queue, ordering_key, id) WHERE ordering_key IS NOT NULL;
+        CREATE INDEX work_items_lease_worker ON work_items (lease_worker) WHERE lease_owner IS NOT NULL;
+        CREATE TABLE work_workers (
+            id text PRIMARY KEY,
+            host text NOT NULL,
+            process_id integer NOT NULL,
+            started_at timestamptz NOT NULL DEFAULT now(),
+            heartbeat_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE work_component_schema (component text PRIMARY KEY, version integer NOT NULL);
+        """,
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -59,6 +79,42 @@ internal static class PostgresSchema
         {
             await ExecuteAsync(connection, Migrations[i], cancellationToken);
             await ExecuteAsync(connection, $"INSERT INTO durable_work_schema (version) VALUES ({i + 1})", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>A component's own migrations, under an advisory lock of their own: those past its recorded version run, in order.</summary>
+    public static async Task MigrateComponentAsync(NpgsqlDataSource dataSource, string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockComponent = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('work_component_schema:' || @component, 0))", connection, transaction))
+        {
+            lockComponent.Parameters.Add(new NpgsqlParameter<string>("component", component));
+            await lockComponent.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int version;
+        await using (var read = new NpgsqlCommand("SELECT version FROM work_component_schema WHERE component = @component", connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string>("component", component));
+            version = await read.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
+        }
+
+        for (var i = version; i < migrations.Count; i++)
+        {
+            await ExecuteAsync(connection, migrations[i], cancellationToken);
+        }
+
+        if (migrations.Count > version)
+        {
+            await using var record = new NpgsqlCommand(
+                "INSERT INTO work_component_schema (component, version) VALUES (@component, @version) " +
+                "ON CONFLICT (component) DO UPDATE SET version = excluded.version", connection, transaction);
+            record.Parameters.Add(new NpgsqlParameter<string>("component", component));
+            record.Parameters.Add(new NpgsqlParameter<int>("version", migrations.Count));
+            await record.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -5,17 +5,62 @@ namespace Switchboard.DurableWork.Postgres;
 /// <summary>
 /// The shared store: PostgreSQL for several worker processes. A claim is one auto-committed statement
 /// (<c>FOR UPDATE SKIP LOCKED</c>, then the lease is written): no row lock and no connection is held while
-/// the worker does the work. Batches travel as arrays (<c>unnest</c>), one statement per batch.
+/// the worker does the work. Batches travel as arrays (<c>unnest</c>), one statement per batch. Leases last while the
+/// worker's heartbeat does (<see cref="PostgresWorkers"/>).
 /// </summary>
-internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvider time) : IWorkStore
+internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
 {
-    public static async Task<IWorkStore> OpenAsync(NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly PostgresWorkers _workers;
+    private int _disposed;
+
+    private PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvider time, PostgresWorkers workers)
+    {
+        _dataSource = dataSource;
+        _time = time;
+        _workers = workers;
+    }
+
+    public string WorkerId => _workers.WorkerId;
+
+    public WorkStoreBackend Backend => WorkStoreBackend.Postgres;
+
+    internal NpgsqlDataSource DataSource => _dataSource;
+
+    internal TimeProvider Time => _time;
+
+    public event Action<IReadOnlyList<string>>? WorkReturned
+    {
+        add => _workers.WorkReturned += value;
+        remove => _workers.WorkReturned -= value;
+    }
+
+    public static async Task<IWorkStore> OpenAsync(NpgsqlDataSource dataSource, PostgresWorkStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         await PostgresSchema.MigrateAsync(dataSource, cancellationToken);
-        return new PostgresWorkStore(dataSource, time);
+        var workers = new PostgresWorkers(dataSource, options, time, StoreSql.NewWorkerId());
+        await workers.StartAsync(cancellationToken);
+        return new PostgresWorkStore(dataSource, time, workers);
     }
 
-    public async Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
+    /// <summary>Tests: stops and restarts the heartbeat, as pausing and continuing the process would (see <see cref="PostgresWorkers.Paused"/>).</summary>
+    internal bool HeartbeatPaused
+    {
+        get => _workers.Paused;
+        set => _workers.Paused = value;
+    }
+
+    /// <summary>Takes over the items of stopped workers now rather than at the next heartbeat (tests); returns how many.</summary>
+    internal Task<int> TakeOverStoppedAsync(CancellationToken cancellationToken = default) => _workers.TakeOverStoppedAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
+        [.. (await EnqueueAsync(queue, items, leased: false, cancellationToken)).Select(e => e.Added)];
+
+    public Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(queue, items, leased: true, cancellationToken);
+
+    private async Task<IReadOnlyList<EnqueuedItem>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, bool leased, CancellationToken cancellationToken)
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
@@ -24,108 +69,69 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
             return [];
         }
 
-        await using var insert = dataSource.CreateCommand(
-            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, created_at, updated_at) " +
-            "SELECT @queue, r.key, r.tag, r.payload, r.context, 0, 0, r.max_attempts, r.due_at, @now, @now " +
-            "FROM unnest(@keys, @tags, @payloads, @contexts, @max_attempts, @due_at) AS r(key, tag, payload, context, max_attempts, due_at) " +
-            "ON CONFLICT (queue, key) DO NOTHING RETURNING key");
-        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
-        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(time.GetUtcNow())));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. items.Select(i => i.Key)]));
-        insert.Parameters.Add(new NpgsqlParameter<string?[]>("tags", [.. items.Select(i => i.Tag)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("payloads", [.. items.Select(i => i.Payload)]));
-        insert.Parameters.Add(new NpgsqlParameter<string?[]>("contexts", [.. items.Select(i => i.Context)]));
-        insert.Parameters.Add(new NpgsqlParameter<int[]>("max_attempts", [.. items.Select(i => i.MaxAttempts)]));
-        insert.Parameters.Add(new NpgsqlParameter<long[]>("due_at", [.. items.Select(i => StoreSql.Ms(i.DueAt))]));
-        var added = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        if (items.All(i => i.OrderingKey is null))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                added.Add(reader.GetString(0));
-            }
+            // One auto-committed statement: no transaction round trips.
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await new PostgresWorkTransaction(this, connection, null).EnqueueAsync(queue, items, leased, cancellationToken);
         }
 
-        // A key given twice in one batch is added once: the first occurrence reports it.
-        return [.. items.Select(i => added.Remove(i.Key))];
+        return await WriteAsync(transaction => new ValueTask<IReadOnlyList<EnqueuedItem>>(
+            ((PostgresWorkTransaction)transaction).EnqueueAsync(queue, items, leased, cancellationToken)), cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public async Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
     {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
-        if (items.Count == 0)
-        {
-            return [];
-        }
-
-        var now = time.GetUtcNow();
-        var expires = now + leaseDuration;
-        var token = StoreSql.NewLeaseToken(leaseOwner);
-        await using var insert = dataSource.CreateCommand(
-            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
-            "SELECT @queue, r.key, r.tag, r.payload, r.context, 0, 0, r.max_attempts, @expires, @token, @expires, @now, @now " +
-            "FROM unnest(@keys, @tags, @payloads, @contexts, @max_attempts) AS r(key, tag, payload, context, max_attempts) " +
-            "ON CONFLICT (queue, key) DO NOTHING RETURNING key, id");
-        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
-        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(now)));
-        insert.Parameters.Add(new NpgsqlParameter<long>("expires", StoreSql.Ms(expires)));
-        insert.Parameters.Add(new NpgsqlParameter<string>("token", token));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. items.Select(i => i.Key)]));
-        insert.Parameters.Add(new NpgsqlParameter<string?[]>("tags", [.. items.Select(i => i.Tag)]));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("payloads", [.. items.Select(i => i.Payload)]));
-        insert.Parameters.Add(new NpgsqlParameter<string?[]>("contexts", [.. items.Select(i => i.Context)]));
-        insert.Parameters.Add(new NpgsqlParameter<int[]>("max_attempts", [.. items.Select(i => i.MaxAttempts)]));
-        var added = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                added[reader.GetString(0)] = reader.GetInt64(1);
-            }
-        }
-
-        // A key given twice in one batch is added once: the first occurrence reports it.
-        return [.. items.Select(i => added.Remove(i.Key, out var id)
-            ? new ClaimedWorkItem(new WorkLease(id, token), i.Key, i.Tag, i.Payload, i.Context, 0, i.MaxAttempts, i.DueAt, expires)
-            : null)];
+        ArgumentNullException.ThrowIfNull(work);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var scope = new PostgresWorkTransaction(this, connection, transaction);
+        var result = await work(scope);
+        await transaction.CommitAsync(cancellationToken);
+        scope.RunCommitted();
+        return result;
     }
 
-    public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public async Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        return await read(new PostgresWorkTransaction(this, connection, transaction));
+    }
+
+    public Task MigrateAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckMigrations(component, migrations);
+        return PostgresSchema.MigrateComponentAsync(_dataSource, component, migrations, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
-        StoreSql.CheckClaim(leaseOwner, maxItems, leaseDuration);
-        var now = time.GetUtcNow();
-        var expires = now + leaseDuration;
-        var token = StoreSql.NewLeaseToken(leaseOwner);
-        await using var claim = dataSource.CreateCommand(
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        var token = StoreSql.NewLeaseToken(WorkerId);
+        // Only while this worker's row exists: a worker presumed stopped claims nothing until its heartbeat registers it
+        // again, so what it claims is never given away as an orphan's.
+        await using var claim = _dataSource.CreateCommand(
             "WITH due AS (" +
-            "  SELECT id, due_at FROM work_items WHERE queue = @queue AND status = 0 AND due_at <= @now " +
+            "  SELECT id FROM work_items WHERE queue = @queue AND status = 0 AND lease_owner IS NULL AND due_at <= @now " +
+            "  AND EXISTS (SELECT 1 FROM work_workers WHERE id = @worker) " +
             "  ORDER BY due_at LIMIT @limit FOR UPDATE SKIP LOCKED) " +
-            "UPDATE work_items AS w SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now " +
+            "UPDATE work_items AS w SET lease_owner = @token, lease_worker = @worker, leased_at = @now, updated_at = @now " +
             "FROM due WHERE w.id = due.id " +
-            "RETURNING w.id, w.key, w.tag, w.payload, w.context, w.attempts, w.max_attempts, due.due_at");
+            "RETURNING w.id, w.key, w.tag, w.payload, w.context, w.attempts, w.max_attempts, w.due_at, w.ordering_key");
         claim.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
-        claim.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(now)));
+        claim.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(_time.GetUtcNow())));
         claim.Parameters.Add(new NpgsqlParameter<int>("limit", maxItems));
         claim.Parameters.Add(new NpgsqlParameter<string>("token", token));
-        claim.Parameters.Add(new NpgsqlParameter<long>("expires", StoreSql.Ms(expires)));
+        claim.Parameters.Add(new NpgsqlParameter<string>("worker", WorkerId));
         var claimed = new List<ClaimedWorkItem>();
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(new ClaimedWorkItem(
-                    new WorkLease(reader.GetInt64(0), token),
-                    reader.GetString(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.GetInt32(5),
-                    reader.GetInt32(6),
-                    StoreSql.Time(reader.GetInt64(7)),
-                    expires));
+                claimed.Add(StoreSql.ReadClaimed(reader, token));
             }
         }
 
@@ -141,29 +147,44 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
             return [];
         }
 
-        var now = StoreSql.Ms(time.GetUtcNow());
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var now = StoreSql.Ms(_time.GetUtcNow());
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var update = new NpgsqlCommand(
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        // The ordering keys of the items first, locked (as enqueueing them does), so that an item enqueued behind one of
+        // them either sees it finished or is seen waiting by the look for the next one below.
+        var lockKeys = new NpgsqlBatchCommand(
+            "SELECT pg_advisory_xact_lock(hashtextextended(g.queue || ':' || g.ordering_key, 0)) FROM (" +
+            "  SELECT DISTINCT queue, ordering_key FROM work_items WHERE id = ANY(@ids) AND ordering_key IS NOT NULL ORDER BY queue, ordering_key) g");
+        lockKeys.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. completions.Select(c => c.Lease.ItemId)]));
+        var update = new NpgsqlBatchCommand(
             "UPDATE work_items AS w SET status = r.status, attempts = w.attempts + r.counted, " +
             "due_at = CASE WHEN r.status = 0 THEN r.due_at ELSE w.due_at END, " +
             "finished_at = CASE WHEN r.status = 0 THEN NULL ELSE @now END, " +
-            "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+            "lease_owner = NULL, lease_worker = NULL, leased_at = NULL, updated_at = @now " +
             "FROM unnest(@ids, @tokens, @statuses, @due_at, @counted) AS r(id, token, status, due_at, counted) " +
             "WHERE w.id = r.id AND w.lease_owner = r.token AND w.status = 0 " +
-            "RETURNING w.id, r.token", connection, transaction);
+            "RETURNING w.id, r.token, w.queue, w.ordering_key, w.status");
         update.Parameters.Add(new NpgsqlParameter<long>("now", now));
         update.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. completions.Select(c => c.Lease.ItemId)]));
         update.Parameters.Add(new NpgsqlParameter<string[]>("tokens", [.. completions.Select(c => c.Lease.Token)]));
         update.Parameters.Add(new NpgsqlParameter<short[]>("statuses", [.. completions.Select(c => StoreSql.StatusCode(c.Outcome))]));
         update.Parameters.Add(new NpgsqlParameter<long[]>("due_at", [.. completions.Select(c => c.RetryAt is { } at ? StoreSql.Ms(at) : now)]));
         update.Parameters.Add(new NpgsqlParameter<int[]>("counted", [.. completions.Select(c => StoreSql.CountsAttempt(c.Outcome))]));
+        batch.BatchCommands.Add(lockKeys);
+        batch.BatchCommands.Add(update);
         var recordedLeases = new HashSet<WorkLease>();
-        await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
+        var finishedInOrder = new List<(string Queue, string OrderingKey)>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 recordedLeases.Add(new WorkLease(reader.GetInt64(0), reader.GetString(1)));
+                if (!reader.IsDBNull(3) && reader.GetInt16(4) is (short)WorkStatus.Succeeded or (short)WorkStatus.Failed)
+                {
+                    finishedInOrder.Add((reader.GetString(2), reader.GetString(3)));
+                }
             }
         }
 
@@ -184,6 +205,20 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        if (finishedInOrder.Count > 0)
+        {
+            await using var next = new NpgsqlCommand(
+                "UPDATE work_items w SET status = 0, due_at = greatest(w.due_at, @now), updated_at = @now FROM (" +
+                "  SELECT min(n.id) AS id FROM work_items n JOIN unnest(@queues, @keys) AS f(queue, ordering_key) " +
+                "  ON n.queue = f.queue AND n.ordering_key = f.ordering_key WHERE n.status = 3 " +
+                "  AND NOT EXISTS (SELECT 1 FROM work_items p WHERE p.queue = f.queue AND p.ordering_key = f.ordering_key AND p.status = 0) " +
+                "  GROUP BY f.queue, f.ordering_key) nxt WHERE w.id = nxt.id", connection, transaction);
+            next.Parameters.Add(new NpgsqlParameter<long>("now", now));
+            next.Parameters.Add(new NpgsqlParameter<string[]>("queues", [.. finishedInOrder.Select(f => f.Queue)]));
+            next.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. finishedInOrder.Select(f => f.OrderingKey)]));
+            await next.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return recorded;
     }
@@ -192,7 +227,7 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
     {
         StoreSql.CheckQueue(queue);
         ArgumentNullException.ThrowIfNull(key);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         await using var select = new NpgsqlCommand(
             $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE w.queue = @queue AND w.key = @key", connection, transaction);
@@ -223,7 +258,7 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
         StoreSql.CheckQueue(queue);
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        await using var batch = dataSource.CreateBatch();
+        await using var batch = _dataSource.CreateBatch();
         var count = new NpgsqlBatchCommand();
         var select = new NpgsqlBatchCommand();
         var where = StoreSql.Where(queue, query, "strpos", (name, value) =>
@@ -254,10 +289,10 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
     {
         StoreSql.CheckQueue(queue);
         ArgumentNullException.ThrowIfNull(key);
-        await using var requeue = dataSource.CreateCommand(
+        await using var requeue = _dataSource.CreateCommand(
             "WITH finished AS (" +
             "  UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
-            "  WHERE queue = @queue AND key = @key AND status <> 0 RETURNING id), " +
+            "  WHERE queue = @queue AND key = @key AND status IN (1, 2) RETURNING id), " +
             "pending AS (" +
             "  UPDATE work_items SET due_at = least(due_at, @due_at), updated_at = @now " +
             "  WHERE queue = @queue AND key = @key AND status = 0 AND lease_owner IS NULL RETURNING id) " +
@@ -265,18 +300,18 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
         requeue.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
         requeue.Parameters.Add(new NpgsqlParameter<string>("key", key));
         requeue.Parameters.Add(new NpgsqlParameter<long>("due_at", StoreSql.Ms(dueAt)));
-        requeue.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(time.GetUtcNow())));
+        requeue.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(_time.GetUtcNow())));
         return (long)(await requeue.ExecuteScalarAsync(cancellationToken))! > 0;
     }
 
     public async Task<int> RequeueFailedAsync(string queue, DateTimeOffset failedSince, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
-        await using var update = dataSource.CreateCommand(
+        await using var update = _dataSource.CreateCommand(
             "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
             "WHERE queue = @queue AND status = 2 AND finished_at >= @since");
         update.Parameters.Add(new NpgsqlParameter<long>("due_at", StoreSql.Ms(dueAt)));
-        update.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(time.GetUtcNow())));
+        update.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(_time.GetUtcNow())));
         update.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
         update.Parameters.Add(new NpgsqlParameter<long>("since", StoreSql.Ms(failedSince)));
         return await update.ExecuteNonQueryAsync(cancellationToken);
@@ -286,7 +321,7 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
     {
         StoreSql.CheckQueue(queue);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        await using var prune = dataSource.CreateCommand(
+        await using var prune = _dataSource.CreateCommand(
             "WITH old AS (" +
             "  DELETE FROM work_items WHERE id IN (" +
             "    SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before " +
@@ -302,7 +337,7 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
     public async Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
-        await using var count = dataSource.CreateCommand("SELECT count(*) FROM work_items WHERE queue = @queue AND status = 0");
+        await using var count = _dataSource.CreateCommand($"SELECT count(*) FROM work_items WHERE queue = @queue AND status IN {StoreSql.Unfinished}");
         count.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
         return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -310,10 +345,16 @@ internal sealed class PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvide
     public async Task<DateTimeOffset?> NextDueAtAsync(string queue, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
-        await using var next = dataSource.CreateCommand("SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0");
+        await using var next = _dataSource.CreateCommand("SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0 AND lease_owner IS NULL");
         next.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
         return await next.ExecuteScalarAsync(cancellationToken) is long ms ? StoreSql.Time(ms) : null;
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _workers.DisposeAsync();
+        }
+    }
 }

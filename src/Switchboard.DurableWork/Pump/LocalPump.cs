@@ -2,7 +2,7 @@ namespace Switchboard.DurableWork.Pump;
 
 /// <summary>
 /// The pump working a queue in this process, while it runs. What is enqueued here goes through it (stored leased to it
-/// and handed over in memory while it has room, see <see cref="WorkPump.EnqueueAsync"/>); with no pump running, it goes
+/// and handed over in memory while it has room, see <see cref="WorkPump.EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>); with no pump running, it goes
 /// straight to the store, for whichever pump claims it.
 /// </summary>
 public class LocalPump
@@ -18,6 +18,13 @@ public class LocalPump
     /// <summary>Enqueues items of <paramref name="queue"/>, the queue the attached pump works; each result says whether its key was new.</summary>
     public Task<IReadOnlyList<bool>> EnqueueAsync(IWorkStore store, string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
         Volatile.Read(ref _pump) is { } pump ? pump.EnqueueAsync(items, cancellationToken) : store.EnqueueAsync(queue, items, cancellationToken);
+
+    /// <summary>
+    /// Enqueues items of <paramref name="queue"/> in <paramref name="transaction"/>: through the attached pump (handed over
+    /// once committed), or into the store for whichever pump claims them.
+    /// </summary>
+    public ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, string queue, IReadOnlyList<NewWorkItem> items) =>
+        Volatile.Read(ref _pump) is { } pump ? pump.EnqueueAsync(transaction, items) : transaction.EnqueueAsync(queue, items);
 
     /// <summary>Work may be due now (requeued, replayed): the pump looks without waiting for its next poll.</summary>
     public void Notify() => Volatile.Read(ref _pump)?.Notify();

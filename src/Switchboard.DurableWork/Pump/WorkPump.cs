@@ -4,7 +4,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Switchboard.DurableWork.Pump;
 
-/// <summary>Works one claimed item and says what became of it. Throwing leaves the item leased: it is worked again once the lease expires.</summary>
+/// <summary>
+/// Works one claimed item and says what became of it. Throwing is a bug of the handler: the error is logged and the item
+/// given back, due again after <see cref="WorkPump.AfterUnexpectedFailure"/>, with no attempt counted.
+/// </summary>
 public delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
 
 /// <summary>How a <see cref="WorkPump"/> works its queue.</summary>
@@ -12,17 +15,11 @@ public sealed record WorkPumpOptions
 {
     public required string Queue { get; init; }
 
-    /// <summary>The lease owner: unique per running pump.</summary>
-    public required string WorkerId { get; init; }
-
     /// <summary>How many items are worked at once.</summary>
     public int Concurrency { get; init; } = 8;
 
     /// <summary>How many due items one claim takes.</summary>
     public int ClaimBatchSize { get; init; } = 64;
-
-    /// <summary>How long a claimed item stays leased to this pump; must be longer than working one item takes.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest wait between two looks for due items when nothing signals new work.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -30,10 +27,8 @@ public sealed record WorkPumpOptions
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Queue);
-        ArgumentException.ThrowIfNullOrWhiteSpace(WorkerId);
         ArgumentOutOfRangeException.ThrowIfLessThan(Concurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ClaimBatchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero);
     }
 }
@@ -41,13 +36,24 @@ public sealed record WorkPumpOptions
 /// <summary>
 /// Works the items of one queue in this process, the one loop the delivery dispatcher and the webhook handler runner
 /// share: claims due items in batches (leased to this pump), runs them with bounded concurrency, and records the
-/// results in batches. Items enqueued through <see cref="EnqueueAsync"/> while the pump runs and keeps up are
-/// stored already leased to it and handed over in memory: no claim, no polling, and the same durability (the rows and
-/// their leases commit first; should the process die, the leases expire and any pump takes the items over).
+/// results in batches. Items enqueued through <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
+/// while the pump runs and keeps up are stored already leased to it and handed over in memory: no claim, no polling, and
+/// the same durability (the rows and their leases commit first; should the process die, the items are due again when it
+/// restarts, or when another worker takes them over). An item with an ordering key that finishes lets the next one of
+/// its key start: the pump looks for it at once.
 /// </summary>
 public sealed partial class WorkPump
 {
     private const int MaxCompletionsPerWrite = 512;
+
+    /// <summary>How long an item whose handler threw waits before it is worked again.</summary>
+    public static readonly TimeSpan AfterUnexpectedFailure = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan FirstRecordRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LongestRecordRetry = TimeSpan.FromSeconds(5);
+
+    /// <summary>Tries to record a batch once the pump is stopping; after that its items are left to the next start.</summary>
+    private const int RecordTriesWhileStopping = 3;
 
     private readonly IWorkStore _store;
     private readonly WorkPumpOptions _options;
@@ -70,23 +76,22 @@ public sealed partial class WorkPump
         _logger = logger ?? NullLogger.Instance;
     }
 
-    public string WorkerId => _options.WorkerId;
+    public string Queue => _options.Queue;
 
     /// <summary>Work may be due now (stored or requeued elsewhere in this process): look without waiting for the next poll.</summary>
     public void Notify() => _signal.Notify();
 
     /// <summary>
-    /// Enqueues items; each result says whether its key was new. While the pump runs and has room, items due now are
-    /// stored leased to it and handed over in memory; otherwise they are stored due and the pump is woken.
+    /// Enqueues items; each result says whether its key was new. While the pump runs and has room, items that may start
+    /// now are stored leased to it and handed over in memory; otherwise they are stored due and the pump is woken.
     /// </summary>
     public async Task<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count) && AllDueNow(items))
+        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
-            var leased = await _store.EnqueueLeasedAsync(_options.Queue, items, _options.WorkerId, _options.LeaseDuration, cancellationToken);
-            ready.Add(leased.OfType<ClaimedWorkItem>());
-            return [.. leased.Select(l => l is not null)];
+            var enqueued = await _store.EnqueueLeasedAsync(_options.Queue, items, cancellationToken);
+            return HandOver(ready, enqueued);
         }
 
         var created = await _store.EnqueueAsync(_options.Queue, items, cancellationToken);
@@ -94,18 +99,36 @@ public sealed partial class WorkPump
         return created;
     }
 
-    private bool AllDueNow(IReadOnlyList<NewWorkItem> items)
+    /// <summary>
+    /// Enqueues items in <paramref name="transaction"/>, as <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
+    /// does; what is leased to the pump is handed over once the transaction commits.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items)
     {
-        var now = _time.GetUtcNow();
-        foreach (var item in items)
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(items);
+        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
-            if (item.DueAt > now)
-            {
-                return false;
-            }
+            var enqueued = await transaction.EnqueueLeasedAsync(_options.Queue, items);
+            transaction.OnCommitted(() => HandOver(ready, enqueued));
+            return [.. enqueued.Select(e => e.Added)];
         }
 
-        return true;
+        var created = await transaction.EnqueueAsync(_options.Queue, items);
+        transaction.OnCommitted(_signal.Notify);
+        return created;
+    }
+
+    private bool[] HandOver(ReadyItems ready, IReadOnlyList<EnqueuedItem> enqueued)
+    {
+        ready.Add(enqueued.Where(e => e.Leased is not null).Select(e => e.Leased!));
+        if (enqueued.Any(e => e.Added && e.Leased is null))
+        {
+            // Stored due later, or waiting behind its ordering key: claimed when its time comes.
+            _signal.Notify();
+        }
+
+        return [.. enqueued.Select(e => e.Added)];
     }
 
     /// <summary>Runs the pump until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are given back) and records their results.</summary>
@@ -120,8 +143,21 @@ public sealed partial class WorkPump
             throw new InvalidOperationException("the pump is running already");
         }
 
-        var completions = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleReader = true });
+        var completions = Channel.CreateUnbounded<Result>(new UnboundedChannelOptions { SingleReader = true });
         var recorder = RecordAsync(completions.Reader);
+        Action<IReadOnlyList<string>> returned = queues =>
+        {
+            if (queues.Contains(_options.Queue))
+            {
+                _signal.Notify();
+            }
+        };
+        var notifier = _store as Postgres.INotifyWorkReturned;
+        if (notifier is not null)
+        {
+            notifier.WorkReturned += returned;
+        }
+
         var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => WorkAsync(ready, completions.Writer, stoppingToken)).ToArray();
 
         try
@@ -139,7 +175,7 @@ public sealed partial class WorkPump
                 IReadOnlyList<ClaimedWorkItem> claimed;
                 try
                 {
-                    claimed = await _store.ClaimAsync(_options.Queue, _options.WorkerId, batch, _options.LeaseDuration, stoppingToken);
+                    claimed = await _store.ClaimAsync(_options.Queue, batch, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -160,6 +196,11 @@ public sealed partial class WorkPump
         }
         finally
         {
+            if (notifier is not null)
+            {
+                notifier.WorkReturned -= returned;
+            }
+
             Interlocked.CompareExchange(ref _ready, null, ready);
             ready.Close();
             await Task.WhenAll(workers);
@@ -169,17 +210,16 @@ public sealed partial class WorkPump
     }
 
     /// <summary>One of <see cref="WorkPumpOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
-    private async Task WorkAsync(ReadyItems ready, ChannelWriter<WorkCompletion> completions, CancellationToken stoppingToken)
+    private async Task WorkAsync(ReadyItems ready, ChannelWriter<Result> completions, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (await ready.TakeAsync() is { } item)
         {
-            var now = _time.GetUtcNow();
             WorkCompletion completion;
-            if (stoppingToken.IsCancellationRequested || item.LeaseExpiresAt - now < _options.LeaseDuration / 2)
+            if (stoppingToken.IsCancellationRequested)
             {
-                // Stopping, or waited so long that the lease may run out mid-work: give it back to be claimed afresh.
-                completion = WorkCompletion.Release(item.Lease, now);
+                // Stopping: give it back to be claimed afresh.
+                completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
             }
             else
             {
@@ -194,14 +234,18 @@ public sealed partial class WorkPump
                 }
                 catch (Exception ex)
                 {
-                    LogWorkFailed(_logger, _options.Queue, item.Key, ex);
-                    continue;
+                    // Leases do not expire: an item kept would wait for the next start. Give it back, later.
+                    LogWorkFailed(_logger, _options.Queue, item.Key, AfterUnexpectedFailure, ex);
+                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow() + AfterUnexpectedFailure);
                 }
             }
 
-            completions.TryWrite(completion);
+            completions.TryWrite(new Result(completion, item.OrderingKey is not null && completion.Outcome is WorkOutcome.Succeeded or WorkOutcome.Failed));
         }
     }
+
+    /// <param name="FinishesInOrder">The item had an ordering key and finishes: the next of its key may start once this is recorded.</param>
+    private readonly record struct Result(WorkCompletion Completion, bool FinishesInOrder);
 
     /// <summary>Gives back items that were leased to this pump but will not be worked by it (it stopped).</summary>
     private async Task ReleaseAsync(IReadOnlyList<ClaimedWorkItem> items)
@@ -217,31 +261,59 @@ public sealed partial class WorkPump
         }
     }
 
-    /// <summary>Writes results in batches; drains what is queued even while stopping.</summary>
-    private async Task RecordAsync(ChannelReader<WorkCompletion> reader)
+    /// <summary>
+    /// Writes results in batches; drains what is queued even while stopping. A batch that cannot be written (a full disk,
+    /// a database down) is tried again, with growing pauses, for as long as the pump runs: its items stay leased to this
+    /// process meanwhile, and leases do not expire. Once stopping, what still cannot be written is left to the next start.
+    /// </summary>
+    private async Task RecordAsync(ChannelReader<Result> reader)
     {
         var batch = new List<WorkCompletion>(MaxCompletionsPerWrite);
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < MaxCompletionsPerWrite && reader.TryRead(out var completion))
+            var finishesInOrder = false;
+            while (batch.Count < MaxCompletionsPerWrite && reader.TryRead(out var result))
             {
-                batch.Add(completion);
+                batch.Add(result.Completion);
+                finishesInOrder |= result.FinishesInOrder;
             }
 
-            try
+            var pause = FirstRecordRetry;
+            for (var tries = 1; ; tries++)
             {
-                var recorded = await _store.CompleteAsync(batch, CancellationToken.None);
-                var stale = recorded.Count(r => !r);
-                if (stale > 0)
+                try
                 {
-                    LogStaleResults(_logger, stale, _options.Queue);
+                    var recorded = await _store.CompleteAsync(batch, CancellationToken.None);
+                    var stale = recorded.Count(r => !r);
+                    if (stale > 0)
+                    {
+                        LogStaleResults(_logger, stale, _options.Queue);
+                    }
+
+                    if (finishesInOrder)
+                    {
+                        _signal.Notify();
+                    }
+
+                    break;
                 }
-            }
-            catch (Exception ex)
-            {
-                // The items stay leased; once the leases expire they are worked again (at-least-once).
-                LogRecordFailed(_logger, batch.Count, _options.Queue, ex);
+                catch (Exception ex)
+                {
+                    var stopping = reader.Completion.IsCompleted || Volatile.Read(ref _ready) is null;
+                    if (tries == 1 || (stopping && tries >= RecordTriesWhileStopping))
+                    {
+                        LogRecordFailed(_logger, batch.Count, _options.Queue, stopping && tries >= RecordTriesWhileStopping, ex);
+                    }
+
+                    if (stopping && tries >= RecordTriesWhileStopping)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(pause, _time);
+                    pause = pause * 2 > LongestRecordRetry ? LongestRecordRetry : pause * 2;
+                }
             }
         }
     }
@@ -254,7 +326,7 @@ public sealed partial class WorkPump
             if (await _store.NextDueAtAsync(_options.Queue, stoppingToken) is { } next)
             {
                 var untilDue = next - _time.GetUtcNow();
-                // Due already but nothing claimed: another pump holds it right now; look again soon.
+                // Due already but nothing claimed: another worker claimed it between the two looks; look again soon.
                 wait = untilDue <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : untilDue < wait ? untilDue : wait;
             }
         }
@@ -270,17 +342,17 @@ public sealed partial class WorkPump
     [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming due items of queue {Queue} failed; trying again shortly")]
     private static partial void LogClaimFailed(ILogger logger, string queue, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Working item {Key} of queue {Queue} failed unexpectedly; it is worked again when its lease expires")]
-    private static partial void LogWorkFailed(ILogger logger, string queue, string key, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Working item {Key} of queue {Queue} failed unexpectedly; it is worked again in {Delay}")]
+    private static partial void LogWorkFailed(ILogger logger, string queue, string key, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving back {Count} items of queue {Queue} failed; they are worked when their leases expire")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Giving back {Count} items of queue {Queue} failed; they are worked after a restart or a takeover")]
     private static partial void LogReleaseFailed(ILogger logger, int count, string queue, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} results for queue {Queue} were dropped: their leases had been taken over by another worker")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} results for queue {Queue} were dropped: their items had been taken over by another worker")]
     private static partial void LogStaleResults(ILogger logger, int count, string queue);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed; the items are worked again when their leases expire")]
-    private static partial void LogRecordFailed(ILogger logger, int count, string queue, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed (given up, stopping: {GivenUp}); until recorded the items stay with this process, and after a restart or a takeover they are worked again")]
+    private static partial void LogRecordFailed(ILogger logger, int count, string queue, bool givenUp, Exception exception);
 
     /// <summary>
     /// Items leased to the running pump, waiting for one of its workers: the ones it claimed and the ones handed over

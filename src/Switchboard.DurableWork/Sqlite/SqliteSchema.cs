@@ -76,6 +76,18 @@ internal static class SqliteSchema
         CREATE TABLE work_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO work_meta (name, value) SELECT '{SqliteKeys.MergedThroughName}', coalesce(max(id), 0) FROM work_items;
         """,
+        // Leases last as long as their worker (no expiry): leased_at says since when. Ordering keys hold an item behind
+        // the earlier unfinished items of its key (status 3, waiting). Components keep their own tables' versions here.
+        """
+        ALTER TABLE work_items ADD COLUMN ordering_key TEXT;
+        ALTER TABLE work_items ADD COLUMN leased_at INTEGER;
+        UPDATE work_items SET leased_at = updated_at WHERE lease_owner IS NOT NULL;
+        ALTER TABLE work_items DROP COLUMN lease_expires_at;
+        DROP INDEX work_items_due;
+        CREATE INDEX work_items_ready ON work_items (queue, due_at) WHERE status = 0 AND lease_owner IS NULL;
+        CREATE INDEX work_items_ordering ON work_items (queue, ordering_key, id) WHERE ordering_key IS NOT NULL;
+        CREATE TABLE work_component_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+        """,
     ];
 
     public static void Configure(SqliteConnection connection, bool synchronousFull)
@@ -115,6 +127,33 @@ internal static class SqliteSchema
         {
             Execute(connection, "ROLLBACK");
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A component's own migrations, inside the writer's transaction: those past the version recorded for it run, in order.
+    /// </summary>
+    public static void MigrateComponent(SqliteWriter writer, string component, IReadOnlyList<string> migrations)
+    {
+        var read = writer.Command("SELECT version FROM work_component_schema WHERE component = @component");
+        read.Set("@component", component);
+        var version = read.ExecuteScalar() is long v ? (int)v : 0;
+        for (var i = version; i < migrations.Count; i++)
+        {
+            // Not a cached prepared statement: each runs once, and may hold several statements.
+            using var migrate = writer.Connection.CreateCommand();
+            migrate.CommandText = migrations[i];
+            migrate.ExecuteNonQuery();
+        }
+
+        if (migrations.Count > version)
+        {
+            var record = writer.Command(
+                "INSERT INTO work_component_schema (component, version) VALUES (@component, @version) " +
+                "ON CONFLICT (component) DO UPDATE SET version = excluded.version");
+            record.Set("@component", component);
+            record.Set("@version", migrations.Count);
+            record.ExecuteNonQuery();
         }
     }
 

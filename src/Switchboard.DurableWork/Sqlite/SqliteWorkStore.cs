@@ -12,19 +12,31 @@ internal sealed class SqliteWorkStore : IWorkStore
     private readonly TimeProvider _time;
     private readonly SqliteWriter _writer;
     private readonly SqliteKeys _keys;
+    private readonly SqliteFileLock _lock;
+    private int _disposed;
 
-    private SqliteWorkStore(string connectionString, TimeProvider time, SqliteWriter writer, SqliteKeys keys)
+    private SqliteWorkStore(string connectionString, TimeProvider time, SqliteWriter writer, SqliteKeys keys, SqliteFileLock fileLock, int recovered)
     {
         _connectionString = connectionString;
         _time = time;
         _writer = writer;
         _keys = keys;
+        _lock = fileLock;
+        RecoveredAtOpen = recovered;
     }
+
+    public string WorkerId { get; } = StoreSql.NewWorkerId();
+
+    public WorkStoreBackend Backend => WorkStoreBackend.Sqlite;
+
+    /// <summary>How many items a process that is gone held leased when this store opened (each due again at once).</summary>
+    public int RecoveredAtOpen { get; }
 
     public static async Task<IWorkStore> OpenAsync(SqliteWorkStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(options.DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var fileLock = SqliteFileLock.Acquire(path);
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -36,20 +48,49 @@ internal sealed class SqliteWorkStore : IWorkStore
 
         var connection = new SqliteConnection(connectionString);
         var keys = new SqliteKeys(options.MinKeyGeneration);
+        int recovered;
         try
         {
             await connection.OpenAsync(cancellationToken);
             SqliteSchema.Configure(connection, options.SynchronousFull);
             SqliteSchema.Migrate(connection);
+            recovered = RecoverInterrupted(connection, time.GetUtcNow());
             keys.Load(connection);
         }
         catch
         {
             await connection.DisposeAsync();
+            fileLock.Dispose();
             throw;
         }
 
-        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction, keys), keys);
+        return new SqliteWorkStore(connectionString, time, new SqliteWriter(connection, options.MaxWritesPerTransaction, keys), keys, fileLock, recovered);
+    }
+
+    /// <summary>
+    /// This process holds the file lock, so every lease in the file belongs to a process that is gone: each such item's
+    /// attempt is logged as interrupted and counted, and the item is due now, for the next attempt.
+    /// </summary>
+    private static int RecoverInterrupted(SqliteConnection connection, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var log = connection.CreateCommand();
+        log.Transaction = transaction;
+        log.CommandText =
+            "INSERT INTO work_attempts (item_id, attempt, started_at, finished_at, succeeded, detail) " +
+            "SELECT id, attempts + 1, coalesce(leased_at, updated_at), @now, 0, @detail FROM work_items WHERE status = 0 AND lease_owner IS NOT NULL";
+        log.Parameters.AddWithValue("@now", StoreSql.Ms(now));
+        log.Parameters.AddWithValue("@detail", WorkAttempt.InterruptedDetail);
+        log.ExecuteNonQuery();
+        using var release = connection.CreateCommand();
+        release.Transaction = transaction;
+        release.CommandText =
+            "UPDATE work_items SET attempts = attempts + 1, lease_owner = NULL, leased_at = NULL, due_at = @now, updated_at = @now " +
+            "WHERE status = 0 AND lease_owner IS NOT NULL";
+        release.Parameters.AddWithValue("@now", StoreSql.Ms(now));
+        var recovered = release.ExecuteNonQuery();
+        transaction.Commit();
+        return recovered;
     }
 
     public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
@@ -57,99 +98,89 @@ internal sealed class SqliteWorkStore : IWorkStore
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
-        {
-            var now = _time.GetUtcNow();
-            return [.. items.Select(item => Insert(writer, queue, item, null, StoreSql.Ms(item.DueAt), now) is not null)];
-        }, cancellationToken);
+            [.. Transaction(writer).Enqueue(queue, items, token: null).Select(e => e.Added)], cancellationToken);
     }
 
-    public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
-        StoreSql.CheckClaim(leaseOwner, Math.Max(items.Count, 1), leaseDuration);
-        var token = StoreSql.NewLeaseToken(leaseOwner);
-        return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem?>>(writer =>
+        var token = StoreSql.NewLeaseToken(WorkerId);
+        return _writer.WriteAsync<IReadOnlyList<EnqueuedItem>>(writer => Transaction(writer).Enqueue(queue, items, token), cancellationToken);
+    }
+
+    public async Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var (result, committed) = await _writer.WriteAsync(writer =>
         {
-            var now = _time.GetUtcNow();
-            var expires = now + leaseDuration;
-            return [.. items.Select(item => Insert(writer, queue, item, token, StoreSql.Ms(expires), now) is { } id
-                ? new ClaimedWorkItem(new WorkLease(id, token), item.Key, item.Tag, item.Payload, item.Context, 0, item.MaxAttempts, item.DueAt, expires)
-                : null)];
+            // A fresh transaction object per run: a run that is rolled back and run again leaves nothing behind.
+            var transaction = Transaction(writer);
+            var pending = work(transaction);
+            var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+            return (result, transaction.CommittedActions);
+        }, cancellationToken);
+        if (committed is not null)
+        {
+            foreach (var action in committed)
+            {
+                action();
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        return await read(new SqliteWorkReader(connection, transaction));
+    }
+
+    public Task MigrateAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckMigrations(component, migrations);
+        return _writer.WriteAsync(writer =>
+        {
+            SqliteSchema.MigrateComponent(writer, component, migrations);
+            return true;
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// Inserts one item, leased to <paramref name="leaseToken"/> until <paramref name="dueAt"/> when given. Returns its
-    /// id, or null if the queue holds its key already (a key given twice in one batch is added once, the first time).
-    /// </summary>
-    private long? Insert(SqliteWriter writer, string queue, NewWorkItem item, string? leaseToken, long dueAt, DateTimeOffset now)
-    {
-        if (_keys.Find(writer, queue, item.Key) is not null)
-        {
-            return null;
-        }
+    private SqliteWorkTransaction Transaction(SqliteWriter writer) => new(this, writer, _keys, _time.GetUtcNow());
 
-        var insert = writer.Command(
-            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_expires_at, created_at, updated_at) " +
-            "VALUES (@queue, @key, @tag, @payload, @context, 0, 0, @max_attempts, @due_at, @token, @expires, @now, @now)");
-        insert.Set("@queue", queue);
-        insert.Set("@key", item.Key);
-        insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
-        insert.Set("@payload", item.Payload);
-        insert.Set("@context", (object?)item.Context ?? DBNull.Value);
-        insert.Set("@max_attempts", item.MaxAttempts);
-        insert.Set("@due_at", dueAt);
-        insert.Set("@token", (object?)leaseToken ?? DBNull.Value);
-        insert.Set("@expires", leaseToken is null ? DBNull.Value : dueAt);
-        insert.Set("@now", StoreSql.Ms(now));
-        insert.ExecuteNonQuery();
-        var id = writer.LastInsertRowId();
-        _keys.Added(queue, item.Key, id);
-        return id;
-    }
-
-    public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
-        StoreSql.CheckClaim(leaseOwner, maxItems, leaseDuration);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         return _writer.WriteAsync<IReadOnlyList<ClaimedWorkItem>>(writer =>
         {
-            var now = _time.GetUtcNow();
-            var expires = now + leaseDuration;
-            var token = StoreSql.NewLeaseToken(leaseOwner);
+            var now = StoreSql.Ms(_time.GetUtcNow());
+            var token = StoreSql.NewLeaseToken(WorkerId);
             var select = writer.Command(
-                "SELECT id, key, tag, payload, context, attempts, max_attempts, due_at FROM work_items " +
-                "WHERE queue = @queue AND status = 0 AND due_at <= @now ORDER BY due_at LIMIT @limit");
+                $"SELECT {StoreSql.ClaimColumns} FROM work_items " +
+                "WHERE queue = @queue AND status = 0 AND lease_owner IS NULL AND due_at <= @now ORDER BY due_at LIMIT @limit");
             select.Set("@queue", queue);
-            select.Set("@now", StoreSql.Ms(now));
+            select.Set("@now", now);
             select.Set("@limit", maxItems);
             var claimed = new List<ClaimedWorkItem>();
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    claimed.Add(new ClaimedWorkItem(
-                        new WorkLease(reader.GetInt64(0), token),
-                        reader.GetString(1),
-                        reader.IsDBNull(2) ? null : reader.GetString(2),
-                        reader.GetString(3),
-                        reader.IsDBNull(4) ? null : reader.GetString(4),
-                        reader.GetInt32(5),
-                        reader.GetInt32(6),
-                        StoreSql.Time(reader.GetInt64(7)),
-                        expires));
+                    claimed.Add(StoreSql.ReadClaimed(reader, token));
                 }
             }
 
             if (claimed.Count > 0)
             {
                 var lease = writer.Command(
-                    "UPDATE work_items SET lease_owner = @token, lease_expires_at = @expires, due_at = @expires, updated_at = @now " +
+                    "UPDATE work_items SET lease_owner = @token, leased_at = @now, updated_at = @now " +
                     "WHERE id IN (SELECT value FROM json_each(@ids))");
                 lease.Set("@token", token);
-                lease.Set("@expires", StoreSql.Ms(expires));
-                lease.Set("@now", StoreSql.Ms(now));
+                lease.Set("@now", now);
                 lease.Set("@ids", $"[{string.Join(',', claimed.Select(c => c.Lease.ItemId))}]");
                 lease.ExecuteNonQuery();
             }
@@ -168,19 +199,45 @@ internal sealed class SqliteWorkStore : IWorkStore
         var rows = distinct ? SqliteRows.Completions(completions, now) : null;
         var attempts = distinct ? SqliteRows.Attempts(completions, _ => true) : null;
         return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
-            rows is null || attempts is null ? CompleteRowByRow(writer, completions, now) : CompleteBatch(writer, completions, rows, attempts, now),
-            cancellationToken);
+        {
+            var finishedInOrder = new List<(string Queue, string OrderingKey)>();
+            var recorded = rows is null || attempts is null
+                ? CompleteRowByRow(writer, completions, now, finishedInOrder)
+                : CompleteBatch(writer, completions, rows, attempts, now, finishedInOrder);
+            if (finishedInOrder.Count > 0)
+            {
+                var transaction = Transaction(writer);
+                foreach (var (queue, orderingKey) in finishedInOrder)
+                {
+                    transaction.StartNextInOrder(queue, orderingKey);
+                }
+            }
+
+            return recorded;
+        }, cancellationToken);
     }
 
-    private static bool[] CompleteBatch(SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, string rows, string attempts, long now)
+    /// <summary>The columns a completion's update returns: the item, and what its finishing means for its ordering key.</summary>
+    private const string CompletedColumns = "id, queue, ordering_key, status";
+
+    private static void NoteFinishedInOrder(SqliteDataReader reader, List<(string Queue, string OrderingKey)> finishedInOrder)
+    {
+        if (!reader.IsDBNull(2) && reader.GetInt32(3) is (int)WorkStatus.Succeeded or (int)WorkStatus.Failed)
+        {
+            finishedInOrder.Add((reader.GetString(1), reader.GetString(2)));
+        }
+    }
+
+    private static bool[] CompleteBatch(
+        SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, string rows, string attempts, long now, List<(string Queue, string OrderingKey)> finishedInOrder)
     {
         var update = writer.Command(
             "UPDATE work_items SET status = r.status, attempts = attempts + r.counted, " +
             "due_at = CASE WHEN r.status = 0 THEN r.due_at ELSE work_items.due_at END, " +
             "finished_at = CASE WHEN r.status = 0 THEN NULL ELSE @now END, " +
-            "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+            "lease_owner = NULL, leased_at = NULL, updated_at = @now " +
             "FROM (SELECT value ->> 0 AS id, value ->> 1 AS token, value ->> 2 AS status, value ->> 3 AS due_at, value ->> 4 AS counted FROM json_each(@rows)) AS r " +
-            "WHERE work_items.id = r.id AND work_items.lease_owner = r.token AND work_items.status = 0 RETURNING id");
+            $"WHERE work_items.id = r.id AND work_items.lease_owner = r.token AND work_items.status = 0 RETURNING {CompletedColumns}");
         update.Set("@now", now);
         update.Set("@rows", rows);
         var updated = new HashSet<long>();
@@ -189,6 +246,7 @@ internal sealed class SqliteWorkStore : IWorkStore
             while (reader.Read())
             {
                 updated.Add(reader.GetInt64(0));
+                NoteFinishedInOrder(reader, finishedInOrder);
             }
         }
 
@@ -201,7 +259,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         return recorded;
     }
 
-    private static bool[] CompleteRowByRow(SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, long now)
+    private static bool[] CompleteRowByRow(SqliteWriter writer, IReadOnlyList<WorkCompletion> completions, long now, List<(string Queue, string OrderingKey)> finishedInOrder)
     {
         var recorded = new bool[completions.Count];
         for (var i = 0; i < completions.Count; i++)
@@ -212,17 +270,22 @@ internal sealed class SqliteWorkStore : IWorkStore
                 "UPDATE work_items SET status = @status, attempts = attempts + @counted, " +
                 "due_at = CASE WHEN @status = 0 THEN @due_at ELSE due_at END, " +
                 "finished_at = CASE WHEN @status = 0 THEN NULL ELSE @now END, " +
-                "lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
-                "WHERE id = @id AND lease_owner = @token AND status = 0");
+                "lease_owner = NULL, leased_at = NULL, updated_at = @now " +
+                $"WHERE id = @id AND lease_owner = @token AND status = 0 RETURNING {CompletedColumns}");
             update.Set("@status", status);
             update.Set("@counted", StoreSql.CountsAttempt(completion.Outcome));
             update.Set("@due_at", completion.RetryAt is { } at ? StoreSql.Ms(at) : now);
             update.Set("@now", now);
             update.Set("@id", completion.Lease.ItemId);
             update.Set("@token", completion.Lease.Token);
-            if (update.ExecuteNonQuery() != 1)
+            using (var reader = update.ExecuteReader())
             {
-                continue;
+                if (!reader.Read())
+                {
+                    continue;
+                }
+
+                NoteFinishedInOrder(reader, finishedInOrder);
             }
 
             recorded[i] = true;
@@ -332,7 +395,7 @@ internal sealed class SqliteWorkStore : IWorkStore
             var now = StoreSql.Ms(_time.GetUtcNow());
             var finished = writer.Command(
                 "UPDATE work_items SET status = 0, max_attempts = attempts + 1, due_at = @due_at, finished_at = NULL, updated_at = @now " +
-                "WHERE id = @id AND status <> 0");
+                "WHERE id = @id AND status IN (1, 2)");
             Set(finished, id, dueAt, now);
             if (finished.ExecuteNonQuery() == 0)
             {
@@ -409,7 +472,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         StoreSql.CheckQueue(queue);
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM work_items WHERE queue = @queue AND status = 0";
+        count.CommandText = $"SELECT count(*) FROM work_items WHERE queue = @queue AND status IN {StoreSql.Unfinished}";
         count.Set("@queue", queue);
         return (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);
     }
@@ -419,7 +482,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         StoreSql.CheckQueue(queue);
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var next = connection.CreateCommand();
-        next.CommandText = "SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0";
+        next.CommandText = "SELECT min(due_at) FROM work_items WHERE queue = @queue AND status = 0 AND lease_owner IS NULL";
         next.Set("@queue", queue);
         return await next.ExecuteScalarAsync(cancellationToken) is long ms ? StoreSql.Time(ms) : null;
     }
@@ -431,7 +494,16 @@ internal sealed class SqliteWorkStore : IWorkStore
         return connection;
     }
 
-    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync();
+        _lock.Dispose();
+    }
 }
 
 internal static class SqliteParameters

@@ -66,6 +66,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return command;
     }
 
+    /// <summary>The writer's connection. Only for use inside a write.</summary>
+    public SqliteConnection Connection => _connection;
+
     /// <summary>The row id of the last row inserted on the writer's connection. Only for use inside a write.</summary>
     public long LastInsertRowId() => SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
 

@@ -31,7 +31,6 @@ internal sealed partial class HandlerRunner(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
 
     private readonly TelnyxWebhookOptions _options = options.Value;
-    private readonly string _workerId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,12 +52,10 @@ internal sealed partial class HandlerRunner(
         var pump = new WorkPump(store, new WorkPumpOptions
         {
             Queue = ReceiverQueues.Inbox,
-            WorkerId = _workerId,
             Concurrency = _options.HandlerConcurrency,
-            // Small on purpose: the pump holds up to four batches leased in memory, and after a crash those events
-            // wait for their leases (HandlerLease) to expire before another runner takes them.
+            // Small on purpose: the pump holds up to four batches leased in memory, and each of those counts an
+            // interrupted run after a crash.
             ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 16),
-            LeaseDuration = _options.HandlerLease,
             PollInterval = IdlePoll,
         }, RunAsync, time, logger);
         local.Attach(pump);
@@ -95,7 +92,7 @@ internal sealed partial class HandlerRunner(
 
         metrics.InboxLag(now - (item.Attempts == 0 ? stored.ReceivedAt : item.DueAt));
         IReadOnlyList<KeyValuePair<string, string>> headers = [.. stored.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))];
-        var previousRuns = item.Attempts == 0 ? [] : await PreviousRunsAsync(item.Key, stoppingToken);
+        var (previousRuns, interruptedRuns) = item.Attempts == 0 ? ([], 0) : await PreviousRunsAsync(item.Key, stoppingToken);
         var log = new List<WorkAttemptRecord>();
         string? lastError = null;
         string? failedHandler = null;
@@ -118,7 +115,8 @@ internal sealed partial class HandlerRunner(
                 var context = new WebhookContext
                 {
                     Event = envelope.Data,
-                    Attempt = previousRuns.Count(r => r.Handler == handler.Name) + 1,
+                    // A run cut off by a crash counts as a run of every handler that had not completed.
+                    Attempt = previousRuns.Count(r => r.Handler == handler.Name) + interruptedRuns + 1,
                     Verified = stored.Verification == "valid",
                     ReceivedAt = stored.ReceivedAt,
                     RawBody = rawBody,
@@ -164,11 +162,18 @@ internal sealed partial class HandlerRunner(
         return delay > MaxRetryDelay ? MaxRetryDelay : delay;
     }
 
-    private async Task<IReadOnlyList<HandlerRunDetail>> PreviousRunsAsync(string eventId, CancellationToken cancellationToken)
+    /// <summary>The handler runs logged for the event, and how many runs were interrupted (the process stopped mid-run).</summary>
+    private async Task<(IReadOnlyList<HandlerRunDetail> Runs, int Interrupted)> PreviousRunsAsync(string eventId, CancellationToken cancellationToken)
     {
         var store = await storage.GetStoreAsync(cancellationToken);
         var item = await store.GetAsync(ReceiverQueues.Inbox, eventId, cancellationToken);
-        return item is null ? [] : [.. item.AttemptLog.Select(a => HandlerRunDetail.FromJson(a.Detail)).OfType<HandlerRunDetail>()];
+        if (item is null)
+        {
+            return ([], 0);
+        }
+
+        return ([.. item.AttemptLog.Where(a => !a.IsInterruption).Select(a => HandlerRunDetail.FromJson(a.Detail)).OfType<HandlerRunDetail>()],
+            item.AttemptLog.Count(a => a.IsInterruption));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook store cannot be opened; trying again shortly")]

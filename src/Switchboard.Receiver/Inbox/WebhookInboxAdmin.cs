@@ -117,6 +117,10 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
         return count;
     }
 
+    /// <summary>A run the store logged as interrupted (the process stopped mid-run); it counts as a run of every handler not completed.</summary>
+    private static readonly HandlerRunDetail InterruptedRun =
+        new("(interrupted)", false, "the process stopped during this run (crash or takeover) before its result was recorded");
+
     private static InboxEntry ToEntry(WorkItem item)
     {
         var stored = StoredRequest.FromJson(item.Context);
@@ -127,7 +131,7 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
             _ => InboxEntryState.Pending,
         };
         var runs = item.AttemptLog
-            .Select(a => (Attempt: a, Detail: HandlerRunDetail.FromJson(a.Detail)))
+            .Select(a => (Attempt: a, Detail: a.IsInterruption ? InterruptedRun : HandlerRunDetail.FromJson(a.Detail)))
             .Where(a => a.Detail is not null)
             .Select(a => new HandlerRun(a.Detail!.Handler, a.Attempt.Attempt, a.Detail.Ok, a.Detail.Error, a.Attempt.StartedAt, a.Attempt.FinishedAt));
         return new InboxEntry(item.Key, item.Tag, state, item.Attempts, stored?.ReceivedAt ?? item.CreatedAt, stored?.Verification ?? "unknown", item.Payload, [.. runs]);

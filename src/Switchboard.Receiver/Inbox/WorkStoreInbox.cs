@@ -21,8 +21,6 @@ internal sealed partial class WorkStoreInbox(
     InboxWriteFailures writeFailures,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
 {
-    private const string RequestLogOwner = "request-log";
-
     private readonly TelnyxWebhookOptions _options = options.Value;
 
     public async ValueTask<InboxWriteOutcome> AcceptAsync(ReceivedWebhook webhook, CancellationToken cancellationToken)
@@ -98,8 +96,8 @@ internal sealed partial class WorkStoreInbox(
         {
             var store = await storage.GetStoreAsync(CancellationToken.None);
             var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
-            var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], RequestLogOwner, TimeSpan.FromMinutes(1), CancellationToken.None);
-            if (leased[0] is { } claimed)
+            var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], CancellationToken.None);
+            if (leased[0].Leased is { } claimed)
             {
                 await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
             }

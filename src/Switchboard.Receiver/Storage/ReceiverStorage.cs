@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Switchboard.DurableWork;
@@ -23,15 +24,17 @@ internal sealed class ReceiverStorage : IAsyncDisposable
 {
     private readonly TelnyxWebhookOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _opening = new(1, 1);
     private NpgsqlDataSource? _dataSource;
     private Task<IWorkStore>? _store;
     private string? _sqliteConnectionString;
 
-    public ReceiverStorage(IOptions<TelnyxWebhookOptions> options, TimeProvider time)
+    public ReceiverStorage(IOptions<TelnyxWebhookOptions> options, TimeProvider time, ILogger<ReceiverStorage> logger)
     {
         _options = options.Value;
         _time = time;
+        _logger = logger;
     }
 
     public bool IsPostgres => _options.PostgresConnectionString is not null;
@@ -58,7 +61,11 @@ internal sealed class ReceiverStorage : IAsyncDisposable
             if (_options.PostgresConnectionString is { } connectionString)
             {
                 _dataSource ??= NpgsqlDataSource.Create(connectionString);
-                store = await WorkStore.OpenPostgresAsync(_dataSource, _time, cancellationToken);
+                store = await WorkStore.OpenPostgresAsync(
+                    _dataSource,
+                    new PostgresWorkStoreOptions { HeartbeatInterval = _options.HeartbeatInterval, TakeoverAfter = _options.TakeoverAfter, Logger = _logger },
+                    _time,
+                    cancellationToken);
                 await using var command = _dataSource.CreateCommand(OrderingSql.CreateTable);
                 try
                 {

@@ -11,6 +11,12 @@ public sealed class SqliteOutboxTests : OutboxBehaviour
     protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
         WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "outbox.db") }, time);
 
+    protected override async Task<IWorkStore> StopWorkerAsync(IWorkStore stopped)
+    {
+        await stopped.DisposeAsync();
+        return await OpenStoreAsync(Time);
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -28,5 +34,15 @@ public sealed class PostgresOutboxTests(PostgresServer server) : OutboxBehaviour
     {
         _dataSource ??= await server.CreateDatabaseAsync();
         return await WorkStore.OpenPostgresAsync(_dataSource, time);
+    }
+
+    /// <summary>
+    /// The worker goes away (its heartbeat row with it, as after a takeover; the heartbeat timeout itself is tested with the
+    /// store), and another opens.
+    /// </summary>
+    protected override async Task<IWorkStore> StopWorkerAsync(IWorkStore stopped)
+    {
+        await stopped.DisposeAsync();
+        return await OpenStoreAsync(Time);
     }
 }

@@ -115,22 +115,120 @@ public sealed class WorkPumpTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_handler_that_throws_leaves_the_item_leased_and_the_pump_going()
+    public async Task A_handler_that_throws_gives_the_item_back_for_later_and_the_pump_goes_on()
     {
         var pump = Pump("a", item => item.Key == "bad" ? throw new InvalidOperationException("boom") : Done(item));
         using var stop = new CancellationTokenSource();
         var running = pump.RunAsync(stop.Token);
+        var before = DateTimeOffset.UtcNow;
 
         await pump.EnqueueAsync([Item("bad")]);
         await pump.EnqueueAsync([Item("good")]);
         await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "good"))?.Status == WorkStatus.Succeeded);
+        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "bad"))?.LeaseOwner is null);
         await stop.CancelAsync();
         await running;
 
         var bad = await _store.GetAsync(Queue, "bad");
-        Assert.Equal(WorkStatus.Pending, bad!.Status);
-        Assert.Equal(0, bad.Attempts);
-        Assert.NotNull(bad.LeaseOwner);
+        Assert.Equal((WorkStatus.Pending, 0), (bad!.Status, bad.Attempts));
+        Assert.InRange(bad.DueAt, before + WorkPump.AfterUnexpectedFailure, DateTimeOffset.UtcNow + WorkPump.AfterUnexpectedFailure);
+    }
+
+    [Fact]
+    public async Task Work_in_hand_when_the_process_dies_is_worked_at_once_by_the_next_start_counting_the_interrupted_attempt()
+    {
+        var inFlight = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var pump = Pump("a", async item =>
+        {
+            inFlight.TrySetResult();
+            await release.Task;
+            return await Done(item);
+        });
+        using (var stop = new CancellationTokenSource())
+        {
+            var running = pump.RunAsync(stop.Token);
+            await pump.EnqueueAsync([Item("job")]);
+            await inFlight.Task;
+
+            // The process dies here: the store closes under the pump, its lease still in the file.
+            await _store.DisposeAsync();
+            _store = new CountingStore(await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "work.db") }));
+            await stop.CancelAsync();
+            release.SetResult();
+            await IgnoreClosedStoreAsync(running);
+        }
+
+        var item = await _store.GetAsync(Queue, "job");
+        Assert.Equal((WorkStatus.Pending, 1, (string?)null), (item!.Status, item.Attempts, item.LeaseOwner));
+        Assert.True(Assert.Single(item.AttemptLog).IsInterruption);
+
+        var worked = new ConcurrentBag<int>();
+        var next = Pump("b", claimed =>
+        {
+            worked.Add(claimed.Attempts);
+            return Done(claimed);
+        });
+        using var stopNext = new CancellationTokenSource();
+        var runningNext = next.RunAsync(stopNext.Token);
+        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "job"))?.Status == WorkStatus.Succeeded);
+        await stopNext.CancelAsync();
+        await runningNext;
+
+        Assert.Equal([1], worked);
+        Assert.Equal([2, 1], (await _store.GetAsync(Queue, "job"))!.AttemptLog.Select(a => a.Attempt));
+    }
+
+    private static async Task IgnoreClosedStoreAsync(Task run)
+    {
+        try
+        {
+            await run;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Items_with_one_ordering_key_are_worked_one_at_a_time_in_order_while_other_keys_go_on()
+    {
+        var log = new ConcurrentQueue<string>();
+        var running = new ConcurrentDictionary<string, int>();
+        var overlaps = 0;
+        var pump = Pump("a", async item =>
+        {
+            var key = item.OrderingKey ?? item.Key;
+            if (running.AddOrUpdate(key, 1, (_, n) => n + 1) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            log.Enqueue(item.Key);
+            await Task.Delay(item.Key.EndsWith("-0", StringComparison.Ordinal) ? 30 : 1);
+            running.AddOrUpdate(key, 0, (_, n) => n - 1);
+            return await Done(item);
+        }, concurrency: 8);
+        using var stop = new CancellationTokenSource();
+        var runningPump = pump.RunAsync(stop.Token);
+
+        // Published one event at a time, as a lifecycle does, for five resources at once.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async r =>
+        {
+            for (var e = 0; e < 6; e++)
+            {
+                await pump.EnqueueAsync([Item($"r{r}-{e}", orderingKey: $"r{r}")]);
+            }
+        }));
+        await WaitUntilAsync(() => log.Count == 30);
+        await stop.CancelAsync();
+        await runningPump;
+
+        Assert.Equal(0, overlaps);
+        foreach (var r in Enumerable.Range(0, 5))
+        {
+            Assert.Equal(Enumerable.Range(0, 6).Select(e => $"r{r}-{e}"), log.Where(k => k.StartsWith($"r{r}-", StringComparison.Ordinal)));
+        }
     }
 
     [Fact]
@@ -156,10 +254,10 @@ public sealed class WorkPumpTests : IAsyncLifetime
     });
 
     private WorkPump Pump(string worker, Func<ClaimedWorkItem, Task<WorkCompletion>> handler, int concurrency = 4) =>
-        new(_store, new WorkPumpOptions { Queue = Queue, WorkerId = worker, Concurrency = concurrency, PollInterval = TimeSpan.FromMilliseconds(50) },
+        new(_store, new WorkPumpOptions { Queue = Queue, Concurrency = concurrency, PollInterval = TimeSpan.FromMilliseconds(50) },
             (item, _) => handler(item));
 
-    private static NewWorkItem Item(string key) => new(key, "{}", DateTimeOffset.UtcNow.AddSeconds(-1), 3);
+    private static NewWorkItem Item(string key, string? orderingKey = null) => new(key, "{}", DateTimeOffset.UtcNow.AddSeconds(-1), 3, OrderingKey: orderingKey);
 
     private static Task<WorkCompletion> Done(ClaimedWorkItem item)
     {
@@ -186,17 +284,28 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         public int ClaimedItems => Volatile.Read(ref _claimed);
 
-        public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, string leaseOwner, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        public string WorkerId => inner.WorkerId;
+
+        public WorkStoreBackend Backend => inner.Backend;
+
+        public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimAsync(queue, leaseOwner, maxItems, leaseDuration, cancellationToken);
+            var claimed = await inner.ClaimAsync(queue, maxItems, cancellationToken);
             Interlocked.Add(ref _claimed, claimed.Count);
             return claimed;
         }
 
         public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) => inner.EnqueueAsync(queue, items, cancellationToken);
 
-        public Task<IReadOnlyList<ClaimedWorkItem?>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, string leaseOwner, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-            inner.EnqueueLeasedAsync(queue, items, leaseOwner, leaseDuration, cancellationToken);
+        public Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
+            inner.EnqueueLeasedAsync(queue, items, cancellationToken);
+
+        public Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) => inner.WriteAsync(work, cancellationToken);
+
+        public Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default) => inner.ReadAsync(read, cancellationToken);
+
+        public Task MigrateAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default) =>
+            inner.MigrateAsync(component, migrations, cancellationToken);
 
         public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) => inner.CompleteAsync(completions, cancellationToken);
 

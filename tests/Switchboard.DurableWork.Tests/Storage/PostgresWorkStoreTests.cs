@@ -1,4 +1,5 @@
 using Npgsql;
+using Switchboard.DurableWork.Postgres;
 using Switchboard.Testing;
 
 namespace Switchboard.DurableWork.Tests.Storage;
@@ -6,12 +7,39 @@ namespace Switchboard.DurableWork.Tests.Storage;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreContract
 {
+    private readonly List<IWorkStore> _stopped = [];
     private NpgsqlDataSource? _dataSource;
 
     protected override async Task<IWorkStore> OpenStoreAsync(TimeProvider time)
     {
         _dataSource ??= await server.CreateDatabaseAsync();
         return await WorkStore.OpenPostgresAsync(_dataSource, time);
+    }
+
+    /// <summary>Another worker takes over once the first one's heartbeat is old (made so here, as a stopped worker's gets).</summary>
+    protected override async Task<IWorkStore> WorkerStoppedAsync()
+    {
+        var stopped = Store;
+        _stopped.Add(stopped);
+        var next = await OpenStoreAsync(Time);
+        await using (var age = _dataSource!.CreateCommand("UPDATE work_workers SET heartbeat_at = now() - interval '1 hour' WHERE id = @id"))
+        {
+            age.Parameters.AddWithValue("id", stopped.WorkerId);
+            Assert.Equal(1, await age.ExecuteNonQueryAsync());
+        }
+
+        await ((PostgresWorkStore)next).TakeOverStoppedAsync();
+        Replace(next);
+        return next;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var store in _stopped)
+        {
+            await store.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -23,6 +51,83 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
 
         Assert.NotNull(await stores[3].GetAsync("q", "a"));
         await using var versions = fresh.CreateCommand("SELECT count(*) FROM durable_work_schema");
-        Assert.Equal(1L, await versions.ExecuteScalarAsync());
+        Assert.Equal(2L, await versions.ExecuteScalarAsync());
+        Assert.Equal(4, stores.Select(s => s.WorkerId).Distinct().Count());
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_live_worker_keeps_its_items_past_the_takeover_timeout_and_a_silent_one_loses_them()
+    {
+        var data = await server.CreateDatabaseAsync();
+        var fast = new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100), TakeoverAfter = TimeSpan.FromMilliseconds(600) };
+        await using var slow = await WorkStore.OpenPostgresAsync(data, fast, Time);
+        await using var other = await WorkStore.OpenPostgresAsync(data, fast, Time);
+        await slow.EnqueueAsync("q", [new NewWorkItem("long-job", "{}", Time.GetUtcNow(), 3)]);
+        var held = Assert.Single(await slow.ClaimAsync("q", 10));
+
+        // Three takeover timeouts of real time, with the heartbeat going: the item stays with its worker.
+        await Task.Delay(TimeSpan.FromMilliseconds(1800));
+        Assert.Empty(await other.ClaimAsync("q", 10));
+        Assert.Equal([true], await slow.CompleteAsync([WorkCompletion.Retry(held.Lease, Time.GetUtcNow(), [new(1, Time.GetUtcNow(), Time.GetUtcNow(), false, "try again")])]));
+
+        // Now its heartbeat stops, as a paused or killed process's does: the other takes the item over.
+        var again = Assert.Single(await slow.ClaimAsync("q", 10));
+        ((PostgresWorkStore)slow).HeartbeatPaused = true;
+
+        IReadOnlyList<ClaimedWorkItem> taken = [];
+        for (var i = 0; i < 50 && taken.Count == 0; i++)
+        {
+            await Task.Delay(100);
+            taken = await other.ClaimAsync("q", 10);
+        }
+
+        var takenOver = Assert.Single(taken);
+        Assert.Equal(2, takenOver.Attempts);
+
+        // It comes back (continued after SIGSTOP): its result for the item is refused, and it claims nothing twice.
+        ((PostgresWorkStore)slow).HeartbeatPaused = false;
+        Assert.Equal([false], await slow.CompleteAsync([WorkCompletion.Succeeded(again.Lease, [])]));
+        Assert.Equal([true], await other.CompleteAsync([WorkCompletion.Succeeded(takenOver.Lease, [])]));
+        var item = await other.GetAsync("q", "long-job");
+        Assert.Equal((WorkStatus.Succeeded, 3), (item!.Status, item.Attempts));
+        Assert.Equal([2, 1], item.AttemptLog.Select(a => a.Attempt));
+        Assert.True(item.AttemptLog[0].IsInterruption);
+    }
+
+    [Fact]
+    public async Task Two_workers_enqueueing_one_ordering_key_at_once_leave_exactly_one_item_startable()
+    {
+        var data = await server.CreateDatabaseAsync();
+        await using var a = await WorkStore.OpenPostgresAsync(data, Time);
+        await using var b = await WorkStore.OpenPostgresAsync(data, Time);
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? a : b).EnqueueAsync("q",
+            [new NewWorkItem($"e{i}", "{}", Time.GetUtcNow(), 1, OrderingKey: "resource")])));
+
+        var started = new List<string>();
+        for (var round = 0; round < 40; round++)
+        {
+            var claimed = await (round % 2 == 0 ? b : a).ClaimAsync("q", 10);
+            var item = Assert.Single(claimed);
+            started.Add(item.Key);
+            await (round % 2 == 0 ? b : a).CompleteAsync([WorkCompletion.Succeeded(item.Lease, [])]);
+        }
+
+        Assert.Equal(40, started.Distinct().Count());
+        Assert.Empty(await a.ClaimAsync("q", 10));
+    }
+
+    [Fact]
+    public async Task Heartbeat_settings_are_validated()
+    {
+        var data = await server.CreateDatabaseAsync();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            WorkStore.OpenPostgresAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(5), TakeoverAfter = TimeSpan.FromSeconds(10) }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            WorkStore.OpenPostgresAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.Zero }));
     }
 }

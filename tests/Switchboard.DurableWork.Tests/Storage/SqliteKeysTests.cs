@@ -15,6 +15,14 @@ public sealed class SqliteStoreWithFrequentKeyPassesTests : WorkStoreContract
     protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
         WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "work.db"), MinKeyGeneration = 2 }, time);
 
+    protected override async Task<IWorkStore> WorkerStoppedAsync()
+    {
+        await Store.DisposeAsync();
+        var next = await OpenStoreAsync(Time);
+        Replace(next);
+        return next;
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -104,7 +112,7 @@ public sealed class SqliteKeysTests : IAsyncLifetime
         var keys = Enumerable.Range(0, 12).Select(i => $"p{i:D2}").ToList();
         foreach (var key in keys)
         {
-            var claimed = (await store.EnqueueLeasedAsync("q", [Item(key)], "w", TimeSpan.FromMinutes(1)))[0]!;
+            var claimed = (await store.EnqueueLeasedAsync("q", [Item(key)]))[0].Leased!;
             Assert.Equal([true], await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])]));
         }
 

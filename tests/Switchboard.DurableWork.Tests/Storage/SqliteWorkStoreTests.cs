@@ -7,6 +7,25 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
     protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
         WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "data", "work.db") }, time);
 
+    /// <summary>The process "restarts": the store closes without giving anything back, and the file opens again.</summary>
+    protected override async Task<IWorkStore> WorkerStoppedAsync()
+    {
+        await Store.DisposeAsync();
+        var next = await OpenStoreAsync(Time);
+        Replace(next);
+        return next;
+    }
+
+    [Fact]
+    public async Task A_second_store_on_the_same_file_is_refused_naming_the_folder_and_process_and_the_first_keeps_working()
+    {
+        var ex = await Assert.ThrowsAsync<WorkStoreInUseException>(() => OpenStoreAsync(Time));
+
+        Assert.Contains(Path.Combine(_folder, "data"), ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"process id {Environment.ProcessId}", ex.Message, StringComparison.Ordinal);
+        Assert.Equal([true], await Store.EnqueueAsync("q", [new NewWorkItem("still-works", "{}", Time.GetUtcNow(), 1)]));
+        Assert.Single(await Store.ClaimAsync("q", 1));
+    }
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -20,10 +39,12 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
         await Store.EnqueueAsync("q", [new NewWorkItem("a", "{}", Time.GetUtcNow(), 1)]);
         await Store.DisposeAsync();
 
-        await using var reopened = await OpenStoreAsync(Time);
+        var reopened = await OpenStoreAsync(Time);
 
         Assert.NotNull(await reopened.GetAsync("q", "a"));
+        await reopened.DisposeAsync();
         await using var third = await OpenStoreAsync(Time);
+        Assert.NotNull(await third.GetAsync("q", "a"));
     }
 
     [Fact]

@@ -4,12 +4,11 @@ namespace Switchboard.DurableWork.Tests.Storage;
 
 /// <summary>
 /// The one contract every <see cref="IWorkStore"/> keeps, run once per backend (SQLite and a real PostgreSQL).
-/// Time is a fake clock: leases expire and items fall due only when a test advances it.
+/// Time is a fake clock: items fall due only when a test advances it.
 /// </summary>
 public abstract class WorkStoreContract : IAsyncLifetime
 {
     private const string Queue = "jobs";
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 10, 24, 18, 0, 0, TimeSpan.Zero));
 
@@ -17,12 +16,21 @@ public abstract class WorkStoreContract : IAsyncLifetime
 
     protected abstract Task<IWorkStore> OpenStoreAsync(TimeProvider time);
 
+    /// <summary>
+    /// The store's worker stops without a word, as a crash does (its process killed, or its heartbeat gone), and the work
+    /// goes on elsewhere: returns the store the next worker uses (SQLite: the file opened again, as a restarted process
+    /// does; PostgreSQL: another worker, once the first one's heartbeat is too old). <see cref="Store"/> becomes that store.
+    /// </summary>
+    protected abstract Task<IWorkStore> WorkerStoppedAsync();
+
+    protected void Replace(IWorkStore store) => Store = store;
+
     public async Task InitializeAsync() => Store = await OpenStoreAsync(Time);
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
-    private NewWorkItem Item(string key, TimeSpan? dueIn = null, string? tag = null, string? payload = null, int maxAttempts = 5) =>
-        new(key, payload ?? $"{{\"key\":\"{key}\"}}", Time.GetUtcNow() + (dueIn ?? TimeSpan.Zero), maxAttempts, tag, "context-" + key);
+    private NewWorkItem Item(string key, TimeSpan? dueIn = null, string? tag = null, string? payload = null, int maxAttempts = 5, string? orderingKey = null) =>
+        new(key, payload ?? $"{{\"key\":\"{key}\"}}", Time.GetUtcNow() + (dueIn ?? TimeSpan.Zero), maxAttempts, tag, "context-" + key, orderingKey);
 
     private static WorkAttemptRecord LogEntry(int attempt, DateTimeOffset at, bool succeeded, string detail) =>
         new(attempt, at, at.AddMilliseconds(20), succeeded, detail);
@@ -44,8 +52,8 @@ public abstract class WorkStoreContract : IAsyncLifetime
         await Store.EnqueueAsync(Queue, [Item("a")]);
         Assert.Equal([true], await Store.EnqueueAsync("other", [Item("a")]));
 
-        Assert.Single(await Store.ClaimAsync("other", "w", 10, Lease));
-        Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Single(await Store.ClaimAsync("other", 10));
+        Assert.Single(await Store.ClaimAsync(Queue, 10));
         Assert.Null(await Store.GetAsync("third", "a"));
     }
 
@@ -54,17 +62,16 @@ public abstract class WorkStoreContract : IAsyncLifetime
     {
         await Store.EnqueueAsync(Queue, [Item("now"), Item("later", TimeSpan.FromMinutes(1)), Item("overdue", TimeSpan.FromMinutes(-1))]);
 
-        var claimed = await Store.ClaimAsync(Queue, "worker-1", 10, Lease);
+        var claimed = await Store.ClaimAsync(Queue, 10);
 
         Assert.Equal(["overdue", "now"], claimed.Select(c => c.Key));
         var first = claimed[0];
         Assert.Equal(Time.GetUtcNow().AddMinutes(-1), first.DueAt);
-        Assert.Equal(Time.GetUtcNow() + Lease, first.LeaseExpiresAt);
         Assert.Equal((0, 5, "{\"key\":\"overdue\"}", "context-overdue"), (first.Attempts, first.MaxAttempts, first.Payload, first.Context));
-        Assert.StartsWith("worker-1", first.Lease.Token, StringComparison.Ordinal);
+        Assert.StartsWith(Store.WorkerId, first.Lease.Token, StringComparison.Ordinal);
         var stored = await Store.GetAsync(Queue, "overdue");
-        Assert.Equal((WorkStatus.Pending, first.Lease.Token, Time.GetUtcNow() + Lease), (stored!.Status, stored.LeaseOwner, stored.LeaseExpiresAt));
-        Assert.Equal(Time.GetUtcNow() + Lease, await Store.NextDueAtAsync(Queue));
+        Assert.Equal((WorkStatus.Pending, first.Lease.Token, Time.GetUtcNow()), (stored!.Status, stored.LeaseOwner, stored.LeasedAt));
+        Assert.Equal(Time.GetUtcNow().AddMinutes(1), await Store.NextDueAtAsync(Queue));
     }
 
     [Fact]
@@ -72,9 +79,9 @@ public abstract class WorkStoreContract : IAsyncLifetime
     {
         await Store.EnqueueAsync(Queue, [.. Enumerable.Range(0, 5).Select(i => Item($"k{i}", TimeSpan.FromSeconds(-i)))]);
 
-        var first = await Store.ClaimAsync(Queue, "a", 3, Lease);
-        var second = await Store.ClaimAsync(Queue, "b", 10, Lease);
-        var third = await Store.ClaimAsync(Queue, "c", 10, Lease);
+        var first = await Store.ClaimAsync(Queue, 3);
+        var second = await Store.ClaimAsync(Queue, 10);
+        var third = await Store.ClaimAsync(Queue, 10);
 
         Assert.Equal(["k4", "k3", "k2"], first.Select(c => c.Key));
         Assert.Equal(["k1", "k0"], second.Select(c => c.Key));
@@ -82,113 +89,164 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_expired_lease_is_taken_over_by_another_worker_which_finishes_the_work()
+    public async Task A_lease_lasts_however_long_the_work_takes_and_its_result_is_then_recorded()
     {
-        await Store.EnqueueAsync(Queue, [Item("job")]);
-        var crashed = Assert.Single(await Store.ClaimAsync(Queue, "worker-a", 10, Lease));
+        await Store.EnqueueAsync(Queue, [Item("slow")]);
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, 10));
 
-        Time.Advance(Lease - TimeSpan.FromSeconds(1));
-        Assert.Empty(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
-        Time.Advance(TimeSpan.FromSeconds(1));
-        var takenOver = Assert.Single(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
+        Time.Advance(TimeSpan.FromDays(1));
 
-        Assert.Equal(crashed.Lease.ItemId, takenOver.Lease.ItemId);
-        Assert.Equal(0, takenOver.Attempts);
-        Assert.Equal(crashed.LeaseExpiresAt, takenOver.DueAt);
-        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(takenOver.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok by b")])]));
-        var done = await Store.GetAsync(Queue, "job");
-        Assert.Equal((WorkStatus.Succeeded, 1, null, Time.GetUtcNow()), (done!.Status, done.Attempts, done.LeaseOwner, done.FinishedAt));
+        Assert.Empty(await Store.ClaimAsync(Queue, 10));
+        Assert.Null(await Store.NextDueAtAsync(Queue));
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [LogEntry(1, Time.GetUtcNow(), true, "done at last")])]));
+        Assert.Equal(WorkStatus.Succeeded, (await Store.GetAsync(Queue, "slow"))!.Status);
     }
 
     [Fact]
-    public async Task Enqueue_leased_adds_items_leased_to_the_caller_idempotently_and_an_abandoned_lease_is_taken_over()
+    public async Task A_stopped_workers_items_are_due_again_at_once_with_the_interrupted_attempt_counted_and_logged()
+    {
+        await Store.EnqueueAsync(Queue, [Item("in-flight"), Item("retried"), Item("untouched", TimeSpan.FromHours(1))]);
+        var claimed = (await Store.ClaimAsync(Queue, 10)).ToDictionary(c => c.Key);
+        await Store.CompleteAsync([WorkCompletion.Retry(claimed["retried"].Lease, Time.GetUtcNow(), [LogEntry(1, Time.GetUtcNow(), false, "500")])]);
+        var retried = Assert.Single(await Store.ClaimAsync(Queue, 10));
+        var leasedAt = Time.GetUtcNow();
+        Time.Advance(TimeSpan.FromSeconds(3));
+
+        var next = await WorkerStoppedAsync();
+
+        var resumed = (await next.ClaimAsync(Queue, 10)).ToDictionary(c => c.Key);
+        Assert.Equal(["in-flight", "retried"], resumed.Keys.Order());
+        Assert.Equal((1, Time.GetUtcNow()), (resumed["in-flight"].Attempts, resumed["in-flight"].DueAt));
+        Assert.Equal(2, resumed["retried"].Attempts);
+        var interrupted = Assert.Single((await next.GetAsync(Queue, "in-flight"))!.AttemptLog);
+        Assert.True(interrupted.IsInterruption);
+        Assert.Equal((1, leasedAt, Time.GetUtcNow(), false), (interrupted.Attempt, interrupted.StartedAt, interrupted.FinishedAt, interrupted.Succeeded));
+        Assert.Equal([2, 1], (await next.GetAsync(Queue, "retried"))!.AttemptLog.Select(a => a.Attempt));
+        Assert.Equal(WorkStatus.Pending, (await next.GetAsync(Queue, "untouched"))!.Status);
+
+        // The stopped worker's late results are refused; the new lease's are recorded.
+        Assert.Equal([false, false], await next.CompleteAsync([
+            WorkCompletion.Succeeded(claimed["in-flight"].Lease, [LogEntry(1, Time.GetUtcNow(), true, "late")]),
+            WorkCompletion.Succeeded(retried.Lease, [])]));
+        Assert.Equal([true], await next.CompleteAsync([WorkCompletion.Succeeded(resumed["in-flight"].Lease, [LogEntry(2, Time.GetUtcNow(), true, "ok")])]));
+        var done = await next.GetAsync(Queue, "in-flight");
+        Assert.Equal((WorkStatus.Succeeded, 2), (done!.Status, done.Attempts));
+        Assert.Equal(["ok", WorkAttempt.InterruptedDetail], done.AttemptLog.Select(a => a.Detail));
+    }
+
+    [Fact]
+    public async Task Enqueue_leased_adds_items_leased_to_the_store_worker_idempotently()
     {
         await Store.EnqueueAsync(Queue, [Item("existing", payload: "first")]);
 
-        var leased = await Store.EnqueueLeasedAsync(Queue, [Item("fresh"), Item("existing", payload: "second"), Item("fresh")], "publisher", Lease);
+        var leased = await Store.EnqueueLeasedAsync(Queue, [Item("fresh"), Item("existing", payload: "second"), Item("fresh"), Item("later", TimeSpan.FromMinutes(1))]);
 
-        Assert.Equal(3, leased.Count);
-        Assert.Null(leased[1]);
-        Assert.Null(leased[2]);
-        var fresh = leased[0]!;
-        Assert.Equal(("fresh", 0, 5, Time.GetUtcNow(), Time.GetUtcNow() + Lease), (fresh.Key, fresh.Attempts, fresh.MaxAttempts, fresh.DueAt, fresh.LeaseExpiresAt));
+        Assert.Equal([true, false, false, true], leased.Select(e => e.Added));
+        Assert.Equal([true, false, false, false], leased.Select(e => e.Leased is not null));
+        var fresh = leased[0].Leased!;
+        Assert.Equal(("fresh", 0, 5, Time.GetUtcNow()), (fresh.Key, fresh.Attempts, fresh.MaxAttempts, fresh.DueAt));
         Assert.Equal("context-fresh", fresh.Context);
         var stored = await Store.GetAsync(Queue, "fresh");
-        Assert.Equal((WorkStatus.Pending, fresh.Lease.Token, fresh.LeaseExpiresAt), (stored!.Status, stored.LeaseOwner, stored.LeaseExpiresAt));
+        Assert.Equal((WorkStatus.Pending, fresh.Lease.Token, Time.GetUtcNow()), (stored!.Status, stored.LeaseOwner, stored.LeasedAt));
         Assert.Equal("first", (await Store.GetAsync(Queue, "existing"))!.Payload);
-        var existing = Assert.Single(await Store.ClaimAsync(Queue, "other", 10, Lease));
-        Assert.Equal("existing", existing.Key);
-        await Store.CompleteAsync([WorkCompletion.Succeeded(existing.Lease, [])]);
-
-        Time.Advance(Lease);
-        var takenOver = Assert.Single(await Store.ClaimAsync(Queue, "other", 10, Lease));
-        Assert.Equal("fresh", takenOver.Key);
-        Assert.Equal([false, true], await Store.CompleteAsync([WorkCompletion.Succeeded(fresh.Lease, []), WorkCompletion.Succeeded(takenOver.Lease, [])]));
-    }
-
-    [Fact]
-    public async Task Enqueue_leased_work_completes_with_its_lease()
-    {
-        var leased = Assert.Single(await Store.EnqueueLeasedAsync(Queue, [Item("job")], "publisher", Lease))!;
-
-        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(leased.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok")])]));
-        var done = await Store.GetAsync(Queue, "job");
+        Assert.Equal(["existing"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(["later"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(fresh.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok")])]));
+        var done = await Store.GetAsync(Queue, "fresh");
         Assert.Equal((WorkStatus.Succeeded, 1, null), (done!.Status, done.Attempts, done.LeaseOwner));
     }
 
     [Fact]
-    public async Task A_stale_workers_late_result_is_not_recorded_after_its_lease_was_taken_over()
+    public async Task Items_with_one_ordering_key_start_one_at_a_time_in_enqueue_order()
     {
-        await Store.EnqueueAsync(Queue, [Item("job")]);
-        var stale = Assert.Single(await Store.ClaimAsync(Queue, "worker-a", 10, Lease));
-        Time.Advance(Lease);
-        var current = Assert.Single(await Store.ClaimAsync(Queue, "worker-b", 10, Lease));
+        var added = await Store.EnqueueLeasedAsync(Queue, [Item("m1-sent", orderingKey: "m1"), Item("m1-delivered", orderingKey: "m1"), Item("m2-sent", orderingKey: "m2")]);
+        await Store.EnqueueAsync(Queue, [Item("m1-finalized", orderingKey: "m1"), Item("unordered")]);
 
-        var late = await Store.CompleteAsync([WorkCompletion.Succeeded(stale.Lease, [LogEntry(1, Time.GetUtcNow(), true, "late")])]);
+        Assert.Equal([true, false, true], added.Select(a => a.Leased is not null));
+        Assert.Equal(WorkStatus.Waiting, (await Store.GetAsync(Queue, "m1-delivered"))!.Status);
+        Assert.Equal(["unordered"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Assert.Equal(5, await Store.CountPendingAsync(Queue));
+        Assert.Equal("m1", added[0].Leased!.OrderingKey);
 
-        Assert.Equal([false], late);
-        var item = await Store.GetAsync(Queue, "job");
-        Assert.Equal((WorkStatus.Pending, 0, current.Lease.Token), (item!.Status, item.Attempts, item.LeaseOwner));
-        Assert.Empty(item.AttemptLog);
-        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Failed(current.Lease, [LogEntry(1, Time.GetUtcNow(), false, "b gave up")])]));
-        Assert.Equal("b gave up", Assert.Single((await Store.GetAsync(Queue, "job"))!.AttemptLog).Detail);
+        // A retry keeps its place at the head: nothing behind it starts.
+        await Store.CompleteAsync([WorkCompletion.Retry(added[0].Leased!.Lease, Time.GetUtcNow().AddMinutes(1), [])]);
+        Assert.Empty(await Store.ClaimAsync(Queue, 10));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var sent = Assert.Single(await Store.ClaimAsync(Queue, 10));
+        Assert.Equal("m1-sent", sent.Key);
+
+        // Failing for good lets the next one start; the one after it still waits.
+        await Store.CompleteAsync([WorkCompletion.Failed(sent.Lease, [])]);
+        var delivered = Assert.Single(await Store.ClaimAsync(Queue, 10));
+        Assert.Equal(("m1-delivered", Time.GetUtcNow()), (delivered.Key, delivered.DueAt));
+        Assert.Equal(WorkStatus.Waiting, (await Store.GetAsync(Queue, "m1-finalized"))!.Status);
+        await Store.CompleteAsync([WorkCompletion.Succeeded(delivered.Lease, [])]);
+        Assert.Equal(["m1-finalized"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Assert.Equal(WorkStatus.Pending, (await Store.GetAsync(Queue, "m2-sent"))!.Status);
     }
 
     [Fact]
-    public async Task The_same_worker_claiming_again_gets_a_new_lease_and_the_old_one_is_void()
+    public async Task A_transaction_commits_its_own_rows_and_its_items_together_or_neither()
     {
-        await Store.EnqueueAsync(Queue, [Item("job")]);
-        var first = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
-        Time.Advance(Lease);
-        var second = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
+        await Store.MigrateAsync("contract", ["CREATE TABLE contract_messages (id TEXT PRIMARY KEY, state TEXT NOT NULL)"]);
+        var committed = 0;
 
-        Assert.NotEqual(first.Lease, second.Lease);
-        Assert.Equal([false, true], await Store.CompleteAsync([WorkCompletion.Succeeded(first.Lease, []), WorkCompletion.Succeeded(second.Lease, [])]));
+        var result = await Store.WriteAsync(async transaction =>
+        {
+            await transaction.ExecuteAsync("INSERT INTO contract_messages (id, state) VALUES (@id, @state)", new("id", "m1"), new("state", "queued"));
+            await transaction.EnqueueAsync(Queue, [Item("m1-step")]);
+            transaction.OnCommitted(() => committed++);
+            return "done";
+        });
+
+        Assert.Equal(("done", 1), (result, committed));
+        Assert.NotNull(await Store.GetAsync(Queue, "m1-step"));
+        Assert.Equal(["queued"], await ReadStatesAsync("m1"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.WriteAsync<int>(async transaction =>
+        {
+            await transaction.ExecuteAsync("UPDATE contract_messages SET state = @state WHERE id = @id", new("id", "m1"), new("state", "sent"));
+            await transaction.EnqueueAsync(Queue, [Item("m1-next")]);
+            transaction.OnCommitted(() => committed++);
+            throw new InvalidOperationException("the step failed");
+        }));
+
+        Assert.Equal(1, committed);
+        Assert.Null(await Store.GetAsync(Queue, "m1-next"));
+        Assert.Equal(["queued"], await ReadStatesAsync("m1"));
+
+        Task<IReadOnlyList<string>> ReadStatesAsync(string id) => Store.ReadAsync(reader =>
+            reader.QueryAsync("SELECT state FROM contract_messages WHERE id = @id", row => row.GetString(0), new SqlArg("id", id)));
     }
 
     [Fact]
-    public async Task A_result_after_the_lease_expired_is_recorded_while_no_one_took_over()
+    public async Task A_components_migrations_run_once_each_in_order()
     {
-        await Store.EnqueueAsync(Queue, [Item("job")]);
-        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "worker", 10, Lease));
-        Time.Advance(Lease * 2);
+        string[] first = ["CREATE TABLE contract_things (id INTEGER PRIMARY KEY)"];
+        await Store.MigrateAsync("things", first);
+        await Store.MigrateAsync("things", first);
+        await Store.MigrateAsync("things", [.. first, "ALTER TABLE contract_things ADD COLUMN name TEXT"]);
+        await Store.MigrateAsync("things", [.. first, "ALTER TABLE contract_things ADD COLUMN name TEXT"]);
 
-        Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])]));
+        await Store.WriteAsync(t => t.ExecuteAsync("INSERT INTO contract_things (id, name) VALUES (1, 'one')"));
+        Assert.Equal(["one"], await Store.ReadAsync(r => r.QueryAsync("SELECT name FROM contract_things", row => row.GetString(0))));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.MigrateAsync("things", [" "]));
     }
 
     [Fact]
     public async Task Retry_counts_an_attempt_and_makes_the_item_due_at_the_retry_time()
     {
         await Store.EnqueueAsync(Queue, [Item("job")]);
-        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, 10));
         var retryAt = Time.GetUtcNow().AddMinutes(1);
 
         Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Retry(claimed.Lease, retryAt, [LogEntry(1, Time.GetUtcNow(), false, "500")])]));
 
-        Assert.Empty(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        Assert.Empty(await Store.ClaimAsync(Queue, 10));
         Assert.Equal(retryAt, await Store.NextDueAtAsync(Queue));
         Time.Advance(TimeSpan.FromMinutes(1));
-        var again = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var again = Assert.Single(await Store.ClaimAsync(Queue, 10));
         Assert.Equal((1, retryAt), (again.Attempts, again.DueAt));
         var item = await Store.GetAsync(Queue, "job");
         Assert.Equal((WorkStatus.Pending, (DateTimeOffset?)null), (item!.Status, item.FinishedAt));
@@ -198,11 +256,11 @@ public abstract class WorkStoreContract : IAsyncLifetime
     public async Task Release_gives_the_item_back_without_counting_an_attempt()
     {
         await Store.EnqueueAsync(Queue, [Item("job")]);
-        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, 10));
 
         Assert.Equal([true], await Store.CompleteAsync([WorkCompletion.Release(claimed.Lease, Time.GetUtcNow())]));
 
-        var again = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var again = Assert.Single(await Store.ClaimAsync(Queue, 10));
         Assert.Equal(0, again.Attempts);
         Assert.Empty((await Store.GetAsync(Queue, "job"))!.AttemptLog);
     }
@@ -211,7 +269,7 @@ public abstract class WorkStoreContract : IAsyncLifetime
     public async Task A_completed_lease_cannot_complete_twice()
     {
         await Store.EnqueueAsync(Queue, [Item("job")]);
-        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, 10));
 
         Assert.Equal([true, false], await Store.CompleteAsync([WorkCompletion.Failed(claimed.Lease, []), WorkCompletion.Succeeded(claimed.Lease, [])]));
         Assert.Equal([false], await Store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])]));
@@ -224,9 +282,9 @@ public abstract class WorkStoreContract : IAsyncLifetime
     {
         await Store.EnqueueAsync(Queue, [Item("job")]);
         var start = Time.GetUtcNow();
-        var first = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var first = Assert.Single(await Store.ClaimAsync(Queue, 10));
         await Store.CompleteAsync([WorkCompletion.Retry(first.Lease, start, [LogEntry(1, start, false, "primary 500"), LogEntry(1, start.AddSeconds(1), false, "failover 503")])]);
-        var second = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var second = Assert.Single(await Store.ClaimAsync(Queue, 10));
         await Store.CompleteAsync([WorkCompletion.Succeeded(second.Lease, [LogEntry(2, start.AddSeconds(2), true, "primary 200")])]);
 
         var item = await Store.GetAsync(Queue, "job");
@@ -246,7 +304,7 @@ public abstract class WorkStoreContract : IAsyncLifetime
         Time.Advance(TimeSpan.FromMinutes(1));
         await Store.EnqueueAsync(Queue, [Item("sent-2", tag: "message.sent", payload: "{\"text\":\"hello again\"}"), Item("call-1", tag: "call.hangup")]);
         Time.Advance(TimeSpan.FromMinutes(1));
-        var claimed = await Store.ClaimAsync(Queue, "w", 10, Lease);
+        var claimed = await Store.ClaimAsync(Queue, 10);
         await Store.CompleteAsync([.. claimed.Select(c => c.Key switch
         {
             "sent-1" => WorkCompletion.Succeeded(c.Lease, [LogEntry(1, Time.GetUtcNow(), true, "{\"status\":200}")]),
@@ -285,26 +343,28 @@ public abstract class WorkStoreContract : IAsyncLifetime
     public async Task Requeue_gives_a_finished_item_one_more_attempt_and_brings_a_pending_one_forward()
     {
         await Store.EnqueueAsync(Queue, [Item("failed"), Item("waiting", TimeSpan.FromHours(1))]);
-        var claimed = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var claimed = Assert.Single(await Store.ClaimAsync(Queue, 10));
         await Store.CompleteAsync([WorkCompletion.Failed(claimed.Lease, [])]);
 
         Assert.True(await Store.RequeueAsync(Queue, "failed", Time.GetUtcNow()));
         Assert.True(await Store.RequeueAsync(Queue, "waiting", Time.GetUtcNow()));
         Assert.False(await Store.RequeueAsync(Queue, "missing", Time.GetUtcNow()));
 
-        var again = await Store.ClaimAsync(Queue, "w", 10, Lease);
+        var again = await Store.ClaimAsync(Queue, 10);
         Assert.Equal(["failed", "waiting"], again.Select(c => c.Key).Order());
         var failed = again.Single(c => c.Key == "failed");
         Assert.Equal((1, 2), (failed.Attempts, failed.MaxAttempts));
-        Assert.True(await Store.RequeueAsync(Queue, "waiting", Time.GetUtcNow()), "a leased item exists");
-        Assert.Equal(Time.GetUtcNow() + Lease, (await Store.GetAsync(Queue, "waiting"))!.DueAt);
+        var dueBefore = (await Store.GetAsync(Queue, "waiting"))!.DueAt;
+        Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await Store.RequeueAsync(Queue, "waiting", Time.GetUtcNow().AddMinutes(-30)), "a leased item exists");
+        Assert.Equal(dueBefore, (await Store.GetAsync(Queue, "waiting"))!.DueAt);
     }
 
     [Fact]
     public async Task RequeueFailed_takes_only_items_that_failed_since_the_given_time()
     {
         await Store.EnqueueAsync(Queue, [Item("old-failure"), Item("success")]);
-        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        foreach (var c in await Store.ClaimAsync(Queue, 10))
         {
             await Store.CompleteAsync([c.Key == "success" ? WorkCompletion.Succeeded(c.Lease, []) : WorkCompletion.Failed(c.Lease, [])]);
         }
@@ -312,11 +372,11 @@ public abstract class WorkStoreContract : IAsyncLifetime
         Time.Advance(TimeSpan.FromHours(1));
         var since = Time.GetUtcNow();
         await Store.EnqueueAsync(Queue, [Item("new-failure")]);
-        var recent = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var recent = Assert.Single(await Store.ClaimAsync(Queue, 10));
         await Store.CompleteAsync([WorkCompletion.Failed(recent.Lease, [])]);
 
         Assert.Equal(1, await Store.RequeueFailedAsync(Queue, since, Time.GetUtcNow()));
-        Assert.Equal(["new-failure"], (await Store.ClaimAsync(Queue, "w", 10, Lease)).Select(c => c.Key));
+        Assert.Equal(["new-failure"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
         Assert.Equal(WorkStatus.Failed, (await Store.GetAsync(Queue, "old-failure"))!.Status);
     }
 
@@ -324,14 +384,14 @@ public abstract class WorkStoreContract : IAsyncLifetime
     public async Task Prune_deletes_only_items_finished_before_the_cutoff_with_their_logs()
     {
         await Store.EnqueueAsync(Queue, [Item("old-1"), Item("old-2"), Item("old-3"), Item("pending", TimeSpan.FromDays(10))]);
-        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        foreach (var c in await Store.ClaimAsync(Queue, 10))
         {
             await Store.CompleteAsync([WorkCompletion.Succeeded(c.Lease, [LogEntry(1, Time.GetUtcNow(), true, "ok")])]);
         }
 
         Time.Advance(TimeSpan.FromDays(2));
         await Store.EnqueueAsync(Queue, [Item("recent")]);
-        var recent = Assert.Single(await Store.ClaimAsync(Queue, "w", 10, Lease));
+        var recent = Assert.Single(await Store.ClaimAsync(Queue, 10));
         await Store.CompleteAsync([WorkCompletion.Failed(recent.Lease, [])]);
         var cutoff = Time.GetUtcNow().AddDays(-1);
 
@@ -348,7 +408,7 @@ public abstract class WorkStoreContract : IAsyncLifetime
     public async Task Pruner_job_applies_the_retention_period()
     {
         await Store.EnqueueAsync(Queue, [Item("a"), Item("b")]);
-        foreach (var c in await Store.ClaimAsync(Queue, "w", 10, Lease))
+        foreach (var c in await Store.ClaimAsync(Queue, 10))
         {
             await Store.CompleteAsync([WorkCompletion.Succeeded(c.Lease, [])]);
         }
@@ -371,7 +431,7 @@ public abstract class WorkStoreContract : IAsyncLifetime
             var mine = new List<ClaimedWorkItem>();
             while (true)
             {
-                var batch = await Store.ClaimAsync(Queue, $"worker-{w}", 7, Lease);
+                var batch = await Store.ClaimAsync(Queue, 7);
                 if (batch.Count == 0)
                 {
                     return mine;
@@ -394,8 +454,7 @@ public abstract class WorkStoreContract : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(Queue, [Item("")]));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(Queue, [Item("a", maxAttempts: 0)]));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.EnqueueAsync(" ", [Item("a")]));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ClaimAsync(Queue, "w", 0, Lease));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ClaimAsync(Queue, "w", 1, TimeSpan.Zero));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ClaimAsync(Queue, 0));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.CompleteAsync([new WorkCompletion(new WorkLease(1, "x"), WorkOutcome.Retry, null, [])]));
     }
 }

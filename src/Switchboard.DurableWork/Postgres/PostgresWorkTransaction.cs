@@ -1,0 +1,198 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace Switchboard.DurableWork.Postgres;
+
+/// <summary>
+/// One transaction on a PostgreSQL store's connection (or, with no transaction, single auto-committed statements):
+/// the caller's statements and the store's enqueues commit together.
+/// </summary>
+internal sealed class PostgresWorkTransaction(PostgresWorkStore store, NpgsqlConnection connection, NpgsqlTransaction? transaction) : IWorkTransaction
+{
+    private List<Action>? _committed;
+
+    public WorkStoreBackend Backend => WorkStoreBackend.Postgres;
+
+    public void OnCommitted(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        (_committed ??= []).Add(action);
+    }
+
+    public void RunCommitted()
+    {
+        foreach (var action in _committed ?? [])
+        {
+            action();
+        }
+    }
+
+    public async ValueTask<int> ExecuteAsync(string sql, params SqlArg[] args)
+    {
+        await using var command = Command(sql, args);
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, params SqlArg[] args)
+    {
+        await using var command = Command(sql, args);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        return [.. (await EnqueueAsync(queue, items, leased: false, CancellationToken.None)).Select(e => e.Added)];
+    }
+
+    public async ValueTask<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        return await EnqueueAsync(queue, items, leased: true, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Inserts the items (a key given twice is added once, the first time); with <paramref name="leased"/>, those that may
+    /// start now are leased to the store's worker. Items without an ordering key go in one statement. Items with one go
+    /// one at a time after their keys are locked (in key order, as completing does), each waiting if an unfinished item
+    /// of its key exists, so no two workers ever both see "nothing ahead" for one key.
+    /// </summary>
+    public async Task<IReadOnlyList<EnqueuedItem>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, bool leased, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var now = store.Time.GetUtcNow();
+        var token = leased ? StoreSql.NewLeaseToken(store.WorkerId) : null;
+        var results = new EnqueuedItem[items.Count];
+        var unordered = Enumerable.Range(0, items.Count).Where(i => items[i].OrderingKey is null).ToList();
+        if (unordered.Count > 0)
+        {
+            await InsertUnorderedAsync(queue, items, unordered, token, now, results, cancellationToken);
+        }
+
+        var ordered = Enumerable.Range(0, items.Count).Where(i => items[i].OrderingKey is not null).ToList();
+        if (ordered.Count == 0)
+        {
+            return results;
+        }
+
+        if (transaction is null)
+        {
+            throw new InvalidOperationException("items with an ordering key are enqueued inside a transaction");
+        }
+
+        foreach (var orderingKey in ordered.Select(i => items[i].OrderingKey!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            await using var lockKey = Command("SELECT pg_advisory_xact_lock(hashtextextended(@queue || ':' || @ordering_key, 0))",
+                [new("queue", queue), new("ordering_key", orderingKey)]);
+            await lockKey.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var i in ordered)
+        {
+            results[i] = await InsertOrderedAsync(queue, items[i], token, now, cancellationToken);
+        }
+
+        return results;
+    }
+
+    private async Task InsertUnorderedAsync(
+        string queue, IReadOnlyList<NewWorkItem> items, List<int> indexes, string? token, DateTimeOffset now, EnqueuedItem[] results, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(
+            "INSERT INTO work_items (queue, key, tag, payload, context, status, attempts, max_attempts, due_at, lease_owner, lease_worker, leased_at, created_at, updated_at) " +
+            "SELECT @queue, r.key, r.tag, r.payload, r.context, 0, 0, r.max_attempts, r.due_at, " +
+            "CASE WHEN r.lease THEN @token END, CASE WHEN r.lease THEN @worker END, CASE WHEN r.lease THEN @now END, @now, @now " +
+            "FROM (SELECT u.*, u.lease_now AND EXISTS (SELECT 1 FROM work_workers WHERE id = @worker) AS lease " +
+            "      FROM unnest(@keys, @tags, @payloads, @contexts, @max_attempts, @due_at, @lease_now) AS u(key, tag, payload, context, max_attempts, due_at, lease_now)) r " +
+            "ON CONFLICT (queue, key) DO NOTHING RETURNING key, id, lease_owner IS NOT NULL", []);
+        var batch = indexes.Select(i => items[i]).ToList();
+        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(now)));
+        insert.Parameters.Add(new NpgsqlParameter<string?>("token", token));
+        insert.Parameters.Add(new NpgsqlParameter<string>("worker", store.WorkerId));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. batch.Select(i => i.Key)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("tags", [.. batch.Select(i => i.Tag)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("payloads", [.. batch.Select(i => i.Payload)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("contexts", [.. batch.Select(i => i.Context)]));
+        insert.Parameters.Add(new NpgsqlParameter<int[]>("max_attempts", [.. batch.Select(i => i.MaxAttempts)]));
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("due_at", [.. batch.Select(i => StoreSql.Ms(i.DueAt))]));
+        insert.Parameters.Add(new NpgsqlParameter<bool[]>("lease_now", [.. batch.Select(i => token is not null && i.DueAt <= now)]));
+        var added = new Dictionary<string, (long Id, bool Leased)>(StringComparer.Ordinal);
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                added[reader.GetString(0)] = (reader.GetInt64(1), reader.GetBoolean(2));
+            }
+        }
+
+        // A key given twice in one batch is added once: the first occurrence reports it.
+        foreach (var i in indexes)
+        {
+            results[i] = added.Remove(items[i].Key, out var row)
+                ? new EnqueuedItem(true, row.Leased ? StoreSql.Leased(items[i], row.Id, token!) : null)
+                : new EnqueuedItem(false, null);
+        }
+    }
+
+    private async Task<EnqueuedItem> InsertOrderedAsync(string queue, NewWorkItem item, string? token, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(
+            "WITH ahead AS (SELECT EXISTS (SELECT 1 FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status IN (0, 3)) AS held), " +
+            "lease AS (SELECT NOT ahead.held AND @lease_now AND EXISTS (SELECT 1 FROM work_workers WHERE id = @worker) AS now FROM ahead) " +
+            "INSERT INTO work_items (queue, key, tag, payload, context, ordering_key, status, attempts, max_attempts, due_at, lease_owner, lease_worker, leased_at, created_at, updated_at) " +
+            "SELECT @queue, @key, @tag, @payload, @context, @ordering_key, CASE WHEN ahead.held THEN 3 ELSE 0 END, 0, @max_attempts, @due_at, " +
+            "CASE WHEN lease.now THEN @token END, CASE WHEN lease.now THEN @worker END, CASE WHEN lease.now THEN @now END, @now, @now FROM ahead, lease " +
+            "ON CONFLICT (queue, key) DO NOTHING RETURNING id, lease_owner IS NOT NULL", []);
+        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        insert.Parameters.Add(new NpgsqlParameter<string>("key", item.Key));
+        insert.Parameters.Add(new NpgsqlParameter<string?>("tag", item.Tag));
+        insert.Parameters.Add(new NpgsqlParameter<string>("payload", item.Payload));
+        insert.Parameters.Add(new NpgsqlParameter<string?>("context", item.Context));
+        insert.Parameters.Add(new NpgsqlParameter<string>("ordering_key", item.OrderingKey!));
+        insert.Parameters.Add(new NpgsqlParameter<int>("max_attempts", item.MaxAttempts));
+        insert.Parameters.Add(new NpgsqlParameter<long>("due_at", StoreSql.Ms(item.DueAt)));
+        insert.Parameters.Add(new NpgsqlParameter<bool>("lease_now", token is not null && item.DueAt <= now));
+        insert.Parameters.Add(new NpgsqlParameter<string?>("token", token));
+        insert.Parameters.Add(new NpgsqlParameter<string>("worker", store.WorkerId));
+        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(now)));
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return new EnqueuedItem(false, null);
+        }
+
+        var id = reader.GetInt64(0);
+        return new EnqueuedItem(true, reader.GetBoolean(1) ? StoreSql.Leased(item, id, token!) : null);
+    }
+
+    private NpgsqlCommand Command(string sql, SqlArg[] args)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter(arg.Name.TrimStart('@'), arg.Value ?? DBNull.Value));
+        }
+
+        return command;
+    }
+}
+
+/// <summary>A store that can say when items came back from a stopped worker, so the pumps of this process look at once.</summary>
+internal interface INotifyWorkReturned
+{
+    event Action<IReadOnlyList<string>>? WorkReturned;
+}

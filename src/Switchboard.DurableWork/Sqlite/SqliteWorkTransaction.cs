@@ -1,0 +1,158 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Switchboard.DurableWork.Sqlite;
+
+/// <summary>
+/// One write of a SQLite store, on its writer thread: the store's own writes (enqueue, claim, complete) and a caller's
+/// <see cref="IWorkTransaction"/> are the same object, so both commit in the writer's transaction. Its methods run
+/// synchronously; the <see cref="IWorkTransaction"/> ones return completed tasks.
+/// </summary>
+internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter writer, SqliteKeys keys, DateTimeOffset now) : IWorkTransaction
+{
+    private List<Action>? _committed;
+
+    public WorkStoreBackend Backend => WorkStoreBackend.Sqlite;
+
+    public DateTimeOffset Now => now;
+
+    /// <summary>What to run once the transaction committed; null if nothing.</summary>
+    public List<Action>? CommittedActions => _committed;
+
+    public void OnCommitted(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        (_committed ??= []).Add(action);
+    }
+
+    public ValueTask<int> ExecuteAsync(string sql, params SqlArg[] args) => new(Command(sql, args).ExecuteNonQuery());
+
+    public ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, params SqlArg[] args) =>
+        new(SqliteWorkReader.Read(Command(sql, args), read));
+
+    public ValueTask<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        return new(Enqueue(queue, items, token: null).Select(e => e.Added).ToArray());
+    }
+
+    public ValueTask<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        return new(Enqueue(queue, items, StoreSql.NewLeaseToken(store.WorkerId)));
+    }
+
+    /// <summary>Inserts the items; with a token, those that may start now are leased with it.</summary>
+    public EnqueuedItem[] Enqueue(string queue, IReadOnlyList<NewWorkItem> items, string? token)
+    {
+        var results = new EnqueuedItem[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            results[i] = Insert(queue, items[i], token);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Inserts one item unless the queue holds its key (a key given twice in one batch is added once, the first time).
+    /// It waits if an unfinished item of its ordering key exists (earlier inserts of this transaction included).
+    /// </summary>
+    private EnqueuedItem Insert(string queue, NewWorkItem item, string? token)
+    {
+        if (keys.Find(writer, queue, item.Key) is not null)
+        {
+            return new EnqueuedItem(false, null);
+        }
+
+        var waiting = item.OrderingKey is { } orderingKey && HasUnfinished(queue, orderingKey);
+        var leased = token is not null && !waiting && item.DueAt <= now;
+        var insert = writer.Command(
+            "INSERT INTO work_items (queue, key, tag, payload, context, ordering_key, status, attempts, max_attempts, due_at, lease_owner, leased_at, created_at, updated_at) " +
+            "VALUES (@queue, @key, @tag, @payload, @context, @ordering_key, @status, 0, @max_attempts, @due_at, @token, @leased_at, @now, @now)");
+        insert.Set("@queue", queue);
+        insert.Set("@key", item.Key);
+        insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
+        insert.Set("@payload", item.Payload);
+        insert.Set("@context", (object?)item.Context ?? DBNull.Value);
+        insert.Set("@ordering_key", (object?)item.OrderingKey ?? DBNull.Value);
+        insert.Set("@status", waiting ? (int)WorkStatus.Waiting : (int)WorkStatus.Pending);
+        insert.Set("@max_attempts", item.MaxAttempts);
+        insert.Set("@due_at", StoreSql.Ms(item.DueAt));
+        insert.Set("@token", leased ? token! : DBNull.Value);
+        insert.Set("@leased_at", leased ? StoreSql.Ms(now) : DBNull.Value);
+        insert.Set("@now", StoreSql.Ms(now));
+        insert.ExecuteNonQuery();
+        var id = writer.LastInsertRowId();
+        keys.Added(queue, item.Key, id);
+        return new EnqueuedItem(true, leased ? StoreSql.Leased(item, id, token!) : null);
+    }
+
+    private bool HasUnfinished(string queue, string orderingKey)
+    {
+        var select = writer.Command($"SELECT 1 FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status IN {StoreSql.Unfinished} LIMIT 1");
+        select.Set("@queue", queue);
+        select.Set("@ordering_key", orderingKey);
+        return select.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// An item of <paramref name="orderingKey"/> finished: the earliest waiting one starts, unless an item of the key is
+    /// pending again already (a finished one requeued).
+    /// </summary>
+    public void StartNextInOrder(string queue, string orderingKey)
+    {
+        var next = writer.Command(
+            "UPDATE work_items SET status = 0, due_at = max(due_at, @now), updated_at = @now " +
+            "WHERE id = (SELECT min(id) FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status = 3) " +
+            "AND NOT EXISTS (SELECT 1 FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status = 0)");
+        next.Set("@now", StoreSql.Ms(now));
+        next.Set("@queue", queue);
+        next.Set("@ordering_key", orderingKey);
+        next.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, SqlArg[] args)
+    {
+        var command = writer.Command(sql);
+        foreach (var arg in args)
+        {
+            command.Set(arg.Name.StartsWith('@') ? arg.Name : "@" + arg.Name, arg.Value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}
+
+/// <summary>Reads on a connection of their own, in a deferred transaction: a snapshot that never takes the write lock.</summary>
+internal sealed class SqliteWorkReader(SqliteConnection connection, SqliteTransaction transaction) : IWorkReader
+{
+    public WorkStoreBackend Backend => WorkStoreBackend.Sqlite;
+
+    public ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, params SqlArg[] args)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var arg in args)
+        {
+            command.Parameters.AddWithValue(arg.Name.StartsWith('@') ? arg.Name : "@" + arg.Name, arg.Value ?? DBNull.Value);
+        }
+
+        return new(Read(command, read));
+    }
+
+    public static IReadOnlyList<T> Read<T>(SqliteCommand command, Func<DbDataReader, T> read)
+    {
+        var rows = new List<T>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+}
