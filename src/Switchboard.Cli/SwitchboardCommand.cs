@@ -8,7 +8,10 @@ public static class SwitchboardCommand
 {
     public static RootCommand Create(TimeProvider time)
     {
-        var root = new RootCommand("Switchboard: sign, verify, trigger and receive Telnyx webhooks locally.");
+        var root = new RootCommand("Switchboard: a Telnyx-compatible platform that sends webhooks, and tools to sign, verify, trigger and receive them locally.");
+        root.Subcommands.Add(ServeCommand.Create(time));
+        root.Subcommands.Add(InboundCommand.Create());
+        root.Subcommands.Add(DeliveriesCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(SignCommand.Create(time));
         root.Subcommands.Add(VerifyCommand.Create(time));

@@ -115,6 +115,18 @@ internal static class StoreSql
             addParameter("tag", tag);
         }
 
+        if (query.Tags is { Count: > 0 } tags)
+        {
+            sql.Append(" AND w.tag IN (");
+            for (var i = 0; i < tags.Count; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append("@tag_").Append(i);
+                addParameter($"tag_{i}", tags[i]);
+            }
+
+            sql.Append(')');
+        }
+
         Range("w.created_at", "created", query.CreatedFrom, query.CreatedTo);
         Range("w.finished_at", "finished", query.FinishedFrom, query.FinishedTo);
         if (!string.IsNullOrEmpty(query.PayloadContains))

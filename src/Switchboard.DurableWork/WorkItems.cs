@@ -129,6 +129,8 @@ public sealed record WorkQuery
     /// <summary><see cref="WorkStatus.Pending"/> matches waiting items too.</summary>
     public WorkStatus? Status { get; init; }
     public string? Tag { get; init; }
+    /// <summary>Any of these tags (besides <see cref="Tag"/>, if set too).</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
     public DateTimeOffset? CreatedFrom { get; init; }
     public DateTimeOffset? CreatedTo { get; init; }
     public DateTimeOffset? FinishedFrom { get; init; }
@@ -143,8 +145,16 @@ public sealed record WorkQuery
 
     public const int MaxPageSize = 250;
 
+    /// <summary>The most tags one query may ask for.</summary>
+    public const int MaxTags = 50;
+
     internal void Validate()
     {
+        if (Tags is { Count: > MaxTags })
+        {
+            throw new ArgumentOutOfRangeException(nameof(Tags), Tags.Count, $"at most {MaxTags} tags");
+        }
+
         if (PageNumber < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(PageNumber), PageNumber, "page numbers start at 1");

@@ -38,6 +38,29 @@ internal static class KeysCommand
             return 0;
         });
 
-        return new Command("keys", "Manage signing keys") { generate };
+        var dataOption = ServeCommand.DataOption();
+        var show = new Command("show", "Print the public key (base64) of a serve data folder's key pair: the key receivers verify its webhooks with") { dataOption };
+        show.SetAction(parse =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(dataOption)!);
+            try
+            {
+                if (Platform.Hosting.PlatformFiles.ReadPublicKey(folder) is { } publicKey)
+                {
+                    parse.InvocationConfiguration.Output.WriteLine(publicKey);
+                    return 0;
+                }
+
+                parse.InvocationConfiguration.Error.WriteLine($"no key pair in {folder} yet: 'switchboard serve --data {folder}' makes one on its first start");
+                return 1;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"cannot read the key pair in {folder}: {ex.Message}");
+                return 1;
+            }
+        });
+
+        return new Command("keys", "Manage signing keys") { generate, show };
     }
 }

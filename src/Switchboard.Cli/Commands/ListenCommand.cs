@@ -78,7 +78,7 @@ internal static partial class ListenCommand
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new WarningWriter(error));
+        builder.Logging.AddProvider(new StderrLogger(error));
         // A failed forward is printed as a line of its own; only a dead-lettered one is worth a warning too.
         builder.Logging.AddFilter("Switchboard.Receiver.Handlers.HandlerRunner", LogLevel.Error);
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -195,28 +195,6 @@ internal static partial class ListenCommand
 
     [GeneratedRegex("^/[A-Za-z0-9._~/-]*$")]
     private static partial Regex LiteralPath();
-
-    /// <summary>Warnings and errors of the host, one line each on stderr; the request lines go to stdout.</summary>
-    private sealed class WarningWriter(TextWriter error) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                error.WriteLine($"{logLevel.ToString().ToLowerInvariant()}: {formatter(state, exception)}{(exception is null ? "" : $" ({exception.Message})")}");
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }
 
 /// <summary>The inspector: a plain server-rendered list of recorded requests (the web UI comes later).</summary>

@@ -70,6 +70,8 @@ public sealed record DeliveryQuery
 {
     public DeliveryStatus? Status { get; init; }
     public string? EventType { get; init; }
+    /// <summary>Any of these event types (Telnyx's <c>filter[event_type]</c> takes several, comma-separated).</summary>
+    public IReadOnlyList<string>? EventTypes { get; init; }
     public DateTimeOffset? StartedFrom { get; init; }
     public DateTimeOffset? StartedTo { get; init; }
     public DateTimeOffset? FinishedFrom { get; init; }

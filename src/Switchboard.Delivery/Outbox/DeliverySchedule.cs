@@ -39,22 +39,33 @@ public sealed class DeliverySchedule
         var delays = new TimeSpan[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            delays[i] = ParseDelay(parts[i]) ?? throw new FormatException(
+            delays[i] = TryParseDuration(parts[i], out var delay) ? delay : throw new FormatException(
                 $"delay #{i + 1} of the delivery schedule, '{parts[i]}', is not a whole number with a unit (ms, s, m, h, d), e.g. \"30s\"");
         }
 
         return new DeliverySchedule(delays);
     }
 
-    private static TimeSpan? ParseDelay(string text)
+    /// <summary>
+    /// One duration as the schedule writes them: a whole number with a unit (<c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>,
+    /// <c>d</c>), e.g. <c>500ms</c> or <c>2s</c>; a bare <c>0</c> is zero.
+    /// </summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        duration = TimeSpan.Zero;
+        if (text == "0")
+        {
+            return true;
+        }
+
         var unitStart = text.AsSpan().IndexOfAnyExceptInRange('0', '9');
         if (unitStart <= 0 || !long.TryParse(text.AsSpan(0, unitStart), NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 1_000_000)
         {
-            return null;
+            return false;
         }
 
-        return text[unitStart..] switch
+        TimeSpan? parsed = text[unitStart..] switch
         {
             "ms" => TimeSpan.FromMilliseconds(value),
             "s" => TimeSpan.FromSeconds(value),
@@ -63,6 +74,8 @@ public sealed class DeliverySchedule
             "d" => TimeSpan.FromDays(value),
             _ => null,
         };
+        duration = parsed ?? TimeSpan.Zero;
+        return parsed is not null;
     }
 
     public override string ToString() => string.Join(',', Delays.Select(Format));

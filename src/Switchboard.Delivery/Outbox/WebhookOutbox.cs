@@ -99,6 +99,7 @@ public sealed class WebhookOutbox
                 _ => null,
             },
             Tag = query.EventType,
+            Tags = query.EventTypes,
             CreatedFrom = query.StartedFrom,
             CreatedTo = query.StartedTo,
             FinishedFrom = query.FinishedFrom,

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Switchboard.DurableWork;
+using Switchboard.DurableWork.Pump;
+
+namespace Switchboard.Platform.Lifecycle;
+
+/// <summary>
+/// Works the lifecycle queue in this process on the shared <see cref="WorkPump"/>: each due step runs in a write
+/// transaction of its own through the handler of its resource. A step that fails (the database briefly unavailable) is
+/// retried with growing pauses; one that keeps failing is given up and logged.
+/// </summary>
+internal sealed partial class LifecycleRunner(
+    IWorkStore store,
+    LifecycleSteps steps,
+    IEnumerable<ILifecycleStepHandler> handlers,
+    TimeProvider time,
+    ILogger<LifecycleRunner> logger) : BackgroundService
+{
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
+
+    private readonly Dictionary<string, ILifecycleStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pump = new WorkPump(store, new WorkPumpOptions
+        {
+            Queue = LifecycleSteps.Queue,
+            Concurrency = 64,
+            ClaimBatchSize = 256,
+            PollInterval = TimeSpan.FromSeconds(1),
+        }, RunAsync, time, logger);
+        steps.Attach(pump);
+        try
+        {
+            await pump.RunAsync(stoppingToken);
+        }
+        finally
+        {
+            steps.Detach(pump);
+        }
+    }
+
+    internal async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
+    {
+        var attempt = item.Attempts + 1;
+        var startedAt = time.GetUtcNow();
+        try
+        {
+            var step = LifecycleSteps.Read(item);
+            if (!_handlers.TryGetValue(step.Resource, out var handler))
+            {
+                throw new InvalidDataException($"no lifecycle handler for '{step.Resource}'");
+            }
+
+            await store.WriteAsync(async transaction =>
+            {
+                await handler.RunAsync(transaction, step);
+                return true;
+            }, stoppingToken);
+            return WorkCompletion.Succeeded(item.Lease, []);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return WorkCompletion.Release(item.Lease, time.GetUtcNow());
+        }
+        catch (Exception ex)
+        {
+            var log = new WorkAttemptRecord(attempt, startedAt, time.GetUtcNow(), false,
+                JsonSerializer.Serialize($"{ex.GetType().Name}: {ex.Message}", Api.PlatformJson.Default.String));
+            if (attempt >= item.MaxAttempts || ex is InvalidDataException)
+            {
+                LogGivenUp(logger, item.Key, attempt, ex);
+                return WorkCompletion.Failed(item.Lease, [log]);
+            }
+
+            LogRetry(logger, item.Key, attempt, ex);
+            var delay = TimeSpan.FromMilliseconds(Math.Min(LongestRetry.TotalMilliseconds, 100 * Math.Pow(2, attempt - 1)));
+            return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + delay, [log]);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lifecycle step {Key} failed (try {Attempt}); trying again")]
+    private static partial void LogRetry(ILogger logger, string key, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Lifecycle step {Key} failed {Attempt} times and is given up")]
+    private static partial void LogGivenUp(ILogger logger, string key, int attempt, Exception exception);
+}

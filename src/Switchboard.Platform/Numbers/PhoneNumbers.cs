@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Switchboard.DurableWork;
+using Switchboard.Platform.Api;
+using Switchboard.Platform.Messaging;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Platform.Numbers;
+
+/// <summary>
+/// The account's numbers: ordered with <c>POST /number_orders</c> (filled at once), read, listed, updated, and joined to a
+/// messaging profile (where its messages' webhooks go) or a Call Control application (its calls'). A number is found by
+/// its record id or by the number itself.
+/// </summary>
+public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
+{
+    public const int MaxPerOrder = 100;
+
+    public async Task<NumberOrderResource> OrderAsync(JsonBody body, CancellationToken cancellationToken = default)
+    {
+        var entries = body.Objects("phone_numbers", MaxPerOrder, required: true) ?? [];
+        var numbers = new List<string>();
+        foreach (var entry in entries)
+        {
+            var number = entry.String("phone_number", required: true, maxLength: 16);
+            if (number is null)
+            {
+                continue;
+            }
+
+            if (!E164.IsValid(number))
+            {
+                entry.Add(ApiErrors.NotE164(entry.Pointer("phone_number"), number));
+            }
+            else if (numbers.Contains(number))
+            {
+                entry.Add(ApiError.At(entry.Pointer("phone_number"), ApiErrors.DuplicateCode, "Duplicate resource", $"{number} is in the order twice"));
+            }
+
+            numbers.Add(number);
+        }
+
+        var profileId = body.String("messaging_profile_id", maxLength: 64);
+        var connectionId = body.String("connection_id", maxLength: 64);
+        var customerReference = body.String("customer_reference", maxLength: 255);
+        var billingGroupId = body.String("billing_group_id", maxLength: 64);
+        body.ThrowIfInvalid();
+
+        var now = time.GetUtcNow();
+        var order = new NumberOrderResource
+        {
+            Id = PlatformIdentity.NewId(),
+            PhoneNumbers = [.. numbers.Select(n => new NumberOrderPhoneNumber(PlatformIdentity.NewNumberId(), n, E164.Country(n)))],
+            MessagingProfileId = profileId,
+            ConnectionId = connectionId,
+            BillingGroupId = billingGroupId,
+            CustomerReference = customerReference,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        return await store.WriteAsync(async transaction =>
+        {
+            var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
+            await CheckConnectionAsync(transaction, connectionId, "/connection_id");
+            for (var i = 0; i < order.PhoneNumbers.Count; i++)
+            {
+                var ordered = order.PhoneNumbers[i];
+                if (await Resources.FindByLookupAsync(transaction, ResourceKinds.PhoneNumber, ordered.PhoneNumber) is not null)
+                {
+                    throw new ApiException(422, ApiError.At($"/phone_numbers/{i}/phone_number", ApiErrors.DuplicateCode, "Duplicate resource",
+                        $"{ordered.PhoneNumber} is on the account already"));
+                }
+
+                var number = new PhoneNumberResource
+                {
+                    Id = ordered.Id,
+                    PhoneNumber = ordered.PhoneNumber,
+                    CountryIsoAlpha2 = ordered.CountryIsoAlpha2,
+                    MessagingProfileId = profile?.Id,
+                    MessagingProfileName = profile?.Name,
+                    ConnectionId = connectionId,
+                    BillingGroupId = billingGroupId,
+                    CustomerReference = customerReference,
+                    PurchasedAt = now,
+                    ActivatedAt = now,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                await SaveAsync(transaction, number, insert: true);
+            }
+
+            await Resources.InsertAsync(transaction, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(order, PlatformJson.Default.NumberOrderResource), now);
+            return order;
+        }, cancellationToken);
+    }
+
+    public async Task<NumberOrderResource> GetOrderAsync(string id, CancellationToken cancellationToken = default) =>
+        await store.ReadAsync(async reader => await Resources.GetAsync(reader, ResourceKinds.NumberOrder, id) is { } stored
+            ? JsonSerializer.Deserialize(stored.Body, PlatformJson.Default.NumberOrderResource)
+            : null, cancellationToken) ?? throw ApiErrors.NotFound("number order", id);
+
+    public async Task<PhoneNumberResource> GetAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
+        await store.ReadAsync(reader => FindAsync(reader, idOrNumber), cancellationToken) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+
+    /// <summary>A page of numbers, newest first; <paramref name="digits"/> matches numbers containing those digits (others ignored, as Telnyx does).</summary>
+    public Task<(IReadOnlyList<PhoneNumberResource> Numbers, long Total)> ListAsync(
+        int pageNumber, int pageSize, string? digits = null, string? messagingProfileId = null, string? connectionId = null, CancellationToken cancellationToken = default)
+    {
+        var onlyDigits = digits is null ? null : new string([.. digits.Where(char.IsAsciiDigit)]);
+        return store.ReadAsync(async reader =>
+        {
+            var (items, total) = await Resources.ListAsync(reader, ResourceKinds.PhoneNumber, pageNumber, pageSize,
+                owner: messagingProfileId, connectionId: connectionId, lookupContains: string.IsNullOrEmpty(onlyDigits) ? null : onlyDigits);
+            return ((IReadOnlyList<PhoneNumberResource>)[.. items.Select(i => Deserialize(i.Body))], total);
+        }, cancellationToken);
+    }
+
+    /// <summary><c>PATCH /phone_numbers/{id}</c>: connection, tags, references; and the messaging profile (Switchboard accepts it here too).</summary>
+    public Task<PhoneNumberResource> UpdateAsync(string idOrNumber, JsonBody body, CancellationToken cancellationToken = default) =>
+        UpdateAsync(idOrNumber, body, ["connection_id", "customer_reference", "billing_group_id", "external_pin", "tags", "messaging_profile_id"], cancellationToken);
+
+    /// <summary><c>PATCH /phone_numbers/{id}/messaging</c>: the messaging profile (null clears it) and tags.</summary>
+    public Task<PhoneNumberResource> UpdateMessagingAsync(string idOrNumber, JsonBody body, CancellationToken cancellationToken = default) =>
+        UpdateAsync(idOrNumber, body, ["messaging_profile_id", "tags"], cancellationToken);
+
+    private Task<PhoneNumberResource> UpdateAsync(string idOrNumber, JsonBody body, string[] fields, CancellationToken cancellationToken)
+    {
+        var has = fields.Where(body.Has).ToHashSet();
+        var profileId = body.String("messaging_profile_id", maxLength: 64);
+        var connectionId = body.String("connection_id", maxLength: 64);
+        var customerReference = body.String("customer_reference", maxLength: 255);
+        var billingGroupId = body.String("billing_group_id", maxLength: 64);
+        var externalPin = body.String("external_pin", maxLength: 32);
+        var tags = body.Strings("tags", maxItems: 20, maxLength: 64);
+        body.ThrowIfInvalid();
+        return store.WriteAsync(async transaction =>
+        {
+            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            if (has.Contains("messaging_profile_id"))
+            {
+                var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
+                number.MessagingProfileId = profile?.Id;
+                number.MessagingProfileName = profile?.Name;
+            }
+
+            if (has.Contains("connection_id"))
+            {
+                await CheckConnectionAsync(transaction, connectionId, "/connection_id");
+                number.ConnectionId = connectionId;
+            }
+
+            number.CustomerReference = has.Contains("customer_reference") ? customerReference : number.CustomerReference;
+            number.BillingGroupId = has.Contains("billing_group_id") ? billingGroupId : number.BillingGroupId;
+            number.ExternalPin = has.Contains("external_pin") ? externalPin : number.ExternalPin;
+            number.Tags = has.Contains("tags") ? [.. tags ?? []] : number.Tags;
+            number.UpdatedAt = time.GetUtcNow();
+            await SaveAsync(transaction, number, insert: false);
+            return number;
+        }, cancellationToken);
+    }
+
+    public Task<PhoneNumberResource> DeleteAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async transaction =>
+        {
+            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            await Resources.DeleteAsync(transaction, ResourceKinds.PhoneNumber, number.Id);
+            number.Status = "deleted";
+            return number;
+        }, cancellationToken);
+
+    internal static async ValueTask<PhoneNumberResource?> FindAsync(IWorkReader reader, string idOrNumber, bool forUpdate = false)
+    {
+        var stored = idOrNumber.StartsWith('+')
+            ? await Resources.FindByLookupAsync(reader, ResourceKinds.PhoneNumber, idOrNumber)
+            : await Resources.GetAsync(reader, ResourceKinds.PhoneNumber, idOrNumber, forUpdate);
+        if (stored is not null && forUpdate && idOrNumber.StartsWith('+'))
+        {
+            stored = await Resources.GetAsync(reader, ResourceKinds.PhoneNumber, stored.Id, forUpdate: true);
+        }
+
+        return stored is null ? null : Deserialize(stored.Body);
+    }
+
+    private static async ValueTask<MessagingProfileResource?> FindProfileAsync(IWorkReader reader, string? profileId, string pointer) =>
+        profileId is null
+            ? null
+            : await MessagingProfiles.FindAsync(reader, profileId) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "messaging profile", profileId));
+
+    private static async ValueTask CheckConnectionAsync(IWorkReader reader, string? connectionId, string pointer)
+    {
+        if (connectionId is not null && await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, connectionId) is null)
+        {
+            throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "connection (Call Control application)", connectionId));
+        }
+    }
+
+    private static ValueTask<int> SaveAsync(IWorkTransaction transaction, PhoneNumberResource number, bool insert)
+    {
+        var json = JsonSerializer.Serialize(number, PlatformJson.Default.PhoneNumberResource);
+        var columns = new ResourceColumns(Lookup: number.PhoneNumber, Owner: number.MessagingProfileId, ConnectionId: number.ConnectionId);
+        return insert
+            ? Resources.InsertAsync(transaction, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns)
+            : Resources.UpdateAsync(transaction, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns);
+    }
+
+    internal static PhoneNumberResource Deserialize(string json) =>
+        JsonSerializer.Deserialize(json, PlatformJson.Default.PhoneNumberResource) ?? throw new InvalidDataException("a stored phone number is empty");
+}

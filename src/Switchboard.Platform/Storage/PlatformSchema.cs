@@ -1,0 +1,36 @@
+namespace Switchboard.Platform.Storage;
+
+/// <summary>
+/// The platform's tables, beside the work store's queues in the same database (so a resource change and the work and
+/// webhooks it causes commit together). SQL both SQLite and PostgreSQL accept. Append migrations; never edit one.
+/// </summary>
+internal static class PlatformSchema
+{
+    public const string Component = "platform";
+
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // One table for every resource: its API shape as JSON, with the few columns lookups and filters need.
+        // lookup: unique per kind (a phone number); owner: the resource it hangs off (a number's messaging profile);
+        // connection_id: a number's or a call's Call Control application; name: what lists filter on (a profile's name).
+        """
+        CREATE TABLE platform_resources (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            lookup TEXT,
+            owner TEXT,
+            connection_id TEXT,
+            name TEXT,
+            body TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (kind, id)
+        );
+        CREATE UNIQUE INDEX platform_resources_lookup ON platform_resources (kind, lookup) WHERE lookup IS NOT NULL;
+        CREATE INDEX platform_resources_owner ON platform_resources (kind, owner) WHERE owner IS NOT NULL;
+        CREATE INDEX platform_resources_connection ON platform_resources (kind, connection_id) WHERE connection_id IS NOT NULL;
+        CREATE INDEX platform_resources_created ON platform_resources (kind, created_at, id);
+        CREATE TABLE platform_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    ];
+}

@@ -1,0 +1,144 @@
+using Switchboard.DurableWork;
+
+namespace Switchboard.Platform.Storage;
+
+/// <summary>The kinds of resource kept in <c>platform_resources</c>.</summary>
+internal static class ResourceKinds
+{
+    public const string MessagingProfile = "messaging_profile";
+    public const string PhoneNumber = "phone_number";
+    public const string NumberOrder = "number_order";
+    public const string Message = "message";
+    public const string CallControlApplication = "call_control_application";
+    public const string Call = "call";
+}
+
+/// <summary>One stored resource: its JSON body and the columns beside it.</summary>
+internal sealed record StoredResource(string Id, string Body, string? Lookup, string? Owner, string? ConnectionId, string? Name, DateTimeOffset CreatedAt);
+
+/// <summary>The columns beside a resource's body that lookups and filters use (see <see cref="PlatformSchema"/>).</summary>
+internal readonly record struct ResourceColumns(string? Lookup = null, string? Owner = null, string? ConnectionId = null, string? Name = null);
+
+/// <summary>
+/// Reads and writes of <c>platform_resources</c> inside the store's transactions, the one place their SQL lives. A read
+/// for update locks the row on PostgreSQL (SQLite's single writer serialises every write already), so two processes
+/// changing one call or message take turns.
+/// </summary>
+internal static class Resources
+{
+    private const string Columns = "id, body, lookup, owner, connection_id, name, created_at";
+
+    public static async ValueTask<StoredResource?> GetAsync(IWorkReader reader, string kind, string id, bool forUpdate = false)
+    {
+        var lockRow = forUpdate && reader.Backend == WorkStoreBackend.Postgres ? " FOR UPDATE" : "";
+        var rows = await reader.QueryAsync($"SELECT {Columns} FROM platform_resources WHERE kind = @kind AND id = @id{lockRow}", Read,
+            new SqlArg("kind", kind), new SqlArg("id", id));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public static async ValueTask<StoredResource?> FindByLookupAsync(IWorkReader reader, string kind, string lookup)
+    {
+        var rows = await reader.QueryAsync($"SELECT {Columns} FROM platform_resources WHERE kind = @kind AND lookup = @lookup", Read,
+            new SqlArg("kind", kind), new SqlArg("lookup", lookup));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>How many resources of <paramref name="kind"/> hang off <paramref name="owner"/> (as owner, or as connection).</summary>
+    public static async ValueTask<long> CountOwnedAsync(IWorkReader reader, string kind, string owner)
+    {
+        var rows = await reader.QueryAsync(
+            "SELECT (SELECT count(*) FROM platform_resources WHERE kind = @kind AND owner = @owner) + " +
+            "(SELECT count(*) FROM platform_resources WHERE kind = @kind AND connection_id = @owner)", r => r.GetInt64(0),
+            new SqlArg("kind", kind), new SqlArg("owner", owner));
+        return rows[0];
+    }
+
+    public static ValueTask<int> InsertAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
+        transaction.ExecuteAsync(
+            "INSERT INTO platform_resources (kind, id, lookup, owner, connection_id, name, body, created_at, updated_at) " +
+            "VALUES (@kind, @id, @lookup, @owner, @connection_id, @name, @body, @now, @now)",
+            [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
+
+    public static ValueTask<int> UpdateAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
+        transaction.ExecuteAsync(
+            "UPDATE platform_resources SET body = @body, lookup = @lookup, owner = @owner, connection_id = @connection_id, name = @name, updated_at = @now " +
+            "WHERE kind = @kind AND id = @id",
+            [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
+
+    private static SqlArg[] Args(ResourceColumns columns) =>
+        [new("lookup", columns.Lookup), new("owner", columns.Owner), new("connection_id", columns.ConnectionId), new("name", columns.Name)];
+
+    public static ValueTask<int> DeleteAsync(IWorkTransaction transaction, string kind, string id) =>
+        transaction.ExecuteAsync("DELETE FROM platform_resources WHERE kind = @kind AND id = @id", new("kind", kind), new("id", id));
+
+    /// <summary>
+    /// A page of one kind, newest first, with the total. Filters: <paramref name="owner"/>, <paramref name="connectionId"/>
+    /// and <paramref name="name"/> exactly; <paramref name="nameContains"/> and <paramref name="lookupContains"/> as
+    /// substrings (LIKE, their wildcards escaped).
+    /// </summary>
+    public static async ValueTask<(IReadOnlyList<StoredResource> Items, long Total)> ListAsync(
+        IWorkReader reader, string kind, int pageNumber, int pageSize,
+        string? owner = null, string? connectionId = null, string? name = null, string? nameContains = null, string? lookupContains = null)
+    {
+        var where = "kind = @kind";
+        var args = new List<SqlArg> { new("kind", kind) };
+        if (owner is not null)
+        {
+            where += " AND owner = @owner";
+            args.Add(new("owner", owner));
+        }
+
+        if (connectionId is not null)
+        {
+            where += " AND connection_id = @connection_id";
+            args.Add(new("connection_id", connectionId));
+        }
+
+        if (name is not null)
+        {
+            where += " AND name = @name";
+            args.Add(new("name", name));
+        }
+
+        if (nameContains is not null)
+        {
+            where += " AND name LIKE @name_like ESCAPE '\\'";
+            args.Add(new("name_like", $"%{EscapeLike(nameContains)}%"));
+        }
+
+        if (lookupContains is not null)
+        {
+            where += " AND lookup LIKE @lookup_like ESCAPE '\\'";
+            args.Add(new("lookup_like", $"%{EscapeLike(lookupContains)}%"));
+        }
+
+        var total = (await reader.QueryAsync($"SELECT count(*) FROM platform_resources WHERE {where}", r => r.GetInt64(0), [.. args]))[0];
+        args.Add(new("limit", pageSize));
+        args.Add(new("offset", (long)(pageNumber - 1) * pageSize));
+        var items = await reader.QueryAsync(
+            $"SELECT {Columns} FROM platform_resources WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset", Read, [.. args]);
+        return (items, total);
+    }
+
+    public static async ValueTask<string?> GetSettingAsync(IWorkReader reader, string name)
+    {
+        var rows = await reader.QueryAsync("SELECT value FROM platform_settings WHERE name = @name", r => r.GetString(0), new SqlArg("name", name));
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public static ValueTask<int> PutSettingAsync(IWorkTransaction transaction, string name, string value) =>
+        transaction.ExecuteAsync(
+            "INSERT INTO platform_settings (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            new("name", name), new("value", value));
+
+    private static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    private static StoredResource Read(System.Data.Common.DbDataReader row) => new(
+        row.GetString(0),
+        row.GetString(1),
+        row.IsDBNull(2) ? null : row.GetString(2),
+        row.IsDBNull(3) ? null : row.GetString(3),
+        row.IsDBNull(4) ? null : row.GetString(4),
+        row.IsDBNull(5) ? null : row.GetString(5),
+        DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(6)));
+}

@@ -1,0 +1,29 @@
+using Switchboard.Delivery.Outbox;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+
+namespace Switchboard.Platform.Webhooks;
+
+/// <summary>
+/// Turns a lifecycle's event into a webhook in the outbox, inside the transaction that changes the resource: the state
+/// change and its webhook commit together. Its id is derived from the resource and the event's name, so a step that runs
+/// again publishes nothing new; its ordering key (the message, the call session) keeps one resource's webhooks in order.
+/// </summary>
+public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
+{
+    /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
+    public async ValueTask<WebhookEvent?> PublishAsync<TPayload>(
+        IWorkTransaction transaction, string eventType, string resourceId, string eventName, TPayload payload,
+        IReadOnlyList<WebhookTarget> targets, string orderingKey)
+        where TPayload : class
+    {
+        if (targets.Count == 0)
+        {
+            return null;
+        }
+
+        var webhookEvent = WebhookEvent.Create(eventType, PlatformIdentity.EventId(resourceId, eventName), time.GetUtcNow(), payload);
+        await outbox.PublishAsync(transaction, [OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey }]);
+        return webhookEvent;
+    }
+}

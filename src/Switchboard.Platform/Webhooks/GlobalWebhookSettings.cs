@@ -1,0 +1,17 @@
+using Switchboard.DurableWork;
+
+namespace Switchboard.Platform.Webhooks;
+
+/// <summary>Reads and changes the account's global webhook URLs (see <see cref="GlobalWebhooks"/>).</summary>
+public sealed class GlobalWebhookSettings(IWorkStore store)
+{
+    public Task<GlobalWebhooks> GetAsync(CancellationToken cancellationToken = default) =>
+        store.ReadAsync(reader => GlobalWebhooks.ReadAsync(reader), cancellationToken);
+
+    public Task<GlobalWebhooks> SetAsync(GlobalWebhooks webhooks, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(async transaction =>
+        {
+            await webhooks.WriteAsync(transaction);
+            return webhooks;
+        }, cancellationToken);
+}

@@ -1,0 +1,33 @@
+using Switchboard.Platform.Api;
+
+namespace Switchboard.Platform.Webhooks;
+
+/// <summary>The one check of a webhook URL field, wherever one is configured: absolute http or https, at most 2,000 characters.</summary>
+public static class WebhookUrls
+{
+    public const int MaxLength = 2000;
+
+    /// <summary>The field's value if it is a usable URL (an empty string means none, as Telnyx accepts it); null if absent, null or empty.</summary>
+    public static string? Read(JsonBody body, string name)
+    {
+        var text = body.String(name, maxLength: int.MaxValue);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (text.Length > MaxLength)
+        {
+            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} is {text.Length} characters long; URLs can be at most {MaxLength}"));
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || string.IsNullOrEmpty(url.Host))
+        {
+            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} must be an absolute http or https URL; got '{ApiErrors.Printable(text)}'"));
+            return null;
+        }
+
+        return text;
+    }
+}
