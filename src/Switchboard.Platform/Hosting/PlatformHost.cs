@@ -108,7 +108,6 @@ public static class PlatformHost
         services.AddSingleton(options);
         services.AddSingleton(time);
         services.AddSingleton(store);
-        services.AddSingleton(new StoreOwnership(store, dataSource));
         services.AddSingleton(sp => new WebhookOutbox(store, new DeliveryOptions { Schedule = options.RetrySchedule }, time));
         services.AddSingleton<IWebhookSender>(sp => new HttpWebhookSender(
             new HttpWebhookSenderOptions { Timeout = options.AttemptTimeout, AllowPrivateNetworks = !options.BlockPrivateTargets }, time, sp.GetService<IMeterFactory>()));
@@ -138,6 +137,10 @@ public static class PlatformHost
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PlatformJson.Wire));
 
         var app = builder.Build();
+        // After the hosted services (dispatcher, lifecycle runner) have stopped: the store goes last, and with it the
+        // SQLite file lock, so a restarted process can open the folder at once.
+        var owned = new StoreOwnership(store, dataSource);
+        app.Lifetime.ApplicationStopped.Register(() => owned.DisposeAsync().AsTask().GetAwaiter().GetResult());
         if (options.RunsApi)
         {
             PlatformApi.Map(app);

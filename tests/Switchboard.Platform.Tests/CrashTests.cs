@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Switchboard.Platform.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Switchboard.Platform.Tests;
+
+/// <summary>
+/// Crash safety with a real process: <c>serve</c> is killed with SIGKILL three times while hundreds of messages are in
+/// flight, and started again on the same data folder. Every message the API accepted must reach <c>message.finalized</c>
+/// at the receiver, signed.
+/// </summary>
+public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-serve-crash-").FullName;
+    private WebhookSink _sink = null!;
+
+    public async Task InitializeAsync() => _sink = await WebhookSink.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _sink.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Every_accepted_message_is_finalized_at_the_receiver_across_three_kills()
+    {
+        const int Kills = 3;
+        const int PerRun = 150;
+        string[] arguments = ["--data", Path.Combine(_folder, "data"), "--lifecycle-delay", "30ms", "--global-webhook-url", _sink.Url("/hooks")];
+        var accepted = new ConcurrentBag<string>();
+        var number = "+18445550001";
+
+        for (var run = 0; run <= Kills; run++)
+        {
+            await using var serve = await ServeProcess.StartAsync(arguments);
+            using var client = serve.Client();
+            if (run == 0)
+            {
+                var profile = await PostAsync(client, "/v2/messaging_profiles", new JsonObject { ["name"] = "crash", ["whitelisted_destinations"] = new JsonArray("US") });
+                await PostAsync(client, "/v2/number_orders", new JsonObject
+                {
+                    ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = number }),
+                    ["messaging_profile_id"] = profile!.Value.GetProperty("id").GetString(),
+                });
+            }
+
+            // Senders keep going while the process is killed under them: what got a 200 is accepted.
+            using var stop = new CancellationTokenSource();
+            var senders = Enumerable.Range(0, 4).Select(s => Task.Run(async () =>
+            {
+                for (var i = 0; i < PerRun / 4 && !stop.IsCancellationRequested; i++)
+                {
+                    var sent = await PostAsync(client, "/v2/messages", new JsonObject { ["from"] = number, ["to"] = $"+1312555{2000 + i:D4}", ["text"] = $"run {run}" });
+                    if (sent is { } message)
+                    {
+                        accepted.Add(message.GetProperty("id").GetString()!);
+                    }
+                }
+            })).ToArray();
+
+            if (run < Kills)
+            {
+                var before = accepted.Count;
+                await Eventually.TrueAsync(() => accepted.Count >= before + PerRun / 2, $"run {run} to accept messages");
+                serve.Kill();
+                await stop.CancelAsync();
+            }
+
+            await Task.WhenAll(senders);
+            if (run == Kills)
+            {
+                var ids = accepted.ToHashSet();
+                await Eventually.TrueAsync(() => ids.All(id => _sink.For(id).Any(w => w.EventType == "message.finalized")),
+                    "every accepted message to be finalized at the receiver", TimeSpan.FromMinutes(2));
+            }
+        }
+
+        var finalized = _sink.Received.Where(w => w.EventType == "message.finalized").ToList();
+        Assert.All(finalized, w => Assert.True(w.VerifiesWith(PublicKey())));
+        foreach (var id in accepted)
+        {
+            var events = _sink.For(id).DistinctBy(w => w.EventId).Select(w => w.EventType).ToList();
+            Assert.Equal(["message.sent", "message.delivered", "message.finalized"], events);
+        }
+
+        var repeats = _sink.Received.Count - _sink.Received.DistinctBy(w => w.EventId).Count();
+        output.WriteLine($"{accepted.Count} messages accepted over {Kills} kills; {_sink.Received.Count} webhooks, {repeats} repeated (at-least-once)");
+    }
+
+    private string PublicKey() => File.ReadAllText(Path.Combine(_folder, "data", "ed25519.pub")).Trim();
+
+    /// <summary>The answer's data on a 2xx; null when the request failed (the process was killed under it).</summary>
+    private static async Task<JsonElement?> PostAsync(HttpClient client, string path, JsonObject body)
+    {
+        try
+        {
+            using var response = await client.PostAsJsonAsync(path, body);
+            return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data") : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Switchboard.Platform.Tests.Support;
+using Switchboard.Testing;
+using Xunit.Abstractions;
+
+namespace Switchboard.Platform.Tests;
+
+/// <summary>
+/// The platform scaled out: an <c>--role api</c> process and two <c>--role worker</c> processes on one PostgreSQL
+/// database (and one data folder for the shared key pair). Every message finishes, and each event's first attempt is
+/// sent exactly once: the two workers never both claim one delivery.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-serve-pg-").FullName;
+    private WebhookSink _sink = null!;
+
+    public async Task InitializeAsync() => _sink = await WebhookSink.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _sink.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_api_and_two_workers_finish_every_message_and_send_each_first_attempt_once()
+    {
+        const int Messages = 300;
+        var database = await server.CreateDatabaseAsync();
+        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString();
+        string[] shared = ["--data", Path.Combine(_folder, "data"), "--storage", "postgres", "--connection-string", connectionString, "--lifecycle-delay", "0"];
+        await using var api = await ServeProcess.StartAsync([.. shared, "--role", "api"]);
+        await using var worker1 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
+        await using var worker2 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
+        using var client = api.Client();
+
+        var profile = await PostAsync(client, "/v2/messaging_profiles", new JsonObject
+        {
+            ["name"] = "scaled", ["whitelisted_destinations"] = new JsonArray("US"), ["webhook_url"] = _sink.Url("/hooks"),
+        });
+        await PostAsync(client, "/v2/number_orders", new JsonObject
+        {
+            ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = "+18445550001" }),
+            ["messaging_profile_id"] = profile.GetProperty("id").GetString(),
+        });
+        var ids = new List<string>();
+        foreach (var chunk in Enumerable.Range(0, Messages).Chunk(20))
+        {
+            var sent = await Task.WhenAll(chunk.Select(i => PostAsync(client, "/v2/messages",
+                new JsonObject { ["from"] = "+18445550001", ["to"] = $"+1312555{3000 + i:D4}", ["text"] = "scaled out" })));
+            ids.AddRange(sent.Select(s => s.GetProperty("id").GetString()!));
+        }
+
+        await Eventually.TrueAsync(() => ids.All(id => _sink.For(id).Any(w => w.EventType == "message.finalized")),
+            "every message to be finalized", TimeSpan.FromMinutes(2));
+
+        var publicKey = File.ReadAllText(Path.Combine(_folder, "data", "ed25519.pub")).Trim();
+        var firstAttempts = _sink.Received.Where(w => w.Attempt == 1).GroupBy(w => w.EventId).ToList();
+        Assert.Equal(Messages * 3, firstAttempts.Count);
+        Assert.All(firstAttempts, g => Assert.Single(g));
+        Assert.All(_sink.Received, w => Assert.True(w.VerifiesWith(publicKey)));
+        foreach (var id in ids)
+        {
+            Assert.Equal(["message.sent", "message.delivered", "message.finalized"], _sink.For(id).Select(w => w.EventType));
+        }
+
+        output.WriteLine($"{Messages} messages, {_sink.Received.Count} webhooks through 2 workers");
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string path, JsonObject body)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("data").Clone();
+    }
+}

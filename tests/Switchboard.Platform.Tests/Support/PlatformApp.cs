@@ -1,0 +1,129 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Switchboard.Delivery.Outbox;
+using Switchboard.Platform.Hosting;
+using Switchboard.Signing;
+
+namespace Switchboard.Platform.Tests.Support;
+
+/// <summary>
+/// The platform in this process on a free loopback port (SQLite in a temp folder, lifecycle delay 0, webhooks to
+/// loopback allowed), with a client that speaks its API.
+/// </summary>
+public sealed class PlatformApp : IAsyncDisposable
+{
+    public const string ApiKey = "test-api-key-0123456789";
+
+    private readonly WebApplication _app;
+    private readonly Ed25519PrivateKey _key;
+
+    private PlatformApp(WebApplication app, Ed25519PrivateKey key, string folder)
+    {
+        _app = app;
+        _key = key;
+        Folder = folder;
+        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+    }
+
+    public HttpClient Client { get; }
+
+    public string Folder { get; }
+
+    public string PublicKey => _key.PublicKey.ToBase64();
+
+    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null)
+    {
+        var folder = Directory.CreateTempSubdirectory("switchboard-platform-").FullName;
+        var key = Ed25519PrivateKey.Generate();
+        var options = new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero };
+        configure?.Invoke(options);
+        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { });
+        return new PlatformApp(app, key, folder);
+    }
+
+    /// <summary>Sends JSON (a string, sent as it is, or a node); returns the status and the parsed answer.</summary>
+    public async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body as string ?? ((JsonNode)body).ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public async Task<JsonElement> OkAsync(HttpMethod method, string path, object? body = null)
+    {
+        var (status, answer) = await SendAsync(method, path, body);
+        Assert.True(status is >= 200 and < 300, $"{method} {path} answered {status}: {answer}");
+        return answer.GetProperty("data");
+    }
+
+    public Task<JsonElement> PostAsync(string path, object body) => OkAsync(HttpMethod.Post, path, body);
+
+    public Task<JsonElement> GetAsync(string path) => OkAsync(HttpMethod.Get, path);
+
+    /// <summary>A messaging profile, and a number on it; returns (profile id, number).</summary>
+    public async Task<(string ProfileId, string Number)> ProfileWithNumberAsync(string? webhookUrl, string? failoverUrl = null, string number = "+18445550001")
+    {
+        var profile = await PostAsync("/v2/messaging_profiles", new JsonObject
+        {
+            ["name"] = "test",
+            ["whitelisted_destinations"] = new JsonArray("US"),
+            ["webhook_url"] = webhookUrl,
+            ["webhook_failover_url"] = failoverUrl,
+        });
+        var profileId = profile.GetProperty("id").GetString()!;
+        await PostAsync("/v2/number_orders", new JsonObject
+        {
+            ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = number }),
+            ["messaging_profile_id"] = profileId,
+        });
+        return (profileId, number);
+    }
+
+    /// <summary>Rows of a kind in the platform's table, read beside the running process (WAL readers never block it).</summary>
+    public async Task<long> CountResourcesAsync(string kind)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM platform_resources WHERE kind = $kind";
+        count.Parameters.AddWithValue("$kind", kind);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    public async Task<long> CountDeliveriesAsync() =>
+        (await SendAsync(HttpMethod.Get, "/v2/webhook_deliveries?page[size]=1")).Body.GetProperty("meta").GetProperty("total_results").GetInt64();
+
+    /// <summary>The delivery record of one event once its status is <paramref name="status"/>.</summary>
+    public async Task<JsonElement> DeliveryAsync(string eventId, string status)
+    {
+        JsonElement record = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            var (code, body) = await SendAsync(HttpMethod.Get, $"/v2/webhook_deliveries/{eventId}");
+            record = code == 200 ? body.GetProperty("data") : default;
+            return code == 200 && record.GetProperty("status").GetString() == status;
+        }, $"the delivery of {eventId} to be {status}");
+        return record;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _key.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
