@@ -53,6 +53,12 @@ public interface IWorkStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records outcomes like <see cref="CompleteAsync"/>, and leases to this store's worker the items they let start (the
+    /// next item of each ordering key that finished, when due), for the caller to start without a claim.
+    /// </summary>
+    Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default);
+
     /// <summary>Runs <paramref name="work"/> in one write transaction (see <see cref="IWorkTransaction"/>); its result once committed.</summary>
     Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
 

@@ -83,6 +83,11 @@ public sealed record WorkCompletion(WorkLease Lease, WorkOutcome Outcome, DateTi
     public static WorkCompletion Release(WorkLease lease, DateTimeOffset dueAt) => new(lease, WorkOutcome.Release, dueAt, []);
 }
 
+/// <summary>What <see cref="IWorkStore.CompleteAndStartNextAsync"/> did.</summary>
+/// <param name="Recorded">For each completion in order: recorded, or refused (its lease was no longer the item's).</param>
+/// <param name="Started">Items the completions let start, leased to the store's worker.</param>
+public sealed record WorkCompletionResult(IReadOnlyList<bool> Recorded, IReadOnlyList<ClaimedWorkItem> Started);
+
 /// <summary>A stored attempt log entry.</summary>
 public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, bool Succeeded, string Detail)
 {

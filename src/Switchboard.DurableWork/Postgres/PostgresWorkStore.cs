@@ -139,12 +139,18 @@ internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
         return claimed;
     }
 
-    public async Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
+        (await CompleteAsync(completions, startNext: false, cancellationToken)).Recorded;
+
+    public Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
+        CompleteAsync(completions, startNext: true, cancellationToken);
+
+    private async Task<WorkCompletionResult> CompleteAsync(IReadOnlyList<WorkCompletion> completions, bool startNext, CancellationToken cancellationToken)
     {
         StoreSql.CheckCompletions(completions);
         if (completions.Count == 0)
         {
-            return [];
+            return new WorkCompletionResult([], []);
         }
 
         var now = StoreSql.Ms(_time.GetUtcNow());
@@ -205,22 +211,39 @@ internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var started = new List<ClaimedWorkItem>();
         if (finishedInOrder.Count > 0)
         {
+            // The next of each key starts; leased to this worker (if due) when the caller starts it at once.
+            var token = startNext ? StoreSql.NewLeaseToken(WorkerId) : null;
             await using var next = new NpgsqlCommand(
-                "UPDATE work_items w SET status = 0, due_at = greatest(w.due_at, @now), updated_at = @now FROM (" +
+                "UPDATE work_items w SET status = 0, due_at = greatest(w.due_at, @now), updated_at = @now, " +
+                "lease_owner = CASE WHEN @take AND w.due_at <= @now THEN @token END, " +
+                "lease_worker = CASE WHEN @take AND w.due_at <= @now THEN @worker END, " +
+                "leased_at = CASE WHEN @take AND w.due_at <= @now THEN @now END FROM (" +
                 "  SELECT min(n.id) AS id FROM work_items n JOIN unnest(@queues, @keys) AS f(queue, ordering_key) " +
                 "  ON n.queue = f.queue AND n.ordering_key = f.ordering_key WHERE n.status = 3 " +
                 "  AND NOT EXISTS (SELECT 1 FROM work_items p WHERE p.queue = f.queue AND p.ordering_key = f.ordering_key AND p.status = 0) " +
-                "  GROUP BY f.queue, f.ordering_key) nxt WHERE w.id = nxt.id", connection, transaction);
+                "  GROUP BY f.queue, f.ordering_key) nxt WHERE w.id = nxt.id " +
+                "RETURNING w.id, w.key, w.tag, w.payload, w.context, w.attempts, w.max_attempts, w.due_at, w.ordering_key, w.lease_owner IS NOT NULL", connection, transaction);
             next.Parameters.Add(new NpgsqlParameter<long>("now", now));
             next.Parameters.Add(new NpgsqlParameter<string[]>("queues", [.. finishedInOrder.Select(f => f.Queue)]));
             next.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. finishedInOrder.Select(f => f.OrderingKey)]));
-            await next.ExecuteNonQueryAsync(cancellationToken);
+            next.Parameters.Add(new NpgsqlParameter<bool>("take", token is not null));
+            next.Parameters.Add(new NpgsqlParameter<string?>("token", token));
+            next.Parameters.Add(new NpgsqlParameter<string>("worker", WorkerId));
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetBoolean(9))
+                {
+                    started.Add(StoreSql.ReadClaimed(reader, token!));
+                }
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return recorded;
+        return new WorkCompletionResult(recorded, started);
     }
 
     public async Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default)

@@ -284,11 +284,20 @@ public sealed partial class WorkPump
             {
                 try
                 {
-                    var recorded = await _store.CompleteAsync(batch, CancellationToken.None);
-                    var stale = recorded.Count(r => !r);
+                    // Items that finish in order let the next of their key start: leased to this pump, handed over here.
+                    var ready = Volatile.Read(ref _ready);
+                    var result = finishesInOrder && ready is not null
+                        ? await _store.CompleteAndStartNextAsync(batch, CancellationToken.None)
+                        : new WorkCompletionResult(await _store.CompleteAsync(batch, CancellationToken.None), []);
+                    var stale = result.Recorded.Count(r => !r);
                     if (stale > 0)
                     {
                         LogStaleResults(_logger, stale, _options.Queue);
+                    }
+
+                    if (result.Started.Count > 0)
+                    {
+                        ready!.Add(result.Started);
                     }
 
                     if (finishesInOrder)

@@ -189,7 +189,13 @@ internal sealed class SqliteWorkStore : IWorkStore
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
+        (await CompleteAsync(completions, startNext: false, cancellationToken)).Recorded;
+
+    public Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
+        CompleteAsync(completions, startNext: true, cancellationToken);
+
+    private Task<WorkCompletionResult> CompleteAsync(IReadOnlyList<WorkCompletion> completions, bool startNext, CancellationToken cancellationToken)
     {
         StoreSql.CheckCompletions(completions);
         var now = StoreSql.Ms(_time.GetUtcNow());
@@ -198,22 +204,27 @@ internal sealed class SqliteWorkStore : IWorkStore
         var distinct = completions.Count > 1 && completions.Select(c => c.Lease.ItemId).Distinct().Count() == completions.Count;
         var rows = distinct ? SqliteRows.Completions(completions, now) : null;
         var attempts = distinct ? SqliteRows.Attempts(completions, _ => true) : null;
-        return _writer.WriteAsync<IReadOnlyList<bool>>(writer =>
+        var token = startNext ? StoreSql.NewLeaseToken(WorkerId) : null;
+        return _writer.WriteAsync(writer =>
         {
             var finishedInOrder = new List<(string Queue, string OrderingKey)>();
             var recorded = rows is null || attempts is null
                 ? CompleteRowByRow(writer, completions, now, finishedInOrder)
                 : CompleteBatch(writer, completions, rows, attempts, now, finishedInOrder);
+            var started = new List<ClaimedWorkItem>();
             if (finishedInOrder.Count > 0)
             {
                 var transaction = Transaction(writer);
                 foreach (var (queue, orderingKey) in finishedInOrder)
                 {
-                    transaction.StartNextInOrder(queue, orderingKey);
+                    if (transaction.StartNextInOrder(queue, orderingKey, token) is { } next)
+                    {
+                        started.Add(next);
+                    }
                 }
             }
 
-            return recorded;
+            return new WorkCompletionResult(recorded, started);
         }, cancellationToken);
     }
 

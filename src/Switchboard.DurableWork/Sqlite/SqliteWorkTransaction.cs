@@ -100,18 +100,24 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
 
     /// <summary>
     /// An item of <paramref name="orderingKey"/> finished: the earliest waiting one starts, unless an item of the key is
-    /// pending again already (a finished one requeued).
+    /// pending again already (a finished one requeued). With <paramref name="token"/> it is leased with it, if due, and
+    /// returned for the caller to start.
     /// </summary>
-    public void StartNextInOrder(string queue, string orderingKey)
+    public ClaimedWorkItem? StartNextInOrder(string queue, string orderingKey, string? token)
     {
         var next = writer.Command(
-            "UPDATE work_items SET status = 0, due_at = max(due_at, @now), updated_at = @now " +
+            "UPDATE work_items SET status = 0, due_at = max(due_at, @now), updated_at = @now, " +
+            "lease_owner = CASE WHEN @token IS NOT NULL AND due_at <= @now THEN @token END, " +
+            "leased_at = CASE WHEN @token IS NOT NULL AND due_at <= @now THEN @now END " +
             "WHERE id = (SELECT min(id) FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status = 3) " +
-            "AND NOT EXISTS (SELECT 1 FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status = 0)");
+            "AND NOT EXISTS (SELECT 1 FROM work_items WHERE queue = @queue AND ordering_key = @ordering_key AND status = 0) " +
+            $"RETURNING {StoreSql.ClaimColumns}, lease_owner IS NOT NULL");
         next.Set("@now", StoreSql.Ms(now));
         next.Set("@queue", queue);
         next.Set("@ordering_key", orderingKey);
-        next.ExecuteNonQuery();
+        next.Set("@token", (object?)token ?? DBNull.Value);
+        using var reader = next.ExecuteReader();
+        return reader.Read() && reader.GetBoolean(9) ? StoreSql.ReadClaimed(reader, token!) : null;
     }
 
     private SqliteCommand Command(string sql, SqlArg[] args)

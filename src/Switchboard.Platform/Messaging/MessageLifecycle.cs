@@ -50,7 +50,7 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
                 stored.SetStatus(MessageStatuses.Sent);
                 message.SentAt = now;
                 await SaveAsync(transaction, stored, now);
-                await PublishAsync(transaction, stored, EventTypes.MessageSent);
+                await PublishAsync(transaction, stored, await RoutingAsync(transaction, stored), EventTypes.MessageSent);
                 await steps.ScheduleAsync(transaction, step with { Step = Finish }, now + options.LifecycleDelay);
                 return;
 
@@ -70,6 +70,7 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
         stored.Message.Errors = [.. outcome.Errors];
         stored.Message.CompletedAt = now;
         await SaveAsync(transaction, stored, now);
+        var routing = await RoutingAsync(transaction, stored);
         var result = outcome.Status switch
         {
             MessageStatuses.Delivered => EventTypes.MessageDelivered,
@@ -78,21 +79,25 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
         };
         if (result is not null)
         {
-            await PublishAsync(transaction, stored, result);
+            await PublishAsync(transaction, stored, routing, result);
         }
 
-        await PublishAsync(transaction, stored, EventTypes.MessageFinalized);
+        await PublishAsync(transaction, stored, routing, EventTypes.MessageFinalized);
     }
 
     private static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredMessage stored, DateTimeOffset now) =>
         Resources.UpdateAsync(transaction, ResourceKinds.Message, stored.Message.Id!, Messages.Serialize(stored), now, new ResourceColumns(Owner: stored.Message.MessagingProfileId));
 
-    private async ValueTask PublishAsync(IWorkTransaction transaction, StoredMessage stored, string eventType)
+    /// <summary>The message's profile and the global URLs as this step sees them (read once, for all its events).</summary>
+    private static async ValueTask<(MessagingProfileResource? Profile, GlobalWebhooks Global)> RoutingAsync(IWorkTransaction transaction, StoredMessage stored) =>
+        (stored.Message.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(transaction, profileId) : null,
+            await GlobalWebhooks.ReadAsync(transaction));
+
+    private async ValueTask PublishAsync(
+        IWorkTransaction transaction, StoredMessage stored, (MessagingProfileResource? Profile, GlobalWebhooks Global) routing, string eventType)
     {
         var message = stored.Message;
-        var profile = message.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(transaction, profileId) : null;
-        var global = await GlobalWebhooks.ReadAsync(transaction);
-        var targets = WebhookRouting.ForMessage(eventType, message.WebhookUrl, message.WebhookFailoverUrl, stored.UseProfileWebhooks, profile, global);
+        var targets = WebhookRouting.ForMessage(eventType, message.WebhookUrl, message.WebhookFailoverUrl, stored.UseProfileWebhooks, routing.Profile, routing.Global);
         await events.PublishAsync(transaction, eventType, message.Id!, eventType, message, targets, orderingKey: message.Id!);
     }
 }

@@ -225,6 +225,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
         await runningPump;
 
         Assert.Equal(0, overlaps);
+        Assert.Equal(0, _store.ClaimedItems); // each next item was handed over by the completion of the one before
         foreach (var r in Enumerable.Range(0, 5))
         {
             Assert.Equal(Enumerable.Range(0, 6).Select(e => $"r{r}-{e}"), log.Where(k => k.StartsWith($"r{r}-", StringComparison.Ordinal)));
@@ -299,6 +300,9 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         public Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
             inner.EnqueueLeasedAsync(queue, items, cancellationToken);
+
+        public Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
+            inner.CompleteAndStartNextAsync(completions, cancellationToken);
 
         public Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) => inner.WriteAsync(work, cancellationToken);
 

@@ -187,6 +187,28 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Completing_in_order_can_lease_the_next_item_of_the_key_to_the_caller_at_once()
+    {
+        var first = (await Store.EnqueueLeasedAsync(Queue, [Item("a1", orderingKey: "a"), Item("a2", orderingKey: "a")]))[0].Leased!;
+        await Store.EnqueueAsync(Queue, [Item("b1", orderingKey: "b"), Item("a3", orderingKey: "a", dueIn: TimeSpan.FromMinutes(5))]);
+
+        var result = await Store.CompleteAndStartNextAsync([WorkCompletion.Succeeded(first.Lease, [])]);
+
+        Assert.Equal([true], result.Recorded);
+        var next = Assert.Single(result.Started);
+        Assert.Equal(("a2", "a", 0), (next.Key, next.OrderingKey, next.Attempts));
+        Assert.Equal(["b1"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Assert.Equal(next.Lease.Token, (await Store.GetAsync(Queue, "a2"))!.LeaseOwner);
+
+        // The one after is not due yet: it starts (pending) but is not leased; its time comes, and a claim takes it.
+        var last = await Store.CompleteAndStartNextAsync([WorkCompletion.Succeeded(next.Lease, [])]);
+        Assert.Empty(last.Started);
+        Assert.Equal(WorkStatus.Pending, (await Store.GetAsync(Queue, "a3"))!.Status);
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(["a3"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+    }
+
+    [Fact]
     public async Task A_transaction_commits_its_own_rows_and_its_items_together_or_neither()
     {
         await Store.MigrateAsync("contract", ["CREATE TABLE contract_messages (id TEXT PRIMARY KEY, state TEXT NOT NULL)"]);

@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Switchboard.Platform;
+using Switchboard.Platform.Hosting;
+using Switchboard.Signing;
+
+// Load harness for the messaging platform (switchboard serve's engine, in this process, SQLite, lifecycle delay 0):
+//   latency [messages] [per-second]   POST /v2/messages to message.sent arriving at an in-process loopback receiver,
+//                                     at a light, paced load; prints p50/p90/p99
+//   throughput [messages] [clients]   messages/s with all three webhooks of every message arriving at the lean sink
+//                                     of Switchboard.DeliveryLoad (a child process), from <clients> concurrent API clients
+// compare.sh runs throughput beside `Switchboard.DeliveryLoad sqlite` (the delivery engine alone) for the ratio.
+var mode = args.FirstOrDefault() ?? "throughput";
+return mode switch
+{
+    "latency" => await PlatformLoad.LatencyAsync(Arg(1, 500), Arg(2, 20)),
+    "throughput" => await PlatformLoad.ThroughputAsync(Arg(1, 20_000), Arg(2, 32)),
+    _ => Usage(),
+};
+
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: latency [messages] [per-second] | throughput [messages] [clients]");
+    return 2;
+}
+
+internal static class PlatformLoad
+{
+    private const string ApiKey = "platform-load-key-0123456789";
+    private const string From = "+18445550001";
+
+    public static async Task<int> LatencyAsync(int messages, int perSecond)
+    {
+        var arrived = new ConcurrentDictionary<string, long>();
+        var waiting = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
+        await using var receiver = await StartReceiverAsync(payloadId =>
+        {
+            var at = Stopwatch.GetTimestamp();
+            if (waiting.TryRemove(payloadId, out var done))
+            {
+                done.TrySetResult(at);
+            }
+            else
+            {
+                arrived[payloadId] = at;
+            }
+        });
+        await using var platform = await StartPlatformAsync(receiver.Url);
+        using var client = Client(platform.Url);
+        var latencies = new List<double>();
+        var pace = TimeSpan.FromSeconds(1.0 / perSecond);
+        for (var i = 0; i < messages + 50; i++)
+        {
+            var next = Stopwatch.GetTimestamp() + (long)(pace.TotalSeconds * Stopwatch.Frequency);
+            var started = Stopwatch.GetTimestamp();
+            var id = await SendAsync(client, i);
+            var done = waiting.GetOrAdd(id, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (arrived.TryRemove(id, out var early))
+            {
+                done.TrySetResult(early);
+            }
+
+            var at = await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            if (i >= 50)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(started, at).TotalMilliseconds);
+            }
+
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+        }
+
+        latencies.Sort();
+        Console.WriteLine($"latency POST /v2/messages -> message.sent received, {messages} messages at {perSecond}/s (after 50 warm-up): " +
+            $"p50 {Percentile(latencies, 50):F2} ms, p90 {Percentile(latencies, 90):F2} ms, p99 {Percentile(latencies, 99):F2} ms, max {latencies[^1]:F2} ms");
+        return 0;
+    }
+
+    public static async Task<int> ThroughputAsync(int messages, int clients)
+    {
+        await using var sink = await LeanSink.StartAsync();
+        await using var platform = await StartPlatformAsync(new Uri(sink.BaseAddress, "/ok").ToString());
+        using var client = Client(platform.Url);
+        // Warm-up: the JIT, the connections, the first pages of the database.
+        await RunAsync(client, 500, clients, offset: 1_000_000);
+        await sink.WaitForAsync(1_500);
+
+        var before = await sink.CountAsync();
+        var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        await RunAsync(client, messages, clients, offset: 0);
+        var accepted = clock.Elapsed;
+        await sink.WaitForAsync(before + messages * 3L);
+        var elapsed = clock.Elapsed;
+        var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"platform: {messages:N0} messages ({messages * 3:N0} webhooks) in {elapsed.TotalSeconds:F2} s = {messages / elapsed.TotalSeconds:N0} messages/s " +
+            $"= {messages * 3 / elapsed.TotalSeconds:N0} webhooks/s (API accepted all in {accepted.TotalSeconds:F2} s; {used.TotalMilliseconds * 1000 / messages:F0} us of this process's CPU per message)");
+        return 0;
+    }
+
+    private static async Task RunAsync(HttpClient client, int messages, int clients, int offset)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < messages)
+            {
+                await SendAsync(client, offset + i);
+            }
+        }));
+    }
+
+    private static async Task<string> SendAsync(HttpClient client, int i)
+    {
+        var body = $$"""{"from":"{{From}}","to":"+1312{{(1_000_000 + i % 9_000_000).ToString("D7", CultureInfo.InvariantCulture)}}","text":"Hello, load {{i}}"}""";
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/v2/messages", content);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /v2/messages answered {(int)response.StatusCode}: {text}");
+        }
+
+        using var json = JsonDocument.Parse(text);
+        return json.RootElement.GetProperty("data").GetProperty("id").GetString()!;
+    }
+
+    private static HttpClient Client(Uri platform)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = platform, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        return client;
+    }
+
+    /// <summary>The platform in this process: SQLite in a fresh temp folder, no lifecycle delay, every webhook to <paramref name="webhookUrl"/>.</summary>
+    private static async Task<RunningPlatform> StartPlatformAsync(string webhookUrl)
+    {
+        var folder = Directory.CreateTempSubdirectory("switchboard-platform-load-").FullName;
+        var key = Ed25519PrivateKey.Generate();
+        var app = await PlatformHost.StartAsync(
+            new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero },
+            ["http://127.0.0.1:0"], logging => logging.AddFilter(_ => false));
+        var platform = new RunningPlatform(app, folder, new Uri(app.Urls.First()));
+        using var client = Client(platform.Url);
+        using var profile = await PostAsync(client, "/v2/messaging_profiles", $$"""{"name":"load","whitelisted_destinations":["US"],"webhook_url":"{{webhookUrl}}"}""");
+        var profileId = profile.RootElement.GetProperty("data").GetProperty("id").GetString();
+        using var order = await PostAsync(client, "/v2/number_orders", $$"""{"phone_numbers":[{"phone_number":"{{From}}"}],"messaging_profile_id":"{{profileId}}"}""");
+        return platform;
+    }
+
+    private static async Task<JsonDocument> PostAsync(HttpClient client, string path, string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(path, content);
+        return JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
+    }
+
+    /// <summary>An in-process receiver (latency mode): tells the payload id of every <c>message.sent</c> it gets.</summary>
+    private static async Task<Receiver> StartReceiverAsync(Action<string> sent)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapPost("/hooks", async (HttpContext context) =>
+        {
+            using var json = await JsonDocument.ParseAsync(context.Request.Body);
+            var data = json.RootElement.GetProperty("data");
+            if (data.GetProperty("event_type").GetString() == "message.sent")
+            {
+                sent(data.GetProperty("payload").GetProperty("id").GetString()!);
+            }
+
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return new Receiver(app, new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/hooks").ToString());
+    }
+
+    private static double Percentile(List<double> sorted, int p) => sorted[Math.Min(sorted.Count - 1, sorted.Count * p / 100)];
+
+    private sealed record Receiver(WebApplication App, string Url) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    }
+
+    private sealed record RunningPlatform(WebApplication App, string Folder, Uri Url) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(Folder, recursive: true);
+        }
+    }
+}
+
+/// <summary>Switchboard.DeliveryLoad's lean sink (answers 200, counts), as a child process, as that harness runs it.</summary>
+internal sealed class LeanSink : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _client = new();
+
+    private LeanSink(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<LeanSink> StartAsync()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var dll = Path.Combine(here.Parent!.Parent!.Parent!.Parent!.FullName, "Switchboard.DeliveryLoad", "bin", here.Parent.Name, here.Name, "Switchboard.DeliveryLoad.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("sink");
+        var process = Process.Start(start)!;
+        var address = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"the sink ({dll}) did not start");
+        return new LeanSink(process, new Uri(address));
+    }
+
+    public async Task<long> CountAsync() => long.Parse(await _client.GetStringAsync(new Uri(BaseAddress, "/count")), CultureInfo.InvariantCulture);
+
+    public async Task WaitForAsync(long count)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (await CountAsync() < count)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"the sink got {await CountAsync()} of {count} webhooks");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(5000))
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
