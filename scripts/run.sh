@@ -1,22 +1,9 @@
 #!/usr/bin/env bash
-# The run command (README). Until the Telnyx-compatible platform API exists, this runs what does: a local
-# webhook receiver (`switchboard listen`, SQLite in .data/listen) with its inspector page, verifying with a key
-# pair made in .data/keys on first run. Send it signed webhooks with `switchboard trigger` (printed below).
-# Arguments are passed to `switchboard listen` (e.g. --forward-to http://127.0.0.1:3000/webhooks).
+# The run command (README): the Telnyx-compatible platform, `switchboard serve`, on http://127.0.0.1:8080 with SQLite in
+# ./.switchboard (the database, the signing key pair and the API key, made on first start and reused). Arguments are
+# passed to `switchboard serve` (e.g. --global-webhook-url http://127.0.0.1:3000/webhooks/telnyx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Switchboard.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
-cli=(dotnet src/Switchboard.Cli/bin/Release/net10.0/switchboard.dll)
-if [ ! -f .data/keys/ed25519.key ]; then
-  echo "generating a signing key pair in .data/keys"
-  "${cli[@]}" keys generate --out .data/keys >/dev/null
-fi
-url="http://127.0.0.1:${PORT:-9090}"
-cat <<MSG
-public key:  $(cat .data/keys/ed25519.pub)
-inspector:   $url/
-webhooks:    $url/webhooks/telnyx
-try:         ${cli[*]} trigger message.received --to $url/webhooks/telnyx --key .data/keys/ed25519.key
-MSG
-exec "${cli[@]}" listen --urls "$url" --public-key "$(cat .data/keys/ed25519.pub)" --data .data/listen "$@"
+exec dotnet src/Switchboard.Cli/bin/Release/net10.0/switchboard.dll serve "$@"
