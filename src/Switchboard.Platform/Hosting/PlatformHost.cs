@@ -10,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
@@ -130,7 +131,7 @@ public static class PlatformHost
         }
 
         services.AddHealthChecks().AddCheck<PlatformHealthCheck>("platform");
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("switchboard")).WithMetrics(metrics => metrics
             .AddMeter(DeliveryMeter.Name, PlatformMetrics.MeterName)
             .AddPrometheusExporter());
         services.AddSingleton<PlatformMetrics>();

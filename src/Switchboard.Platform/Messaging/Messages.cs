@@ -14,7 +14,7 @@ namespace Switchboard.Platform.Messaging;
 /// Messages: sending one (<c>POST /messages</c>) stores it queued and schedules the first step of its lifecycle in the
 /// same transaction; reading one; and receiving one (the emulator's inbound message, which fires <c>message.received</c>).
 /// </summary>
-public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle, EventPublisher events, PlatformOptions options, TimeProvider time)
+public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle, EventPublisher events, PlatformOptions options, PlatformMetrics metrics, TimeProvider time)
 {
     public const int MaxMediaUrls = 10;
 
@@ -26,7 +26,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         var request = ReadSend(body);
         var now = time.GetUtcNow();
         var id = PlatformIdentity.NewId();
-        return await store.WriteAsync(async transaction =>
+        var sent = await store.WriteAsync(async transaction =>
         {
             var (from, profile) = await ResolveSenderAsync(transaction, request);
             var country = E164.Country(request.To);
@@ -67,6 +67,8 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
             await lifecycle.ScheduleAsync(transaction, new LifecycleStep(MessageLifecycle.Resource, id, MessageLifecycle.Send), now + options.LifecycleDelay);
             return message;
         }, cancellationToken);
+        metrics.MessageAccepted("outbound");
+        return sent;
     }
 
     public async Task<StoredMessage> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -84,7 +86,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         body.ThrowIfInvalid();
         var now = time.GetUtcNow();
         var id = PlatformIdentity.NewId();
-        return await store.WriteAsync(async transaction =>
+        var received = await store.WriteAsync(async transaction =>
         {
             var number = await PhoneNumbers.FindAsync(transaction, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
             var profile = number.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(transaction, profileId) : null;
@@ -124,6 +126,8 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
             await events.PublishAsync(transaction, EventTypes.MessageReceived, id, EventTypes.MessageReceived, message.Message, targets, orderingKey: id);
             return message;
         }, cancellationToken);
+        metrics.MessageAccepted("inbound");
+        return received;
     }
 
     internal static async ValueTask<StoredMessage?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>

@@ -18,6 +18,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    public bool Ready => _process is { HasExited: false } && BaseAddress is not null;
+
     public string Output
     {
         get
@@ -29,10 +31,14 @@ public sealed partial class ServeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServeProcess> StartAsync(params string[] arguments)
+    public static Task<ServeProcess> StartAsync(params string[] arguments) => StartWithAsync(["--api-key", ApiKey, .. arguments]);
+
+    /// <summary>Starts serve with exactly these arguments after <c>serve --urls http://127.0.0.1:0</c> (no API key of the tests').</summary>
+    public static async Task<ServeProcess> StartWithAsync(string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[CliAssembly(), "serve", "--urls", "http://127.0.0.1:0", "--api-key", ApiKey, .. arguments])
+        start.Environment["SWITCHBOARD_API_KEY"] = "";
+        foreach (var argument in (string[])[CliAssembly(), "serve", "--urls", "http://127.0.0.1:0", .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -68,11 +74,48 @@ public sealed partial class ServeProcess : IAsyncDisposable
         var exited = serve._process.WaitForExitAsync();
         if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))) != ready.Task)
         {
-            serve.Kill();
-            throw new InvalidOperationException($"serve did not get ready:\n{serve.Output}");
+            if (!serve._process.HasExited)
+            {
+                serve.Kill();
+                throw new InvalidOperationException($"serve did not get ready:\n{serve.Output}");
+            }
+
+            await exited; // the output is complete once the process has exited and its streams ended
         }
 
         return serve;
+    }
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>A value serve printed at start (<c>API key</c>, <c>Public key</c>, <c>Data folder</c>).</summary>
+    public string Printed(string label) =>
+        Regex.Match(Output, $@"{Regex.Escape(label)}:\s+(\S+)") is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException($"serve printed no {label}:\n{Output}");
+
+    /// <summary>SIGTERM (as Ctrl-C), then waits for the exit; returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Runs the CLI to the end (for verbs that finish): exit code, stdout and stderr.</summary>
+    public static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[CliAssembly(), .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
     }
 
     public HttpClient Client()

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Switchboard.Platform.Hosting;
+namespace Switchboard.Platform;
 
 /// <summary>The platform's own instruments (the delivery engine's are on <c>Switchboard.Delivery</c>).</summary>
 public sealed class PlatformMetrics : IDisposable
