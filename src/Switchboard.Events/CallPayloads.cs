@@ -53,6 +53,23 @@ public sealed class CallRecordingSavedPayload : CallPayload
     public string? Channels { get; set; }
 }
 
+/// <summary><c>call.speak.started</c> and <c>call.speak.ended</c> (with <see cref="Status"/>).</summary>
+public sealed class CallSpeakPayload : CallPayload
+{
+    /// <summary>On <c>call.speak.ended</c>: <c>completed</c>, <c>call_hangup</c> or <c>cancelled_amd</c>.</summary>
+    public string? Status { get; set; }
+}
+
+/// <summary><c>call.playback.started</c> and <c>call.playback.ended</c> (with <see cref="Status"/>).</summary>
+public sealed class CallPlaybackPayload : CallPayload
+{
+    public string? MediaUrl { get; set; }
+    public string? MediaName { get; set; }
+    public bool? Overlay { get; set; }
+    /// <summary>On <c>call.playback.ended</c>: <c>completed</c>, <c>call_hangup</c>, <c>cancelled</c>, ...</summary>
+    public string? Status { get; set; }
+}
+
 public sealed class RecordingUrls : ExtensibleObject
 {
     public string? Mp3 { get; set; }

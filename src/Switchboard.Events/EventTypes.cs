@@ -15,6 +15,10 @@ public static class EventTypes
     public const string CallAnswered = "call.answered";
     public const string CallHangup = "call.hangup";
     public const string CallRecordingSaved = "call.recording.saved";
+    public const string CallSpeakStarted = "call.speak.started";
+    public const string CallSpeakEnded = "call.speak.ended";
+    public const string CallPlaybackStarted = "call.playback.started";
+    public const string CallPlaybackEnded = "call.playback.ended";
 
     /// <summary>The nine event types of the seed, in lifecycle order.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -33,6 +37,8 @@ public static class EventTypes
         CallAnswered => typeof(CallAnsweredPayload),
         CallHangup => typeof(CallHangupPayload),
         CallRecordingSaved => typeof(CallRecordingSavedPayload),
+        CallSpeakStarted or CallSpeakEnded => typeof(CallSpeakPayload),
+        CallPlaybackStarted or CallPlaybackEnded => typeof(CallPlaybackPayload),
         _ => null,
     };
 }

@@ -17,6 +17,8 @@ namespace Switchboard.Events;
 [JsonSerializable(typeof(CallAnsweredPayload))]
 [JsonSerializable(typeof(CallHangupPayload))]
 [JsonSerializable(typeof(CallRecordingSavedPayload))]
+[JsonSerializable(typeof(CallSpeakPayload))]
+[JsonSerializable(typeof(CallPlaybackPayload))]
 public sealed partial class EventsJsonContext : JsonSerializerContext
 {
     /// <summary>

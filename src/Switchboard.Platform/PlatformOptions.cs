@@ -51,6 +51,12 @@ public sealed class PlatformOptions
     /// </summary>
     public bool BlockPrivateTargets { get; set; }
 
+    /// <summary>
+    /// The base URL links to this platform are made with (recordings). Default: the first URL it listens on. Set it when
+    /// clients reach the platform under another address (a proxy, another host name).
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = "";
+
     /// <summary>PostgreSQL: how old a worker's heartbeat may get before the others take over its work. Default 10 s.</summary>
     public TimeSpan TakeoverAfter { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -90,7 +96,7 @@ public sealed class PlatformOptions
             yield return $"the lifecycle delay must be between 0 and 1 hour; got {LifecycleDelay}";
         }
 
-        foreach (var (name, url) in new[] { ("global webhook URL", GlobalWebhookUrl), ("global webhook failover URL", GlobalWebhookFailoverUrl) })
+        foreach (var (name, url) in new[] { ("global webhook URL", GlobalWebhookUrl), ("global webhook failover URL", GlobalWebhookFailoverUrl), ("public URL", PublicBaseUrl.Length == 0 ? null : PublicBaseUrl) })
         {
             if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             {

@@ -102,13 +102,18 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
             }
         }
 
-        Answer answer = await ExchangeAsync(message, cancellationToken);
+        Answer answer = await ExchangeAsync(message, request.Timeout is { } own ? Clamp(own) : _timeout, cancellationToken);
         return Finish(request.Url, startedAt, startTimestamp, requestLog.ToList(), answer);
     }
 
-    private async Task<Answer> ExchangeAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    private static TimeSpan Clamp(TimeSpan timeout) =>
+        timeout < HttpWebhookSenderOptions.MinTimeout ? HttpWebhookSenderOptions.MinTimeout
+        : timeout > HttpWebhookSenderOptions.MaxTimeout ? HttpWebhookSenderOptions.MaxTimeout
+        : timeout;
+
+    private async Task<Answer> ExchangeAsync(HttpRequestMessage message, TimeSpan timeoutAfter, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_timeout, _time);
+        using var timeout = new CancellationTokenSource(timeoutAfter, _time);
         using CancellationTokenRegistration callerCancellation =
             cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
         var answer = new Answer();
@@ -140,7 +145,7 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
             if (answer.Error == SendErrorKind.None)
             {
                 (answer.Error, answer.Detail) = timeout.IsCancellationRequested
-                    ? (SendErrorKind.Timeout, _timeoutDetail)
+                    ? (SendErrorKind.Timeout, timeoutAfter == _timeout ? _timeoutDetail : $"no complete answer within {(long)timeoutAfter.TotalMilliseconds} ms")
                     : SendFailures.Classify(e);
             }
         }

@@ -10,7 +10,11 @@ public interface IWebhookSender
 }
 
 /// <summary>The exact bytes and headers to POST. The body is already serialised and signed for this request.</summary>
-public sealed record SendRequest(Uri Url, ReadOnlyMemory<byte> Body, IReadOnlyList<KeyValuePair<string, string>> Headers);
+public sealed record SendRequest(Uri Url, ReadOnlyMemory<byte> Body, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>This request's timeout instead of the sender's (a Call Control application's <c>webhook_timeout_secs</c>).</summary>
+    public TimeSpan? Timeout { get; init; }
+}
 
 /// <summary>Why a request did not get a 2xx. <see cref="None"/> means it did.</summary>
 public enum SendErrorKind

@@ -81,7 +81,8 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
         headers.AddRange(signature);
         try
         {
-            return (await sender.SendAsync(new SendRequest(url, body, headers), cancellationToken), headers);
+            var request = new SendRequest(url, body, headers) { Timeout = target.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null };
+            return (await sender.SendAsync(request, cancellationToken), headers);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -9,7 +9,11 @@ namespace Switchboard.Delivery.Outbox;
 /// One URL of a delivery's chain and how requests to it are signed: Ed25519 with the platform's default key
 /// unless <see cref="KeyReference"/> names another key (required for the opt-in schemes).
 /// </summary>
-public sealed record WebhookTarget(Uri Url, SignatureScheme Scheme = SignatureScheme.Ed25519, string? KeyReference = null);
+public sealed record WebhookTarget(Uri Url, SignatureScheme Scheme = SignatureScheme.Ed25519, string? KeyReference = null)
+{
+    /// <summary>How long this target has to answer, instead of the sender's timeout; null: the sender's.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
 
 /// <summary>
 /// An event to deliver: its <c>data</c> object as JSON (stored once, sent unchanged in every attempt) and the

@@ -7,7 +7,7 @@ using Switchboard.Signing;
 namespace Switchboard.Delivery.Outbox;
 
 /// <summary>A target as stored in the work item's context.</summary>
-internal sealed record StoredTarget(string Url, SignatureScheme Scheme, string? Key);
+internal sealed record StoredTarget(string Url, SignatureScheme Scheme, string? Key, long? TimeoutMs = null);
 
 /// <summary>One request as stored in the attempt log: enough to rebuild a <see cref="DeliveryAttempt"/>, and searchable as text.</summary>
 internal sealed record AttemptLogEntry

@@ -157,7 +157,7 @@ public sealed class WebhookOutbox
             AttemptCount = item.Attempts,
             MaxAttempts = item.MaxAttempts,
             Webhook = data.RootElement.Clone(),
-            Targets = [.. targets.Select(t => new WebhookTarget(new Uri(t.Url), t.Scheme, t.Key))],
+            Targets = [.. targets.Select(t => new WebhookTarget(new Uri(t.Url), t.Scheme, t.Key) { Timeout = t.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null })],
             Attempts = [.. item.AttemptLog.Select(a => ToAttempt(a, targets))],
         };
     }
@@ -175,7 +175,7 @@ public sealed class WebhookOutbox
     }
 
     internal static string EncodeTargets(IReadOnlyList<WebhookTarget> targets) =>
-        JsonSerializer.Serialize([.. targets.Select(t => new StoredTarget(t.Url.OriginalString, t.Scheme, t.KeyReference))], DeliveryJsonContext.Default.StoredTargetArray);
+        JsonSerializer.Serialize([.. targets.Select(t => new StoredTarget(t.Url.OriginalString, t.Scheme, t.KeyReference, (long?)t.Timeout?.TotalMilliseconds))], DeliveryJsonContext.Default.StoredTargetArray);
 
     internal static StoredTarget[] DecodeTargets(string? context) =>
         context is null ? [] : JsonSerializer.Deserialize(context, DeliveryJsonContext.Default.StoredTargetArray) ?? [];

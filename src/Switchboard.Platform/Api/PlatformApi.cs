@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Switchboard.Platform.Calls;
 using Switchboard.Platform.Messaging;
 using Switchboard.Platform.Numbers;
 using Switchboard.Platform.Webhooks;
@@ -23,6 +24,8 @@ public static class PlatformApi
         MapNumbers(v2);
         MapMessages(v2.MapGroup("/messages"));
         MapWebhookDeliveries(v2.MapGroup("/webhook_deliveries"));
+        MapCallControlApplications(v2.MapGroup("/call_control_applications"));
+        MapCalls(v2.MapGroup("/calls"));
         v2.Map("/{**path}", (HttpContext context) => ApiResults.Error(new ApiException(404, new ApiError(ApiErrors.NotFoundCode, "Resource not found",
             $"{context.Request.Method} /v2/{ApiErrors.Printable(context.Request.RouteValues["path"]?.ToString() ?? "")} is not part of the Telnyx API that Switchboard emulates (see docs/platform.md)"))));
 
@@ -88,6 +91,49 @@ public static class PlatformApi
         messages.MapGet("/{id}", async (string id, Messages service, CancellationToken ct) => ApiResults.Message((await service.GetAsync(id, ct)).Message));
     }
 
+    private static void MapCallControlApplications(RouteGroupBuilder applications)
+    {
+        applications.MapGet("/", async (HttpRequest request, CallControlApplications service, CancellationToken ct) =>
+        {
+            var paging = ApiResults.ReadPaging(request);
+            var filters = ApiResults.ReadFilters(request);
+            var (items, total) = await service.ListAsync(paging.Number, paging.Size, filters.GetValueOrDefault("filter[application_name][contains]"), ct);
+            return ApiResults.List(items, paging, total);
+        });
+        applications.MapPost("/", async (HttpRequest request, CallControlApplications service, CancellationToken ct) =>
+            ApiResults.Data(await service.CreateAsync(await JsonBody.ReadAsync(request, ct), ct), StatusCodes.Status201Created));
+        applications.MapGet("/{id}", async (string id, CallControlApplications service, CancellationToken ct) => ApiResults.Data(await service.GetAsync(id, ct)));
+        applications.MapPatch("/{id}", async (string id, HttpRequest request, CallControlApplications service, CancellationToken ct) =>
+            ApiResults.Data(await service.UpdateAsync(id, await JsonBody.ReadAsync(request, ct), ct)));
+        applications.MapDelete("/{id}", async (string id, CallControlApplications service, CancellationToken ct) => ApiResults.Data(await service.DeleteAsync(id, ct)));
+    }
+
+    private static void MapCalls(RouteGroupBuilder calls)
+    {
+        calls.MapPost("/", async (HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.DialAsync(await JsonBody.ReadAsync(request, ct), ct)));
+        calls.MapGet("/{callControlId}", async (string callControlId, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.GetStatusAsync(callControlId, ct)));
+        calls.MapPost("/{callControlId}/actions/{action}", async (string callControlId, string action, HttpRequest request, CallControl service, CancellationToken ct) =>
+        {
+            // Commands whose fields are all optional may come without a body.
+            var body = request.ContentLength is 0 || (request.ContentLength is null && request.ContentType is null) ? JsonBody.Empty : await JsonBody.ReadAsync(request, ct);
+            return ApiResults.Data(await service.CommandAsync(callControlId, action, body, ct));
+        });
+    }
+
+    /// <summary>A recording's audio, behind a pre-signed link (no API key, as Telnyx's recording URLs).</summary>
+    public static void MapRecordings(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet(RecordingLinks.PathPrefix + "{file}", async (string file, HttpContext context, RecordingLinks links, Recordings recordings, CancellationToken ct) =>
+        {
+            if (!links.IsValid(file, context.Request.Query["expires"], context.Request.Query["signature"]))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The link is not valid", detail: "recording links are signed and expire after a day; fetch a fresh one from the webhook or the API");
+            }
+
+            return await recordings.AudioAsync(file, ct) ?? Results.NotFound();
+        });
+
     private static void MapWebhookDeliveries(RouteGroupBuilder deliveries)
     {
         deliveries.MapGet("/", async (HttpRequest request, WebhookDeliveries service, CancellationToken ct) =>
@@ -104,6 +150,8 @@ public static class PlatformApi
         emulator.MapGet("/global_webhooks", async (GlobalWebhookSettings settings, CancellationToken ct) => ApiResults.Data(await settings.GetAsync(ct)));
         emulator.MapPut("/global_webhooks", async (HttpRequest request, GlobalWebhookSettings settings, CancellationToken ct) =>
             ApiResults.Data(await settings.SetAsync(GlobalWebhooks.Parse(await JsonBody.ReadAsync(request, ct)), ct)));
+        emulator.MapPost("/inbound_calls", async (HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.RingAsync(await JsonBody.ReadAsync(request, ct), ct)));
         emulator.MapPost("/inbound_messages", async (HttpRequest request, Messages service, CancellationToken ct) =>
             ApiResults.Message((await service.ReceiveAsync(await JsonBody.ReadAsync(request, ct), ct)).Message));
         emulator.MapPost("/webhook_deliveries/{id}/redeliver", async (string id, WebhookDeliveries service, CancellationToken ct) =>

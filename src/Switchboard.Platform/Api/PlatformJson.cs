@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Switchboard.Delivery.Outbox;
 using Switchboard.Events;
+using Switchboard.Platform.Calls;
 using Switchboard.Platform.Lifecycle;
 using Switchboard.Platform.Messaging;
 using Switchboard.Platform.Numbers;
@@ -47,6 +48,13 @@ public sealed record PageMeta(int PageNumber, int PageSize, int TotalPages, long
 [JsonSerializable(typeof(ApiData<GlobalWebhooks>))]
 [JsonSerializable(typeof(ApiData<RedeliveryResult>))]
 [JsonSerializable(typeof(LifecycleStep))]
+[JsonSerializable(typeof(CallControlApplicationResource))]
+[JsonSerializable(typeof(ApiData<CallControlApplicationResource>))]
+[JsonSerializable(typeof(ApiList<CallControlApplicationResource>))]
+[JsonSerializable(typeof(StoredCall))]
+[JsonSerializable(typeof(RecordingResource))]
+[JsonSerializable(typeof(ApiData<CallStatus>))]
+[JsonSerializable(typeof(ApiData<CommandResult>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 public sealed partial class PlatformJson : JsonSerializerContext

@@ -15,6 +15,7 @@ using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Platform.Api;
+using Switchboard.Platform.Calls;
 using Switchboard.Platform.Lifecycle;
 using Switchboard.Platform.Messaging;
 using Switchboard.Platform.Numbers;
@@ -59,6 +60,12 @@ public static class PlatformHost
 
             var app = Build(options, store, dataSource, urls, logging, time);
             await app.StartAsync(cancellationToken);
+            if (options.PublicBaseUrl.Length == 0)
+            {
+                // Links (recordings) name this process as it is reached: its first address, with the port it bound.
+                options.PublicBaseUrl = app.Urls.First().TrimEnd('/');
+            }
+
             return app;
         }
         catch
@@ -116,6 +123,13 @@ public static class PlatformHost
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<LifecycleSteps>();
         services.AddSingleton<ILifecycleStepHandler, MessageLifecycle>();
+        services.AddSingleton<CallLifecycle>();
+        services.AddSingleton<ILifecycleStepHandler>(sp => sp.GetRequiredService<CallLifecycle>());
+        services.AddSingleton<CallEvents>();
+        services.AddSingleton<RecordingLinks>();
+        services.AddSingleton<Recordings>();
+        services.AddSingleton<CallControl>();
+        services.AddSingleton<CallControlApplications>();
         services.AddSingleton<MessagingProfiles>();
         services.AddSingleton<PhoneNumbers>();
         services.AddSingleton<Messages>();
@@ -146,6 +160,8 @@ public static class PlatformHost
         {
             PlatformApi.Map(app);
         }
+
+        PlatformApi.MapRecordings(app);
 
         app.MapGet("/", (HttpContext context) => Results.Content(HomePage(context, options), "text/html; charset=utf-8"));
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });

@@ -11,6 +11,7 @@ internal static class ResourceKinds
     public const string Message = "message";
     public const string CallControlApplication = "call_control_application";
     public const string Call = "call";
+    public const string Recording = "recording";
 }
 
 /// <summary>One stored resource: its JSON body and the columns beside it.</summary>

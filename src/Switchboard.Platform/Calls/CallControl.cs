@@ -1,0 +1,333 @@
+using System.Text.Json;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+using Switchboard.Platform.Api;
+using Switchboard.Platform.Lifecycle;
+using Switchboard.Platform.Numbers;
+using Switchboard.Platform.Storage;
+using Switchboard.Platform.Webhooks;
+
+namespace Switchboard.Platform.Calls;
+
+/// <summary>
+/// Call Control: dialing out, ringing in (the emulator's inbound call), the commands an application sends to a call,
+/// and its status. Every change of a call and the webhooks it causes commit in one transaction; what happens later
+/// (the far end answering, a time limit, a speak ending) is a durable lifecycle step (see <see cref="CallLifecycle"/>).
+/// </summary>
+public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, CallEvents events, CallLifecycle calls, PlatformOptions options, TimeProvider time)
+{
+    /// <summary>The commands the emulator carries out; any other answers 422.</summary>
+    public static IReadOnlyList<string> SupportedActions { get; } =
+        ["answer", "reject", "hangup", "record_start", "record_stop", "record_pause", "record_resume", "speak", "playback_start", "playback_stop"];
+
+    public async Task<CallStatus> DialAsync(JsonBody body, CancellationToken cancellationToken = default)
+    {
+        var connectionId = body.String("connection_id", required: true, maxLength: 64);
+        var from = Number(body, "from");
+        var to = Number(body, "to");
+        var clientState = ClientState(body);
+        var commandId = body.String("command_id", maxLength: 255);
+        var webhookUrl = WebhookUrls.Read(body, "webhook_url");
+        var webhookFailoverUrl = WebhookUrls.Read(body, "webhook_failover_url");
+        if (body.String("webhook_url_method", maxLength: 8) is { } method && method != "POST")
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer("webhook_url_method"), "the emulator sends webhooks with POST only"));
+        }
+
+        var timeoutSecs = body.Int("timeout_secs", 1, 600) ?? 30;
+        var timeLimitSecs = body.Int("time_limit_secs", 30, 14_400) ?? 14_400;
+        var record = body.String("record", maxLength: 32);
+        if (record is not (null or "record-from-answer"))
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer("record"), "record must be record-from-answer"));
+        }
+
+        var recordFormat = OneOf(body, "record_format", ["wav", "mp3"]) ?? "mp3";
+        var recordChannels = OneOf(body, "record_channels", ["single", "dual"]) ?? "dual";
+        var callerIdName = body.String("from_display_name", maxLength: 128);
+        var customHeaders = CustomHeaders(body);
+        body.ThrowIfInvalid();
+
+        var now = time.GetUtcNow();
+        var call = new StoredCall
+        {
+            CallControlId = NewCallControlId(),
+            CallLegId = PlatformIdentity.NewId(),
+            CallSessionId = PlatformIdentity.NewId(),
+            ConnectionId = connectionId!,
+            From = from!,
+            To = to!,
+            Direction = StoredCall.Outgoing,
+            State = CallStates.Bridging,
+            ClientState = clientState,
+            WebhookUrl = webhookUrl,
+            WebhookFailoverUrl = webhookFailoverUrl,
+            CallerIdName = callerIdName,
+            CustomHeaders = customHeaders,
+            StartTime = now,
+            TimeoutSecs = timeoutSecs,
+            TimeLimitSecs = timeLimitSecs,
+            RecordFromAnswerFormat = record is null ? null : recordFormat,
+            RecordFromAnswerChannels = record is null ? null : recordChannels,
+        };
+        return await store.WriteAsync(async transaction =>
+        {
+            if (commandId is not null && await Resources.FindByLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId)) is { } repeated)
+            {
+                return CallStatus.Of(Deserialize(repeated.Body), now); // a repeated dial: the same call, nothing new
+            }
+
+            var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId)
+                ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/connection_id", "connection (Call Control application)", call.ConnectionId));
+            if (!application.Active)
+            {
+                throw new ApiException(422, ApiErrors.Invalid("/connection_id", $"call control application '{application.Id}' is not active"));
+            }
+
+            var number = await PhoneNumbers.FindAsync(transaction, call.From);
+            if (number?.ConnectionId != application.Id)
+            {
+                throw new ApiException(422, ApiErrors.Invalid("/from", number is null
+                    ? $"{call.From} is not a number of this account; order it onto the application (POST /v2/number_orders with connection_id)"
+                    : $"{call.From} is not on call control application '{application.Id}'; set its connection_id (PATCH /v2/phone_numbers/{number.Id})"));
+            }
+
+            await InsertAsync(transaction, call, commandId is null ? null : DialCommand(commandId), now);
+            await events.InitiatedAsync(transaction, call, application);
+            await lifecycle.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.FarEndActs), now + options.LifecycleDelay);
+            return CallStatus.Of(call, now);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// An inbound call to one of the account's numbers on a Call Control application: <c>call.initiated</c> (direction
+    /// <c>incoming</c>, state <c>parked</c>) to the application; it answers, rejects, or lets it ring out after
+    /// <c>timeout_secs</c> (default 30).
+    /// </summary>
+    public async Task<CallStatus> RingAsync(JsonBody body, CancellationToken cancellationToken = default)
+    {
+        var from = Number(body, "from");
+        var to = Number(body, "to");
+        var timeoutSecs = body.Int("timeout_secs", 1, 600) ?? 30;
+        var callerIdName = body.String("caller_id_name", maxLength: 128);
+        var customHeaders = CustomHeaders(body);
+        body.ThrowIfInvalid();
+        var now = time.GetUtcNow();
+        return await store.WriteAsync(async transaction =>
+        {
+            var number = await PhoneNumbers.FindAsync(transaction, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
+            var application = number.ConnectionId is { } connectionId ? await CallControlApplications.FindAsync(transaction, connectionId) : null;
+            if (application is null)
+            {
+                throw new ApiException(422, ApiErrors.Invalid("/to",
+                    $"{to} is on no call control application; set its connection_id (PATCH /v2/phone_numbers/{number.Id}) so its calls have somewhere to go"));
+            }
+
+            var call = new StoredCall
+            {
+                CallControlId = NewCallControlId(),
+                CallLegId = PlatformIdentity.NewId(),
+                CallSessionId = PlatformIdentity.NewId(),
+                ConnectionId = application.Id,
+                From = from!,
+                To = to!,
+                Direction = StoredCall.Incoming,
+                State = CallStates.Parked,
+                CallerIdName = callerIdName ?? from,
+                CustomHeaders = customHeaders,
+                StartTime = now,
+                TimeoutSecs = timeoutSecs,
+            };
+            await InsertAsync(transaction, call, null, now);
+            await events.InitiatedAsync(transaction, call, application);
+            await lifecycle.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.RingOut), now + TimeSpan.FromSeconds(timeoutSecs));
+            return CallStatus.Of(call, now);
+        }, cancellationToken);
+    }
+
+    public async Task<CallStatus> GetStatusAsync(string callControlId, CancellationToken cancellationToken = default) =>
+        await store.ReadAsync(async reader => await FindAsync(reader, callControlId) is { } call ? CallStatus.Of(call, time.GetUtcNow()) : null, cancellationToken)
+        ?? throw ApiErrors.NotFound("call", callControlId);
+
+    /// <summary><c>POST /calls/{call_control_id}/actions/{action}</c>.</summary>
+    public async Task<CommandResult> CommandAsync(string callControlId, string action, JsonBody body, CancellationToken cancellationToken = default)
+    {
+        if (!SupportedActions.Contains(action))
+        {
+            throw new ApiException(422, new ApiError(ApiErrors.BadRequestCode, "Unsupported action",
+                $"the Switchboard emulator does not support the call command '{ApiErrors.Printable(action)}'; it supports {string.Join(", ", SupportedActions)}"));
+        }
+
+        var command = CallCommand.Read(action, body);
+        return await store.WriteAsync(async transaction =>
+        {
+            var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
+            if (command.CommandId is { } commandId && call.Commands.ContainsKey(commandId))
+            {
+                return new CommandResult("ok"); // a repeated command_id: done already, nothing happens again
+            }
+
+            if (!call.IsAlive)
+            {
+                throw new ApiException(422, new ApiError(CallErrors.CallEndedCode, "Call has already ended",
+                    $"call {ApiErrors.Printable(callControlId)} ended at {call.EndedAt:O} ({call.HangupCause}); no command can act on it"));
+            }
+
+            var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId);
+            if (command.ClientState is not null)
+            {
+                call.ClientState = command.ClientState;
+            }
+
+            await calls.CommandAsync(transaction, call, application, command);
+            if (command.CommandId is { } id)
+            {
+                call.Commands[id] = action;
+            }
+
+            await SaveAsync(transaction, call, time.GetUtcNow());
+            return new CommandResult("ok");
+        }, cancellationToken);
+    }
+
+    internal static async ValueTask<StoredCall?> FindAsync(IWorkReader reader, string callControlId, bool forUpdate = false) =>
+        await Resources.GetAsync(reader, ResourceKinds.Call, callControlId, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
+
+    internal static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredCall call, DateTimeOffset now) =>
+        Resources.UpdateAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now, new ResourceColumns(Owner: call.CallSessionId, ConnectionId: call.ConnectionId));
+
+    private static ValueTask<int> InsertAsync(IWorkTransaction transaction, StoredCall call, string? dialCommand, DateTimeOffset now) =>
+        Resources.InsertAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
+            new ResourceColumns(Lookup: dialCommand, Owner: call.CallSessionId, ConnectionId: call.ConnectionId));
+
+    internal static string Serialize(StoredCall call) => JsonSerializer.Serialize(call, PlatformJson.Default.StoredCall);
+
+    internal static StoredCall Deserialize(string json) => JsonSerializer.Deserialize(json, PlatformJson.Default.StoredCall) ?? throw new InvalidDataException("a stored call is empty");
+
+    private static string DialCommand(string commandId) => $"dial:{commandId}";
+
+    /// <summary>Telnyx's call control ids are opaque strings (<c>v3:...</c>).</summary>
+    private static string NewCallControlId() => "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string? Number(JsonBody body, string name)
+    {
+        var number = body.String(name, required: true, maxLength: 32);
+        if (number is not null && !E164.IsValid(number))
+        {
+            body.Add(ApiErrors.NotE164(body.Pointer(name), number));
+            return null;
+        }
+
+        return number;
+    }
+
+    internal static string? ClientState(JsonBody body)
+    {
+        var state = body.String("client_state", maxLength: 4096);
+        if (state is not null && !IsBase64(state))
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer("client_state"), "client_state must be base64 (it comes back untouched on the webhooks that follow)"));
+            return null;
+        }
+
+        return state;
+    }
+
+    internal static string? OneOf(JsonBody body, string name, string[] allowed)
+    {
+        var value = body.String(name, maxLength: 32);
+        if (value is not null && !allowed.Contains(value))
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer(name), $"{name} must be one of {string.Join(", ", allowed)}; got '{ApiErrors.Printable(value)}'"));
+            return null;
+        }
+
+        return value;
+    }
+
+    private static IList<CallCustomHeader> CustomHeaders(JsonBody body) =>
+        [.. (body.Objects("custom_headers", 20) ?? []).Select(h => new CallCustomHeader { Name = h.String("name", required: true, maxLength: 128), Value = h.String("value", required: true, maxLength: 1024) })];
+
+    private static bool IsBase64(string text)
+    {
+        Span<byte> buffer = stackalloc byte[text.Length];
+        return Convert.TryFromBase64String(text, buffer, out _);
+    }
+}
+
+/// <summary>Call Control's own error codes.</summary>
+public static class CallErrors
+{
+    /// <summary>Telnyx's "Call has already ended": a command sent to a call that hung up.</summary>
+    public const string CallEndedCode = "90018";
+
+    /// <summary>A command the call's state does not allow (answering a call that is not ringing, stopping no recording).</summary>
+    public static ApiException NotNow(string detail) => new(422, new ApiError(ApiErrors.BadRequestCode, "Invalid call state", detail));
+}
+
+/// <summary>A command as read from its request: checked once, outside the transaction that carries it out.</summary>
+public sealed record CallCommand(string Action, string? ClientState, string? CommandId)
+{
+    public string? RejectCause { get; init; }
+    public string? Format { get; init; }
+    public string? Channels { get; init; }
+    public string? Payload { get; init; }
+    public string? MediaUrl { get; init; }
+    public string? MediaName { get; init; }
+    public bool? Overlay { get; init; }
+
+    public static CallCommand Read(string action, JsonBody body)
+    {
+        var command = new CallCommand(action, CallControl.ClientState(body), body.String("command_id", maxLength: 255));
+        command = action switch
+        {
+            "reject" => command with
+            {
+                RejectCause = body.String("cause", required: true, maxLength: 32) is { } cause
+                    ? cause switch
+                    {
+                        "CALL_REJECTED" => HangupCauses.CallRejected,
+                        "USER_BUSY" => HangupCauses.UserBusy,
+                        _ => Bad(body, "cause", "cause must be CALL_REJECTED or USER_BUSY"),
+                    }
+                    : null,
+            },
+            "record_start" => command with
+            {
+                Format = CallControl.OneOf(body, "format", ["wav", "mp3"]) ?? Required(body, "format"),
+                Channels = CallControl.OneOf(body, "channels", ["single", "dual"]) ?? Required(body, "channels"),
+            },
+            "speak" => command with { Payload = body.String("payload", required: true, maxLength: 3000) },
+            "playback_start" => command with
+            {
+                MediaUrl = WebhookUrls.Read(body, "audio_url"),
+                MediaName = body.String("media_name", maxLength: 255),
+                Overlay = body.Bool("overlay"),
+            },
+            _ => command,
+        };
+        if (action == "playback_start" && command.MediaUrl is null && command.MediaName is null && body.Errors.Count == 0)
+        {
+            body.Add(ApiError.At(body.Pointer("audio_url"), ApiErrors.MissingParameterCode, "Missing required parameter", "audio_url or media_name is required"));
+        }
+
+        body.ThrowIfInvalid();
+        return command;
+    }
+
+    private static string? Bad(JsonBody body, string name, string detail)
+    {
+        body.Add(ApiErrors.Invalid(body.Pointer(name), detail));
+        return null;
+    }
+
+    private static string? Required(JsonBody body, string name)
+    {
+        if (!body.Has(name))
+        {
+            body.Add(ApiErrors.Missing(body.Pointer(name)));
+        }
+
+        return null;
+    }
+}

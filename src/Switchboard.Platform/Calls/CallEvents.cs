@@ -1,0 +1,112 @@
+using Switchboard.Delivery.Outbox;
+using Switchboard.DurableWork;
+using Switchboard.Events;
+using Switchboard.Platform.Webhooks;
+
+namespace Switchboard.Platform.Calls;
+
+/// <summary>
+/// A call's webhooks, with exactly the fields the official SDK's webhook types declare for each event: they go to the
+/// dial's own <c>webhook_url</c> if it gave one, else the application's <c>webhook_event_url</c> (then the failover),
+/// within the application's <c>webhook_timeout_secs</c>; and all of one call share its session as ordering key.
+/// </summary>
+public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
+{
+    public ValueTask InitiatedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
+        PublishAsync(transaction, call, application, EventTypes.CallInitiated, EventTypes.CallInitiated, Fill(new CallInitiatedPayload
+        {
+            Direction = call.Direction,
+            State = call.State,
+            StartTime = call.StartTime,
+            CallerIdName = call.CallerIdName,
+            CustomHeaders = call.CustomHeaders,
+            Tags = [],
+        }, call));
+
+    public ValueTask AnsweredAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
+        PublishAsync(transaction, call, application, EventTypes.CallAnswered, EventTypes.CallAnswered, Fill(new CallAnsweredPayload { StartTime = call.StartTime }, call));
+
+    public ValueTask HangupAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
+        PublishAsync(transaction, call, application, EventTypes.CallHangup, EventTypes.CallHangup, Fill(new CallHangupPayload
+        {
+            HangupCause = call.HangupCause,
+            HangupSource = call.HangupSource,
+            SipHangupCause = call.SipHangupCause,
+            StartTime = call.StartTime,
+        }, call));
+
+    public ValueTask RecordingSavedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, RecordingResource recording) =>
+        PublishAsync(transaction, call, application, EventTypes.CallRecordingSaved, $"{EventTypes.CallRecordingSaved}:{recording.Id}", new CallRecordingSavedPayload
+        {
+            // As on Telnyx: the leg and the session, not the call control id.
+            CallLegId = call.CallLegId,
+            CallSessionId = call.CallSessionId,
+            ConnectionId = call.ConnectionId,
+            ClientState = call.ClientState,
+            Channels = recording.Channels,
+            RecordingStartedAt = recording.RecordingStartedAt,
+            RecordingEndedAt = recording.RecordingEndedAt,
+            RecordingUrls = new RecordingUrls
+            {
+                Wav = links.For(recording.Id, "wav"),
+                Mp3 = recording.Format == "mp3" ? links.For(recording.Id, "mp3") : null,
+            },
+            PublicRecordingUrls = new RecordingUrls(),
+        });
+
+    public ValueTask MediaAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveMedia media, bool started, string? status)
+    {
+        var eventType = (media.Kind, started) switch
+        {
+            ("speak", true) => EventTypes.CallSpeakStarted,
+            ("speak", false) => EventTypes.CallSpeakEnded,
+            (_, true) => EventTypes.CallPlaybackStarted,
+            _ => EventTypes.CallPlaybackEnded,
+        };
+        var name = $"{eventType}:{media.Key}";
+        return media.Kind == "speak"
+            ? PublishAsync(transaction, call, application, eventType, name, Fill(new CallSpeakPayload { Status = status }, call, withParties: false))
+            : PublishAsync(transaction, call, application, eventType, name, Fill(new CallPlaybackPayload
+            {
+                MediaUrl = media.MediaUrl,
+                MediaName = media.MediaName,
+                Overlay = media.Overlay,
+                Status = status,
+            }, call, withParties: false));
+    }
+
+    private async ValueTask PublishAsync<T>(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string eventName, T payload)
+        where T : class
+    {
+        var chain = new List<WebhookTarget>(2);
+        if (call.WebhookUrl is not null || call.WebhookFailoverUrl is not null)
+        {
+            WebhookRouting.Add(chain, call.WebhookUrl, call.WebhookFailoverUrl);
+        }
+        else if (application is not null)
+        {
+            WebhookRouting.Add(chain, application.WebhookEventUrl, application.WebhookEventFailoverUrl);
+        }
+
+        var timeout = application?.WebhookTimeoutSecs is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        await publisher.PublishAsync(transaction, eventType, call.CallControlId, eventName, payload,
+            [.. chain.Select(t => t with { Timeout = timeout })], orderingKey: call.CallSessionId);
+    }
+
+    /// <summary>The fields every call event shares; the parties (<c>from</c>, <c>to</c>) on the events whose types declare them.</summary>
+    private static T Fill<T>(T payload, StoredCall call, bool withParties = true) where T : CallPayload
+    {
+        payload.CallControlId = call.CallControlId;
+        payload.CallLegId = call.CallLegId;
+        payload.CallSessionId = call.CallSessionId;
+        payload.ConnectionId = call.ConnectionId;
+        payload.ClientState = call.ClientState;
+        if (withParties)
+        {
+            payload.From = call.From;
+            payload.To = call.To;
+        }
+
+        return payload;
+    }
+}

@@ -1,0 +1,137 @@
+using Switchboard.Events;
+
+namespace Switchboard.Platform.Calls;
+
+/// <summary>
+/// A call leg as stored: its ids, its state (<c>parked</c> or <c>bridging</c> while it rings, <c>answered</c>,
+/// <c>hangup</c>), where its webhooks go, and what runs on it (a recording, a speak, a playback).
+/// </summary>
+public sealed class StoredCall
+{
+    public const string Incoming = "incoming";
+    public const string Outgoing = "outgoing";
+
+    public required string CallControlId { get; set; }
+    public required string CallLegId { get; set; }
+    public required string CallSessionId { get; set; }
+    public required string ConnectionId { get; set; }
+    public required string From { get; set; }
+    public required string To { get; set; }
+
+    /// <summary><c>incoming</c> or <c>outgoing</c>.</summary>
+    public required string Direction { get; set; }
+    public required string State { get; set; }
+
+    /// <summary>Base64, as the application gave it (by the dial or by its last command); echoed on every webhook after.</summary>
+    public string? ClientState { get; set; }
+
+    /// <summary>The dial's own webhook URLs; null: the application's.</summary>
+    public string? WebhookUrl { get; set; }
+    public string? WebhookFailoverUrl { get; set; }
+    public string? CallerIdName { get; set; }
+    public IList<CallCustomHeader> CustomHeaders { get; set; } = [];
+    public DateTimeOffset StartTime { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? HangupCause { get; set; }
+    public string? HangupSource { get; set; }
+    public string? SipHangupCause { get; set; }
+    public int TimeoutSecs { get; set; } = 30;
+    public int TimeLimitSecs { get; set; } = 14_400;
+
+    /// <summary>The dial's <c>record: "record-from-answer"</c>: start a recording in this format and channels when answered.</summary>
+    public string? RecordFromAnswerFormat { get; set; }
+    public string? RecordFromAnswerChannels { get; set; }
+
+    public ActiveRecording? Recording { get; set; }
+    public ActiveMedia? Media { get; set; }
+
+    /// <summary>Commands seen, by <c>command_id</c>: a repeated one is answered without acting again, as on Telnyx.</summary>
+    public Dictionary<string, string> Commands { get; set; } = [];
+
+    /// <summary>A counter for the keys of steps that can happen more than once (each speak's end).</summary>
+    public int Sequence { get; set; }
+
+    public bool IsAlive => State != CallStates.Hangup;
+
+    public bool IsAnswered => State == CallStates.Answered;
+}
+
+public static class CallStates
+{
+    public const string Parked = "parked";
+    public const string Bridging = "bridging";
+    public const string Answered = "answered";
+    public const string Hangup = "hangup";
+}
+
+/// <summary>A recording in progress: its time so far (pauses excluded) and how it will be saved.</summary>
+public sealed class ActiveRecording
+{
+    public required string Id { get; set; }
+    public required string Format { get; set; }
+    public required string Channels { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? PausedAt { get; set; }
+    public long PausedMs { get; set; }
+
+    public long DurationMs(DateTimeOffset end) =>
+        Math.Max(0, (long)((PausedAt ?? end) - StartedAt).TotalMilliseconds - PausedMs);
+}
+
+/// <summary>A speak or a playback in progress; <see cref="Key"/> names the step that ends it.</summary>
+public sealed class ActiveMedia
+{
+    /// <summary><c>speak</c> or <c>playback</c>.</summary>
+    public required string Kind { get; set; }
+    public required string Key { get; set; }
+    public string? MediaUrl { get; set; }
+    public string? MediaName { get; set; }
+    public bool? Overlay { get; set; }
+}
+
+/// <summary>A saved recording, kept to serve its audio: <c>GET /_switchboard/recordings/{id}.wav</c> (a pre-signed link).</summary>
+public sealed class RecordingResource
+{
+    public required string Id { get; set; }
+    public required string CallControlId { get; set; }
+    public required string CallLegId { get; set; }
+    public required string CallSessionId { get; set; }
+    public required string ConnectionId { get; set; }
+    public required string Format { get; set; }
+    public required string Channels { get; set; }
+    public DateTimeOffset RecordingStartedAt { get; set; }
+    public DateTimeOffset RecordingEndedAt { get; set; }
+    public long DurationMs { get; set; }
+}
+
+/// <summary>The answer of <c>POST /calls</c> and <c>GET /calls/{call_control_id}</c>.</summary>
+public sealed record CallStatus
+{
+    public required string CallControlId { get; init; }
+    public required string CallLegId { get; init; }
+    public required string CallSessionId { get; init; }
+    public required bool IsAlive { get; init; }
+    public string RecordType => "call";
+    public string? ClientState { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
+    public DateTimeOffset? EndTime { get; init; }
+
+    /// <summary>Seconds since the call started (to its end, once it ended).</summary>
+    public long? CallDuration { get; init; }
+
+    public static CallStatus Of(StoredCall call, DateTimeOffset now) => new()
+    {
+        CallControlId = call.CallControlId,
+        CallLegId = call.CallLegId,
+        CallSessionId = call.CallSessionId,
+        IsAlive = call.IsAlive,
+        ClientState = call.ClientState,
+        StartTime = call.StartTime,
+        EndTime = call.EndedAt,
+        CallDuration = (long)((call.EndedAt ?? now) - call.StartTime).TotalSeconds,
+    };
+}
+
+/// <summary>The answer of a call command: <c>{"data": {"result": "ok"}}</c>.</summary>
+public sealed record CommandResult(string Result);
