@@ -25,6 +25,7 @@ internal sealed partial class WebhookIngestEndpoint(
     internal const string StoreUnavailableRetryAfterSeconds = "5";
 
     private const string StoreUnavailable = "store_unavailable";
+    private const string ClientAborted = "client_aborted";
 
     private readonly TelnyxWebhookOptions _options = options.Value;
     private readonly IWebhookVerifier _verifier = options.Value.CreateVerifier(time);
@@ -38,6 +39,13 @@ internal sealed partial class WebhookIngestEndpoint(
                 $"Content-Type must be application/json; got '{request.ContentType ?? "(none)"}'");
         }
 
+        if (!IsIdentity(request.Headers.ContentEncoding))
+        {
+            // Signatures are over the bytes as sent; a compressed body would have to be inflated first, which no sender does.
+            return await RejectUnreadAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_content_encoding",
+                $"Content-Encoding must be absent or identity; got '{request.Headers.ContentEncoding}'");
+        }
+
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large",
@@ -45,7 +53,30 @@ internal sealed partial class WebhookIngestEndpoint(
         }
 
         using var read = new PooledBody(Math.Min(_options.MaxBodyBytes, (int?)request.ContentLength ?? 16 * 1024) + 1);
-        await read.ReadAsync(request.Body, _options.MaxBodyBytes, context.RequestAborted);
+        try
+        {
+            await read.ReadAsync(request.Body, _options.MaxBodyBytes, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the body: too slow (MinRequestBodyDataRate), malformed chunking, or its size limit.
+            // An answer like any other rejection, not an unhandled exception.
+            var (reason, detail) = ex.StatusCode switch
+            {
+                StatusCodes.Status408RequestTimeout => ("request_timeout", "the body arrived too slowly"),
+                StatusCodes.Status413PayloadTooLarge => ("body_too_large", ex.Message),
+                _ => ("malformed_request", ex.Message),
+            };
+            return await RejectUnreadAsync(context, ex.StatusCode, reason, detail);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The client went away mid-body (a reset, a cancelled request): nobody is left to answer.
+            metrics.Rejected(ClientAborted);
+            LogAborted(logger, ex.Message);
+            return Results.Empty;
+        }
+
         if (read.Length > _options.MaxBodyBytes)
         {
             return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
@@ -141,10 +172,29 @@ internal sealed partial class WebhookIngestEndpoint(
         return Problems.Create(status, reason, detail);
     }
 
+    private static bool IsIdentity(Microsoft.Extensions.Primitives.StringValues contentEncoding)
+    {
+        foreach (var value in contentEncoding)
+        {
+            foreach (var coding in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)
         && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || parsed.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The client went away before its body was read: {Detail}")]
+    private static partial void LogAborted(ILogger logger, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a webhook with {Status} ({Reason}): {Detail}")]
     private static partial void LogRejected(ILogger logger, int status, string reason, string detail);
