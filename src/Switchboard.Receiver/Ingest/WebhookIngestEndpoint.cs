@@ -158,6 +158,7 @@ internal sealed partial class WebhookIngestEndpoint(
         {
             ReceivedAt = time.GetUtcNow(),
             Body = ReadOnlyMemory<byte>.Empty,
+            BodyLength = context.Request.ContentLength,
             Headers = new RequestHeaders(context.Request.Headers).Snapshot(),
             Verification = "not_checked",
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
