@@ -169,7 +169,7 @@ internal sealed partial class WebhookIngestEndpoint(
     private IResult Reject(int status, string reason, string detail)
     {
         metrics.Rejected(reason);
-        LogRejected(logger, status, reason, detail);
+        LogRejected(logger, status, reason, TerminalText.Escape(detail));
         return Problems.Create(status, reason, detail);
     }
 
