@@ -251,13 +251,18 @@ internal static class Load
             };
             listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (lags) { lags.Add(value); } });
             listener.Start();
+            var beforeOpen = GC.GetTotalMemory(forceFullCollection: true);
             await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path });
+            // What the opened store itself keeps (its in-memory key overlay of SqliteKeys among it), before any work runs.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            Console.WriteLine($"the opened store holds {(GC.GetTotalMemory(forceFullCollection: true) - beforeOpen) / 1024 / 1024} MB of managed memory; {MemoryBreakdown()}");
             var outbox = new WebhookOutbox(store);
             using var key = Ed25519PrivateKey.Generate();
             using var sender = Sender();
             using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
             await dispatcher.StartAsync(CancellationToken.None);
             long peak = 0;
+            var atPeak = "";
             var url = sink.Url("/ok");
             for (var second = 0; second < seconds; second++)
             {
@@ -273,10 +278,15 @@ internal static class Load
                 }
 
                 using var self = Process.GetCurrentProcess();
-                peak = Math.Max(peak, self.WorkingSet64);
+                if (self.WorkingSet64 > peak)
+                {
+                    peak = self.WorkingSet64;
+                    atPeak = MemoryBreakdown();
+                }
             }
 
             await dispatcher.StopAsync(CancellationToken.None);
+            Console.WriteLine($"live managed memory at the end: {GC.GetTotalMemory(forceFullCollection: true) / 1024 / 1024} MB");
             double[] sorted;
             lock (lags)
             {
@@ -286,6 +296,7 @@ internal static class Load
             var p99 = sorted.Length == 0 ? double.NaN : sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1];
             Console.WriteLine($"backlog: {scheduled:N0} scheduled retries, 1,000 due/s for {seconds} s: " +
                 $"peak RSS {peak / 1024 / 1024} MB (dispatcher and publisher; the sink is another process), lag p99 {p99 * 1000:F0} ms over {sorted.Length:N0} attempts; sink received {await sink.CountAsync():N0}");
+            Console.WriteLine($"at the peak: {atPeak}");
             return 0;
         }
         finally
@@ -293,6 +304,23 @@ internal static class Load
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Where resident memory is: the managed heap (its live size after the last GC, and what the GC has committed), and
+    /// the kernel's split of RSS into anonymous memory (the GC heap, native allocations such as SQLite's page caches)
+    /// and file-backed pages (the runtime's and the app's mapped binaries, memory-mapped database files).
+    /// </summary>
+    private static string MemoryBreakdown()
+    {
+        var gc = GC.GetGCMemoryInfo();
+        var status = File.Exists("/proc/self/status")
+            ? string.Join(", ", File.ReadLines("/proc/self/status")
+                .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal))
+                .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s+", " ")))
+            : "";
+        return $"managed heap {gc.HeapSizeBytes / 1024 / 1024} MB after the last GC, {gc.TotalCommittedBytes / 1024 / 1024} MB committed, " +
+            $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gen0/1/2 GCs, server GC {System.Runtime.GCSettings.IsServerGC}; {status}";
     }
 
     /// <summary>Answers 200 at once: what the storage pipeline does without HTTP.</summary>
