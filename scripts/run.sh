@@ -12,7 +12,8 @@ if [ ! -f .data/keys/ed25519.key ]; then
   echo "generating a signing key pair in .data/keys"
   "${cli[@]}" keys generate --out .data/keys >/dev/null
 fi
-url="http://127.0.0.1:${PORT:-9090}"
+# 8080: the quick start in README.md listens on 9090.
+url="http://127.0.0.1:${PORT:-8080}"
 cat <<MSG
 public key:  $(cat .data/keys/ed25519.pub)
 inspector:   $url/

@@ -252,6 +252,7 @@ internal static class Load
             listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (lags) { lags.Add(value); } });
             listener.Start();
             var beforeOpen = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine($"live managed memory before the measured store opens: {beforeOpen / 1024 / 1024} MB");
             await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path });
             // What the opened store itself keeps (its in-memory key overlay of SqliteKeys among it), before any work runs.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
