@@ -18,6 +18,7 @@ using Switchboard.Signing;
 //   backlog [scheduled] [seconds]           SQLite with a backlog of scheduled retries: memory and lag at 1,000 due/s
 //   sink                                    (internal) the loopback sink process
 //   worker <connection> <sink url>          (internal) one dispatcher process for 'postgres'
+//   fill <database> <count> <sink url>      (internal) writes the backlog for 'backlog' in a process of its own
 // SWITCHBOARD_SYNC=normal runs SQLite with synchronous=NORMAL instead of the durable default FULL.
 var mode = args.FirstOrDefault() ?? "sqlite";
 return mode switch
@@ -28,6 +29,7 @@ return mode switch
     "backlog" => await Load.BacklogAsync(Arg(1, 1_000_000), Arg(2, 30)),
     "sink" => await Sink.RunAsync(),
     "worker" => await Load.WorkerAsync(args[1]),
+    "fill" => await Load.FillBacklogAsync(args[1], Arg(2, 1_000_000), new Uri(args[3])),
     _ => Usage(),
 };
 
@@ -216,6 +218,22 @@ internal static class Load
         return 0;
     }
 
+    /// <summary>The backlog: deliveries whose next retry is an hour away, written straight to the store.</summary>
+    public static async Task<int> FillBacklogAsync(string path, int scheduled, Uri url)
+    {
+        await using var filler = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, SynchronousFull = false });
+        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var data = Webhooks(1, url)[0];
+        var context = WebhookOutbox.EncodeTargets(data.Targets);
+        for (var done = 0; done < scheduled; done += 1_000)
+        {
+            await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(1_000, scheduled - done))
+                .Select(i => new NewWorkItem($"backlog-{i}", data.DataJson, later, 5, EventTypes.MessageSent, context))]);
+        }
+
+        return 0;
+    }
+
     public static async Task<int> BacklogAsync(int scheduled, int seconds)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-backlog-").FullName;
@@ -223,23 +241,28 @@ internal static class Load
         {
             await using var sink = await SinkProcess.StartAsync();
             var path = Path.Combine(folder, "outbox.db");
-            await using (var filler = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, SynchronousFull = false }))
+            // The backlog is written by a process of its own, so that this one starts as a restarted dispatcher does: with
+            // a store that opens on a million scheduled items, and nothing else of the filling left in its memory.
+            using (var fill = Process.Start(Environment.ProcessPath!, [.. SelfArgs(), "fill", path, scheduled.ToString(CultureInfo.InvariantCulture), sink.Url("/ok").ToString()]))
             {
-                // The backlog: deliveries whose next retry is an hour away, written straight to the store.
-                var later = DateTimeOffset.UtcNow.AddHours(1);
-                var data = Webhooks(1, sink.Url("/ok"))[0];
-                var context = WebhookOutbox.EncodeTargets(data.Targets);
-                for (var done = 0; done < scheduled; done += 1_000)
+                await fill.WaitForExitAsync();
+                if (fill.ExitCode != 0)
                 {
-                    await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(1_000, scheduled - done))
-                        .Select(i => new NewWorkItem($"backlog-{i}", data.DataJson, later, 5, EventTypes.MessageSent, context))]);
+                    throw new InvalidOperationException($"filling the backlog failed with exit code {fill.ExitCode}");
                 }
             }
 
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            // Give back what filling the backlog used, so the peak below is the dispatcher's own.
-            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            long unmerged;
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var count = connection.CreateCommand();
+                // The items whose keys the store keeps in memory when it opens (SqliteKeys): those not yet merged into work_keys.
+                count.CommandText = "SELECT count(*) FROM work_items WHERE id > (SELECT value FROM work_meta WHERE name = 'keys_merged_through')";
+                unmerged = (long)(await count.ExecuteScalarAsync())!;
+            }
+
+            Console.WriteLine($"{unmerged:N0} of the {scheduled:N0} keys are not yet merged into work_keys");
             var lags = new List<double>();
             using var listener = new MeterListener();
             listener.InstrumentPublished = (instrument, l) =>
