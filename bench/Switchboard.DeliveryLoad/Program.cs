@@ -18,6 +18,7 @@ using Switchboard.Signing;
 //   backlog [scheduled] [seconds]           SQLite with a backlog of scheduled retries: memory and lag at 1,000 due/s
 //   sink                                    (internal) the loopback sink process
 //   worker <connection> <sink url>          (internal) one dispatcher process for 'postgres'
+//   fill <database> <count> <sink url>      (internal) writes the backlog for 'backlog' in a process of its own
 // SWITCHBOARD_SYNC=normal runs SQLite with synchronous=NORMAL instead of the durable default FULL.
 var mode = args.FirstOrDefault() ?? "sqlite";
 return mode switch
@@ -28,6 +29,7 @@ return mode switch
     "backlog" => await Load.BacklogAsync(Arg(1, 1_000_000), Arg(2, 30)),
     "sink" => await Sink.RunAsync(),
     "worker" => await Load.WorkerAsync(args[1]),
+    "fill" => await Load.FillBacklogAsync(args[1], Arg(2, 1_000_000), new Uri(args[3])),
     _ => Usage(),
 };
 
@@ -216,6 +218,22 @@ internal static class Load
         return 0;
     }
 
+    /// <summary>The backlog: deliveries whose next retry is an hour away, written straight to the store.</summary>
+    public static async Task<int> FillBacklogAsync(string path, int scheduled, Uri url)
+    {
+        await using var filler = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, SynchronousFull = false });
+        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var data = Webhooks(1, url)[0];
+        var context = WebhookOutbox.EncodeTargets(data.Targets);
+        for (var done = 0; done < scheduled; done += 1_000)
+        {
+            await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(1_000, scheduled - done))
+                .Select(i => new NewWorkItem($"backlog-{i}", data.DataJson, later, 5, EventTypes.MessageSent, context))]);
+        }
+
+        return 0;
+    }
+
     public static async Task<int> BacklogAsync(int scheduled, int seconds)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-backlog-").FullName;
@@ -223,23 +241,28 @@ internal static class Load
         {
             await using var sink = await SinkProcess.StartAsync();
             var path = Path.Combine(folder, "outbox.db");
-            await using (var filler = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, SynchronousFull = false }))
+            // The backlog is written by a process of its own, so that this one starts as a restarted dispatcher does: with
+            // a store that opens on a million scheduled items, and nothing else of the filling left in its memory.
+            using (var fill = Process.Start(Environment.ProcessPath!, [.. SelfArgs(), "fill", path, scheduled.ToString(CultureInfo.InvariantCulture), sink.Url("/ok").ToString()]))
             {
-                // The backlog: deliveries whose next retry is an hour away, written straight to the store.
-                var later = DateTimeOffset.UtcNow.AddHours(1);
-                var data = Webhooks(1, sink.Url("/ok"))[0];
-                var context = WebhookOutbox.EncodeTargets(data.Targets);
-                for (var done = 0; done < scheduled; done += 1_000)
+                await fill.WaitForExitAsync();
+                if (fill.ExitCode != 0)
                 {
-                    await filler.EnqueueAsync("webhook-deliveries", [.. Enumerable.Range(done, Math.Min(1_000, scheduled - done))
-                        .Select(i => new NewWorkItem($"backlog-{i}", data.DataJson, later, 5, EventTypes.MessageSent, context))]);
+                    throw new InvalidOperationException($"filling the backlog failed with exit code {fill.ExitCode}");
                 }
             }
 
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            // Give back what filling the backlog used, so the peak below is the dispatcher's own.
-            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            long unmerged;
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var count = connection.CreateCommand();
+                // The items whose keys the store keeps in memory when it opens (SqliteKeys): those not yet merged into work_keys.
+                count.CommandText = "SELECT count(*) FROM work_items WHERE id > (SELECT value FROM work_meta WHERE name = 'keys_merged_through')";
+                unmerged = (long)(await count.ExecuteScalarAsync())!;
+            }
+
+            Console.WriteLine($"{unmerged:N0} of the {scheduled:N0} keys are not yet merged into work_keys");
             var lags = new List<double>();
             using var listener = new MeterListener();
             listener.InstrumentPublished = (instrument, l) =>
@@ -251,13 +274,19 @@ internal static class Load
             };
             listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (lags) { lags.Add(value); } });
             listener.Start();
+            var beforeOpen = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine($"live managed memory before the measured store opens: {beforeOpen / 1024 / 1024} MB");
             await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path });
+            // What the opened store itself keeps (its in-memory key overlay of SqliteKeys among it), before any work runs.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            Console.WriteLine($"the opened store holds {(GC.GetTotalMemory(forceFullCollection: true) - beforeOpen) / 1024 / 1024} MB of managed memory; {MemoryBreakdown()}");
             var outbox = new WebhookOutbox(store);
             using var key = Ed25519PrivateKey.Generate();
             using var sender = Sender();
             using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
             await dispatcher.StartAsync(CancellationToken.None);
             long peak = 0;
+            var atPeak = "";
             var url = sink.Url("/ok");
             for (var second = 0; second < seconds; second++)
             {
@@ -273,10 +302,15 @@ internal static class Load
                 }
 
                 using var self = Process.GetCurrentProcess();
-                peak = Math.Max(peak, self.WorkingSet64);
+                if (self.WorkingSet64 > peak)
+                {
+                    peak = self.WorkingSet64;
+                    atPeak = MemoryBreakdown();
+                }
             }
 
             await dispatcher.StopAsync(CancellationToken.None);
+            Console.WriteLine($"live managed memory at the end: {GC.GetTotalMemory(forceFullCollection: true) / 1024 / 1024} MB");
             double[] sorted;
             lock (lags)
             {
@@ -286,6 +320,7 @@ internal static class Load
             var p99 = sorted.Length == 0 ? double.NaN : sorted[(int)Math.Ceiling(sorted.Length * 0.99) - 1];
             Console.WriteLine($"backlog: {scheduled:N0} scheduled retries, 1,000 due/s for {seconds} s: " +
                 $"peak RSS {peak / 1024 / 1024} MB (dispatcher and publisher; the sink is another process), lag p99 {p99 * 1000:F0} ms over {sorted.Length:N0} attempts; sink received {await sink.CountAsync():N0}");
+            Console.WriteLine($"at the peak: {atPeak}");
             return 0;
         }
         finally
@@ -293,6 +328,23 @@ internal static class Load
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Where resident memory is: the managed heap (its live size after the last GC, and what the GC has committed), and
+    /// the kernel's split of RSS into anonymous memory (the GC heap, native allocations such as SQLite's page caches)
+    /// and file-backed pages (the runtime's and the app's mapped binaries, memory-mapped database files).
+    /// </summary>
+    private static string MemoryBreakdown()
+    {
+        var gc = GC.GetGCMemoryInfo();
+        var status = File.Exists("/proc/self/status")
+            ? string.Join(", ", File.ReadLines("/proc/self/status")
+                .Where(l => l.StartsWith("RssAnon:", StringComparison.Ordinal) || l.StartsWith("RssFile:", StringComparison.Ordinal))
+                .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s+", " ")))
+            : "";
+        return $"managed heap {gc.HeapSizeBytes / 1024 / 1024} MB after the last GC, {gc.TotalCommittedBytes / 1024 / 1024} MB committed, " +
+            $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gen0/1/2 GCs, server GC {System.Runtime.GCSettings.IsServerGC}; {status}";
     }
 
     /// <summary>Answers 200 at once: what the storage pipeline does without HTTP.</summary>

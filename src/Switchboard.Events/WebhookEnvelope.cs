@@ -36,6 +36,13 @@ public sealed class WebhookEnvelope : ExtensibleObject
         where T : class
     {
         parsed = null;
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
+        {
+            // JSON is UTF-8 (RFC 8259), and the reader checks only the strings it decodes: skipped members would pass.
+            error = "body is not valid UTF-8";
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(utf8Json);
@@ -60,29 +67,32 @@ public sealed class WebhookEnvelope : ExtensibleObject
     }
 
     /// <summary>
-    /// The longest <c>data.id</c> and <c>data.event_type</c> accepted. Telnyx's are a UUID and a dotted name of a few
-    /// dozen characters; the id becomes a database key, which PostgreSQL's index cannot hold past about 2.7 kB.
+    /// The longest <c>data.id</c> and <c>data.event_type</c> accepted, in UTF-8 bytes (not characters: the id becomes a
+    /// database key, and PostgreSQL's index cannot hold one past about 2.7 kB). Telnyx's are a UUID and a dotted name of
+    /// a few dozen ASCII characters, so for them bytes and characters are the same count.
     /// </summary>
     public const int MaxIdentityLength = 255;
 
     /// <summary>
-    /// Null when the event has what identifies it, else what is wrong with it. Beyond present and non-empty: no longer
-    /// than <see cref="MaxIdentityLength"/>, and no control characters, which would let a body write lines of its own
-    /// into logs and consoles that print the id or type.
+    /// Null when the event has what identifies it, else what is wrong with it. Beyond present and non-empty: at most
+    /// <see cref="MaxIdentityLength"/> UTF-8 bytes, and none of the characters <see cref="TerminalText"/> escapes (Unicode
+    /// categories Cc and Cf, line and paragraph separators), which would let a body write lines or escape sequences of
+    /// its own into logs and consoles that print the id or type.
     /// </summary>
     internal static string? CheckIdentity(bool hasData, string? id, string? eventType) => (hasData, id, eventType) switch
     {
         (false, _, _) => "body has no data object",
         (_, null or "", _) => "data.id is missing or empty",
         (_, _, null or "") => "data.event_type is missing or empty",
-        (_, { Length: > MaxIdentityLength }, _) => $"data.id is longer than {MaxIdentityLength} characters",
-        (_, _, { Length: > MaxIdentityLength }) => $"data.event_type is longer than {MaxIdentityLength} characters",
-        _ when HasControlCharacters(id) => "data.id contains control characters",
-        _ when HasControlCharacters(eventType) => "data.event_type contains control characters",
+        _ when IsTooLong(id) => $"data.id is longer than {MaxIdentityLength} bytes (UTF-8)",
+        _ when IsTooLong(eventType) => $"data.event_type is longer than {MaxIdentityLength} bytes (UTF-8)",
+        _ when TerminalText.ContainsUnsafe(id) => "data.id contains control or format characters",
+        _ when TerminalText.ContainsUnsafe(eventType) => "data.event_type contains control or format characters",
         _ => null,
     };
 
-    private static bool HasControlCharacters(string value) => value.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || value.Contains('\u007f', StringComparison.Ordinal);
+    // A UTF-16 length past 255 is past 255 UTF-8 bytes too; only shorter strings need counting.
+    private static bool IsTooLong(string value) => value.Length > MaxIdentityLength || System.Text.Encoding.UTF8.GetByteCount(value) > MaxIdentityLength;
 
     private static string DescribeMissing(ReadOnlySpan<byte> utf8Json)
     {

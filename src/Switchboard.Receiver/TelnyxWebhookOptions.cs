@@ -37,6 +37,24 @@ public sealed class TelnyxWebhookOptions
     public bool RecordAllRequests { get; set; }
 
     /// <summary>
+    /// The most records the request log of <see cref="RecordAllRequests"/> keeps; past it, the oldest are deleted.
+    /// Default 1,000. Between 1 and 1,000,000.
+    /// </summary>
+    public int RequestLogMaxCount { get; set; } = 1000;
+
+    /// <summary>
+    /// The most bytes the request log of <see cref="RecordAllRequests"/> keeps (bodies, headers and the rest of each
+    /// record, as stored); past it, the oldest records are deleted. Default 64 MiB. Between 1 MiB and 16 GiB.
+    /// </summary>
+    public long RequestLogMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How much of a rejected request's body the request log keeps: its first bytes, with the whole length noted.
+    /// Anyone can send a rejected request, so none of it is kept whole. Default 4 KiB. Between 0 and 1 MiB.
+    /// </summary>
+    public int RejectedBodyBytesKept { get; set; } = 4 * 1024;
+
+    /// <summary>
     /// The folder of the SQLite database (<c>telnyx-webhooks.db</c>) used when no PostgreSQL connection string is
     /// set. Default <c>data</c>. One receiver process per file.
     /// </summary>
@@ -83,6 +101,21 @@ public sealed class TelnyxWebhookOptions
         if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024)
         {
             yield return $"{nameof(MaxBodyBytes)} must be between 1 KiB and 64 MiB; got {MaxBodyBytes}";
+        }
+
+        if (RequestLogMaxCount is < 1 or > 1_000_000)
+        {
+            yield return $"{nameof(RequestLogMaxCount)} must be between 1 and 1,000,000; got {RequestLogMaxCount}";
+        }
+
+        if (RequestLogMaxBytes is < 1024 * 1024 or > 16L * 1024 * 1024 * 1024)
+        {
+            yield return $"{nameof(RequestLogMaxBytes)} must be between 1 MiB and 16 GiB; got {RequestLogMaxBytes}";
+        }
+
+        if (RejectedBodyBytesKept is < 0 or > 1024 * 1024)
+        {
+            yield return $"{nameof(RejectedBodyBytesKept)} must be between 0 and 1 MiB; got {RejectedBodyBytesKept}";
         }
 
         if (Tolerance <= TimeSpan.Zero || Tolerance > TimeSpan.FromHours(1))

@@ -36,6 +36,7 @@ public static class TelnyxWebhooksExtensions
         services.TryAddSingleton<ReceiverStorage>();
         services.TryAddSingleton<RecentEventIds>();
         services.TryAddSingleton<LocalHandlerRunner>();
+        services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
         services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
         services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();

@@ -40,6 +40,13 @@ internal static class Timestamps
         }
 
         var unit = milliseconds ? "milliseconds" : "seconds";
+        if (header.Length > 18 && header.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            // Digits, but more than any clock reads (in milliseconds, 18 digits last until the year 33658).
+            return VerificationResult.Fail(VerificationFailure.TimestampOutsideTolerance,
+                $"header '{headerName}' is {header.Length} digits long, out of range for Unix time in {unit}: far outside the tolerance");
+        }
+
         if (!TryParseDigits(header, out timestamp))
         {
             return VerificationResult.Fail(VerificationFailure.MalformedTimestamp,

@@ -189,8 +189,9 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         }
 
         // The app never answers: each forward is cut off after half a second (not the default 5 s) and tried again.
-        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2)", StringComparison.Ordinal), "the forward was not retried");
-        Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1): Timeout", Printed(), StringComparison.Ordinal);
+        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward was not retried");
+        Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1 of 8): Timeout", Printed(), StringComparison.Ordinal);
+        Assert.Contains("retrying in 1 s", Printed(), StringComparison.Ordinal);
         Assert.Contains("500 ms", Printed(), StringComparison.Ordinal);
         Assert.True(_app.RequestsTo("/hang/app").Count >= 2);
 

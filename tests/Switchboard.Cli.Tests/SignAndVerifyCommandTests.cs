@@ -183,4 +183,31 @@ public sealed class SignAndVerifyCommandTests : TempFolderTest
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("soon", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Verify_reads_the_headers_sign_printed_from_a_file()
+    {
+        var body = WriteFile("body.json", Encoding.UTF8.GetBytes(Body));
+        var signed = await Cli.Run(_time, "sign", "--key", KeyFile(), "--body", body);
+        var headers = WriteFile("headers.txt", Encoding.UTF8.GetBytes(signed.Output));
+
+        var valid = await Cli.Run(_time, "verify", "--public-key", _key.PublicKey.ToBase64(), "--headers", headers, "--body", body);
+        WriteFile("body.json", Encoding.UTF8.GetBytes(Body + " "));
+        var tampered = await Cli.Run(_time, "verify", "--public-key", _key.PublicKey.ToBase64(), "--headers", headers, "--body", body);
+
+        Assert.True(valid.ExitCode == 0, valid.ToString());
+        Assert.Equal("valid", valid.Output.Trim());
+        Cli.AssertCleanFailure(tampered, 1, "signature does not match");
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("--timestamp", "1")]
+    [InlineData("--headers", "h.txt", "--timestamp", "1", "--signature", "x")]
+    public async Task Verify_wants_the_timestamp_and_signature_or_a_headers_file(params string[] given)
+    {
+        var run = await Cli.Run(_time, ["verify", "--public-key", _key.PublicKey.ToBase64(), "--body", "b.json", .. given]);
+
+        Cli.AssertCleanFailure(run, 1, "--headers");
+    }
 }

@@ -235,4 +235,75 @@ public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTe
         Cli.AssertCleanFailure(await Trigger(EventTypes.MessageSent, UniqueUrl(), key), 1, "bad.key", "not base64 of 32 bytes");
         Cli.AssertCleanFailure(await Trigger(EventTypes.MessageSent, UniqueUrl(), PathOf("none.key")), 1, "none.key");
     }
+
+    [Fact]
+    public async Task The_id_printed_is_the_id_sent_after_overrides()
+    {
+        var (keyPath, _) = await GenerateKeys();
+        var url = UniqueUrl();
+
+        var run = await Trigger(EventTypes.MessageSent, url, keyPath, "--set", "data.id=my-own-id");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("my-own-id", JsonNode.Parse(SingleRequestTo(url).Body)!["data"]!["id"]!.GetValue<string>());
+        Assert.StartsWith($"{EventTypes.MessageSent} my-own-id -> ", run.OutputLines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prints_the_receivers_answer_accepted_duplicate_or_the_reason_it_was_refused()
+    {
+        var (keyPath, publicKey) = await GenerateKeys();
+        await using var listen = await InProcessListen.StartAsync("--public-key", publicKey, "--data", PathOf("listen"));
+        var url = listen.BaseUrl + "/webhooks/telnyx";
+
+        // Signed now: the receiver checks the timestamp against its own clock.
+        Task<CliRun> Now(string key, params string[] extra) => Cli.Run(TimeProvider.System, ["trigger", EventTypes.MessageReceived, "--to", url, "--key", key, .. extra]);
+        var accepted = await Now(keyPath, "--set", "data.id=answer-1");
+        var duplicate = await Now(keyPath, "--set", "data.id=answer-1");
+        using var other = Ed25519PrivateKey.Generate();
+        var otherKey = PathOf("other.key");
+        other.WriteToFile(otherKey);
+        var refused = await Now(otherKey);
+
+        Assert.True(accepted.ExitCode == 0, accepted.ToString());
+        Assert.EndsWith(": accepted", accepted.OutputLines[1], StringComparison.Ordinal);
+        Assert.True(duplicate.ExitCode == 0, duplicate.ToString());
+        Assert.EndsWith(": duplicate", duplicate.OutputLines[1], StringComparison.Ordinal);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.StartsWith("401 Unauthorized", refused.OutputLines[1], StringComparison.Ordinal);
+        Assert.Contains(": rejected: signature_mismatch (signature does not match", refused.OutputLines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_public_key_file_given_as_the_key_is_refused()
+    {
+        var (keyPath, publicKey) = await GenerateKeys();
+        var url = UniqueUrl();
+        var copy = WriteFile("copy.key", Encoding.ASCII.GetBytes(publicKey + "\n"));
+        WriteFile("copy.pub", Encoding.ASCII.GetBytes(publicKey + "\n"));
+
+        Cli.AssertCleanFailure(await Trigger(EventTypes.MessageSent, url, Path.ChangeExtension(keyPath, ".pub")), 1, "is a public key", "ed25519.key");
+        Cli.AssertCleanFailure(await Trigger(EventTypes.MessageSent, url, copy), 1, "is a public key");
+        Cli.AssertCleanFailure(await Cli.Run(_time, "sign", "--key", Path.ChangeExtension(keyPath, ".pub"), "--body", keyPath), 1, "is a public key");
+        Assert.Empty(receiver.RequestsTo(new Uri(url).PathAndQuery));
+    }
+
+    [Fact]
+    public async Task Wait_keeps_trying_to_connect_until_the_listener_is_up()
+    {
+        var (keyPath, publicKey) = await GenerateKeys();
+        var free = new TcpListener(IPAddress.Loopback, 0);
+        free.Start();
+        var port = ((IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+
+        var trigger = Cli.Run(TimeProvider.System, "trigger", EventTypes.MessageSent, "--to", $"http://127.0.0.1:{port}/webhooks/telnyx", "--key", keyPath, "--wait", "60");
+        await Task.Delay(1000);
+        Assert.False(trigger.IsCompleted, "trigger gave up before anything listened");
+        await using var listen = await InProcessListen.StartAsync("--urls", $"http://127.0.0.1:{port}", "--public-key", publicKey, "--data", PathOf("wait"));
+        var run = await trigger;
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.EndsWith(": accepted", run.OutputLines[1], StringComparison.Ordinal);
+    }
 }

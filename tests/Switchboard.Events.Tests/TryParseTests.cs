@@ -65,10 +65,19 @@ public sealed class TryParseTests
     [InlineData("""{"data":{"id":"x"}}""", "data.event_type is missing")]
     [InlineData("""{"data":{"id":"x","event_type":""}}""", "data.event_type is missing or empty")]
     [InlineData("""{"data":{}}""", "missing")]
-    [InlineData("""{"data":{"event_type":"message.sent","id":"a\nb"}}""", "data.id contains control characters")]
-    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u0000b"}}""", "data.id contains control characters")]
-    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u007fb"}}""", "data.id contains control characters")]
-    [InlineData("""{"data":{"event_type":"message.sent\r\nfake: line","id":"x"}}""", "data.event_type contains control characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\nb"}}""", "data.id contains control or format characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u0000b"}}""", "data.id contains control or format characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u007fb"}}""", "data.id contains control or format characters")]
+    [InlineData("""{"data":{"event_type":"message.sent\r\nfake: line","id":"x"}}""", "data.event_type contains control or format characters")]
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u0085b"}}""", "data.id contains control or format characters")] // NEL (C1)
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u009b31mb"}}""", "data.id contains control or format characters")] // 8-bit CSI
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u202eb"}}""", "data.id contains control or format characters")] // bidi override
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u2066b"}}""", "data.id contains control or format characters")] // bidi isolate
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\u200bb"}}""", "data.id contains control or format characters")] // zero-width space
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\ufeffb"}}""", "data.id contains control or format characters")] // BOM
+    [InlineData("""{"data":{"event_type":"message.sent","id":"a\udb40\udc01b"}}""", "data.id contains control or format characters")] // U+E0001, a Cf past the BMP
+    [InlineData("""{"data":{"event_type":"message.sent\u2028","id":"x"}}""", "data.event_type contains control or format characters")] // line separator
+    [InlineData("""{"data":{"event_type":"message.sent\u2029","id":"x"}}""", "data.event_type contains control or format characters")] // paragraph separator
     public void Rejects_with_a_reason(string body, string reason) =>
         Assert.Contains(reason, Rejects(body), StringComparison.Ordinal);
 
@@ -90,14 +99,17 @@ public sealed class TryParseTests
     }
 
     [Theory]
-    [InlineData("id", 255, true)]
-    [InlineData("id", 256, false)]
-    [InlineData("event_type", 255, true)]
-    [InlineData("event_type", 256, false)]
-    public void The_id_and_event_type_are_at_most_255_characters(string member, int length, bool accepted)
+    [InlineData("id", "a", 255, true)]
+    [InlineData("id", "a", 256, false)]
+    [InlineData("event_type", "a", 255, true)]
+    [InlineData("event_type", "a", 256, false)]
+    [InlineData("id", "\u00e9", 127, true)] // 254 bytes
+    [InlineData("id", "\u00e9", 128, false)] // 128 characters, 256 bytes
+    [InlineData("event_type", "\u20ac", 86, false)] // 86 characters, 258 bytes
+    public void The_id_and_event_type_are_at_most_255_UTF8_bytes(string member, string unit, int count, bool accepted)
     {
         var data = new JsonObject { ["id"] = "x", ["event_type"] = "message.sent" };
-        data[member] = new string('a', length);
+        data[member] = string.Concat(Enumerable.Repeat(unit, count));
         var body = new JsonObject { ["data"] = data }.ToJsonString();
         if (accepted)
         {
@@ -105,7 +117,7 @@ public sealed class TryParseTests
         }
         else
         {
-            Assert.Contains($"data.{member} is longer than 255 characters", Rejects(body), StringComparison.Ordinal);
+            Assert.Contains($"data.{member} is longer than 255 bytes (UTF-8)", Rejects(body), StringComparison.Ordinal);
         }
     }
 

@@ -115,6 +115,14 @@ public sealed class RequestPathTests : IAsyncLifetime
         ["no data.event_type"] = s => SignedBody(s, "{\"data\":{\"id\":\"x\",\"payload\":{}}}", 400, "malformed_webhook"),
         ["data.id of 10,000 characters"] = s => SignedBody(s, $"{{\"data\":{{\"id\":\"{new string('7', 10_000)}\",\"event_type\":\"message.sent\",\"payload\":{{}}}}}}", 400, "malformed_webhook"),
         ["data.id with a line break"] = s => SignedBody(s, "{\"data\":{\"id\":\"x\\n12:00:00.000  200  accepted\",\"event_type\":\"message.sent\",\"payload\":{}}}", 400, "malformed_webhook"),
+        ["body not UTF-8"] = s =>
+        {
+            var body = Encoding.UTF8.GetBytes("{\"data\":{\"id\":\"x\",\"event_type\":\"message.sent\",\"payload\":{\"text\":\"caf?\"}}}");
+            body[Array.IndexOf(body, (byte)'?')] = 0xE9; // Latin-1 'é': not UTF-8
+            return (body, s.Sign(body), "application/json", 400, "malformed_webhook");
+        },
+        ["gzip content encoding"] = s => Signed(s, h => h.Append(new("Content-Encoding", "gzip")), 415, "unsupported_content_encoding"),
+        ["timestamp of 20 digits"] = s => Signed(s, h => Replace(h, TelnyxHeaders.Timestamp, "17000000000000000000"), 401, "timestamp_outside_tolerance"),
         ["wrong content type"] = s =>
         {
             var body = TestSender.Body();

@@ -57,12 +57,22 @@ public sealed class Ed25519VerificationFailureTests : IDisposable
     [InlineData("1614265330.5")]
     [InlineData("1e9")]
     [InlineData("\u0661\u0666\u0661\u0664")] // Arabic-Indic digits are digits to char.IsDigit, not to us
-    [InlineData("1234567890123456789")] // 19 digits: would overflow a long soon after
     public void Timestamp_that_is_not_plain_digits(string timestamp)
     {
         var (signature, _) = Sign(Body, Now);
         AssertResult.Fails(Verifier().Verify(Body, Headers.Telnyx(timestamp, signature)),
             VerificationFailure.MalformedTimestamp, "telnyx-timestamp", "seconds", "digits only");
+    }
+
+    [Theory]
+    [InlineData("1234567890123456789")] // 19 digits: past what a long holds soon after
+    [InlineData("00000000000000000000000000000001614265330")]
+    public void Timestamp_of_digits_out_of_range_says_so(string timestamp)
+    {
+        var (signature, _) = Sign(Body, Now);
+        var result = Verifier().Verify(Body, Headers.Telnyx(timestamp, signature));
+        AssertResult.Fails(result, VerificationFailure.TimestampOutsideTolerance, "telnyx-timestamp", "out of range", "seconds");
+        Assert.DoesNotContain("digits only", result.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,10 +148,11 @@ public sealed class Ed25519VerificationFailureTests : IDisposable
     }
 
     [Fact]
-    public void Huge_timestamp_header_is_malformed()
+    public void Huge_timestamp_header_is_refused_without_parsing_it()
     {
         var (signature, _) = Sign(Body, Now);
-        AssertResult.Fails(Verifier().Verify(Body, Headers.Telnyx(new string('1', 100_000), signature)), VerificationFailure.MalformedTimestamp);
+        AssertResult.Fails(Verifier().Verify(Body, Headers.Telnyx(new string('1', 100_000), signature)), VerificationFailure.TimestampOutsideTolerance, "out of range");
+        AssertResult.Fails(Verifier().Verify(Body, Headers.Telnyx(new string('1', 100_000) + "x", signature)), VerificationFailure.MalformedTimestamp);
     }
 
     [Fact]

@@ -24,8 +24,22 @@ internal static class CliFiles
         }
     }
 
+    /// <summary>
+    /// Reads a private key file, refusing a public key given in its place: both are one line of base64 of 32 bytes,
+    /// so a public key would parse as a private one and sign garbage. Caught when the file is named <c>*.pub</c>, or
+    /// holds what the <c>.pub</c> file beside it holds (the pair <c>keys generate</c> writes).
+    /// </summary>
     public static bool TryReadKey(FileInfo file, TextWriter error, [NotNullWhen(true)] out Ed25519PrivateKey? key)
     {
+        key = null;
+        var publicFile = Path.ChangeExtension(file.FullName, ".pub");
+        if (file.Extension.Equals(".pub", StringComparison.OrdinalIgnoreCase)
+            || (file.Exists && File.Exists(publicFile) && SameText(file.FullName, publicFile)))
+        {
+            error.WriteLine($"{file.FullName} is a public key; --key takes the private key file ({KeysCommand.PrivateKeyFile} from 'keys generate')");
+            return false;
+        }
+
         try
         {
             key = Ed25519PrivateKey.ReadFromFile(file.FullName);
@@ -35,6 +49,18 @@ internal static class CliFiles
         {
             error.WriteLine($"cannot read the private key: {ex.Message}");
             key = null;
+            return false;
+        }
+    }
+
+    private static bool SameText(string a, string b)
+    {
+        try
+        {
+            return File.ReadAllText(a).Trim() == File.ReadAllText(b).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
             return false;
         }
     }

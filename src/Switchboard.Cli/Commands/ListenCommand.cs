@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using System.CommandLine.Parsing;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,22 +10,24 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
 using Switchboard.Delivery.Http;
+using Switchboard.Events;
 using Switchboard.Receiver;
 using Switchboard.Receiver.Inbox;
+using Switchboard.Signing;
 
 namespace Switchboard.Cli.Commands;
 
 /// <summary>
 /// <c>switchboard listen [--urls URL] [--path PATH] --public-key BASE64 [--data DIR] [--forward-to URL]</c>: a
-/// standalone receiver on the receiver library. Records every request with its verification result, prints one
-/// line per request, serves an inspector at <c>/</c> (JSON at <c>/api/requests</c>), and passes each verified
-/// webhook on to a local app, body and signature headers untouched, retrying until it answers 2xx.
+/// standalone receiver on the receiver library. Records every request with its verification result (a bounded log),
+/// prints one line per request, serves an inspector at <c>/</c> (JSON at <c>/api/requests</c>, the inbox's admin API
+/// under <c>/api</c>), and passes each verified webhook on to a local app (<see cref="ListenForwarder"/>). Everything it
+/// prints that came in a request goes through <see cref="TerminalText"/> first.
 /// </summary>
 internal static partial class ListenCommand
 {
-    private const string ForwardHandler = "forward";
-
     public static Command Create(TimeProvider time)
     {
         var urlsOption = new Option<string>("--urls") { Description = "Where to listen (Kestrel URLs, ';'-separated)", DefaultValueFactory = _ => "http://127.0.0.1:9090" };
@@ -40,9 +41,31 @@ internal static partial class ListenCommand
         var forwardOption = new Option<string?>("--forward-to") { Description = "Pass each verified webhook on to this URL (e.g. your app on localhost)" };
         var forwardTimeoutOption = SecondsOption.Create(
             "--forward-timeout", "Seconds the app has to answer a forwarded webhook before the forward is retried", 5, HttpWebhookSenderOptions.MaxTimeout.TotalSeconds);
+        var forwardSignKeyOption = new Option<FileInfo?>("--forward-sign-key")
+        {
+            Description = "Re-sign each forward with this private key (from 'keys generate') and a fresh timestamp; your app then trusts its public key, " +
+                "printed at start. Without it, forwards keep Telnyx's signature, so every try starts within 4 minutes of arrival (the 5-minute tolerance)",
+        };
+        var forwardTriesOption = new Option<int?>("--forward-tries")
+        {
+            Description = "Tries per forward before it is dead-lettered (default: as many as start within 4 minutes of arrival; " +
+                $"{ListenForwarder.ResignedTries} with --forward-sign-key)",
+        };
+        var keepOption = new Option<int>("--keep")
+        {
+            Description = "Requests the log keeps; past it, the oldest are deleted",
+            DefaultValueFactory = _ => new TelnyxWebhookOptions().RequestLogMaxCount,
+        };
+        keepOption.Validators.Add(result => CheckRange(result, "--keep", result.GetValueOrDefault<int>(), 1, 1_000_000));
+        var keepMbOption = new Option<int>("--keep-mb")
+        {
+            Description = "Megabytes the log keeps (bodies and headers); past it, the oldest requests are deleted",
+            DefaultValueFactory = _ => (int)(new TelnyxWebhookOptions().RequestLogMaxBytes / (1024 * 1024)),
+        };
+        keepMbOption.Validators.Add(result => CheckRange(result, "--keep-mb", result.GetValueOrDefault<int>(), 1, 16 * 1024));
         var command = new Command("listen", "Receive webhooks: verify, store and show every request; optionally forward the verified ones to a local app")
         {
-            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption,
+            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption, forwardSignKeyOption, forwardTriesOption, keepOption, keepMbOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -52,7 +75,7 @@ internal static partial class ListenCommand
             if (!LiteralPath().IsMatch(path))
             {
                 // Not a route template either: '{id}' would match any segment, and '*' or '?' mean something too.
-                error.WriteLine($"--path must be a URL path starting with '/' of letters, digits, '-', '.', '_', '~' and '/'; got '{path}'");
+                error.WriteLine($"--path must be a URL path starting with '/' of letters, digits, '-', '.', '_', '~' and '/'; got '{TerminalText.Escape(path)}'");
                 return 2;
             }
 
@@ -60,29 +83,74 @@ internal static partial class ListenCommand
             if (parse.GetValue(forwardOption) is { } forward
                 && (!Uri.TryCreate(forward, UriKind.Absolute, out forwardTo) || forwardTo.Scheme is not ("http" or "https")))
             {
-                error.WriteLine($"--forward-to must be an absolute http(s) URL; got '{forward}'");
+                error.WriteLine($"--forward-to must be an absolute http(s) URL; got '{TerminalText.Escape(forward)}'");
+                return 2;
+            }
+
+            Ed25519PrivateKey? signingKey = null;
+            if (parse.GetValue(forwardSignKeyOption) is { } keyFile)
+            {
+                if (forwardTo is null)
+                {
+                    error.WriteLine("--forward-sign-key goes with --forward-to");
+                    return 2;
+                }
+
+                if (!CliFiles.TryReadKey(keyFile, error, out signingKey))
+                {
+                    return 1;
+                }
+            }
+
+            using var ownedKey = signingKey;
+            var forwardTimeout = TimeSpan.FromSeconds(parse.GetValue(forwardTimeoutOption));
+            var mostTries = ListenForwarder.TriesFor(forwardTimeout, signingKey is not null);
+            var tries = parse.GetValue(forwardTriesOption) ?? mostTries;
+            if (tries < 1 || tries > mostTries)
+            {
+                error.WriteLine(signingKey is null
+                    ? $"--forward-tries must be between 1 and {mostTries} with a --forward-timeout of {forwardTimeout.TotalSeconds} s: a later try would reach the app " +
+                        "past the 300 s tolerance of Telnyx's signature (--forward-sign-key re-signs each try instead)"
+                    : $"--forward-tries must be between 1 and {mostTries}");
                 return 2;
             }
 
             var settings = new ListenSettings(
                 parse.GetValue(urlsOption)!, path, parse.GetRequiredValue(publicKeyOption), parse.GetValue(dataOption)!, forwardTo,
-                TimeSpan.FromSeconds(parse.GetValue(forwardTimeoutOption)));
+                forwardTimeout, signingKey, tries, parse.GetValue(keepOption), parse.GetValue(keepMbOption));
             return await RunAsync(settings, time, output, error, cancellation);
         });
         return command;
     }
 
-    private sealed record ListenSettings(string Urls, string Path, string[] PublicKeys, string DataDirectory, Uri? ForwardTo, TimeSpan ForwardTimeout);
+    private static void CheckRange(OptionResult result, string name, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            result.AddError($"{name} must be between {min} and {max}; got {value}");
+        }
+    }
+
+    private sealed record ListenSettings(
+        string Urls, string Path, string[] PublicKeys, string DataDirectory, Uri? ForwardTo, TimeSpan ForwardTimeout,
+        Ed25519PrivateKey? ForwardSigningKey, int ForwardTries, int Keep, int KeepMegabytes);
 
     private static async Task<int> RunAsync(ListenSettings settings, TimeProvider time, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        var warnings = new StderrLogger(error);
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new StderrLogger(error));
+        builder.Logging.AddProvider(warnings);
         // A failed forward is printed as a line of its own; only a dead-lettered one is worth a warning too.
         builder.Logging.AddFilter("Switchboard.Receiver.Handlers.HandlerRunner", LogLevel.Error);
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Services.AddSingleton(time);
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        var forwarder = settings.ForwardTo is { } target
+            ? new ListenForwarder(
+                new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = settings.ForwardTimeout }, time),
+                target, settings.ForwardSigningKey, settings.ForwardTries, time, output)
+            : null;
         var webhooks = builder.Services.AddTelnyxWebhooks(options =>
         {
             foreach (var key in settings.PublicKeys)
@@ -92,30 +160,43 @@ internal static partial class ListenCommand
 
             options.DataDirectory = settings.DataDirectory;
             options.RecordAllRequests = true;
-            options.MaxHandlerAttempts = 10;
-            options.HandlerRetryDelay = TimeSpan.FromSeconds(1);
+            options.RequestLogMaxCount = settings.Keep;
+            options.RequestLogMaxBytes = settings.KeepMegabytes * 1024L * 1024;
+            options.MaxHandlerAttempts = forwarder?.Tries ?? ListenForwarder.ResignedTries;
+            options.HandlerRetryDelay = ListenForwarder.FirstRetryDelay;
         });
-        if (settings.ForwardTo is { } target)
+        if (forwarder is not null)
         {
-            var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = settings.ForwardTimeout }, time);
-            builder.Services.AddSingleton(sender);
-            webhooks.OnAny((context, cancellationToken) => ForwardAsync(sender, target, context, output, cancellationToken), ForwardHandler);
+            webhooks.OnAny((context, cancellationToken) => forwarder.ForwardAsync(context, cancellationToken), ListenForwarder.HandlerName);
         }
 
         await using var app = builder.Build();
         app.Use(async (context, next) =>
         {
             await next(context);
-            if (context.Request.Path.StartsWithSegments(settings.Path, StringComparison.Ordinal))
+            // The webhook endpoint's requests (it sets the receipt), and those that matched no route at all (a sender
+            // posting to the wrong path): routing decides what "our path" is, case and all. The inspector's own are not printed.
+            if (context.Features.Get<WebhookReceipt>() is not null || context.GetEndpoint() is null)
             {
-                output.WriteLine(Describe(context, time));
+                output.WriteLine(Describe(context, time, settings.Path));
             }
         });
         app.MapTelnyxWebhooks(settings.Path);
-        app.MapGet("/", async (IWebhookInboxAdmin admin, CancellationToken ct) =>
-            Results.Content(InspectorPage.Render(await admin.ListRequestsAsync(1, 100, ct), settings.Path), "text/html; charset=utf-8"));
-        app.MapGet("/api/requests", async (IWebhookInboxAdmin admin, int? page, CancellationToken ct) =>
-            Results.Json((await admin.ListRequestsAsync(Math.Max(page ?? 1, 1), 100, ct)).Select(InspectorPage.ToJson), InspectorPage.JsonOptions));
+        app.MapGet("/", async (IWebhookInboxAdmin admin, int? page, CancellationToken ct) =>
+        {
+            var number = Math.Max(page ?? 1, 1);
+            var requests = await admin.ListRequestsAsync(number, InspectorPage.PageSize, ct);
+            var deadLettered = await admin.ListAsync(InboxEntryState.DeadLettered, 1, InspectorPage.PageSize, ct);
+            var withRuns = await Task.WhenAll(deadLettered.Select(e => admin.GetAsync(e.EventId, ct)));
+            return Results.Content(InspectorPage.Render(requests, number, [.. withRuns.OfType<InboxEntry>()], settings.Path), "text/html; charset=utf-8");
+        });
+        app.MapGet("/api/requests", async (IWebhookInboxAdmin admin, int? page, [FromQuery(Name = "page_size")] int? pageSize, CancellationToken ct) =>
+            Results.Json(
+                (await admin.ListRequestsAsync(Math.Max(page ?? 1, 1), Math.Clamp(pageSize ?? InspectorPage.PageSize, 1, InspectorPage.MaxPageSize), ct)).Select(InspectorPage.ToJson),
+                InspectorPage.JsonOptions));
+        // The inbox's admin API: GET /api/events?state=DeadLettered, POST /api/events/{id}/replay, POST /api/dead-letter/replay.
+        app.MapTelnyxWebhooksAdmin("/api");
+        app.MapGet("/favicon.ico", () => Results.NoContent());
 
         try
         {
@@ -136,15 +217,32 @@ internal static partial class ListenCommand
             error.WriteLine($"cannot listen on {settings.Urls}: {ex.Message}");
             return 1;
         }
+        finally
+        {
+            warnings.Started();
+        }
 
         foreach (var url in app.Urls)
         {
-            output.WriteLine($"Listening on {url.TrimEnd('/')}{settings.Path}  (inspector: {url.TrimEnd('/')}/)");
+            var root = url.TrimEnd('/');
+            output.WriteLine($"Listening on {root}{settings.Path}  (inspector: {root}/)");
+            if (!IsLoopback(url))
+            {
+                error.WriteLine($"warning: {root} can be reached from other machines, and the inspector has no login: anyone who reaches it can read " +
+                    "every request it recorded and replay forwards. Listen on 127.0.0.1 unless you mean that.");
+            }
         }
 
-        if (settings.ForwardTo is not null)
+        if (settings.ForwardTo is { } forwardTo && forwarder is not null)
         {
-            output.WriteLine($"Forwarding verified webhooks to {settings.ForwardTo}");
+            forwarder.ReplayBaseUrl = app.Urls.First().TrimEnd('/');
+            output.WriteLine(settings.ForwardSigningKey is { } key
+                ? $"Forwarding verified webhooks to {forwardTo}, re-signed with listen's own key: have your app trust the public key {key.PublicKey.ToBase64()} " +
+                    $"(not Telnyx's); {forwarder.Tries} tries"
+                : $"Forwarding verified webhooks to {forwardTo} with Telnyx's signature: {forwarder.Tries} tries, the last starting at most " +
+                    $"{(int)ListenForwarder.LastTryStartsAfter(forwarder.Tries, settings.ForwardTimeout).TotalSeconds} s after arrival, inside the 300 s tolerance " +
+                    "(--forward-sign-key re-signs instead)");
+            output.WriteLine($"Dead-lettered forwards: {forwarder.ReplayBaseUrl}/ and GET /api/events?state=DeadLettered; replay with POST /api/events/ID/replay");
         }
 
         try
@@ -159,99 +257,25 @@ internal static partial class ListenCommand
         return 0;
     }
 
-    private static string Describe(HttpContext context, TimeProvider time)
+    private static bool IsLoopback(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address)));
+
+    private static string Describe(HttpContext context, TimeProvider time, string path)
     {
         var at = time.GetLocalNow().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
         var status = context.Response.StatusCode;
         if (context.Features.Get<WebhookReceipt>() is not { } receipt)
         {
-            return $"{at}  {status}  {context.Request.Method} {context.Request.Path}";
+            var hint = status == StatusCodes.Status404NotFound ? $"  (not the webhook path {path})" : "";
+            return TerminalText.Escape($"{at}  {status}  {context.Request.Method} {context.Request.Path}{context.Request.QueryString}") + hint;
         }
 
         var what = receipt.Outcome == "rejected" ? receipt.Reason : receipt.EventType;
         var id = receipt.EventId is null ? "" : $"  {receipt.EventId}";
-        return $"{at}  {status}  {receipt.Outcome,-9} {what}{id}  ({receipt.Verification ?? "not verified"})";
+        return TerminalText.Escape($"{at}  {status}  {receipt.Outcome,-9} {what}{id}  ({receipt.Verification ?? "not verified"})");
     }
-
-    private static async Task ForwardAsync(HttpWebhookSender sender, Uri target, Receiver.Handlers.WebhookContext context, TextWriter output, CancellationToken cancellationToken)
-    {
-        // Only what the app needs to verify the webhook itself: the signature headers, as they came.
-        var headers = context.Headers
-            .Where(h => h.Key.StartsWith("telnyx-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        var outcome = await sender.SendAsync(new SendRequest(target, context.RawBody, headers), cancellationToken);
-        if (outcome.Succeeded)
-        {
-            output.WriteLine($"           -> forwarded {context.Event.Id} to {target}: {outcome.StatusCode}");
-            return;
-        }
-
-        var reason = outcome.StatusCode is { } code ? $"HTTP {code}" : $"{outcome.Error}: {outcome.ErrorDetail}";
-        output.WriteLine($"           -> forwarding {context.Event.Id} failed (try {context.Attempt}): {reason}; retrying");
-        throw new ForwardFailedException($"forwarding to {target} failed: {reason}");
-    }
-
-    private sealed class ForwardFailedException(string message) : Exception(message);
 
     [GeneratedRegex("^/[A-Za-z0-9._~/-]*$")]
     private static partial Regex LiteralPath();
-}
-
-/// <summary>The inspector: a plain server-rendered list of recorded requests (the web UI comes later).</summary>
-internal static class InspectorPage
-{
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
-    public static object ToJson(RecordedRequest r) => new
-    {
-        r.ReceivedAt,
-        r.Outcome,
-        r.HttpStatus,
-        r.Verification,
-        r.Reason,
-        r.Detail,
-        r.EventId,
-        r.EventType,
-        Headers = r.Headers.Select(h => new[] { h.Key, h.Value }),
-        Body = BodyText(r.Body, out var isBase64),
-        BodyEncoding = isBase64 ? "base64" : "utf-8",
-    };
-
-    public static string Render(IReadOnlyList<RecordedRequest> requests, string path)
-    {
-        var html = HtmlEncoder.Default;
-        var page = new StringBuilder();
-        page.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>switchboard listen</title>")
-            .Append("<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}")
-            .Append(".rejected{color:#a00}.duplicate{color:#a60}pre{white-space:pre-wrap;max-width:60em;margin:0}</style></head><body>")
-            .Append("<h1>Webhooks received at ").Append(html.Encode(path)).Append("</h1>")
-            .Append("<p>Newest first, the last ").Append(requests.Count).Append(". JSON: <a href=\"/api/requests\">/api/requests</a></p>")
-            .Append("<table><tr><th>received</th><th>status</th><th>outcome</th><th>verification</th><th>event</th><th>reason</th><th>body</th></tr>");
-        foreach (var r in requests)
-        {
-            page.Append("<tr class=\"").Append(html.Encode(r.Outcome)).Append("\"><td>")
-                .Append(html.Encode(r.ReceivedAt.ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))).Append("</td><td>")
-                .Append(r.HttpStatus).Append("</td><td>").Append(html.Encode(r.Outcome)).Append("</td><td>")
-                .Append(html.Encode(r.Verification)).Append("</td><td>")
-                .Append(html.Encode($"{r.EventType} {r.EventId}")).Append("</td><td>")
-                .Append(html.Encode(r.Reason ?? "")).Append(r.Detail is null ? "" : "<br><small>" + html.Encode(r.Detail) + "</small>").Append("</td><td><details><summary>")
-                .Append(r.Body.Length).Append(" bytes</summary><pre>").Append(html.Encode(BodyText(r.Body, out _))).Append("</pre></details></td></tr>");
-        }
-
-        return page.Append("</table></body></html>").ToString();
-    }
-
-    private static string BodyText(byte[] body, out bool isBase64)
-    {
-        try
-        {
-            isBase64 = false;
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
-        }
-        catch (DecoderFallbackException)
-        {
-            isBase64 = true;
-            return Convert.ToBase64String(body);
-        }
-    }
 }

@@ -90,9 +90,10 @@ internal static class ServeCommand
 
             var urls = parse.GetValue(urlsOption)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             WebApplication app;
+            var log = new StderrLogger(error);
             try
             {
-                app = await PlatformHost.StartAsync(options, urls, logging => logging.AddProvider(new StderrLogger(error)), time, cancellation);
+                app = await PlatformHost.StartAsync(options, urls, logging => logging.AddProvider(log), time, cancellation);
             }
             catch (ArgumentException ex)
             {
@@ -117,6 +118,7 @@ internal static class ServeCommand
 
             await using (app)
             {
+                log.Started();
                 PrintStart(output, app, options, postgres);
                 try
                 {

@@ -96,7 +96,8 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
         for (int i = 0; i < headers.Count; i++)
         {
             (string name, string value) = headers[i];
-            if (message.Headers.TryAddWithoutValidation(name, value))
+            // The sender's own headers are written once, by the sender: a caller's copy would add a second value.
+            if (!IsSendersOwn(name) && message.Headers.TryAddWithoutValidation(name, value))
             {
                 requestLog.Add(name, value);
             }
@@ -105,6 +106,13 @@ public sealed class HttpWebhookSender : IWebhookSender, IDisposable
         Answer answer = await ExchangeAsync(message, request.Timeout is { } own ? Clamp(own) : _timeout, cancellationToken);
         return Finish(request.Url, startedAt, startTimestamp, requestLog.ToList(), answer);
     }
+
+    private static bool IsSendersOwn(string name) =>
+        name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
 
     private static TimeSpan Clamp(TimeSpan timeout) =>
         timeout < HttpWebhookSenderOptions.MinTimeout ? HttpWebhookSenderOptions.MinTimeout

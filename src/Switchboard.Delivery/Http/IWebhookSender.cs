@@ -10,6 +10,9 @@ public interface IWebhookSender
 }
 
 /// <summary>The exact bytes and headers to POST. The body is already serialised and signed for this request.</summary>
+/// <param name="Url">Where to POST.</param>
+/// <param name="Body">The exact bytes that were signed.</param>
+/// <param name="Headers">Headers to add, such as the signature. The sender writes <c>Content-Type</c>, <c>Content-Length</c>, <c>User-Agent</c> and <c>Host</c> itself and ignores those here.</param>
 public sealed record SendRequest(Uri Url, ReadOnlyMemory<byte> Body, IReadOnlyList<KeyValuePair<string, string>> Headers)
 {
     /// <summary>This request's timeout instead of the sender's (a Call Control application's <c>webhook_timeout_secs</c>).</summary>

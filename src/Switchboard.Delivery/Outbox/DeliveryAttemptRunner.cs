@@ -13,8 +13,6 @@ namespace Switchboard.Delivery.Outbox;
 /// </summary>
 internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSignerResolver signers, DeliveryOptions options, TimeProvider time)
 {
-    private const string JsonContentType = "application/json";
-
     public async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken cancellationToken)
     {
         var attempt = item.Attempts + 1;
@@ -45,13 +43,8 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
             return WorkCompletion.Failed(item.Lease, log);
         }
 
-        var delay = options.Schedule.DelayAfter(attempt);
-        if (retryAfter is { } requested)
-        {
-            // Honour the endpoint's Retry-After, but never sooner than planned nor later than twice the plan.
-            delay = requested < delay ? delay : requested > delay * 2 ? delay * 2 : requested;
-        }
-
+        // The endpoint's Retry-After, honoured within limits: never sooner than planned nor later than twice the plan.
+        var delay = RetryAfterPolicy.Clamp(options.Schedule.DelayAfter(attempt), retryAfter);
         return WorkCompletion.Retry(item.Lease, startedAt + delay, log);
     }
 
@@ -72,13 +65,8 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
         }
 
         var body = EnvelopeWriter.Write(data, attempt, target.Url);
-        var signature = signer.Sign(body, time.GetUtcNow(), eventId);
-        var headers = new List<KeyValuePair<string, string>>(signature.Count + 2)
-        {
-            new("Content-Type", JsonContentType),
-            new("User-Agent", ProductInfo.UserAgent),
-        };
-        headers.AddRange(signature);
+        // The signature headers only: the sender writes Content-Type, Content-Length and User-Agent itself, once.
+        var headers = signer.Sign(body, time.GetUtcNow(), eventId);
         try
         {
             var request = new SendRequest(url, body, headers) { Timeout = target.TimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null };

@@ -28,6 +28,8 @@ internal sealed record ReceivedWebhook
     public DateTimeOffset? OccurredAt { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
     public required ReadOnlyMemory<byte> Body { get; init; }
+    /// <summary>The whole body's length when <see cref="Body"/> does not hold it all (a request turned away unread: its Content-Length, if any).</summary>
+    public long? BodyLength { get; init; }
     public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
     /// <summary><c>valid</c>, <c>unverified</c> (accept-unsigned mode) or a failure code such as <c>signature_mismatch</c>.</summary>
     public required string Verification { get; init; }

@@ -52,7 +52,10 @@ public sealed record InboxEntry(
 /// <summary>One run of one handler; newest first in <see cref="InboxEntry.HandlerRuns"/>.</summary>
 public sealed record HandlerRun(string Handler, int Run, bool Completed, string? Error, DateTimeOffset StartedAt, DateTimeOffset FinishedAt);
 
-/// <summary>One HTTP request as the receiver recorded it.</summary>
+/// <summary>
+/// One HTTP request as the receiver recorded it. <paramref name="BodyLength"/> is the length of the body as received,
+/// null when unknown (a chunked body turned away before it was read).
+/// </summary>
 public sealed record RecordedRequest(
     DateTimeOffset ReceivedAt,
     string Outcome,
@@ -63,7 +66,12 @@ public sealed record RecordedRequest(
     string? EventId,
     string? EventType,
     IReadOnlyList<KeyValuePair<string, string>> Headers,
-    byte[] Body);
+    byte[] Body,
+    long? BodyLength = null)
+{
+    /// <summary>True when <see cref="Body"/> is only the start of the body that came (see <see cref="TelnyxWebhookOptions.RejectedBodyBytesKept"/>), or none of it.</summary>
+    public bool BodyTruncated => BodyLength is { } length && length > Body.Length;
+}
 
 internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRunner runner, TimeProvider time) : IWebhookInboxAdmin
 {
@@ -97,7 +105,8 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
             .Where(i => i.Record is not null)
             .Select(i => new RecordedRequest(
                 i.Record!.ReceivedAt, i.Record.Outcome, i.Record.HttpStatus, i.Record.Verification, i.Record.Reason, i.Record.Detail, i.Record.EventId, i.Record.EventType,
-                [.. i.Record.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], i.Record.DecodeBody(i.Item.Payload)))];
+                [.. i.Record.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], i.Record.DecodeBody(i.Item.Payload),
+                i.Record.BodyLength))];
     }
 
     public async Task<bool> ReplayAsync(string eventId, CancellationToken cancellationToken = default)

@@ -18,6 +18,7 @@ internal sealed partial class WorkStoreInbox(
     IOptions<TelnyxWebhookOptions> options,
     RecentEventIds recent,
     LocalHandlerRunner runner,
+    RequestLog requestLog,
     InboxWriteFailures writeFailures,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
 {
@@ -75,14 +76,34 @@ internal sealed partial class WorkStoreInbox(
     {
         if (_options.RecordAllRequests)
         {
-            await RecordAsync(webhook, Record(webhook, "rejected", status, reason, detail));
+            // Anyone can send a rejected request: only a bounded prefix of its body is kept, with the whole length noted.
+            var kept = webhook.Body.Length > _options.RejectedBodyBytesKept
+                ? webhook with { Body = Utf8Prefix(webhook.Body, _options.RejectedBodyBytesKept) }
+                : webhook;
+            await RecordAsync(kept, Record(webhook, "rejected", status, reason, detail));
         }
     }
 
-    /// <summary>
-    /// A request record is written as a finished item (stored leased, then completed), so no worker ever claims it
-    /// and retention prunes it like a handled event.
-    /// </summary>
+    /// <summary>At most <paramref name="maxBytes"/> bytes, cut before a UTF-8 sequence rather than inside one, so text stays text.</summary>
+    internal static ReadOnlyMemory<byte> Utf8Prefix(ReadOnlyMemory<byte> body, int maxBytes)
+    {
+        if (body.Length <= maxBytes)
+        {
+            return body;
+        }
+
+        var end = maxBytes;
+        var span = body.Span;
+        // A continuation byte (10xxxxxx) at the cut belongs to a sequence that started before it: cut before that start.
+        while (end > 0 && end > maxBytes - 4 && (span[end] & 0xC0) == 0x80)
+        {
+            end--;
+        }
+
+        return body[..end];
+    }
+
+    /// <summary>A request record: its body as the payload, the rest as the context (see <see cref="RequestLog"/>).</summary>
     private Task RecordAsync(ReceivedWebhook webhook, StoredRequest request)
     {
         var (body, context) = Stored(webhook, request);
@@ -94,14 +115,7 @@ internal sealed partial class WorkStoreInbox(
     {
         try
         {
-            var store = await storage.GetStoreAsync(CancellationToken.None);
-            var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
-            var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], CancellationToken.None);
-            if (leased[0].Leased is { } claimed)
-            {
-                await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
-            }
-
+            await requestLog.AppendAsync(body, context, outcome, receivedAt);
             writeFailures.Succeeded();
         }
         catch (Exception ex)
@@ -138,6 +152,7 @@ internal sealed partial class WorkStoreInbox(
             Reason = reason,
             Detail = detail ?? webhook.VerificationDetail,
             RemoteAddress = webhook.RemoteAddress,
+            BodyLength = webhook.BodyLength ?? webhook.Body.Length,
             Headers = [.. webhook.Headers.Select(h => new[] { h.Key, h.Value })],
         };
     }

@@ -17,8 +17,9 @@ internal static class Problems
         StatusCodes.Status400BadRequest => "The body is not a Telnyx webhook",
         StatusCodes.Status401Unauthorized => "The webhook signature did not verify",
         StatusCodes.Status405MethodNotAllowed => "Webhooks are POSTed",
+        StatusCodes.Status408RequestTimeout => "The body arrived too slowly",
         StatusCodes.Status413PayloadTooLarge => "The body is too large",
-        StatusCodes.Status415UnsupportedMediaType => "Webhooks are JSON",
+        StatusCodes.Status415UnsupportedMediaType => "Webhooks are uncompressed JSON",
         StatusCodes.Status503ServiceUnavailable => "The webhook could not be stored",
         _ => "The webhook could not be accepted",
     };

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +25,7 @@ internal sealed partial class WebhookIngestEndpoint(
     internal const string StoreUnavailableRetryAfterSeconds = "5";
 
     private const string StoreUnavailable = "store_unavailable";
+    private const string ClientAborted = "client_aborted";
 
     private readonly TelnyxWebhookOptions _options = options.Value;
     private readonly IWebhookVerifier _verifier = options.Value.CreateVerifier(time);
@@ -39,108 +39,101 @@ internal sealed partial class WebhookIngestEndpoint(
                 $"Content-Type must be application/json; got '{request.ContentType ?? "(none)"}'");
         }
 
+        if (!IsIdentity(request.Headers.ContentEncoding))
+        {
+            // Signatures are over the bytes as sent; a compressed body would have to be inflated first, which no sender does.
+            return await RejectUnreadAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_content_encoding",
+                $"Content-Encoding must be absent or identity; got '{request.Headers.ContentEncoding}'");
+        }
+
         if (request.ContentLength > _options.MaxBodyBytes)
         {
             return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large",
                 $"the body is {request.ContentLength} bytes; the limit is {_options.MaxBodyBytes}");
         }
 
-        var rented = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxBodyBytes, (int?)request.ContentLength ?? 16 * 1024) + 1);
+        using var read = new PooledBody(Math.Min(_options.MaxBodyBytes, (int?)request.ContentLength ?? 16 * 1024) + 1);
         try
         {
-            var (buffer, length) = await ReadBodyAsync(request.Body, rented, context.RequestAborted);
-            rented = buffer;
-            if (length > _options.MaxBodyBytes)
+            await read.ReadAsync(request.Body, _options.MaxBodyBytes, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the body: too slow (MinRequestBodyDataRate), malformed chunking, or its size limit.
+            // An answer like any other rejection, not an unhandled exception.
+            var (reason, detail) = ex.StatusCode switch
             {
-                return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
-            }
-
-            var body = buffer.AsMemory(0, length);
-            var headers = new RequestHeaders(request.Headers);
-            var verification = _options.AcceptUnsigned ? null : (VerificationResult?)_verifier.Verify(body.Span, headers);
-            var verificationCode = verification?.Code ?? "unverified";
-            // The identity only: the payload's typed view is built by the handler runner, once, when it handles the event.
-            WebhookSummary.TryParse(body.Span, out var summary, out var parseError);
-            var received = new ReceivedWebhook
-            {
-                EventId = summary?.Id,
-                EventType = summary?.EventType,
-                OccurredAt = summary?.OccurredAt,
-                ReceivedAt = time.GetUtcNow(),
-                // The pooled buffer itself: everything that keeps the body copies it before this method returns.
-                Body = body,
-                Headers = headers.Snapshot(),
-                Verification = verificationCode,
-                VerificationDetail = verification?.Detail,
-                RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+                StatusCodes.Status408RequestTimeout => ("request_timeout", "the body arrived too slowly"),
+                StatusCodes.Status413PayloadTooLarge => ("body_too_large", ex.Message),
+                _ => ("malformed_request", ex.Message),
             };
-
-            if (verification is { IsValid: false } failed)
-            {
-                return await RejectAndRecordAsync(context, received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
-            }
-
-            if (summary is null)
-            {
-                return await RejectAndRecordAsync(context, received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
-            }
-
-            InboxWriteOutcome outcome;
-            try
-            {
-                outcome = await inbox.AcceptAsync(received, CancellationToken.None);
-            }
-            catch (Exception)
-            {
-                // The inbox could not write (it reported why). Its transaction rolled back, so nothing of it is kept
-                // and the sender sends it again. (Should a commit have succeeded after all, say a PostgreSQL connection
-                // lost during COMMIT, the retry is answered as a duplicate.)
-                context.Features.Set(new WebhookReceipt("rejected", verificationCode, StoreUnavailable, summary.Id, summary.EventType));
-                context.Response.Headers.RetryAfter = StoreUnavailableRetryAfterSeconds;
-                return Reject(StatusCodes.Status503ServiceUnavailable, StoreUnavailable,
-                    "the webhook could not be stored; send it again later");
-            }
-
-            metrics.Received(summary.EventType, outcome);
-            context.Features.Set(new WebhookReceipt(
-                outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, summary.Id, summary.EventType));
-            return Results.Json(
-                new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", summary.Id),
-                ReceiverJsonContext.Default.IngestAnswer);
+            return await RejectUnreadAsync(context, ex.StatusCode, reason, detail);
         }
-        finally
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            // The client went away mid-body (a reset, a cancelled request): nobody is left to answer.
+            metrics.Rejected(ClientAborted);
+            LogAborted(logger, ex.Message);
+            return Results.Empty;
         }
-    }
 
-    /// <summary>Reads the whole body into a pooled buffer, growing it as needed, stopping one byte past the limit.</summary>
-    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (true)
+        if (read.Length > _options.MaxBodyBytes)
         {
-            if (length == buffer.Length)
-            {
-                if (length > _options.MaxBodyBytes)
-                {
-                    return (buffer, length);
-                }
-
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxBodyBytes + 1));
-                buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-
-            var read = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, _options.MaxBodyBytes + 1) - length), cancellationToken);
-            if (read == 0)
-            {
-                return (buffer, length);
-            }
-
-            length += read;
+            return await RejectUnreadAsync(context, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"the body is larger than the limit of {_options.MaxBodyBytes} bytes");
         }
+
+        var body = read.Memory;
+        var headers = new RequestHeaders(request.Headers);
+        var verification = _options.AcceptUnsigned ? null : (VerificationResult?)_verifier.Verify(body.Span, headers);
+        var verificationCode = verification?.Code ?? "unverified";
+        // The identity only: the payload's typed view is built by the handler runner, once, when it handles the event.
+        WebhookSummary.TryParse(body.Span, out var summary, out var parseError);
+        var received = new ReceivedWebhook
+        {
+            EventId = summary?.Id,
+            EventType = summary?.EventType,
+            OccurredAt = summary?.OccurredAt,
+            ReceivedAt = time.GetUtcNow(),
+            // The pooled buffer itself: everything that keeps the body copies it before this method returns.
+            Body = body,
+            Headers = headers.Snapshot(),
+            Verification = verificationCode,
+            VerificationDetail = verification?.Detail,
+            RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
+        };
+
+        if (verification is { IsValid: false } failed)
+        {
+            return await RejectAndRecordAsync(context, received, StatusCodes.Status401Unauthorized, failed.Code, failed.Detail ?? failed.Code);
+        }
+
+        if (summary is null)
+        {
+            return await RejectAndRecordAsync(context, received, StatusCodes.Status400BadRequest, "malformed_webhook", parseError!);
+        }
+
+        InboxWriteOutcome outcome;
+        try
+        {
+            outcome = await inbox.AcceptAsync(received, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The inbox could not write (it reported why). Its transaction rolled back, so nothing of it is kept
+            // and the sender sends it again. (Should a commit have succeeded after all, say a PostgreSQL connection
+            // lost during COMMIT, the retry is answered as a duplicate.)
+            context.Features.Set(new WebhookReceipt("rejected", verificationCode, StoreUnavailable, summary.Id, summary.EventType));
+            context.Response.Headers.RetryAfter = StoreUnavailableRetryAfterSeconds;
+            return Reject(StatusCodes.Status503ServiceUnavailable, StoreUnavailable,
+                "the webhook could not be stored; send it again later");
+        }
+
+        metrics.Received(summary.EventType, outcome);
+        context.Features.Set(new WebhookReceipt(
+            outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", verificationCode, null, summary.Id, summary.EventType));
+        return Results.Json(
+            new IngestAnswer(outcome == InboxWriteOutcome.Duplicate ? "duplicate" : "accepted", summary.Id),
+            ReceiverJsonContext.Default.IngestAnswer);
     }
 
     private async ValueTask<IResult> RejectAndRecordAsync(HttpContext context, ReceivedWebhook received, int status, string reason, string detail)
@@ -165,6 +158,7 @@ internal sealed partial class WebhookIngestEndpoint(
         {
             ReceivedAt = time.GetUtcNow(),
             Body = ReadOnlyMemory<byte>.Empty,
+            BodyLength = context.Request.ContentLength,
             Headers = new RequestHeaders(context.Request.Headers).Snapshot(),
             Verification = "not_checked",
             RemoteAddress = context.Connection.RemoteIpAddress?.ToString(),
@@ -175,14 +169,33 @@ internal sealed partial class WebhookIngestEndpoint(
     private IResult Reject(int status, string reason, string detail)
     {
         metrics.Rejected(reason);
-        LogRejected(logger, status, reason, detail);
+        LogRejected(logger, status, reason, TerminalText.Escape(detail));
         return Problems.Create(status, reason, detail);
+    }
+
+    private static bool IsIdentity(Microsoft.Extensions.Primitives.StringValues contentEncoding)
+    {
+        foreach (var value in contentEncoding)
+        {
+            foreach (var coding in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)
         && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || parsed.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The client went away before its body was read: {Detail}")]
+    private static partial void LogAborted(ILogger logger, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a webhook with {Status} ({Reason}): {Detail}")]
     private static partial void LogRejected(ILogger logger, int status, string reason, string detail);

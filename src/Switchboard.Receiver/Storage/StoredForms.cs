@@ -28,6 +28,8 @@ internal sealed record StoredRequest
     public string? Detail { get; init; }
     public string? RemoteAddress { get; init; }
     public required IReadOnlyList<string[]> Headers { get; init; }
+    /// <summary>The length of the body as received; more than the stored body when only a prefix was kept (a rejected request), or none was. Null when unknown (a chunked body turned away unread).</summary>
+    public long? BodyLength { get; init; }
     /// <summary><c>base64</c> when the payload is the body in base64; absent when it is the body's text.</summary>
     public string? BodyEncoding { get; init; }
 

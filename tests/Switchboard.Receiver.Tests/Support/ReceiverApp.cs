@@ -66,7 +66,10 @@ internal sealed class ReceiverApp : IAsyncDisposable
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         foreach (var (name, value) in headers)
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
         }
 
         return await Client.SendAsync(request);

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Options;
+using Switchboard.DurableWork;
+using Switchboard.Receiver.Storage;
+
+namespace Switchboard.Receiver.Inbox;
+
+/// <summary>
+/// The log of requests kept when <see cref="TelnyxWebhookOptions.RecordAllRequests"/> is on (the <c>requests</c>
+/// queue), bounded by <see cref="TelnyxWebhookOptions.RequestLogMaxCount"/> records and
+/// <see cref="TelnyxWebhookOptions.RequestLogMaxBytes"/>: once a new record passes either bound, the oldest records
+/// are deleted until both hold again (the newest record always stays). A record's size is the text stored for it,
+/// its body and the rest of the record (headers, verification, reason). The sizes are tracked in memory, read from
+/// the store once at the first write after start; with several instances on one PostgreSQL database each keeps its
+/// own count, so the log holds at most that many records per instance.
+/// </summary>
+internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhookOptions> options)
+{
+    private const string Owner = "request-log";
+    private const int LoadPageSize = 50;
+
+    private readonly TelnyxWebhookOptions _options = options.Value;
+    private readonly Lock _gate = new();
+    // Oldest first, in the order the store's prune deletes them (by finish time).
+    private readonly Queue<long> _sizes = new();
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private long _bytes;
+    private volatile bool _loaded;
+
+    /// <summary>Writes a record as a finished item (stored leased, then completed), so no worker ever claims it, then trims the log. Throws if the store cannot write.</summary>
+    public async Task AppendAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
+    {
+        var store = await storage.GetStoreAsync(CancellationToken.None);
+        await LoadAsync(store);
+        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
+        var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], CancellationToken.None);
+        if (leased[0].Leased is { } claimed)
+        {
+            await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
+        }
+
+        await TrimAsync(store, SizeOf(body, context));
+    }
+
+    /// <summary>How many records the log holds, as this instance counts them.</summary>
+    internal int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sizes.Count;
+            }
+        }
+    }
+
+    private static long SizeOf(string body, string? context) => body.Length + (context?.Length ?? 0);
+
+    private async Task TrimAsync(IWorkStore store, long? added)
+    {
+        var excess = 0;
+        lock (_gate)
+        {
+            if (added is { } size)
+            {
+                _sizes.Enqueue(size);
+                _bytes += size;
+            }
+
+            while (_sizes.Count > 1 && (_sizes.Count > _options.RequestLogMaxCount || _bytes > _options.RequestLogMaxBytes))
+            {
+                _bytes -= _sizes.Dequeue();
+                excess++;
+            }
+        }
+
+        if (excess > 0)
+        {
+            await store.PruneAsync(ReceiverQueues.Requests, DateTimeOffset.MaxValue, excess, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Once per process: the sizes of the records a previous run left, newest first until the bounds are reached; the rest are deleted.</summary>
+    private async Task LoadAsync(IWorkStore store)
+    {
+        if (_loaded)
+        {
+            return;
+        }
+
+        await _loading.WaitAsync();
+        try
+        {
+            if (_loaded)
+            {
+                return;
+            }
+
+            var newestFirst = new List<long>();
+            long bytes = 0, total = 0;
+            for (var page = 1; newestFirst.Count < _options.RequestLogMaxCount && bytes <= _options.RequestLogMaxBytes; page++)
+            {
+                var result = await store.QueryAsync(ReceiverQueues.Requests, new WorkQuery { PageNumber = page, PageSize = LoadPageSize }, CancellationToken.None);
+                total = result.TotalCount;
+                foreach (var item in result.Items)
+                {
+                    newestFirst.Add(SizeOf(item.Payload, item.Context));
+                    bytes += newestFirst[^1];
+                }
+
+                if (result.Items.Count < LoadPageSize)
+                {
+                    break;
+                }
+            }
+
+            var beyond = (int)Math.Min(int.MaxValue, total - newestFirst.Count);
+            if (beyond > 0)
+            {
+                await store.PruneAsync(ReceiverQueues.Requests, DateTimeOffset.MaxValue, beyond, CancellationToken.None);
+            }
+
+            lock (_gate)
+            {
+                for (var i = newestFirst.Count - 1; i >= 0; i--)
+                {
+                    _sizes.Enqueue(newestFirst[i]);
+                    _bytes += newestFirst[i];
+                }
+            }
+
+            await TrimAsync(store, added: null);
+            _loaded = true;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+}

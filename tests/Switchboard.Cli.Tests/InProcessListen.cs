@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+
+namespace Switchboard.Cli.Tests;
+
+/// <summary><c>switchboard listen</c> run in-process on a free port, with what it printed so far; stopped on dispose.</summary>
+internal sealed partial class InProcessListen : IAsyncDisposable
+{
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+    private readonly TextWriter _syncOutput;
+    private readonly TextWriter _syncError;
+    private readonly CancellationTokenSource _stop = new();
+    private Task<int> _run = Task.FromResult(0);
+
+    private InProcessListen()
+    {
+        _syncOutput = TextWriter.Synchronized(_output);
+        _syncError = TextWriter.Synchronized(_error);
+    }
+
+    public string BaseUrl { get; private set; } = "";
+
+    public string Output => Read(_syncOutput, _output);
+
+    public string Error => Read(_syncError, _error);
+
+    /// <summary>Starts <c>listen --urls http://127.0.0.1:0 ARGS</c> (or the <c>--urls</c> in <paramref name="args"/>) and waits until it listens.</summary>
+    public static async Task<InProcessListen> StartAsync(params string[] args)
+    {
+        var listen = new InProcessListen();
+        string[] arguments = args.Contains("--urls") ? ["listen", .. args] : ["listen", "--urls", "http://127.0.0.1:0", .. args];
+        listen._run = SwitchboardCommand.Create(TimeProvider.System).Parse(arguments)
+            .InvokeAsync(new InvocationConfiguration { Output = listen._syncOutput, Error = listen._syncError, ProcessTerminationTimeout = null }, listen._stop.Token);
+        await listen.WaitForAsync(() => ListeningOn().IsMatch(listen.Output), "listen did not start");
+        listen.BaseUrl = ListeningOn().Match(listen.Output).Groups[1].Value;
+        return listen;
+    }
+
+    /// <summary>Waits for something listen does in the background; the bound only keeps a broken test from hanging.</summary>
+    public async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.False(_run.IsCompleted, $"listen stopped\n{Output}\n{Error}");
+            Assert.True(DateTime.UtcNow < deadline, $"{what}\n--- stdout\n{Output}\n--- stderr\n{Error}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        Assert.Equal(0, await _run);
+        _stop.Dispose();
+    }
+
+    private static string Read(TextWriter sync, StringWriter writer)
+    {
+        // The synchronised writer locks on itself while writing.
+        lock (sync)
+        {
+            return writer.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"Listening on (http://[^/\s]+)/webhooks/telnyx")]
+    private static partial Regex ListeningOn();
+}

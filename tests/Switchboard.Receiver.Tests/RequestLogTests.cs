@@ -1,0 +1,121 @@
+using System.Text;
+using Switchboard.Receiver.Tests.Support;
+using Switchboard.Signing;
+
+namespace Switchboard.Receiver.Tests;
+
+/// <summary>
+/// The request log of RecordAllRequests is bounded: a rejected request keeps only a prefix of its body, and the log
+/// keeps at most so many records and bytes, the oldest dropped first. An unauthenticated client cannot make it grow.
+/// </summary>
+public sealed class RequestLogTests
+{
+    [Fact]
+    public async Task A_rejected_request_keeps_a_prefix_of_its_body_with_the_whole_length_noted()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create());
+        var body = new byte[1024 * 1024];
+        Array.Fill(body, (byte)'x');
+        "é"u8.CopyTo(body.AsSpan(4095)); // a two-byte character across the 4 KiB cut
+
+        using var response = await app.PostAsync(body, [new(TelnyxHeaders.Timestamp, "1"), new(TelnyxHeaders.Signature, "bogus")]);
+
+        Assert.Equal(401, (int)response.StatusCode);
+        var recorded = Assert.Single(await app.Admin.ListRequestsAsync());
+        Assert.Equal(4095, recorded.Body.Length);
+        Assert.Equal(body.AsSpan(0, 4095).ToArray(), recorded.Body);
+        Assert.Equal(body.Length, recorded.BodyLength);
+        Assert.True(recorded.BodyTruncated);
+    }
+
+    [Fact]
+    public async Task The_log_keeps_the_newest_records_up_to_its_count()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create(), o => o.RequestLogMaxCount = 5);
+
+        for (var i = 0; i < 12; i++)
+        {
+            (await app.PostAsync(Text.Utf8($"junk {i}"), [])).Dispose();
+        }
+
+        var recorded = await app.Admin.ListRequestsAsync(1, 100);
+        Assert.Equal(["junk 11", "junk 10", "junk 9", "junk 8", "junk 7"], recorded.Select(r => Encoding.UTF8.GetString(r.Body)));
+    }
+
+    [Fact]
+    public async Task The_log_keeps_the_newest_records_up_to_its_bytes()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create(), o => o.RequestLogMaxBytes = 1024 * 1024);
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            // Signed webhooks of 300 kB each: kept whole, so three fit in 1 MiB and a fourth does not.
+            var id = $"big-{i}";
+            var body = Text.Utf8($"{{\"data\":{{\"id\":\"{id}\",\"event_type\":\"message.sent\",\"payload\":{{\"text\":\"{new string('z', 300_000)}\"}}}}}}");
+            using var response = await app.PostAsync(body, sender.Sign(body));
+            Assert.Equal(200, (int)response.StatusCode);
+            ids.Add(id);
+        }
+
+        var recorded = await app.Admin.ListRequestsAsync(1, 100);
+        Assert.Equal(["big-7", "big-6", "big-5"], recorded.Select(r => r.EventId));
+    }
+
+    [Fact]
+    public async Task A_restart_with_a_smaller_bound_trims_what_the_last_run_left()
+    {
+        using var sender = new TestSender();
+        var folder = TempFolder.Create();
+        await using (var first = await StartAsync(sender, folder))
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                (await first.PostAsync(Text.Utf8($"junk {i}"), [])).Dispose();
+            }
+
+            Assert.Equal(8, (await first.Admin.ListRequestsAsync(1, 100)).Count);
+        }
+
+        await using var second = await StartAsync(sender, folder, o => o.RequestLogMaxCount = 3);
+        (await second.PostAsync(Text.Utf8("junk 8"), [])).Dispose();
+
+        var recorded = await second.Admin.ListRequestsAsync(1, 100);
+        Assert.Equal(["junk 8", "junk 7", "junk 6"], recorded.Select(r => Encoding.UTF8.GetString(r.Body)));
+    }
+
+    [Theory]
+    [InlineData(nameof(TelnyxWebhookOptions.RequestLogMaxCount))]
+    [InlineData(nameof(TelnyxWebhookOptions.RequestLogMaxBytes))]
+    [InlineData(nameof(TelnyxWebhookOptions.RejectedBodyBytesKept))]
+    public async Task Bounds_out_of_range_stop_the_app_naming_the_option(string option)
+    {
+        using var sender = new TestSender();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(sender, TempFolder.Create(), o =>
+        {
+            switch (option)
+            {
+                case nameof(TelnyxWebhookOptions.RequestLogMaxCount):
+                    o.RequestLogMaxCount = 0;
+                    break;
+                case nameof(TelnyxWebhookOptions.RequestLogMaxBytes):
+                    o.RequestLogMaxBytes = 1000;
+                    break;
+                default:
+                    o.RejectedBodyBytesKept = -1;
+                    break;
+            }
+        }));
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+    }
+
+    private static Task<ReceiverApp> StartAsync(TestSender sender, string folder, Action<TelnyxWebhookOptions>? configure = null) => ReceiverApp.StartAsync(o =>
+    {
+        o.PublicKeys.Add(sender.PublicKey);
+        o.DataDirectory = folder;
+        o.RecordAllRequests = true;
+        configure?.Invoke(o);
+    });
+}
