@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 namespace Switchboard.Platform.Api;
 
 /// <summary>One entry of Telnyx's error shape: <c>{"code", "title", "detail", "source": {"pointer"}}</c>.</summary>
-public sealed record ApiError(string Code, string Title, string? Detail, ApiErrorSource? Source = null)
+public sealed record ApiError(
+    string Code,
+    string Title,
+    string? Detail,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ApiErrorSource? Source = null)
 {
     public static ApiError At(string pointer, string code, string title, string detail) => new(code, title, detail, new ApiErrorSource(pointer, null));
 

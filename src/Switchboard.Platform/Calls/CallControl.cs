@@ -170,7 +170,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             if (!call.IsAlive)
             {
                 throw new ApiException(422, new ApiError(CallErrors.CallEndedCode, "Call has already ended",
-                    $"call {ApiErrors.Printable(callControlId)} ended at {call.EndedAt:O} ({call.HangupCause}); no command can act on it"));
+                    $"call {ApiErrors.Printable(callControlId)} ended at {call.EndedAt?.UtcDateTime.ToString(Events.UtcMillisecondsConverter.Format, System.Globalization.CultureInfo.InvariantCulture)} ({call.HangupCause}); no command can act on it"));
             }
 
             var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId);

@@ -26,6 +26,9 @@ public sealed class WebhookSink : IAsyncDisposable
 
     public Func<string, int> Respond { get; set; } = _ => 200;
 
+    /// <summary>How long to hold each request of a path before answering (a slow endpoint); none by default.</summary>
+    public Func<string, TimeSpan> Delay { get; set; } = _ => TimeSpan.Zero;
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
@@ -44,6 +47,11 @@ public sealed class WebhookSink : IAsyncDisposable
             var path = context.Request.Path.Value ?? "";
             sink.Received.Enqueue(new SinkRequest(path, buffer.ToArray(),
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            if (sink.Delay(path) is { } delay && delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+            }
+
             context.Response.StatusCode = sink.Respond(path);
         });
         await app.StartAsync();
@@ -73,6 +81,9 @@ public sealed record SinkRequest(string Path, byte[] Body, IReadOnlyDictionary<s
     public int Attempt => Json.GetProperty("meta").GetProperty("attempt").GetInt32();
 
     public string? PayloadId => Json.GetProperty("data").GetProperty("payload").TryGetProperty("id", out var id) ? id.GetString() : null;
+
+    /// <summary>A call event's session (every call event carries it).</summary>
+    public string? CallSessionId => Json.GetProperty("data").GetProperty("payload").TryGetProperty("call_session_id", out var id) ? id.GetString() : null;
 
     public JsonElement Payload => Json.GetProperty("data").GetProperty("payload");
 

@@ -1,0 +1,240 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Platform.Tests.Support;
+
+namespace Switchboard.Platform.Tests;
+
+/// <summary>
+/// Call Control driven as an application drives Telnyx: dial, commands, inbound calls, the far end by magic number,
+/// recordings; the webhooks each causes, in order, with the fields the SDK's types declare.
+/// </summary>
+public sealed class CallControlTests : IAsyncLifetime
+{
+    private const string Number = "+18445550001";
+    private const string ClientState = "aGVsbG8gd29ybGQ=";
+    private WebhookSink _sink = null!;
+    private PlatformApp _platform = null!;
+    private string _application = "";
+
+    public async Task InitializeAsync()
+    {
+        _sink = await WebhookSink.StartAsync();
+        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = TimeSpan.FromMilliseconds(50));
+        _application = (await _platform.PostAsync("/v2/call_control_applications",
+            new JsonObject { ["application_name"] = "calls", ["webhook_event_url"] = _sink.Url("/calls") })).GetProperty("id").GetString()!;
+        await _platform.PostAsync("/v2/number_orders", new JsonObject
+        {
+            ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = Number }),
+            ["connection_id"] = _application,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _platform.DisposeAsync();
+        await _sink.DisposeAsync();
+    }
+
+    private async Task<JsonElement> DialAsync(string to, JsonObject? extra = null)
+    {
+        var body = new JsonObject { ["connection_id"] = _application, ["from"] = Number, ["to"] = to, ["client_state"] = ClientState };
+        foreach (var (name, value) in extra ?? [])
+        {
+            body[name] = value?.DeepClone();
+        }
+
+        return await _platform.PostAsync("/v2/calls", body);
+    }
+
+    private Task<JsonElement> CommandAsync(string callControlId, string action, JsonObject? body = null) =>
+        _platform.PostAsync($"/v2/calls/{Uri.EscapeDataString(callControlId)}/actions/{action}", body ?? []);
+
+    private Task<IReadOnlyList<SinkRequest>> EventsAsync(string session, params string[] upTo) =>
+        Eventually.GetAsync(() =>
+        {
+            IReadOnlyList<SinkRequest> events = [.. _sink.Received.Where(r => r.CallSessionId == session)];
+            return Task.FromResult(upTo.All(type => events.Any(e => e.EventType == type)) ? events : null);
+        }, $"{string.Join(", ", upTo)} of call session {session}");
+
+    [Fact]
+    public async Task A_dialed_call_is_answered_recorded_and_hung_up_with_the_sdks_fields_in_order()
+    {
+        var call = await DialAsync("+13125550199");
+        var id = call.GetProperty("call_control_id").GetString()!;
+        var session = call.GetProperty("call_session_id").GetString()!;
+        Assert.Equal(("call", true), (call.GetProperty("record_type").GetString(), call.GetProperty("is_alive").GetBoolean()));
+        Assert.StartsWith("v3:", id, StringComparison.Ordinal);
+
+        await EventsAsync(session, "call.answered");
+        await CommandAsync(id, "record_start", new JsonObject { ["format"] = "mp3", ["channels"] = "dual" });
+        await Task.Delay(1200);
+        await CommandAsync(id, "hangup");
+        var events = await EventsAsync(session, "call.recording.saved");
+
+        Assert.Equal(["call.initiated", "call.answered", "call.hangup", "call.recording.saved"], events.Select(e => e.EventType));
+        Assert.All(events, e => Assert.True(e.VerifiesWith(_platform.PublicKey)));
+        Assert.All(events, e => Assert.Equal(ClientState, e.Payload.GetProperty("client_state").GetString()));
+        var initiated = events[0].Payload;
+        Assert.Equal(("outgoing", "bridging", Number, "+13125550199", _application), (initiated.GetProperty("direction").GetString(), initiated.GetProperty("state").GetString(),
+            initiated.GetProperty("from").GetString(), initiated.GetProperty("to").GetString(), initiated.GetProperty("connection_id").GetString()));
+        var hangup = events[2].Payload;
+        Assert.Equal(("normal_clearing", "caller", "hangup"), (hangup.GetProperty("hangup_cause").GetString(), hangup.GetProperty("hangup_source").GetString(), hangup.GetProperty("state").GetString()));
+        Assert.True(hangup.TryGetProperty("start_time", out _));
+        Assert.False(hangup.TryGetProperty("end_time", out _));
+        var saved = events[3].Payload;
+        Assert.False(saved.TryGetProperty("call_control_id", out _));
+        Assert.Equal((call.GetProperty("call_leg_id").GetString(), session, "dual"),
+            (saved.GetProperty("call_leg_id").GetString(), saved.GetProperty("call_session_id").GetString(), saved.GetProperty("channels").GetString()));
+
+        // The links work without the API key, and the WAV lasts as long as the recording.
+        using var anonymous = new HttpClient();
+        var wav = await anonymous.GetByteArrayAsync(saved.GetProperty("recording_urls").GetProperty("wav").GetString());
+        var seconds = (wav.Length - 44) / (8000.0 * 2 * 2);
+        var recorded = (saved.GetProperty("recording_ended_at").GetDateTimeOffset() - saved.GetProperty("recording_started_at").GetDateTimeOffset()).TotalSeconds;
+        Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(wav, 0, 4));
+        Assert.InRange(seconds, recorded - 0.01, recorded + 0.01);
+        Assert.InRange(seconds, 1.1, 10);
+        var mp3 = await anonymous.GetByteArrayAsync(saved.GetProperty("recording_urls").GetProperty("mp3").GetString());
+        Assert.Equal((0xFF, 0xFB), (mp3[0], mp3[1]));
+        var forged = saved.GetProperty("recording_urls").GetProperty("wav").GetString()!.Replace("signature=", "signature=0", StringComparison.Ordinal);
+        Assert.Equal(403, (int)(await anonymous.GetAsync(forged)).StatusCode);
+
+        var status = await _platform.GetAsync($"/v2/calls/{Uri.EscapeDataString(id)}");
+        Assert.False(status.GetProperty("is_alive").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("+13125550111", "user_busy", "callee", "486")]
+    [InlineData("+13125550113", "call_rejected", "callee", "603")]
+    [InlineData("+13125550112", "timeout", "caller", "487")]
+    public async Task A_far_end_that_does_not_answer_ends_the_call_with_its_cause(string to, string cause, string source, string sip)
+    {
+        var session = (await DialAsync(to, new JsonObject { ["timeout_secs"] = 1 })).GetProperty("call_session_id").GetString()!;
+
+        var events = await EventsAsync(session, "call.hangup");
+
+        Assert.Equal(["call.initiated", "call.hangup"], events.Select(e => e.EventType));
+        var hangup = events[1].Payload;
+        Assert.Equal((cause, source, sip), (hangup.GetProperty("hangup_cause").GetString(), hangup.GetProperty("hangup_source").GetString(), hangup.GetProperty("sip_hangup_cause").GetString()));
+    }
+
+    [Fact]
+    public async Task A_far_end_that_answers_and_hangs_up_ends_the_call_from_the_callee()
+    {
+        var session = (await DialAsync("+13125550114")).GetProperty("call_session_id").GetString()!;
+
+        var events = await EventsAsync(session, "call.hangup");
+
+        Assert.Equal(["call.initiated", "call.answered", "call.hangup"], events.Select(e => e.EventType));
+        Assert.Equal(("normal_clearing", "callee"), (events[2].Payload.GetProperty("hangup_cause").GetString(), events[2].Payload.GetProperty("hangup_source").GetString()));
+    }
+
+    [Fact]
+    public async Task An_inbound_call_rings_the_application_which_answers_it_or_rejects_it_or_lets_it_ring_out()
+    {
+        var answered = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = "+13125550150", ["to"] = Number });
+        var initiated = (await EventsAsync(answered.GetProperty("call_session_id").GetString()!, "call.initiated"))[0].Payload;
+        Assert.Equal(("incoming", "parked", "+13125550150", Number), (initiated.GetProperty("direction").GetString(), initiated.GetProperty("state").GetString(),
+            initiated.GetProperty("from").GetString(), initiated.GetProperty("to").GetString()));
+        await CommandAsync(initiated.GetProperty("call_control_id").GetString()!, "answer", new JsonObject { ["client_state"] = ClientState });
+        var answeredEvents = await EventsAsync(answered.GetProperty("call_session_id").GetString()!, "call.answered");
+        Assert.Equal(ClientState, answeredEvents[^1].Payload.GetProperty("client_state").GetString());
+
+        var rejected = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = "+13125550151", ["to"] = Number });
+        await CommandAsync(rejected.GetProperty("call_control_id").GetString()!, "reject", new JsonObject { ["cause"] = "USER_BUSY" });
+        var rejectedEvents = await EventsAsync(rejected.GetProperty("call_session_id").GetString()!, "call.hangup");
+        Assert.Equal("user_busy", rejectedEvents[^1].Payload.GetProperty("hangup_cause").GetString());
+
+        var unanswered = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = "+13125550152", ["to"] = Number, ["timeout_secs"] = 1 });
+        var unansweredEvents = await EventsAsync(unanswered.GetProperty("call_session_id").GetString()!, "call.hangup");
+        Assert.Equal(("originator_cancel", "caller"), (unansweredEvents[^1].Payload.GetProperty("hangup_cause").GetString(), unansweredEvents[^1].Payload.GetProperty("hangup_source").GetString()));
+    }
+
+    [Fact]
+    public async Task A_speak_starts_and_ends_and_a_hangup_during_one_ends_it_first()
+    {
+        var call = await DialAsync("+13125550199");
+        var id = call.GetProperty("call_control_id").GetString()!;
+        var session = call.GetProperty("call_session_id").GetString()!;
+        await EventsAsync(session, "call.answered");
+
+        await CommandAsync(id, "speak", new JsonObject { ["payload"] = "Hello", ["voice"] = "female" });
+        var spoken = await EventsAsync(session, "call.speak.ended");
+        Assert.Equal("completed", spoken.Last(e => e.EventType == "call.speak.ended").Payload.GetProperty("status").GetString());
+        await CommandAsync(id, "playback_start", new JsonObject { ["audio_url"] = "https://example.com/hold.mp3" });
+        await CommandAsync(id, "hangup");
+
+        var events = await EventsAsync(session, "call.hangup");
+        Assert.Equal(["call.initiated", "call.answered", "call.speak.started", "call.speak.ended", "call.playback.started", "call.playback.ended", "call.hangup"],
+            events.Select(e => e.EventType));
+        Assert.Equal(("call_hangup", "https://example.com/hold.mp3"), (events[5].Payload.GetProperty("status").GetString(), events[5].Payload.GetProperty("media_url").GetString()));
+    }
+
+    [Fact]
+    public async Task Commands_are_refused_with_telnyx_errors_and_a_repeated_command_id_does_nothing_twice()
+    {
+        var call = await DialAsync("+13125550199");
+        var id = call.GetProperty("call_control_id").GetString()!;
+        var session = call.GetProperty("call_session_id").GetString()!;
+        await EventsAsync(session, "call.answered");
+
+        var (unsupported, unsupportedJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/fork_start", "{}");
+        var (notRinging, _) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/answer", "{}");
+        var (noFormat, noFormatJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/record_start", """{"channels":"single"}""");
+        Assert.Equal(422, unsupported);
+        Assert.Contains("does not support", unsupportedJson.GetProperty("errors")[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(422, notRinging);
+        Assert.Equal((422, "/format"), (noFormat, noFormatJson.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString()));
+
+        await CommandAsync(id, "hangup", new JsonObject { ["command_id"] = "bye-1" });
+        await CommandAsync(id, "hangup", new JsonObject { ["command_id"] = "bye-1" });
+        var (ended, endedJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/hangup", "{}");
+        Assert.Equal((422, "90018", "Call has already ended"), (ended, endedJson.GetProperty("errors")[0].GetProperty("code").GetString(), endedJson.GetProperty("errors")[0].GetProperty("title").GetString()));
+        await EventsAsync(session, "call.hangup");
+        Assert.Single(_sink.Received, e => e.CallSessionId == session && e.EventType == "call.hangup");
+    }
+
+    [Fact]
+    public async Task A_bad_dial_is_refused_with_a_pointer_and_sends_nothing()
+    {
+        var (badConnection, badConnectionJson) = await _platform.SendAsync(HttpMethod.Post, "/v2/calls",
+            new JsonObject { ["connection_id"] = "no-such-app", ["from"] = Number, ["to"] = "+13125550199" });
+        var (notOnApp, notOnAppJson) = await _platform.SendAsync(HttpMethod.Post, "/v2/calls",
+            new JsonObject { ["connection_id"] = _application, ["from"] = "+18445559999", ["to"] = "+13125550199" });
+        var (badState, badStateJson) = await _platform.SendAsync(HttpMethod.Post, "/v2/calls",
+            new JsonObject { ["connection_id"] = _application, ["from"] = Number, ["to"] = "+13125550199", ["client_state"] = "not base64!" });
+
+        Assert.Equal((422, "/connection_id", "10017"), (badConnection, Pointer(badConnectionJson), badConnectionJson.GetProperty("errors")[0].GetProperty("code").GetString()));
+        Assert.Equal((422, "/from"), (notOnApp, Pointer(notOnAppJson)));
+        Assert.Equal((422, "/client_state"), (badState, Pointer(badStateJson)));
+        Assert.Equal(0, await _platform.CountResourcesAsync("call"));
+        Assert.Empty(_sink.Received);
+
+        static string? Pointer(JsonElement json) => json.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString();
+    }
+
+    [Fact]
+    public async Task A_repeated_dial_command_id_returns_the_same_call()
+    {
+        var first = await DialAsync("+13125550199", new JsonObject { ["command_id"] = "dial-once" });
+        var second = await DialAsync("+13125550199", new JsonObject { ["command_id"] = "dial-once" });
+
+        Assert.Equal(first.GetProperty("call_control_id").GetString(), second.GetProperty("call_control_id").GetString());
+        Assert.Equal(1, await _platform.CountResourcesAsync("call"));
+    }
+
+    [Fact]
+    public async Task The_applications_webhook_timeout_applies_to_its_calls_webhooks()
+    {
+        await _platform.OkAsync(HttpMethod.Patch, $"/v2/call_control_applications/{_application}", new JsonObject { ["webhook_timeout_secs"] = 1 });
+        _sink.Delay = _ => TimeSpan.FromMilliseconds(1500);
+
+        var call = await DialAsync("+13125550113");
+        var initiated = (await EventsAsync(call.GetProperty("call_session_id").GetString()!, "call.initiated"))[0];
+
+        await Eventually.TrueAsync(async () => (await _platform.GetAsync($"/v2/webhook_deliveries/{initiated.EventId}")).GetProperty("attempts").GetArrayLength() > 0, "the first attempt to be logged");
+        var first = (await _platform.GetAsync($"/v2/webhook_deliveries/{initiated.EventId}")).GetProperty("attempts")[0];
+        Assert.Equal("timeout", first.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("1000 ms", first.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+}
