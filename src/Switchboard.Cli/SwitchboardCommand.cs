@@ -11,6 +11,7 @@ public static class SwitchboardCommand
         var root = new RootCommand("Switchboard: a Telnyx-compatible platform that sends webhooks, and tools to sign, verify, trigger and receive them locally.");
         root.Subcommands.Add(ServeCommand.Create(time));
         root.Subcommands.Add(InboundCommand.Create());
+        root.Subcommands.Add(InboundCallCommand.Create());
         root.Subcommands.Add(DeliveriesCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(SignCommand.Create(time));

@@ -93,6 +93,62 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{accepted.Count} messages accepted over {Kills} kills; {_sink.Received.Count} webhooks, {repeats} repeated (at-least-once)");
     }
 
+    [Fact]
+    public async Task Every_accepted_call_ends_with_call_hangup_at_the_receiver_across_kills()
+    {
+        const int Kills = 2;
+        string[] arguments = ["--data", Path.Combine(_folder, "data"), "--lifecycle-delay", "100ms"];
+        var accepted = new ConcurrentBag<string>();
+        string? application = null;
+
+        for (var run = 0; run <= Kills; run++)
+        {
+            await using var serve = await ServeProcess.StartAsync(arguments);
+            using var client = serve.Client();
+            if (run == 0)
+            {
+                application = (await PostAsync(client, "/v2/call_control_applications",
+                    new JsonObject { ["application_name"] = "crash", ["webhook_event_url"] = _sink.Url("/calls") }))!.Value.GetProperty("id").GetString();
+                await PostAsync(client, "/v2/number_orders", new JsonObject
+                {
+                    ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = "+18445550001" }),
+                    ["connection_id"] = application,
+                });
+            }
+
+            // Each call is answered and then hung up by the far end a few lifecycle delays later: kills land mid-call.
+            for (var i = 0; i < 30; i++)
+            {
+                var call = await PostAsync(client, "/v2/calls", new JsonObject
+                {
+                    ["connection_id"] = application, ["from"] = "+18445550001", ["to"] = "+13125550114", ["client_state"] = "Y3Jhc2g=",
+                });
+                accepted.Add(call!.Value.GetProperty("call_session_id").GetString()!);
+            }
+
+            if (run < Kills)
+            {
+                serve.Kill();
+            }
+            else
+            {
+                var sessions = accepted.ToHashSet();
+                await Eventually.TrueAsync(() => sessions.All(s => _sink.Received.Any(w => w.CallSessionId == s && w.EventType == "call.hangup")),
+                    "every accepted call to end with call.hangup", TimeSpan.FromMinutes(2));
+            }
+        }
+
+        foreach (var session in accepted)
+        {
+            var events = _sink.Received.Where(w => w.CallSessionId == session).DistinctBy(w => w.EventId).Select(w => w.EventType).ToList();
+            Assert.Equal(["call.initiated", "call.answered", "call.hangup"], events);
+        }
+
+        Assert.All(_sink.Received, w => Assert.True(w.VerifiesWith(PublicKey())));
+        var repeats = _sink.Received.Count - _sink.Received.DistinctBy(w => w.EventId).Count();
+        output.WriteLine($"{accepted.Count} calls over {Kills} kills; {_sink.Received.Count} webhooks, {repeats} repeated (at-least-once)");
+    }
+
     private string PublicKey() => File.ReadAllText(Path.Combine(_folder, "data", "ed25519.pub")).Trim();
 
     /// <summary>The answer's data on a 2xx; null when the request failed (the process was killed under it).</summary>

@@ -22,9 +22,8 @@ internal static class InboundCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            if (PlatformClient.FindApiKey(parse.GetValue(apiKeyOption), parse.GetValue(dataOption)!) is not { } apiKey)
+            if (!PlatformClient.TryFindApiKey(parse.GetValue(apiKeyOption), parse.GetValue(dataOption)!, error, out var apiKey))
             {
-                error.WriteLine($"no API key: give --api-key, set ${ServeCommand.ApiKeyVariable}, or run this where serve's data folder is");
                 return 2;
             }
 

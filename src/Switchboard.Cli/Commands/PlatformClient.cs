@@ -20,6 +20,18 @@ internal static class PlatformClient
 
     public static System.CommandLine.Option<string?> ApiKeyOption() => new("--api-key") { Description = $"The platform's API key (default: ${ServeCommand.ApiKeyVariable}, else the data folder's)" };
 
+    /// <summary>The API key as <see cref="FindApiKey"/> finds it; when there is none, says how to give one and returns false.</summary>
+    public static bool TryFindApiKey(string? given, string dataDirectory, TextWriter error, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? apiKey)
+    {
+        apiKey = FindApiKey(given, dataDirectory);
+        if (apiKey is null)
+        {
+            error.WriteLine($"no API key: give --api-key, set ${ServeCommand.ApiKeyVariable}, or run this where serve's data folder is (--data)");
+        }
+
+        return apiKey is not null;
+    }
+
     public static string? FindApiKey(string? given, string dataDirectory)
     {
         if (!string.IsNullOrEmpty(given))

@@ -32,11 +32,12 @@ internal static class ServeCommand
         var roleOption = new Option<string>("--role") { Description = "all, or (PostgreSQL) api or worker", DefaultValueFactory = _ => "all" };
         roleOption.AcceptOnlyFromAmong("all", "api", "worker");
         var blockOption = new Option<bool>("--block-private-targets") { Description = "Refuse webhooks to loopback and private addresses (allowed by default, for local development)" };
+        var publicUrlOption = new Option<string?>("--public-url") { Description = "The base URL of the links it hands out (recordings); default: the first URL it listens on" };
         var takeoverOption = DurationOption.Create("--takeover-after", "PostgreSQL: how long a silent worker keeps its work before others take it over", TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
         var command = new Command("serve", "Run the Telnyx-compatible platform: messaging profiles, numbers and messages whose lifecycles send signed webhooks")
         {
             urlsOption, dataOption, apiKeyOption, storageOption, connectionOption, scheduleOption, timeoutOption, delayOption,
-            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption,
+            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -80,6 +81,7 @@ internal static class ServeCommand
                     GlobalWebhookFailoverUrl = parse.GetValue(globalFailoverOption),
                     BlockPrivateTargets = parse.GetValue(blockOption),
                     TakeoverAfter = parse.GetValue(takeoverOption),
+                    PublicBaseUrl = parse.GetValue(publicUrlOption)?.TrimEnd('/') ?? "",
                 };
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
