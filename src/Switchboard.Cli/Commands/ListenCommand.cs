@@ -207,7 +207,8 @@ internal static partial class ListenCommand
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            // "Hosting failed to start": the exception reaches RunAsync, which prints why ("cannot start: ..."); once is enough.
+            if (IsEnabled(logLevel) && eventId.Name != "HostedServiceStartupFaulted")
             {
                 error.WriteLine($"{logLevel.ToString().ToLowerInvariant()}: {formatter(state, exception)}{(exception is null ? "" : $" ({exception.Message})")}");
             }
