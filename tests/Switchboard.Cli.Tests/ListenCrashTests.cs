@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Events;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
@@ -54,7 +55,7 @@ public sealed class ListenCrashTests : TempFolderTest
                 }
             })).ToList();
 
-            await Until(() => acknowledged.Count >= 300, "300 acknowledged webhooks");
+            await Eventually.TrueAsync(() => acknowledged.Count >= 300, "300 acknowledged webhooks", TimeSpan.FromMinutes(2));
             Volatile.Write(ref killed, 1);
             first.Kill9();
             await Task.WhenAll(workers);
@@ -68,7 +69,7 @@ public sealed class ListenCrashTests : TempFolderTest
             Assert.Equal("duplicate", (string?)JsonNode.Parse(await again.Content.ReadAsStringAsync())!["status"]);
         }
 
-        await Until(() => acknowledged.Keys.All(forwarded.ContainsKey), "every acknowledged webhook to be forwarded");
+        await Eventually.TrueAsync(() => acknowledged.Keys.All(forwarded.ContainsKey), "every acknowledged webhook to be forwarded", TimeSpan.FromMinutes(2));
         Assert.All(forwarded.Keys, id => Assert.True(attempted.ContainsKey(id), $"{id} was forwarded but never sent"));
         // At most the forwards cut off by the kill were repeated; the sink is idempotent on the event id.
         Assert.True(forwarded.Values.Count(n => n > 1) <= 8 + acknowledged.Count / 10, $"{forwarded.Values.Count(n => n > 1)} repeated forwards");
@@ -90,15 +91,5 @@ public sealed class ListenCrashTests : TempFolderTest
         });
         await app.StartAsync();
         return app;
-    }
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"still waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 }
