@@ -10,10 +10,11 @@ using Switchboard.Signing;
 namespace Switchboard.Delivery.CrashHost;
 
 /// <summary>
-/// <c>deliver (--sqlite PATH | --postgres CONNECTION) [--heartbeat SECONDS] [--takeover-after SECONDS]</c>: a dispatcher
-/// process and nothing else, for the recovery tests, which publish the deliveries themselves and kill, pause and restart
-/// this process. Prints <c>ready WORKER_ID</c> once the dispatcher runs, the store's and the dispatcher's warnings as
-/// <c>warning: ...</c> lines, and stops cleanly on SIGTERM.
+/// <c>deliver (--sqlite PATH | --postgres CONNECTION) [--heartbeat SECONDS] [--takeover-after SECONDS] [--exit-when-done]</c>:
+/// a dispatcher process and nothing else, for the recovery tests, which publish the deliveries themselves and kill, pause
+/// and restart this process. Prints <c>ready WORKER_ID</c> once the dispatcher runs, the store's and the dispatcher's
+/// warnings as <c>warning: ...</c> lines, and stops cleanly on SIGTERM, or with <c>--exit-when-done</c> once nothing is
+/// pending.
 /// </summary>
 internal static class DeliverHost
 {
@@ -22,10 +23,11 @@ internal static class DeliverHost
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = ReadOptions(args);
+        var exitWhenDone = args.Contains("--exit-when-done");
+        var options = ReadOptions([.. args.Where(a => a != "--exit-when-done")]);
         if (options is null || (options.GetValueOrDefault("--sqlite") is null) == (options.GetValueOrDefault("--postgres") is null))
         {
-            Console.Error.WriteLine("usage: deliver (--sqlite PATH | --postgres CONNECTION) [--heartbeat SECONDS] [--takeover-after SECONDS]");
+            Console.Error.WriteLine("usage: deliver (--sqlite PATH | --postgres CONNECTION) [--heartbeat SECONDS] [--takeover-after SECONDS] [--exit-when-done]");
             return 2;
         }
 
@@ -55,7 +57,10 @@ internal static class DeliverHost
         Console.WriteLine($"ready {store.WorkerId}");
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            while (!exitWhenDone || await outbox.CountPendingAsync(stop.Token) > 0)
+            {
+                await Task.Delay(100, stop.Token);
+            }
         }
         catch (OperationCanceledException)
         {

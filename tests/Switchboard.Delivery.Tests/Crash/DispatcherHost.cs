@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Switchboard.Delivery.Outbox;
+using Switchboard.Events;
 using Switchboard.Testing;
 
 namespace Switchboard.Delivery.Tests.Crash;
@@ -15,6 +16,31 @@ internal static class DispatcherHost
     /// <summary>Starts <c>deliver OPTIONS</c> (a dispatcher alone) and waits for its "ready" line.</summary>
     public static Task<ChildProcess> StartAsync(params string[] options) =>
         ChildProcess.StartAsync(new ProcessStartInfo("dotnet", [Assembly, "deliver", .. options]), l => l.StartsWith("ready ", StringComparison.Ordinal), "the dispatcher to be ready");
+
+    /// <summary>Publishes <paramref name="count"/> webhooks to <paramref name="target"/>; returns their event ids.</summary>
+    public static async Task<string[]> PublishAsync(WebhookOutbox outbox, Uri target, int count)
+    {
+        var webhooks = Enumerable.Range(0, count)
+            .Select(_ => OutboundWebhook.From(SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), [new WebhookTarget(target)]))
+            .ToList();
+        await outbox.PublishAsync(webhooks);
+        return [.. webhooks.Select(w => w.EventId)];
+    }
+
+    /// <summary>
+    /// A delivery whose first attempt was cut off (by a kill or a takeover) and whose second went through: two attempts,
+    /// the first logged as interrupted (failed, no response), nothing else.
+    /// </summary>
+    public static void AssertDeliveredAfterOneInterruption(WebhookDelivery? delivery)
+    {
+        Assert.NotNull(delivery);
+        Assert.Equal((DeliveryStatus.Delivered, 2), (delivery.Status, delivery.AttemptCount));
+        Assert.Equal([2, 1], delivery.Attempts.Select(a => a.Attempt));
+        Assert.Equal(["delivered", "failed"], delivery.Attempts.Select(a => a.Status));
+        var interrupted = delivery.Attempts[1];
+        Assert.Equal("interrupted", Assert.Single(interrupted.Errors).Code);
+        Assert.Null(interrupted.Http.Response);
+    }
 
     private static string Find()
     {
