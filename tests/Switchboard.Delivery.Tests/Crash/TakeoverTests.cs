@@ -27,15 +27,9 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
         await using var app = await SlowApp.StartAsync();
         var never = new TaskCompletionSource();
         app.AnswerWhen = post => post.Attempt == 1 ? never.Task : Task.CompletedTask;
-        var dataSource = await server.CreateDatabaseAsync();
-        await using var store = await WorkStore.OpenPostgresAsync(dataSource);
-        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DispatcherHost.Schedule });
-
-        using var killed = await StartWorkerAsync(dataSource);
-        var ids = await DispatcherHost.PublishAsync(outbox, app.Url("/slow"), 5);
-        await Eventually.TrueAsync(() => app.Received.Count == ids.Length, "the first worker to send every delivery");
-        using var other = await StartWorkerAsync(dataSource);
-        killed.Kill9();
+        await using var fleet = await StartAsync(app, deliveries: 5);
+        var (outbox, ids) = (fleet.Outbox, fleet.Ids);
+        fleet.First.Kill9();
         var killedAt = Stopwatch.GetTimestamp();
 
         var resent = await Eventually.GetAsync(
@@ -59,14 +53,8 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
         var answer = TimeSpan.FromSeconds(30);
         await using var app = await SlowApp.StartAsync();
         app.AnswerWhen = _ => Task.Delay(answer);
-        var dataSource = await server.CreateDatabaseAsync();
-        await using var store = await WorkStore.OpenPostgresAsync(dataSource);
-        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DispatcherHost.Schedule });
-
-        using var slow = await StartWorkerAsync(dataSource);
-        var id = Assert.Single(await DispatcherHost.PublishAsync(outbox, app.Url("/slow"), 1));
-        await Eventually.TrueAsync(() => app.Received.Count == 1, "the worker to send the delivery");
-        using var other = await StartWorkerAsync(dataSource);
+        await using var fleet = await StartAsync(app, deliveries: 1);
+        var (outbox, id) = (fleet.Outbox, fleet.Ids.Single());
 
         var delivery = await Eventually.GetAsync(() => outbox.GetAsync(id), d => d?.Status != DeliveryStatus.Pending, "the slow delivery to end", answer * 2);
 
@@ -75,8 +63,8 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
         Assert.Equal((DeliveryStatus.Delivered, 1), (delivery!.Status, delivery.AttemptCount));
         var attempt = Assert.Single(delivery.Attempts);
         Assert.True(attempt.FinishedAt - attempt.StartedAt >= answer - TimeSpan.FromSeconds(1), $"the attempt took {attempt.FinishedAt - attempt.StartedAt}");
-        Assert.False(slow.HasExited || other.HasExited, "a worker ended");
-        Assert.DoesNotContain(other.Lines, l => l.Text.Contains("Took over", StringComparison.Ordinal));
+        Assert.False(fleet.First.HasExited || fleet.Second.HasExited, "a worker ended");
+        Assert.DoesNotContain(fleet.Second.Lines, l => l.Text.Contains("Took over", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -85,14 +73,8 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
         await using var app = await SlowApp.StartAsync();
         var release = new TaskCompletionSource();
         app.AnswerWhen = post => post.Attempt == 1 ? release.Task : Task.CompletedTask;
-        var dataSource = await server.CreateDatabaseAsync();
-        await using var store = await WorkStore.OpenPostgresAsync(dataSource);
-        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DispatcherHost.Schedule });
-
-        using var paused = await StartWorkerAsync(dataSource);
-        var id = Assert.Single(await DispatcherHost.PublishAsync(outbox, app.Url("/slow"), 1));
-        await Eventually.TrueAsync(() => app.Received.Count == 1, "the first worker to send the delivery");
-        using var other = await StartWorkerAsync(dataSource);
+        await using var fleet = await StartAsync(app, deliveries: 1);
+        var (outbox, id, paused) = (fleet.Outbox, fleet.Ids.Single(), fleet.First);
         await paused.PauseAsync();
         var pausedAt = Stopwatch.GetTimestamp();
 
@@ -115,6 +97,40 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
         Assert.Equal(delivered!.FinishedAt, after!.FinishedAt);
         Assert.Equal([1, 2], app.Received.Select(p => p.Attempt));
         Assert.False(paused.HasExited, "the paused worker ended");
+    }
+
+    /// <summary>
+    /// A new database with the test's own outbox (a store of its own: it publishes and reads), a first worker that has
+    /// sent <paramref name="deliveries"/> deliveries to the app, and a second worker ready beside it.
+    /// </summary>
+    private async Task<Fleet> StartAsync(SlowApp app, int deliveries)
+    {
+        var dataSource = await server.CreateDatabaseAsync();
+        var store = await WorkStore.OpenPostgresAsync(dataSource);
+        var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DispatcherHost.Schedule });
+        var first = await StartWorkerAsync(dataSource);
+        try
+        {
+            var ids = await DispatcherHost.PublishAsync(outbox, app.Url("/slow"), deliveries);
+            await Eventually.TrueAsync(() => app.Received.Count == deliveries, "the first worker to send the deliveries");
+            return new Fleet(store, outbox, ids, first, await StartWorkerAsync(dataSource));
+        }
+        catch
+        {
+            first.Dispose();
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record Fleet(IWorkStore Store, WebhookOutbox Outbox, string[] Ids, ChildProcess First, ChildProcess Second) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            First.Dispose();
+            Second.Dispose();
+            await Store.DisposeAsync();
+        }
     }
 
     private static Task<ChildProcess> StartWorkerAsync(NpgsqlDataSource dataSource) =>
