@@ -165,7 +165,7 @@ internal static class Load
     {
         await using var sink = await SinkProcess.StartAsync();
         await using var dataSource = NpgsqlDataSource.Create(connection);
-        await using (var reset = dataSource.CreateCommand("DROP TABLE IF EXISTS work_items, work_attempts, durable_work_schema"))
+        await using (var reset = dataSource.CreateCommand("DROP TABLE IF EXISTS work_items, work_attempts, durable_work_schema, work_workers, work_component_schema"))
         {
             await reset.ExecuteNonQueryAsync();
         }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Switchboard.Events;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
@@ -33,14 +34,9 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
                 "--forward-to", _app.BaseUrl + "/app/webhooks", "--forward-timeout", "60",
             ])
             .InvokeAsync(new InvocationConfiguration { Output = _syncOutput, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (ListeningOn().Match(Output) is not { Success: true } match)
-        {
-            Assert.False(_listen.IsCompleted, $"listen stopped: {_error}");
-            Assert.True(DateTime.UtcNow < deadline, "listen did not start");
-            await Task.Delay(20);
-        }
-
+        await Eventually.TrueAsync(
+            () => _listen.IsCompleted ? throw new InvalidOperationException($"listen stopped: {_error}") : ListeningOn().IsMatch(Output),
+            "listen to start");
         _baseUrl = ListeningOn().Match(Output).Groups[1].Value;
     }
 
@@ -98,12 +94,9 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (_app.RequestsTo("/app/webhooks").Count == 0 || !Output.Contains("-> forwarded", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"nothing was forwarded\n{Output}\n{_error}");
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(
+            () => _app.RequestsTo("/app/webhooks").Count > 0 && Output.Contains("-> forwarded", StringComparison.Ordinal),
+            "the webhook to be forwarded");
 
         var forwarded = Assert.Single(_app.RequestsTo("/app/webhooks"));
         Assert.Equal(body, forwarded.Body);
@@ -161,18 +154,10 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
             }
         }
 
-        async Task WaitForAsync(Func<bool> condition, string what)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!condition())
-            {
-                Assert.False(listen.IsCompleted, $"listen stopped\n{Printed()}");
-                Assert.True(DateTime.UtcNow < deadline, $"{what}\n{Printed()}");
-                await Task.Delay(20);
-            }
-        }
+        Task WaitForAsync(Func<bool> condition, string what) =>
+            Eventually.TrueAsync(() => listen.IsCompleted ? throw new InvalidOperationException($"listen stopped\n{Printed()}") : condition(), what);
 
-        await WaitForAsync(() => ListeningOn().IsMatch(Printed()), "listen did not start");
+        await WaitForAsync(() => ListeningOn().IsMatch(Printed()), "listen to start");
         var baseUrl = ListeningOn().Match(Printed()).Groups[1].Value;
         var webhook = new WebhookEnvelope { Data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System) };
         var body = webhook.ToUtf8Bytes();
@@ -189,7 +174,7 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         }
 
         // The app never answers: each forward is cut off after half a second (not the default 5 s) and tried again.
-        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward was not retried");
+        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward to be retried");
         Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1 of 8): Timeout", Printed(), StringComparison.Ordinal);
         Assert.Contains("retrying in 1 s", Printed(), StringComparison.Ordinal);
         Assert.Contains("500 ms", Printed(), StringComparison.Ordinal);

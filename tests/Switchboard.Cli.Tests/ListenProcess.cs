@@ -8,60 +8,38 @@ namespace Switchboard.Cli.Tests;
 /// <summary><c>dotnet switchboard.dll listen ...</c> as a child process, killed on dispose.</summary>
 internal sealed partial class ListenProcess : IDisposable
 {
-    private readonly Process _process;
-
-    private ListenProcess(Process process, string baseUrl)
+    private ListenProcess(ChildProcess process)
     {
-        _process = process;
-        BaseUrl = baseUrl;
+        Process = process;
+        Ready = process.Ready!;
+        BaseUrl = ListeningOn().Match(Ready.Text).Groups[1].Value;
     }
+
+    /// <summary>The CLI, built beside the tests.</summary>
+    public static string Cli { get; } = Path.Combine(AppContext.BaseDirectory, "switchboard.dll");
+
+    public ChildProcess Process { get; }
+
+    /// <summary>The "Listening on" line: from when it was read, the listener takes webhooks.</summary>
+    public OutputLine Ready { get; }
 
     public string BaseUrl { get; }
 
     /// <summary>
-    /// Starts the listener. With <paramref name="maxFileBytes"/>, no file it writes may grow past that many bytes: a
-    /// full disk as far as its database is concerned (see <see cref="FileSizeLimit"/>).
+    /// Starts the listener and waits for its "Listening on" line. With <paramref name="maxFileBytes"/>, no file it writes
+    /// may grow past that many bytes: a full disk as far as its database is concerned (see <see cref="FileSizeLimit"/>).
     /// </summary>
     public static async Task<ListenProcess> StartAsync(string[] args, long? maxFileBytes = null)
     {
-        string[] arguments = [Path.Combine(AppContext.BaseDirectory, "switchboard.dll"), "listen", .. args];
-        ProcessStartInfo start;
-        if (maxFileBytes is { } limit)
-        {
-            start = FileSizeLimit.Dotnet(limit, arguments);
-        }
-        else
-        {
-            start = new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        }
-
-        var process = Process.Start(start)!;
-        var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, line) =>
-        {
-            if (line.Data is not null && ListeningOn().Match(line.Data) is { Success: true } match)
-            {
-                url.TrySetResult(match.Groups[1].Value);
-            }
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var started = await Task.WhenAny(url.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
-        if (started != url.Task)
-        {
-            process.Kill();
-            process.Dispose();
-            throw new InvalidOperationException("switchboard listen did not start");
-        }
-
-        return new ListenProcess(process, await url.Task);
+        string[] arguments = [Cli, "listen", .. args];
+        var start = maxFileBytes is { } limit ? FileSizeLimit.Dotnet(limit, arguments) : new ProcessStartInfo("dotnet", arguments);
+        return new ListenProcess(await ChildProcess.StartAsync(start, ListeningOn().IsMatch, "switchboard listen to start"));
     }
 
     /// <summary>Lifts the file size limit of <see cref="StartAsync"/> while the process runs: the disk has room again.</summary>
-    public Task LiftFileSizeLimitAsync() => FileSizeLimit.LiftAsync(_process);
+    public Task LiftFileSizeLimitAsync() => FileSizeLimit.LiftAsync(Process);
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => Process.HasExited;
 
     /// <summary>POSTs <paramref name="body"/> to the webhook endpoint, signed now as Telnyx signs.</summary>
     public Task<HttpResponseMessage> PostAsync(HttpClient client, Ed25519PrivateKey key, byte[] body)
@@ -77,22 +55,9 @@ internal sealed partial class ListenProcess : IDisposable
     }
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
-    public void Kill9()
-    {
-        _process.Kill();
-        _process.WaitForExit();
-    }
+    public void Kill9() => Process.Kill9();
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => Process.Dispose();
 
     [GeneratedRegex(@"Listening on (http://127\.0\.0\.1:\d+)/webhooks/telnyx")]
     private static partial Regex ListeningOn();

@@ -1,16 +1,23 @@
 using System.Globalization;
+using Switchboard.Delivery.CrashHost;
 using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Events;
 using Switchboard.Signing;
 
-// A dispatcher process for the crash-safety test, which kills it with SIGKILL and starts it again:
-//   <database> <sink base url> <count>
+// A dispatcher process for the crash-safety and recovery tests, which kill it with SIGKILL and start it again:
+//   deliver ...                          a dispatcher alone (see DeliverHost)
+//   <database> <sink base url> <count>   publishes and delivers, as follows
 // Publishes events evt-0 .. evt-<count-1> (every tenth to <sink>/fail, the others to <sink>/ok) on a SQLite
 // file while its dispatcher delivers them, and exits once nothing is pending. Publishing is idempotent, so
 // each start publishes the whole list again and only what a killed run had not published is new. A publish that
 // fails (the disk-full test caps the size of its files) is printed as "publish failed: ..." and tried again.
+if (args is ["deliver", .. var options])
+{
+    return await DeliverHost.RunAsync(options);
+}
+
 if (args.Length != 3 || !Uri.TryCreate(args[1], UriKind.Absolute, out var sink) || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var count))
 {
     Console.Error.WriteLine("usage: <database> <sink base url> <count>");

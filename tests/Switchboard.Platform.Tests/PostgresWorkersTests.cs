@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Switchboard.Platform.Tests.Support;
-using Switchboard.Testing;
 using Xunit.Abstractions;
 
 namespace Switchboard.Platform.Tests;
@@ -13,7 +12,7 @@ namespace Switchboard.Platform.Tests;
 /// database (and one data folder for the shared key pair). Every message finishes, and each event's first attempt is
 /// sent exactly once: the two workers never both claim one delivery.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(PostgresServer.Collection)]
 public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-serve-pg-").FullName;

@@ -12,7 +12,7 @@ using Switchboard.Testing;
 namespace Switchboard.Receiver.Tests;
 
 /// <summary>Idempotency and handlers on PostgreSQL (several instances on one database) and with Redis in front.</summary>
-[Collection(PostgresCollection.Name)]
+[Collection(PostgresServer.Collection)]
 public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
 {
     private readonly TestSender _sender = new();
@@ -259,5 +259,5 @@ public sealed class RedisBackendTests : IClassFixture<RedisServer>, IDisposable
         Assert.Equal(1, _sink.Runs("redis-down", "any"));
     }
 
-    private static string RedisDown() => $"127.0.0.1:{RedisServer.FreePort()}";
+    private static string RedisDown() => $"127.0.0.1:{Loopback.FreePort()}";
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Events;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Tests.Support;
+using Switchboard.Testing;
 
 namespace Switchboard.Receiver.Tests;
 

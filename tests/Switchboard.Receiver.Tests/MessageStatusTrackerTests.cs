@@ -4,6 +4,7 @@ using MessageStatusTracker;
 using Microsoft.AspNetCore.Builder;
 using Switchboard.Events;
 using Switchboard.Receiver.Tests.Support;
+using Switchboard.Testing;
 
 namespace Switchboard.Receiver.Tests;
 

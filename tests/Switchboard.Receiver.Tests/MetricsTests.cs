@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Tests.Support;
+using Switchboard.Testing;
 
 namespace Switchboard.Receiver.Tests;
 

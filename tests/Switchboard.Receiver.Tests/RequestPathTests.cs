@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Switchboard.Receiver.Tests.Support;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Receiver.Tests;
 

@@ -13,7 +13,7 @@ namespace Switchboard.Delivery.Tests.Outbox;
 /// The hosted dispatcher loop on the real clock. The tests wait for the outcome (bounded, generously) and
 /// assert what happened, never how long it took.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(PostgresServer.Collection)]
 public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -26,15 +26,6 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
         _key.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> done)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!await done())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     [Fact]
@@ -60,7 +51,7 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
 
         var doomed = OutboundWebhook.From(SampleEvents.Create(EventTypes.CallHangup, TimeProvider.System), [new WebhookTarget(sink.Url("/fail"))]);
         await outbox.PublishAsync(doomed);
-        await WaitUntilAsync(async () => await outbox.CountPendingAsync() == 0);
+        await Eventually.TrueAsync(async () => await outbox.CountPendingAsync() == 0, "every delivery to end", Patience);
         await dispatcher.StopAsync(CancellationToken.None);
 
         Assert.Equal(50, (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 100 })).TotalResults);
@@ -102,7 +93,7 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
             await outboxes[0].PublishAsync(chunk);
         }
 
-        await WaitUntilAsync(async () => await outboxes[1].CountPendingAsync() == 0);
+        await Eventually.TrueAsync(async () => await outboxes[1].CountPendingAsync() == 0, "every delivery to end", Patience);
         await Task.WhenAll(dispatchers.Select(d => d.StopAsync(CancellationToken.None)));
         dispatchers.ForEach(d => d.Dispose());
 

@@ -25,7 +25,7 @@ public sealed class SqliteOutboxTests : OutboxBehaviour
     }
 }
 
-[Collection(PostgresCollection.Name)]
+[Collection(PostgresServer.Collection)]
 public sealed class PostgresOutboxTests(PostgresServer server) : OutboxBehaviour
 {
     private NpgsqlDataSource? _dataSource;

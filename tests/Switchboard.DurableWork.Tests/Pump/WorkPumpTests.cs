@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Switchboard.DurableWork.Pump;
+using Switchboard.Testing;
 
 namespace Switchboard.DurableWork.Tests.Pump;
 
@@ -29,7 +30,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
         var keys = Enumerable.Range(0, 200).Select(i => $"k{i}").ToArray();
 
         var added = await Task.WhenAll(keys.Select(k => pump.EnqueueAsync([Item(k)])));
-        await WaitUntilAsync(() => worked.Count == keys.Length);
+        await Eventually.TrueAsync(() => worked.Count == keys.Length, "every item to be worked");
         await stop.CancelAsync();
         await running;
 
@@ -51,7 +52,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         var first = await pump.EnqueueAsync([Item("same")]);
         var second = await pump.EnqueueAsync([Item("same")]);
-        await WaitUntilAsync(() => worked.ContainsKey("same"));
+        await Eventually.TrueAsync(() => worked.ContainsKey("same"), "the item to be worked");
         await stop.CancelAsync();
         await running;
 
@@ -70,7 +71,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         using var stop = new CancellationTokenSource();
         var running = pump.RunAsync(stop.Token);
-        await WaitUntilAsync(async () => await _store.CountPendingAsync(Queue) == 0);
+        await Eventually.TrueAsync(async () => await _store.CountPendingAsync(Queue) == 0, "the queue to empty");
         await stop.CancelAsync();
         await running;
 
@@ -91,7 +92,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
         using var stopFirst = new CancellationTokenSource();
         var runningFirst = first.RunAsync(stopFirst.Token);
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => first.EnqueueAsync([Item($"k{i}")])));
-        await WaitUntilAsync(() => Volatile.Read(ref started) == 1);
+        await Eventually.TrueAsync(() => Volatile.Read(ref started) == 1, "the handler to start");
 
         await stopFirst.CancelAsync();
         release.Release();
@@ -105,7 +106,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
         });
         using var stopSecond = new CancellationTokenSource();
         var runningSecond = second.RunAsync(stopSecond.Token);
-        await WaitUntilAsync(async () => await _store.CountPendingAsync(Queue) == 0);
+        await Eventually.TrueAsync(async () => await _store.CountPendingAsync(Queue) == 0, "the queue to empty");
         await stopSecond.CancelAsync();
         await runningSecond;
 
@@ -124,8 +125,8 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         await pump.EnqueueAsync([Item("bad")]);
         await pump.EnqueueAsync([Item("good")]);
-        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "good"))?.Status == WorkStatus.Succeeded);
-        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "bad"))?.LeaseOwner is null);
+        await Eventually.TrueAsync(async () => (await _store.GetAsync(Queue, "good"))?.Status == WorkStatus.Succeeded, "the good item to succeed");
+        await Eventually.TrueAsync(async () => (await _store.GetAsync(Queue, "bad"))?.LeaseOwner is null, "the bad item to be given back");
         await stop.CancelAsync();
         await running;
 
@@ -171,7 +172,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
         });
         using var stopNext = new CancellationTokenSource();
         var runningNext = next.RunAsync(stopNext.Token);
-        await WaitUntilAsync(async () => (await _store.GetAsync(Queue, "job"))?.Status == WorkStatus.Succeeded);
+        await Eventually.TrueAsync(async () => (await _store.GetAsync(Queue, "job"))?.Status == WorkStatus.Succeeded, "the job to succeed");
         await stopNext.CancelAsync();
         await runningNext;
 
@@ -220,7 +221,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
                 await pump.EnqueueAsync([Item($"r{r}-{e}", orderingKey: $"r{r}")]);
             }
         }));
-        await WaitUntilAsync(() => log.Count == 30);
+        await Eventually.TrueAsync(() => log.Count == 30, "30 items to be logged");
         await stop.CancelAsync();
         await runningPump;
 
@@ -242,7 +243,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => pump.RunAsync(stop.Token));
         await pump.EnqueueAsync([Item("after")]);
-        await WaitUntilAsync(() => worked.ContainsKey("after"));
+        await Eventually.TrueAsync(() => worked.ContainsKey("after"), "the item after to be worked");
         await stop.CancelAsync();
         await running;
     }
@@ -264,18 +265,6 @@ public sealed class WorkPumpTests : IAsyncLifetime
     {
         var now = DateTimeOffset.UtcNow;
         return Task.FromResult(WorkCompletion.Succeeded(item.Lease, [new WorkAttemptRecord(item.Attempts + 1, now, now, true, "ok")]));
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 1000 && !await condition(); i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(await condition(), "the condition did not come true within 20 s");
     }
 
     /// <summary>The real store, counting the items claims take.</summary>

@@ -4,7 +4,7 @@ using Switchboard.Testing;
 
 namespace Switchboard.DurableWork.Tests.Storage;
 
-[Collection(PostgresCollection.Name)]
+[Collection(PostgresServer.Collection)]
 public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreContract
 {
     private readonly List<IWorkStore> _stopped = [];

@@ -161,30 +161,6 @@ internal sealed class LogSink : ILoggerProvider
     }
 }
 
-internal static class Eventually
-{
-    /// <summary>Waits for a condition that background work makes true; the bound only keeps a broken test from hanging.</summary>
-    public static async Task<T> GetAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"still waiting for {what}; last value: {value}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-}
-
 /// <summary>
 /// Data folders for the tests' receivers, all under one folder per test run that is removed when the run's process
 /// exits (the receivers' databases are still open until their hosts stop, and many tests never stop theirs).

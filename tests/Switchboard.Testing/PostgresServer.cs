@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Switchboard.Testing;
@@ -12,6 +10,12 @@ namespace Switchboard.Testing;
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
+    /// <summary>
+    /// The xunit collection whose classes share one server. xunit looks for its definition in the test assembly, so each
+    /// test project declares it: <c>[CollectionDefinition(PostgresServer.Collection)] public sealed class PostgresCollection : ICollectionFixture&lt;PostgresServer&gt;;</c>
+    /// </summary>
+    public const string Collection = "PostgreSQL server";
+
     private readonly List<NpgsqlDataSource> _dataSources = [];
     private string? _folder;
     private string? _binFolder;
@@ -31,7 +35,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
         var data = Path.Combine(_folder, "data");
         await RunPostgresToolAsync(asRoot, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]);
-        Port = FreePort();
+        Port = Loopback.FreePort();
         // fsync and synchronous_commit are off: a test server's data need not survive a power cut.
         var serverOptions = $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=300 " +
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
@@ -175,17 +179,4 @@ public sealed class PostgresServer : IAsyncLifetime
             "PostgreSQL is not installed: initdb and pg_ctl were found neither in /usr/lib/postgresql/*/bin nor on PATH. " +
             "Run scripts/install-deps.sh as root (it installs Debian's 'postgresql' package), or set SWITCHBOARD_PG_BIN.");
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL server";
 }

@@ -10,10 +10,10 @@ namespace Switchboard.Testing;
 /// </summary>
 public static class FileSizeLimit
 {
-    /// <summary>Starts <c>dotnet ARGUMENTS</c> with its files capped at <paramref name="maxBytes"/>.</summary>
+    /// <summary>How to start <c>dotnet ARGUMENTS</c> with its files capped at <paramref name="maxBytes"/> (with <see cref="ChildProcess.Start"/>).</summary>
     public static ProcessStartInfo Dotnet(long maxBytes, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("bash");
         // Writing past the cap also raises SIGXFSZ, which would end the process: the shell ignores it, and an ignored
         // signal stays ignored across exec. (exec keeps the process id, so the caller's Process is the dotnet one.)
         start.ArgumentList.Add("-c");
@@ -31,7 +31,7 @@ public static class FileSizeLimit
     }
 
     /// <summary>Lifts the cap of a process started by <see cref="Dotnet"/> while it runs.</summary>
-    public static async Task LiftAsync(Process process)
+    public static async Task LiftAsync(ChildProcess process)
     {
         using var prlimit = Process.Start(new ProcessStartInfo("prlimit", ["--pid", process.Id.ToString(CultureInfo.InvariantCulture), "--fsize=unlimited:unlimited"]))!;
         await prlimit.WaitForExitAsync();
