@@ -34,6 +34,15 @@ node_passed=$({ grep -hE '^# pass [0-9]+' "$logs/node.tap" 2>/dev/null || true; 
 node_failed=$({ grep -hE '^# fail [0-9]+' "$logs/node.tap" 2>/dev/null || true; } | awk '{s+=$3} END {print s+0}')
 total_passed=$((passed + node_passed))
 total_failed=$((failed + node_failed))
+# The failures again at the end, where a CI log's tail shows them.
+if [ "$failed" -ne 0 ] || [ "$dotnet_rc" -ne 0 ]; then
+  echo "== .NET failures"
+  { grep -E -A15 "^\s+Failed [A-Za-z_.]+|Test Run Aborted|The active test run was aborted|Test host process crashed" "$logs/dotnet.txt" || true; } | head -150
+fi
+if [ "$node_failed" -ne 0 ]; then
+  echo "== Node failures"
+  { grep -E -B2 -A15 "^not ok" "$logs/node.tap" || true; } | head -150
+fi
 echo "dotnet: $passed passed, $failed failed (exit $dotnet_rc); node: $node_passed passed, $node_failed failed (exit $node_rc)"
 echo "$total_passed passed, $total_failed failed"
 if [ "$dotnet_rc" -ne 0 ] || [ "$node_rc" -ne 0 ] || [ "$total_failed" -ne 0 ] || [ "$total_passed" -eq 0 ]; then
