@@ -10,6 +10,8 @@ command -v node >/dev/null || need_apt+=(nodejs npm)
 if ! command -v initdb >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   need_apt+=(postgresql)
 fi
+# curl: the README's quick start (which a test runs) waits for serve with it.
+command -v curl >/dev/null || need_apt+=(curl ca-certificates)
 # Redis: the receiver's Redis tests start their own redis-server.
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 

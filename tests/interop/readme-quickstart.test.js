@@ -71,6 +71,12 @@ test('the README quick start runs top to bottom on a fresh copy and leaves nothi
     assert.match(result.stdout, /^telnyx-timestamp: \d+$/m, shown);
     assert.match(result.stdout, /^telnyx-signature-ed25519: \S+$/m, shown);
     assert.match(result.stdout, /^valid$/m, shown);
+    // The SDK step: the message went out, and its last webhook reached the receiver (listen printed all three).
+    assert.match(result.stdout, /^sent \S+: queued$/m, shown);
+    assert.match(result.stdout, /^message\.finalized delivered, attempt 1$/m, shown);
+    for (const type of ['message.sent', 'message.delivered', 'message.finalized']) {
+      assert.match(result.stdout, new RegExp(`200 {2}accepted {2}${type.replace('.', '\\.')}`), shown);
+    }
     assert.match(result.stdout, /Listening on http:\/\/127\.0\.0\.1:9090\/webhooks\/telnyx/, shown);
     assert.match(result.stdout, /^message\.received \S+ -> http:\/\/127\.0\.0\.1:9090\/webhooks\/telnyx$/m, shown);
     assert.match(result.stdout, /^200 OK in \d+ ms: accepted$/m, shown);
