@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Switchboard.Events;
 using Switchboard.Receiver;
@@ -191,7 +192,7 @@ static async Task ServeAsync(string mode, int port, string publicKey, string dat
 
         if (!args.Contains("--no-handler"))
         {
-            webhooks.OnAny((_, _) => Task.CompletedTask, "noop");
+            webhooks.OnAny("noop", (_, _) => Task.CompletedTask);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Switchboard.Events;
 using Switchboard.Receiver;
-using Switchboard.Receiver.Ordering;
 
 namespace MessageStatusTracker;
 
@@ -26,11 +25,11 @@ public static class TrackerApp
 
             options.DataDirectory = builder.Configuration["Telnyx:DataDirectory"] ?? "data";
         })
-            .On<MessagePayload>(EventTypes.MessageSent, (payload, context, ct) => Apply(context, payload, "sent", ct), "status.sent")
-            .On<MessagePayload>(EventTypes.MessageDelivered, (payload, context, ct) => Apply(context, payload, "delivered", ct), "status.delivered")
-            .On<MessagePayload>(EventTypes.MessageFailed, (payload, context, ct) => Apply(context, payload, "failed", ct), "status.failed")
-            .On<MessagePayload>(EventTypes.MessageFinalized, (payload, context, ct) =>
-                Apply(context, payload, payload.To?.FirstOrDefault()?.Status ?? "finalized", ct), "status.finalized");
+            .On<MessagePayload>(EventTypes.MessageSent, "status.sent", (payload, context, ct) => Apply(context, payload, "sent", ct))
+            .On<MessagePayload>(EventTypes.MessageDelivered, "status.delivered", (payload, context, ct) => Apply(context, payload, "delivered", ct))
+            .On<MessagePayload>(EventTypes.MessageFailed, "status.failed", (payload, context, ct) => Apply(context, payload, "failed", ct))
+            .On<MessagePayload>(EventTypes.MessageFinalized, "status.finalized", (payload, context, ct) =>
+                Apply(context, payload, payload.To?.FirstOrDefault()?.Status ?? "finalized", ct));
 
         var app = builder.Build();
         app.MapTelnyxWebhooks("/webhooks/telnyx");
@@ -40,7 +39,7 @@ public static class TrackerApp
         return app;
     }
 
-    private static async Task Apply(Switchboard.Receiver.Handlers.WebhookContext context, MessagePayload payload, string status, CancellationToken cancellationToken)
+    private static async Task Apply(WebhookContext context, MessagePayload payload, string status, CancellationToken cancellationToken)
     {
         var ordering = context.Services.GetRequiredService<IEventOrdering>();
         var statuses = context.Services.GetRequiredService<StatusBook>();

@@ -1,128 +1,140 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Microsoft.Extensions.Options;
+using Switchboard.Delivery;
 using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
-using Switchboard.Signing;
 
-namespace Switchboard.Delivery;
+// In this namespace, as ASP.NET Core's own AddX methods are, so that no extra using is needed.
+namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Everything <see cref="WebhookDeliveryServiceCollectionExtensions.AddWebhookDelivery"/> sets up, with documented defaults.</summary>
-public sealed class WebhookDeliveryOptions
-{
-    /// <summary>The folder of the embedded SQLite store (<c>switchboard.db</c> in it). Default <c>data</c>. Unused with PostgreSQL.</summary>
-    public string DataFolder { get; set; } = "data";
-
-    /// <summary>When set, deliveries live in this PostgreSQL database (several dispatcher processes can share it) instead of SQLite.</summary>
-    public string? PostgresConnectionString { get; set; }
-
-    /// <summary>SQLite syncs every commit to disk (survives power loss). Default true; see <see cref="SqliteWorkStoreOptions.SynchronousFull"/>.</summary>
-    public bool SqliteSynchronousFull { get; set; } = true;
-
-    /// <summary>The platform's default Ed25519 signing key. Required unless <see cref="SigningKeyFile"/> is set.</summary>
-    public Ed25519PrivateKey? SigningKey { get; set; }
-
-    /// <summary>A file holding the default Ed25519 signing key (base64, as <c>switchboard keys generate</c> writes it).</summary>
-    public string? SigningKeyFile { get; set; }
-
-    /// <summary>Adds named keys for targets that use another key or one of the opt-in schemes.</summary>
-    public Action<WebhookSigningKeys>? ConfigureKeys { get; set; }
-
-    /// <summary>Schedule, lease, concurrency, retention of the outbox and its dispatcher.</summary>
-    public DeliveryOptions Delivery { get; set; } = new();
-
-    /// <summary>Timeout, SSRF guard (private networks refused by default) and connection pooling of the HTTP sender.</summary>
-    public HttpWebhookSenderOptions Http { get; set; } = new();
-
-    /// <summary>Runs the dispatcher (and the pruner) in this process. Default true; false for a process that only publishes and queries.</summary>
-    public bool RunDispatcher { get; set; } = true;
-
-    internal void Validate()
-    {
-        if (SigningKey is null && string.IsNullOrWhiteSpace(SigningKeyFile))
-        {
-            throw new ArgumentException("webhook delivery needs a signing key: set SigningKey or SigningKeyFile");
-        }
-
-        if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(DataFolder))
-        {
-            throw new ArgumentException("webhook delivery needs a DataFolder for its SQLite store, or a PostgresConnectionString");
-        }
-
-        if (PostgresConnectionString is not null)
-        {
-            // Throws naming the bad keyword.
-            _ = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
-        }
-
-        ArgumentNullException.ThrowIfNull(Delivery);
-        ArgumentNullException.ThrowIfNull(Http);
-        Delivery.Validate();
-        Delivery.Retention.Validate();
-        Http.Validate();
-    }
-}
-
+/// <summary>Adds durable webhook delivery to a service collection.</summary>
 public static class WebhookDeliveryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds durable webhook delivery: the store (SQLite in <see cref="WebhookDeliveryOptions.DataFolder"/> by
-    /// default, PostgreSQL with a connection string), the <see cref="WebhookOutbox"/> to publish to and query, the
-    /// SSRF-guarded <see cref="HttpWebhookSender"/>, and, as hosted services, the <see cref="DeliveryDispatcher"/>
-    /// and the <see cref="WorkPruner"/> that applies retention. The options are validated here, at start-up.
+    /// Adds durable webhook delivery: the store (SQLite in <see cref="WebhookDeliveryOptions.DataFolder"/> by default, or what
+    /// <see cref="WebhookDeliveryOptions.OpenStore"/> opens), the <see cref="WebhookOutbox"/> to publish to and query, the
+    /// SSRF-guarded <see cref="HttpWebhookSender"/>, and, as hosted services, the dispatcher and the pruner that applies
+    /// retention. The options are validated when the host starts (every problem listed), and the store is opened then too,
+    /// before the dispatcher starts: resolve <see cref="WebhookOutbox"/> once the host has started.
     /// </summary>
     public static IServiceCollection AddWebhookDelivery(this IServiceCollection services, Action<WebhookDeliveryOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new WebhookDeliveryOptions();
-        configure(options);
-        options.Validate();
-        var key = options.SigningKey ?? Ed25519PrivateKey.ReadFromFile(options.SigningKeyFile!);
-
-        services.AddSingleton(options);
-        if (options.PostgresConnectionString is { } connectionString)
+        services.AddOptions<WebhookDeliveryOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookDeliveryOptions>, WebhookDeliveryOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DeliveryStore>();
+        // The store opens first, so that the dispatcher and anything registered later find it open.
+        services.AddHostedService<DeliveryStoreStartup>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<DeliveryStore>().Store);
+        services.TryAddSingleton(sp => new WebhookOutbox(
+            sp.GetRequiredService<IWorkStore>(), Options(sp).Delivery, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IWebhookSender>(sp => new HttpWebhookSender(Options(sp).Http, sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<IWebhookSignerResolver>(sp =>
         {
-            services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-            services.AddSingleton(sp => WorkStore.OpenPostgresAsync(sp.GetRequiredService<NpgsqlDataSource>(), Time(sp)).GetAwaiter().GetResult());
-        }
-        else
-        {
-            services.AddSingleton(sp => WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions
-            {
-                DatabasePath = Path.Combine(options.DataFolder, "switchboard.db"),
-                SynchronousFull = options.SqliteSynchronousFull,
-            }, Time(sp)).GetAwaiter().GetResult());
-        }
-
-        services.AddSingleton(sp => new WebhookOutbox(sp.GetRequiredService<IWorkStore>(), options.Delivery, Time(sp)));
-        services.AddSingleton<IWebhookSender>(sp => new HttpWebhookSender(options.Http, Time(sp), sp.GetService<IMeterFactory>()));
-        services.AddSingleton<IWebhookSignerResolver>(_ =>
-        {
-            var keys = new WebhookSigningKeys(key);
+            var options = Options(sp);
+            var keys = new WebhookSigningKeys(options.ReadSigningKey());
             options.ConfigureKeys?.Invoke(keys);
             return keys;
         });
-        if (options.RunDispatcher)
-        {
-            services.AddHostedService(sp => new DeliveryDispatcher(
-                sp.GetRequiredService<WebhookOutbox>(),
-                sp.GetRequiredService<IWebhookSender>(),
-                sp.GetRequiredService<IWebhookSignerResolver>(),
-                sp.GetService<IMeterFactory>(),
-                sp.GetService<ILogger<DeliveryDispatcher>>()));
-            services.AddHostedService(sp => new WorkPruner(
-                sp.GetRequiredService<IWorkStore>(),
-                options.Delivery.QueueName,
-                options.Delivery.Retention,
-                Time(sp),
-                sp.GetService<ILogger<WorkPruner>>()));
-        }
-
+        services.AddHostedService(sp => new DispatcherHost(sp, Options(sp).RunDispatcher));
         return services;
     }
 
-    private static TimeProvider Time(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
+    private static WebhookDeliveryOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value;
+}
+
+/// <summary>Lists every problem of the options as one start-up error.</summary>
+internal sealed class WebhookDeliveryOptionsValidator : IValidateOptions<WebhookDeliveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookDeliveryOptions options)
+    {
+        var problems = options.Problems().ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+/// <summary>The delivery store, opened when the host starts and disposed with the service provider.</summary>
+internal sealed class DeliveryStore(IOptions<WebhookDeliveryOptions> options, TimeProvider time) : IAsyncDisposable
+{
+    private IWorkStore? _store;
+
+    public IWorkStore Store => _store ?? throw new InvalidOperationException(
+        "the webhook delivery store is opened when the host starts: resolve WebhookOutbox (or IWorkStore) after the host has started");
+
+    public async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_store is not null)
+        {
+            return;
+        }
+
+        var settings = options.Value;
+        _store = settings.OpenStore is { } open
+            ? await open(time, cancellationToken)
+            : await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions
+            {
+                DatabasePath = Path.Combine(settings.DataFolder, "switchboard.db"),
+                SynchronousFull = settings.SqliteSynchronousFull,
+            }, time, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+}
+
+internal sealed class DeliveryStoreStartup(DeliveryStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => store.OpenAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Runs the dispatcher and the pruner when <see cref="WebhookDeliveryOptions.RunDispatcher"/> is on. They are made at start,
+/// after the store has opened, since they need it.
+/// </summary>
+internal sealed class DispatcherHost(IServiceProvider services, bool run) : IHostedService
+{
+    private readonly List<IHostedService> _running = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!run)
+        {
+            return;
+        }
+
+        var outbox = services.GetRequiredService<WebhookOutbox>();
+        var options = services.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value;
+        _running.Add(new DeliveryDispatcher(outbox, services.GetRequiredService<IWebhookSender>(), services.GetRequiredService<IWebhookSignerResolver>(),
+            services.GetService<IMeterFactory>(), services.GetService<ILogger<DeliveryDispatcher>>()));
+        _running.Add(new WorkPruner(outbox.Store, options.Delivery.QueueName, options.Delivery.Retention, services.GetRequiredService<TimeProvider>(),
+            services.GetService<ILogger<WorkPruner>>()));
+        foreach (var service in _running)
+        {
+            await service.StartAsync(cancellationToken);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var service in Enumerable.Reverse(_running))
+        {
+            await service.StopAsync(cancellationToken);
+            (service as IDisposable)?.Dispose();
+        }
+
+        _running.Clear();
+    }
 }

@@ -4,7 +4,7 @@ using Switchboard.Receiver.Inbox;
 namespace Switchboard.Receiver;
 
 /// <summary>The receiver's instruments on the Meter <c>Switchboard.Receiver</c> (ready for OpenTelemetry).</summary>
-public sealed class ReceiverMetrics
+internal sealed class ReceiverMetrics
 {
     public const string MeterName = "Switchboard.Receiver";
 

@@ -1,10 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Events;
 using Switchboard.Receiver.Handlers;
 
 namespace Switchboard.Receiver;
 
-/// <summary>Registers webhook handlers: per event type with a typed payload, for any event, or for unknown types.</summary>
+/// <summary>
+/// Registers webhook handlers: per event type with a typed payload, for any event, or for unknown types; as delegates or
+/// as classes resolved from dependency injection.
+/// </summary>
+/// <remarks>
+/// A handler's name is its identity in the records that stop it from running twice for an event, across restarts and
+/// deploys: a delegate is given one; a class handler's is its type's full name unless given one. Two handlers that can run
+/// for the same event cannot share a name: registering the second one throws.
+/// </remarks>
 public sealed class TelnyxWebhooksBuilder
 {
     internal TelnyxWebhooksBuilder(IServiceCollection services, HandlerRegistry registry)
@@ -20,27 +29,20 @@ public sealed class TelnyxWebhooksBuilder
     /// <summary>
     /// Runs <paramref name="handler"/> for every <paramref name="eventType"/> event with its payload as
     /// <typeparamref name="TPayload"/> (e.g. <see cref="MessagePayload"/> for <c>message.received</c>).
-    /// <paramref name="name"/> identifies the handler across restarts; by default the event type and its position.
     /// </summary>
-    public TelnyxWebhooksBuilder On<TPayload>(string eventType, Func<TPayload, WebhookContext, CancellationToken, Task> handler, string? name = null)
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder On<TPayload>(string eventType, string name, Func<TPayload, WebhookContext, CancellationToken, Task> handler)
         where TPayload : class
     {
-        ArgumentException.ThrowIfNullOrEmpty(eventType);
         ArgumentNullException.ThrowIfNull(handler);
-        var expected = EventTypes.PayloadTypeOf(eventType);
-        if (expected is not null && !typeof(TPayload).IsAssignableFrom(expected))
-        {
-            throw new ArgumentException($"'{eventType}' carries a {expected.Name}, not a {typeof(TPayload).Name}", nameof(handler));
-        }
-
-        _ = EventsJsonContext.TypeInfo<TPayload>(); // fails now, not at the first webhook, for a type outside the model
-        Registry.Add(HandlerKind.EventType, eventType, name, (context, cancellation) =>
-            handler(context.Event.GetPayload<TPayload>() ?? throw new InvalidOperationException($"event {context.Event.Id} has no payload object"), context, cancellation));
+        CheckPayloadType<TPayload>(eventType);
+        Registry.Add(HandlerKind.EventType, eventType, name, (context, cancellation) => handler(PayloadOf<TPayload>(context), context, cancellation));
         return this;
     }
 
     /// <summary>Runs <paramref name="handler"/> for every <paramref name="eventType"/> event, untyped.</summary>
-    public TelnyxWebhooksBuilder On(string eventType, Func<WebhookContext, CancellationToken, Task> handler, string? name = null)
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder On(string eventType, string name, Func<WebhookContext, CancellationToken, Task> handler)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventType);
         ArgumentNullException.ThrowIfNull(handler);
@@ -49,7 +51,8 @@ public sealed class TelnyxWebhooksBuilder
     }
 
     /// <summary>Runs <paramref name="handler"/> for every verified event, known or not.</summary>
-    public TelnyxWebhooksBuilder OnAny(Func<WebhookContext, CancellationToken, Task> handler, string? name = null)
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder OnAny(string name, Func<WebhookContext, CancellationToken, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         Registry.Add(HandlerKind.Any, null, name, handler);
@@ -57,10 +60,74 @@ public sealed class TelnyxWebhooksBuilder
     }
 
     /// <summary>Runs <paramref name="handler"/> for event types this library does not know.</summary>
-    public TelnyxWebhooksBuilder OnUnknown(Func<WebhookContext, CancellationToken, Task> handler, string? name = null)
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder OnUnknown(string name, Func<WebhookContext, CancellationToken, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         Registry.Add(HandlerKind.Unknown, null, name, handler);
         return this;
     }
+
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/>, resolved from dependency injection in a scope of its own (registered as scoped
+    /// unless you registered it), for every <paramref name="eventType"/> event with its payload as <typeparamref name="TPayload"/>.
+    /// </summary>
+    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
+    public TelnyxWebhooksBuilder On<TPayload, THandler>(string eventType, string? name = null)
+        where TPayload : class
+        where THandler : class, ITelnyxWebhookHandler<TPayload>
+    {
+        CheckPayloadType<TPayload>(eventType);
+        Services.TryAddScoped<THandler>();
+        Registry.Add(HandlerKind.EventType, eventType, name ?? NameOf<THandler>(), (context, cancellation) =>
+            context.Services.GetRequiredService<THandler>().HandleAsync(PayloadOf<TPayload>(context), context, cancellation));
+        return this;
+    }
+
+    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for every <paramref name="eventType"/> event, untyped.</summary>
+    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
+    public TelnyxWebhooksBuilder On<THandler>(string eventType, string? name = null)
+        where THandler : class, ITelnyxWebhookHandler
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventType);
+        return AddClass<THandler>(HandlerKind.EventType, eventType, name);
+    }
+
+    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for every verified event, known or not.</summary>
+    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
+    public TelnyxWebhooksBuilder OnAny<THandler>(string? name = null)
+        where THandler : class, ITelnyxWebhookHandler => AddClass<THandler>(HandlerKind.Any, null, name);
+
+    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for event types this library does not know.</summary>
+    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
+    public TelnyxWebhooksBuilder OnUnknown<THandler>(string? name = null)
+        where THandler : class, ITelnyxWebhookHandler => AddClass<THandler>(HandlerKind.Unknown, null, name);
+
+    private TelnyxWebhooksBuilder AddClass<THandler>(HandlerKind kind, string? eventType, string? name)
+        where THandler : class, ITelnyxWebhookHandler
+    {
+        Services.TryAddScoped<THandler>();
+        Registry.Add(kind, eventType, name ?? NameOf<THandler>(), (context, cancellation) =>
+            context.Services.GetRequiredService<THandler>().HandleAsync(context, cancellation));
+        return this;
+    }
+
+    private static string NameOf<THandler>() => typeof(THandler).FullName ?? typeof(THandler).Name;
+
+    private static void CheckPayloadType<TPayload>(string eventType)
+        where TPayload : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventType);
+        var expected = EventTypes.PayloadTypeOf(eventType);
+        if (expected is not null && !typeof(TPayload).IsAssignableFrom(expected))
+        {
+            throw new ArgumentException($"'{eventType}' carries a {expected.Name}, not a {typeof(TPayload).Name}", nameof(TPayload));
+        }
+
+        _ = EventsJsonContext.TypeInfo<TPayload>(); // fails now, not at the first webhook, for a type outside the model
+    }
+
+    private static TPayload PayloadOf<TPayload>(WebhookContext context)
+        where TPayload : class =>
+        context.Event.GetPayload<TPayload>() ?? throw new InvalidOperationException($"event {context.Event.Id} has no payload object");
 }

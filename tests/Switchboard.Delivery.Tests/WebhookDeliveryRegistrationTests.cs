@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Switchboard.Delivery.Http;
 using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
@@ -21,48 +23,78 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    [Fact]
-    public async Task Registers_a_sqlite_store_in_the_data_folder_the_outbox_the_real_sender_the_dispatcher_and_the_pruner()
+    private static IHost Build(Action<WebhookDeliveryOptions> configure)
     {
-        var services = new ServiceCollection().AddWebhookDelivery(o =>
-        {
-            o.DataFolder = _folder;
-            o.SigningKey = _key;
-        });
-        await using (var provider = services.BuildServiceProvider())
-        {
-            var outbox = provider.GetRequiredService<WebhookOutbox>();
-            var published = await outbox.PublishAsync(OutboundWebhook.From(
-                SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), [new WebhookTarget(new Uri("https://example.com/hooks"))]));
-
-            Assert.True(published.Created);
-            Assert.IsType<HttpWebhookSender>(provider.GetRequiredService<IWebhookSender>());
-            var hosted = provider.GetServices<IHostedService>().ToList();
-            Assert.Contains(hosted, h => h is DeliveryDispatcher);
-            Assert.Contains(hosted, h => h is WorkPruner);
-        }
-
-        Assert.True(File.Exists(Path.Combine(_folder, "switchboard.db")));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddWebhookDelivery(configure);
+        return builder.Build();
     }
 
     [Fact]
-    public void Bad_options_are_refused_when_registering()
+    public async Task Registering_opens_nothing_and_reads_no_file_the_host_start_opens_the_store()
     {
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddWebhookDelivery(o => o.DataFolder = _folder));
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddWebhookDelivery(o =>
+        var keyFile = Path.Combine(_folder, "ed25519.key");
+        _key.WriteToFile(keyFile);
+        using var host = Build(o =>
+        {
+            o.DataFolder = _folder;
+            o.SigningKeyFile = keyFile;
+        });
+
+        Assert.False(File.Exists(Path.Combine(_folder, "switchboard.db")));
+        var early = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<WebhookOutbox>());
+        Assert.Contains("opened when the host starts", early.Message, StringComparison.Ordinal);
+
+        await host.StartAsync();
+        var outbox = host.Services.GetRequiredService<WebhookOutbox>();
+        var published = await outbox.PublishAsync(OutboundWebhook.From(
+            SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), [new WebhookTarget(new Uri("https://example.com/hooks"))]));
+
+        Assert.True(published.Created);
+        Assert.IsType<HttpWebhookSender>(host.Services.GetRequiredService<IWebhookSender>());
+        Assert.Same(outbox.Store, host.Services.GetRequiredService<IWorkStore>());
+        Assert.True(File.Exists(Path.Combine(_folder, "switchboard.db")));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Another_store_is_opened_by_the_function_given()
+    {
+        IWorkStore? opened = null;
+        using var host = Build(o =>
         {
             o.SigningKey = _key;
+            o.DataFolder = "";
+            o.OpenStore = async (time, ct) => opened = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "other.db") }, time, ct);
+        });
+
+        await host.StartAsync();
+
+        Assert.NotNull(opened);
+        Assert.Same(opened, host.Services.GetRequiredService<WebhookOutbox>().Store);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Bad_options_stop_the_start_with_every_problem_listed()
+    {
+        using var host = Build(o =>
+        {
+            o.DataFolder = " ";
+            o.SigningKeyFile = Path.Combine(_folder, "missing.key");
             o.Delivery.MaxConcurrency = 0;
-        }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ServiceCollection().AddWebhookDelivery(o =>
-        {
-            o.SigningKey = _key;
             o.Http.Timeout = TimeSpan.Zero;
-        }));
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddWebhookDelivery(o =>
-        {
-            o.SigningKey = _key;
-            o.PostgresConnectionString = "no such keyword=1";
-        }));
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("missing.key does not exist", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DataFolder", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Delivery: ", StringComparison.Ordinal) && f.Contains("MaxConcurrency", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Http: ", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxConcurrency", StringComparison.Ordinal));
+        using var noKey = Build(o => o.DataFolder = _folder);
+        Assert.Contains("signing key", (await Assert.ThrowsAsync<OptionsValidationException>(() => noKey.StartAsync())).Message, StringComparison.Ordinal);
     }
 }

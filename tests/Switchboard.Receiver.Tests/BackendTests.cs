@@ -5,7 +5,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Switchboard.Receiver.Inbox;
-using Switchboard.Receiver.Ordering;
 using Switchboard.Receiver.Tests.Support;
 using Switchboard.Testing;
 
@@ -27,7 +26,7 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
             o.PostgresConnectionString = connectionString;
             o.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
             more?.Invoke(o);
-        }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+        }, h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
 
     private async Task<string> NewDatabaseAsync()
     {
@@ -76,8 +75,8 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
             o.PostgresConnectionString = database;
             o.MaxHandlerAttempts = 1;
         }, h => h
-            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
-            .OnAny((context, _) => { _sink.Ran("failing", context); return Volatile.Read(ref failing) ? throw new InvalidOperationException("x") : Task.CompletedTask; }, "failing"));
+            .OnAny("done", (context, _) => { _sink.Ran("done", context); return Task.CompletedTask; })
+            .OnAny("failing", (context, _) => { _sink.Ran("failing", context); return Volatile.Read(ref failing) ? throw new InvalidOperationException("x") : Task.CompletedTask; }));
         var body = TestSender.Body(id: "pg-retry");
         using (await a.PostAsync(body, _sender.Sign(body)))
         {
@@ -176,7 +175,7 @@ public sealed class RedisBackendTests : IClassFixture<RedisServer>, IDisposable
         o.PublicKeys.Add(_sender.PublicKey);
         o.DataDirectory = data ?? TempFolder.Create();
         o.RedisConfiguration = redis;
-    }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+    }, h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
 
     private static async Task<string> PostAsync(ReceiverApp app, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
     {

@@ -42,15 +42,15 @@ public sealed class HandlerTests : IDisposable
     {
         string? text = null;
         await using var app = await StartAsync(h => h
-            .On<MessagePayload>(EventTypes.MessageReceived, (payload, context, _) =>
+            .On<MessagePayload>(EventTypes.MessageReceived, "received", (payload, context, _) =>
             {
                 text = payload.Text;
                 _sink.Ran("received", context);
                 return Task.CompletedTask;
-            }, "received")
-            .On(EventTypes.CallHangup, (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }, "hangup")
-            .OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any")
-            .OnUnknown((context, _) => { _sink.Ran("unknown", context); return Task.CompletedTask; }, "unknown"));
+            })
+            .On(EventTypes.CallHangup, "hangup", (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; })
+            .OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; })
+            .OnUnknown("unknown", (context, _) => { _sink.Ran("unknown", context); return Task.CompletedTask; }));
 
         await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-received"));
         await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
@@ -76,12 +76,12 @@ public sealed class HandlerTests : IDisposable
     {
         var failuresLeft = 2;
         await using var app = await StartAsync(h => h
-            .OnAny((context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; }, "steady")
-            .OnAny((context, _) =>
+            .OnAny("steady", (context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; })
+            .OnAny("flaky", (context, _) =>
             {
                 _sink.Ran("flaky", context);
                 return Interlocked.Decrement(ref failuresLeft) >= 0 ? throw new InvalidOperationException("not yet") : Task.CompletedTask;
-            }, "flaky"));
+            }));
 
         await PostAsync(app, TestSender.Body(id: "e-flaky"));
         var entry = await WaitForStateAsync(app, "e-flaky", InboxEntryState.Handled);
@@ -98,12 +98,12 @@ public sealed class HandlerTests : IDisposable
     {
         var broken = true;
         await using var app = await StartAsync(h => h
-            .OnAny((context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; }, "steady")
-            .OnAny((context, _) =>
+            .OnAny("steady", (context, _) => { _sink.Ran("steady", context); return Task.CompletedTask; })
+            .OnAny("broken", (context, _) =>
             {
                 _sink.Ran("broken", context);
                 return Volatile.Read(ref broken) ? throw new InvalidOperationException("database is down") : Task.CompletedTask;
-            }, "broken"),
+            }),
             o => o.MaxHandlerAttempts = 3);
 
         await PostAsync(app, TestSender.Body(id: "e-dead-1"));
@@ -129,11 +129,11 @@ public sealed class HandlerTests : IDisposable
     public async Task Replaying_one_event_runs_its_unfinished_handlers_now()
     {
         var broken = true;
-        await using var app = await StartAsync(h => h.OnAny((context, _) =>
+        await using var app = await StartAsync(h => h.OnAny("h", (context, _) =>
         {
             _sink.Ran("h", context);
             return Volatile.Read(ref broken) ? throw new InvalidOperationException("boom") : Task.CompletedTask;
-        }, "h"), o => o.MaxHandlerAttempts = 1);
+        }), o => o.MaxHandlerAttempts = 1);
 
         await PostAsync(app, TestSender.Body(id: "e-one"));
         await WaitForStateAsync(app, "e-one", InboxEntryState.DeadLettered);
@@ -156,7 +156,7 @@ public sealed class HandlerTests : IDisposable
                 o.DataDirectory = _data;
                 o.MaxHandlerAttempts = 1;
             },
-            h => h.OnAny((context, _) => { _sink.Ran("h", context); return Volatile.Read(ref broken) ? throw new InvalidOperationException("broken") : Task.CompletedTask; }, "h"),
+            h => h.OnAny("h", (context, _) => { _sink.Ran("h", context); return Volatile.Read(ref broken) ? throw new InvalidOperationException("broken") : Task.CompletedTask; }),
             map: web => web.MapTelnyxWebhooksAdmin());
         await PostAsync(app, TestSender.Body(id: "e-admin"));
         await WaitForStateAsync(app, "e-admin", InboxEntryState.DeadLettered);
@@ -176,8 +176,8 @@ public sealed class HandlerTests : IDisposable
     public async Task A_completed_handler_is_not_run_again_after_a_restart()
     {
         await using (var first = await StartAsync(h => h
-            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
-            .OnAny((context, _) => { _sink.Ran("failing", context); throw new InvalidOperationException("down"); }, "failing"),
+            .OnAny("done", (context, _) => { _sink.Ran("done", context); return Task.CompletedTask; })
+            .OnAny("failing", (context, _) => { _sink.Ran("failing", context); throw new InvalidOperationException("down"); }),
             o => o.HandlerRetryDelay = TimeSpan.FromHours(1)))
         {
             await PostAsync(first, TestSender.Body(id: "e-restart"));
@@ -185,8 +185,8 @@ public sealed class HandlerTests : IDisposable
         }
 
         await using var second = await StartAsync(h => h
-            .OnAny((context, _) => { _sink.Ran("done", context); return Task.CompletedTask; }, "done")
-            .OnAny((context, _) => { _sink.Ran("failing", context); return Task.CompletedTask; }, "failing"));
+            .OnAny("done", (context, _) => { _sink.Ran("done", context); return Task.CompletedTask; })
+            .OnAny("failing", (context, _) => { _sink.Ran("failing", context); return Task.CompletedTask; }));
         Assert.True(await second.Admin.ReplayAsync("e-restart"));
         await WaitForStateAsync(second, "e-restart", InboxEntryState.Handled);
 
@@ -211,7 +211,7 @@ public sealed class HandlerTests : IDisposable
                 o.KeepHandledFor = TimeSpan.FromDays(2);
                 o.RecordAllRequests = true;
             },
-            h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"),
+            h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }),
             builder => builder.Services.AddSingleton<TimeProvider>(time));
         var body = TestSender.Body(id: "e-old");
         using (var response = await app.PostAsync(body, _sender.Sign(body, time.GetUtcNow())))
@@ -288,7 +288,7 @@ public sealed class HandlerTests : IDisposable
         {
             o.DataDirectory = _data;
             o.AcceptUnsigned = true;
-        }, h => h.OnAny((context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }, "any"));
+        }, h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
 
         Assert.Contains(app.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("AcceptUnsigned", StringComparison.Ordinal));
         using var response = await app.PostAsync(TestSender.Body(id: "e-unsigned"), []);

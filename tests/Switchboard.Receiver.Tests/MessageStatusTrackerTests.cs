@@ -28,8 +28,8 @@ public sealed class MessageStatusTrackerTests
         await PostAsync(client, sender, TestSender.Body(EventTypes.MessageFinalized, "fin", t0.AddSeconds(5), "m-42"));
         await Eventually.GetAsync(() => StatusAsync(client, "m-42"), s => s == "delivered", "the finalized status");
         await PostAsync(client, sender, TestSender.Body(EventTypes.MessageSent, "sent", t0, "m-42"));
-        var admin = (Inbox.IWebhookInboxAdmin)app.Services.GetService(typeof(Inbox.IWebhookInboxAdmin))!;
-        await Eventually.GetAsync(() => admin.GetAsync("sent"), e => e?.State == Inbox.InboxEntryState.Handled, "the late sent event to be handled");
+        var admin = (IWebhookInboxAdmin)app.Services.GetService(typeof(IWebhookInboxAdmin))!;
+        await Eventually.GetAsync(() => admin.GetAsync("sent"), e => e?.State == InboxEntryState.Handled, "the late sent event to be handled");
 
         Assert.Equal("delivered", await StatusAsync(client, "m-42"));
 

@@ -58,7 +58,7 @@ public sealed class MetricsTests : IDisposable
             o.PublicKeys.Add(sender.PublicKey);
             o.DataDirectory = TempFolder.Create();
             o.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
-        }, h => h.OnAny((_, _) => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("once") : Task.CompletedTask, "h"));
+        }, h => h.OnAny("h", (_, _) => Interlocked.Decrement(ref failures) >= 0 ? throw new InvalidOperationException("once") : Task.CompletedTask));
 
         _scope = app.App.Services.GetRequiredService<IMeterFactory>();
         var body = TestSender.Body(id: "m-1");

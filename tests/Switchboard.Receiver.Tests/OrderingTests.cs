@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Events;
-using Switchboard.Receiver.Ordering;
 using Switchboard.Receiver.Tests.Support;
 
 namespace Switchboard.Receiver.Tests;

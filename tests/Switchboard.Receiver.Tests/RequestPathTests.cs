@@ -22,11 +22,11 @@ public sealed class RequestPathTests : IAsyncLifetime
             o.DataDirectory = TempFolder.Create();
             o.RecordAllRequests = true;
         },
-        handlers => handlers.OnAny((context, _) =>
+        handlers => handlers.OnAny("any", (context, _) =>
         {
             _sink.Ran("any", context);
             return Task.CompletedTask;
-        }, "any"));
+        }));
 
     public async Task DisposeAsync()
     {
@@ -44,7 +44,7 @@ public sealed class RequestPathTests : IAsyncLifetime
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("accepted", (string?)answer["status"]);
         Assert.Equal("evt-ok", (string?)answer["id"]);
-        var entry = await Eventually.GetAsync(() => _app.Admin.GetAsync("evt-ok"), e => e?.State == Inbox.InboxEntryState.Handled, "the event to be handled");
+        var entry = await Eventually.GetAsync(() => _app.Admin.GetAsync("evt-ok"), e => e?.State == InboxEntryState.Handled, "the event to be handled");
         Assert.Equal("valid", entry!.Verification);
         Assert.Equal(Encoding.UTF8.GetString(body), entry.Body);
         Assert.Equal(1, _sink.Runs("evt-ok", "any"));
@@ -60,7 +60,7 @@ public sealed class RequestPathTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal("duplicate", (string?)JsonNode.Parse(await second.Content.ReadAsStringAsync())!["status"]);
-        await Eventually.GetAsync(() => _app.Admin.GetAsync("evt-replayed"), e => e?.State == Inbox.InboxEntryState.Handled, "the event to be handled");
+        await Eventually.GetAsync(() => _app.Admin.GetAsync("evt-replayed"), e => e?.State == InboxEntryState.Handled, "the event to be handled");
         // A replay after handling is still a duplicate.
         using var third = await _app.PostAsync(body, headers);
         Assert.Equal("duplicate", (string?)JsonNode.Parse(await third.Content.ReadAsStringAsync())!["status"]);

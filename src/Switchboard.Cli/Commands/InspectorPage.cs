@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Switchboard.Receiver.Inbox;
+using Switchboard.Receiver;
 
 namespace Switchboard.Cli.Commands;
 

@@ -167,7 +167,7 @@ internal static partial class ListenCommand
         });
         if (forwarder is not null)
         {
-            webhooks.OnAny((context, cancellationToken) => forwarder.ForwardAsync(context, cancellationToken), ListenForwarder.HandlerName);
+            webhooks.OnAny(ListenForwarder.HandlerName, (context, cancellationToken) => forwarder.ForwardAsync(context, cancellationToken));
         }
 
         await using var app = builder.Build();

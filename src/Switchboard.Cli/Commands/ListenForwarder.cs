@@ -1,6 +1,6 @@
 using Switchboard.Delivery.Http;
 using Switchboard.Events;
-using Switchboard.Receiver.Handlers;
+using Switchboard.Receiver;
 using Switchboard.Signing;
 
 namespace Switchboard.Cli.Commands;

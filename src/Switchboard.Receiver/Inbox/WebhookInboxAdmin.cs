@@ -1,7 +1,8 @@
+using Switchboard.Receiver.Inbox;
 using Switchboard.DurableWork;
 using Switchboard.Receiver.Storage;
 
-namespace Switchboard.Receiver.Inbox;
+namespace Switchboard.Receiver;
 
 /// <summary>Looks into the inbox and replays events: one, or every dead-lettered one.</summary>
 public interface IWebhookInboxAdmin

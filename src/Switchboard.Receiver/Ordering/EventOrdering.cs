@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Switchboard.Events;
 
-namespace Switchboard.Receiver.Ordering;
+namespace Switchboard.Receiver;
 
 /// <summary>
 /// Webhooks arrive out of order. For a state projection (a message's status, a call's state) this tells a

@@ -34,7 +34,7 @@ internal sealed class ReceiverApp : IAsyncDisposable
 
     public IWebhookInboxAdmin Admin => App.Services.GetRequiredService<IWebhookInboxAdmin>();
 
-    public static async Task<ReceiverApp> StartAsync(Action<TelnyxWebhookOptions> configure, Action<TelnyxWebhooksBuilder>? handlers = null, Action<WebApplicationBuilder>? more = null, Action<WebApplication>? map = null)
+    public static async Task<ReceiverApp> StartAsync(Action<TelnyxWebhookOptions> configure, Action<TelnyxWebhooksBuilder>? handlers = null, Action<WebApplicationBuilder>? more = null, Action<WebApplication>? map = null, Action<WebApplication>? mapWebhooks = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         var logs = new LogSink();
@@ -45,7 +45,15 @@ internal sealed class ReceiverApp : IAsyncDisposable
         handlers?.Invoke(webhooks);
         more?.Invoke(builder);
         var app = builder.Build();
-        app.MapTelnyxWebhooks();
+        if (mapWebhooks is null)
+        {
+            app.MapTelnyxWebhooks();
+        }
+        else
+        {
+            mapWebhooks(app);
+        }
+
         map?.Invoke(app);
         try
         {
@@ -117,7 +125,7 @@ internal sealed class HandlerSink
     private readonly ConcurrentDictionary<(string EventId, string Handler), int> _runs = new();
     private readonly ConcurrentQueue<WebhookContextSnapshot> _contexts = new();
 
-    public void Ran(string handler, Handlers.WebhookContext context)
+    public void Ran(string handler, WebhookContext context)
     {
         _runs.AddOrUpdate((context.Event.Id, handler), 1, (_, n) => n + 1);
         _contexts.Enqueue(new(handler, context.Event.Id, context.Event.EventType, context.Verified, context.Attempt));

@@ -1,6 +1,6 @@
 using Switchboard.Events;
 
-namespace Switchboard.Receiver.Handlers;
+namespace Switchboard.Receiver;
 
 /// <summary>What a handler gets besides the typed payload: the event, the attempt, and scoped services.</summary>
 public sealed class WebhookContext
