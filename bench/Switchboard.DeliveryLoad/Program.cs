@@ -170,7 +170,7 @@ internal static class Load
             await reset.ExecuteNonQueryAsync();
         }
 
-        await using var store = await WorkStore.OpenPostgresAsync(dataSource);
+        await using var store = await PostgresWorkStore.OpenAsync(dataSource);
         var outbox = new WebhookOutbox(store);
         var processes = Enumerable.Range(0, workers).Select(_ => Process.Start(Environment.ProcessPath!, [.. SelfArgs(), "worker", connection])).ToList();
         try
@@ -209,7 +209,7 @@ internal static class Load
     public static async Task<int> WorkerAsync(string connection)
     {
         await using var dataSource = NpgsqlDataSource.Create(connection);
-        await using var store = await WorkStore.OpenPostgresAsync(dataSource);
+        await using var store = await PostgresWorkStore.OpenAsync(dataSource);
         using var key = Ed25519PrivateKey.Generate();
         using var sender = Sender();
         using var dispatcher = new DeliveryDispatcher(new WebhookOutbox(store, new DeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), sender, new WebhookSigningKeys(key));

@@ -55,19 +55,10 @@ public sealed class TelnyxWebhookOptions
     public int RejectedBodyBytesKept { get; set; } = 4 * 1024;
 
     /// <summary>
-    /// The folder of the SQLite database (<c>telnyx-webhooks.db</c>) used when no PostgreSQL connection string is
-    /// set. Default <c>data</c>. One receiver process per file.
+    /// The folder of the SQLite database (<c>telnyx-webhooks.db</c>). Default <c>data</c>. One receiver process per file.
+    /// Unused with PostgreSQL (<c>UsePostgreSql</c>, in the package Switchboard.Receiver.PostgreSql).
     /// </summary>
     public string DataDirectory { get; set; } = "data";
-
-    /// <summary>PostgreSQL instead of SQLite, for several receiver instances sharing one database.</summary>
-    public string? PostgresConnectionString { get; set; }
-
-    /// <summary>
-    /// Optional Redis (StackExchange.Redis configuration string): a cache of recently seen event ids in front of
-    /// the database, so most duplicates are answered without a database write. The database stays the truth.
-    /// </summary>
-    public string? RedisConfiguration { get; set; }
 
     /// <summary>How many events' handlers run at once. Default 8.</summary>
     public int HandlerConcurrency { get; set; } = 8;
@@ -77,16 +68,6 @@ public sealed class TelnyxWebhookOptions
 
     /// <summary>Wait before the first retry of a failed handler; doubles on each retry, up to one hour. Default 10 s.</summary>
     public TimeSpan HandlerRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// PostgreSQL only: how old an instance's heartbeat may get before the other instances take over the events it was
-    /// handling (it was killed, or cut off). An instance holds its events however long its handlers take while it
-    /// heart-beats. Default 10 s. (On SQLite, one process per database: a restarted process resumes its events at once.)
-    /// </summary>
-    public TimeSpan TakeoverAfter { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>PostgreSQL only: how often an instance renews its heartbeat. Default 1 s; at most a third of <see cref="TakeoverAfter"/>.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long handled and dead-lettered events stay in the inbox (and so are recognised as duplicates) before
@@ -138,19 +119,9 @@ public sealed class TelnyxWebhookOptions
             yield return $"{nameof(HandlerRetryDelay)} must be positive; got {HandlerRetryDelay}";
         }
 
-        if (HeartbeatInterval <= TimeSpan.Zero || TakeoverAfter < HeartbeatInterval * 3 || TakeoverAfter > TimeSpan.FromHours(1))
-        {
-            yield return $"{nameof(HeartbeatInterval)} must be positive and {nameof(TakeoverAfter)} between three heartbeat intervals and 1 hour; got {HeartbeatInterval} and {TakeoverAfter}";
-        }
-
         if (KeepHandledFor < TimeSpan.FromDays(1))
         {
             yield return $"{nameof(KeepHandledFor)} must be at least 1 day (duplicates are recognised only while events are kept); got {KeepHandledFor}";
-        }
-
-        if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(DataDirectory))
-        {
-            yield return $"{nameof(DataDirectory)} is required when {nameof(PostgresConnectionString)} is not set";
         }
 
         if (AcceptUnsigned)

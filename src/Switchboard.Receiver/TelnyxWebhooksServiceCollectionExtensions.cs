@@ -57,7 +57,8 @@ public static class TelnyxWebhooksServiceCollectionExtensions
         services.TryAddSingleton<InboxWriteFailures>();
         services.AddHostedService<UnsignedModeWarning>();
         services.TryAddSingleton<ReceiverStorage>();
-        services.TryAddSingleton<RecentEventIds>();
+        services.TryAddSingleton<IRecentEventIds, NoRecentEventIds>();
+        services.TryAddSingleton<IInboxStoreLocation, SqliteInboxLocation>();
         services.TryAddSingleton<LocalHandlerRunner>();
         services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();

@@ -35,7 +35,7 @@ internal static class DeliverHost
         await using var dataSource = options.GetValueOrDefault("--postgres") is { } connection ? NpgsqlDataSource.Create(connection) : null;
         await using var store = dataSource is null
             ? await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = options["--sqlite"] })
-            : await WorkStore.OpenPostgresAsync(dataSource, new PostgresWorkStoreOptions
+            : await PostgresWorkStore.OpenAsync(dataSource, new PostgresWorkStoreOptions
             {
                 HeartbeatInterval = Seconds(options, "--heartbeat") ?? TimeSpan.FromSeconds(1),
                 TakeoverAfter = Seconds(options, "--takeover-after") ?? TimeSpan.FromSeconds(10),

@@ -23,10 +23,9 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
         ReceiverApp.StartAsync(o =>
         {
             o.PublicKeys.Add(_sender.PublicKey);
-            o.PostgresConnectionString = connectionString;
             o.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
             more?.Invoke(o);
-        }, h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
+        }, h => h.UsePostgreSql(connectionString).OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
 
     private async Task<string> NewDatabaseAsync()
     {
@@ -72,9 +71,8 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
         await using var a = await ReceiverApp.StartAsync(o =>
         {
             o.PublicKeys.Add(_sender.PublicKey);
-            o.PostgresConnectionString = database;
             o.MaxHandlerAttempts = 1;
-        }, h => h
+        }, h => h.UsePostgreSql(database)
             .OnAny("done", (context, _) => { _sink.Ran("done", context); return Task.CompletedTask; })
             .OnAny("failing", (context, _) => { _sink.Ran("failing", context); return Volatile.Read(ref failing) ? throw new InvalidOperationException("x") : Task.CompletedTask; }));
         var body = TestSender.Body(id: "pg-retry");
@@ -174,8 +172,7 @@ public sealed class RedisBackendTests : IClassFixture<RedisServer>, IDisposable
     {
         o.PublicKeys.Add(_sender.PublicKey);
         o.DataDirectory = data ?? TempFolder.Create();
-        o.RedisConfiguration = redis;
-    }, h => h.OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
+    }, h => h.UseRedis(redis).OnAny("any", (context, _) => { _sink.Ran("any", context); return Task.CompletedTask; }));
 
     private static async Task<string> PostAsync(ReceiverApp app, byte[] body, IReadOnlyList<KeyValuePair<string, string>> headers)
     {

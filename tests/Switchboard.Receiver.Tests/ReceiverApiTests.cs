@@ -130,6 +130,26 @@ public sealed class ReceiverApiTests : IDisposable
         Assert.Contains(error.Failures, f => f.Contains("MaxBodyBytes must be between 1 KiB and 64 MiB; got 10", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_receiver_on_sqlite_does_not_load_the_postgresql_or_redis_clients()
+    {
+        string[] optional = ["Npgsql", "StackExchange.Redis"];
+        foreach (var assembly in new[] { typeof(TelnyxWebhookOptions).Assembly, typeof(DurableWork.IWorkStore).Assembly, typeof(WebhookEnvelope).Assembly })
+        {
+            Assert.DoesNotContain(assembly.GetReferencedAssemblies(), name => optional.Contains(name.Name));
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_postgresql_setting_stops_the_start()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => ReceiverApp.StartAsync(
+            o => o.PublicKeys.Add(_sender.PublicKey),
+            h => h.UsePostgreSql("Host=127.0.0.1;No Such Keyword=1", o => o.TakeoverAfter = TimeSpan.FromMilliseconds(1))));
+
+        Assert.Contains(error.Failures, f => f.StartsWith("UsePostgreSql: ", StringComparison.Ordinal) && f.Contains("no such keyword", StringComparison.OrdinalIgnoreCase));
+    }
+
     private void Options(TelnyxWebhookOptions options)
     {
         options.PublicKeys.Add(_sender.PublicKey);

@@ -152,7 +152,7 @@ public sealed partial class WorkPump
                 _signal.Notify();
             }
         };
-        var notifier = _store as Postgres.INotifyWorkReturned;
+        var notifier = _store as INotifyWorkReturned;
         if (notifier is not null)
         {
             notifier.WorkReturned += returned;

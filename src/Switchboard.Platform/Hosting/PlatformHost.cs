@@ -88,7 +88,7 @@ public static class PlatformHost
             try
             {
                 var heartbeat = options.TakeoverAfter / 10 < TimeSpan.FromSeconds(1) ? options.TakeoverAfter / 10 : TimeSpan.FromSeconds(1);
-                return (await WorkStore.OpenPostgresAsync(dataSource, new PostgresWorkStoreOptions { TakeoverAfter = options.TakeoverAfter, HeartbeatInterval = heartbeat }, time, cancellationToken), dataSource);
+                return (await PostgresWorkStore.OpenAsync(dataSource, new PostgresWorkStoreOptions { TakeoverAfter = options.TakeoverAfter, HeartbeatInterval = heartbeat }, time, cancellationToken), dataSource);
             }
             catch
             {

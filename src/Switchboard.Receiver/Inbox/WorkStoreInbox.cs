@@ -16,7 +16,7 @@ namespace Switchboard.Receiver.Inbox;
 internal sealed partial class WorkStoreInbox(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
-    RecentEventIds recent,
+    IRecentEventIds recent,
     LocalHandlerRunner runner,
     RequestLog requestLog,
     InboxWriteFailures writeFailures,

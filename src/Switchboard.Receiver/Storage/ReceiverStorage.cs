@@ -1,7 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Switchboard.DurableWork;
 
 namespace Switchboard.Receiver.Storage;
@@ -17,29 +15,68 @@ internal static class ReceiverQueues
 }
 
 /// <summary>
-/// The receiver's database: the durable-work store (SQLite file or PostgreSQL) with its queues, and beside it
-/// the small event-ordering table. Opened on first use and retried if opening failed (a database not up yet).
+/// Where the receiver's work store lives: a SQLite file in <see cref="TelnyxWebhookOptions.DataDirectory"/> by default, or
+/// what an optional package registers instead (<c>UsePostgreSql</c> in Switchboard.Receiver.PostgreSql).
+/// </summary>
+internal interface IInboxStoreLocation
+{
+    /// <summary>True: opened when the host starts, so a place that cannot hold it stops the start. False: on first use (a server not up yet is no mistake).</summary>
+    bool OpensAtStart { get; }
+
+    /// <summary>Where it is, for messages.</summary>
+    string Describe(TelnyxWebhookOptions options);
+
+    /// <summary>What is wrong with the options for this location; nothing when they are usable.</summary>
+    IEnumerable<string> Validate(TelnyxWebhookOptions options);
+
+    Task<IWorkStore> OpenAsync(TelnyxWebhookOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken);
+}
+
+/// <summary>The default: one SQLite file, one receiver process per file.</summary>
+internal sealed class SqliteInboxLocation : IInboxStoreLocation
+{
+    public bool OpensAtStart => true;
+
+    public string Describe(TelnyxWebhookOptions options) => options.SqlitePath;
+
+    public IEnumerable<string> Validate(TelnyxWebhookOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            yield return $"{nameof(TelnyxWebhookOptions.DataDirectory)} is required for the SQLite inbox (or use PostgreSQL: UsePostgreSql in Switchboard.Receiver.PostgreSql)";
+        }
+    }
+
+    public Task<IWorkStore> OpenAsync(TelnyxWebhookOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken) =>
+        WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = options.SqlitePath }, time, cancellationToken);
+}
+
+/// <summary>
+/// The receiver's database: the durable-work store with its queues, and beside it the small event-ordering table.
+/// Opened on first use and retried if opening failed (a database not up yet).
 /// </summary>
 internal sealed class ReceiverStorage : IAsyncDisposable
 {
+    private static readonly string[] OrderingMigrations = [OrderingSql.CreateTable];
+
     private readonly TelnyxWebhookOptions _options;
+    private readonly IInboxStoreLocation _location;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _opening = new(1, 1);
-    private NpgsqlDataSource? _dataSource;
     private Task<IWorkStore>? _store;
-    private string? _sqliteConnectionString;
 
-    public ReceiverStorage(IOptions<TelnyxWebhookOptions> options, TimeProvider time, ILogger<ReceiverStorage> logger)
+    public ReceiverStorage(IOptions<TelnyxWebhookOptions> options, IInboxStoreLocation location, TimeProvider time, ILogger<ReceiverStorage> logger)
     {
         _options = options.Value;
+        _location = location;
         _time = time;
         _logger = logger;
     }
 
-    public bool IsPostgres => _options.PostgresConnectionString is not null;
+    public bool OpensAtStart => _location.OpensAtStart;
 
-    public string SqlitePath => _options.SqlitePath;
+    public string Where => _location.Describe(_options);
 
     public ValueTask<IWorkStore> GetStoreAsync(CancellationToken cancellationToken = default)
     {
@@ -57,34 +94,15 @@ internal sealed class ReceiverStorage : IAsyncDisposable
                 return _store.Result;
             }
 
-            IWorkStore store;
-            if (_options.PostgresConnectionString is { } connectionString)
+            var store = await _location.OpenAsync(_options, _time, _logger, cancellationToken);
+            try
             {
-                _dataSource ??= NpgsqlDataSource.Create(connectionString);
-                store = await WorkStore.OpenPostgresAsync(
-                    _dataSource,
-                    new PostgresWorkStoreOptions { HeartbeatInterval = _options.HeartbeatInterval, TakeoverAfter = _options.TakeoverAfter, Logger = _logger },
-                    _time,
-                    cancellationToken);
-                await using var command = _dataSource.CreateCommand(OrderingSql.CreateTable);
-                try
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-                {
-                    // Another instance created the table at the same moment (IF NOT EXISTS does not cover the race).
-                }
+                await store.MigrateAsync("receiver-ordering", OrderingMigrations, cancellationToken);
             }
-            else
+            catch
             {
-                store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = _options.SqlitePath }, _time, cancellationToken);
-                _sqliteConnectionString = new SqliteConnectionStringBuilder { DataSource = _options.SqlitePath, Pooling = true, DefaultTimeout = 30 }.ToString();
-                await using var connection = new SqliteConnection(_sqliteConnectionString);
-                await connection.OpenAsync(cancellationToken);
-                await using var command = connection.CreateCommand();
-                command.CommandText = OrderingSql.CreateTable;
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await store.DisposeAsync();
+                throw;
             }
 
             _store = Task.FromResult(store);
@@ -102,27 +120,12 @@ internal sealed class ReceiverStorage : IAsyncDisposable
     /// </summary>
     public async Task<bool> TryAdvanceAsync(string resource, DateTimeOffset occurredAt, int rank, string eventId, CancellationToken cancellationToken)
     {
-        await GetStoreAsync(cancellationToken);
+        var store = await GetStoreAsync(cancellationToken);
         var occurredMs = occurredAt.ToUnixTimeMilliseconds();
-        if (_dataSource is not null)
-        {
-            await using var command = _dataSource.CreateCommand(OrderingSql.Advance.Replace('@', '$'));
-            command.Parameters.Add(new NpgsqlParameter { Value = resource });
-            command.Parameters.Add(new NpgsqlParameter { Value = occurredMs });
-            command.Parameters.Add(new NpgsqlParameter { Value = rank });
-            command.Parameters.Add(new NpgsqlParameter { Value = eventId });
-            return await command.ExecuteScalarAsync(cancellationToken) is not null;
-        }
-
-        await using var connection = new SqliteConnection(_sqliteConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var sqlite = connection.CreateCommand();
-        sqlite.CommandText = OrderingSql.Advance.Replace("@1", "@r").Replace("@2", "@o").Replace("@3", "@k").Replace("@4", "@e");
-        sqlite.Parameters.AddWithValue("@r", resource);
-        sqlite.Parameters.AddWithValue("@o", occurredMs);
-        sqlite.Parameters.AddWithValue("@k", rank);
-        sqlite.Parameters.AddWithValue("@e", eventId);
-        return await sqlite.ExecuteScalarAsync(cancellationToken) is not null;
+        return await store.WriteAsync(async transaction =>
+            (await transaction.QueryAsync(OrderingSql.Advance, reader => reader.GetString(0),
+                new SqlArg("@resource", resource), new SqlArg("@occurred", occurredMs), new SqlArg("@rank", rank), new SqlArg("@event", eventId))).Count > 0,
+            cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -132,9 +135,9 @@ internal sealed class ReceiverStorage : IAsyncDisposable
             await store.Result.DisposeAsync();
         }
 
-        if (_dataSource is not null)
+        if (_location is IAsyncDisposable disposable)
         {
-            await _dataSource.DisposeAsync();
+            await disposable.DisposeAsync();
         }
 
         _opening.Dispose();
@@ -154,7 +157,7 @@ internal static class OrderingSql
     /// RETURNING yields a row only when the row was inserted or updated.
     /// </summary>
     public const string Advance =
-        "INSERT INTO receiver_event_order (resource, occurred_at, lifecycle_rank, event_id) VALUES (@1, @2, @3, @4) " +
+        "INSERT INTO receiver_event_order (resource, occurred_at, lifecycle_rank, event_id) VALUES (@resource, @occurred, @rank, @event) " +
         "ON CONFLICT (resource) DO UPDATE SET occurred_at = excluded.occurred_at, lifecycle_rank = excluded.lifecycle_rank, event_id = excluded.event_id " +
         "WHERE (excluded.occurred_at, excluded.lifecycle_rank, excluded.event_id) >= " +
         "(receiver_event_order.occurred_at, receiver_event_order.lifecycle_rank, receiver_event_order.event_id) " +

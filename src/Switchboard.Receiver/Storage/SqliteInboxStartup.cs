@@ -11,7 +11,7 @@ internal sealed class SqliteInboxStartup(ReceiverStorage storage) : IHostedServi
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (storage.IsPostgres)
+        if (!storage.OpensAtStart)
         {
             return;
         }
@@ -22,7 +22,7 @@ internal sealed class SqliteInboxStartup(ReceiverStorage storage) : IHostedServi
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new WebhookStoreUnavailableException($"the webhook inbox cannot be opened at {storage.SqlitePath}: {ex.Message}", ex);
+            throw new WebhookStoreUnavailableException($"the webhook inbox cannot be opened at {storage.Where}: {ex.Message}", ex);
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class TakeoverTests(PostgresServer server, ITestOutputHelper outpu
     private async Task<Fleet> StartAsync(SlowApp app, int deliveries)
     {
         var dataSource = await server.CreateDatabaseAsync();
-        var store = await WorkStore.OpenPostgresAsync(dataSource);
+        var store = await PostgresWorkStore.OpenAsync(dataSource);
         var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DispatcherHost.Schedule });
         var first = await StartWorkerAsync(dataSource);
         try

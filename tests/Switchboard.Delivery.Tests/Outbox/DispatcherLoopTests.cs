@@ -78,8 +78,8 @@ public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
         await using var second = NpgsqlDataSource.Create(database.ConnectionString);
         var outboxes = new[]
         {
-            new WebhookOutbox(await WorkStore.OpenPostgresAsync(database), new DeliveryOptions { ClaimBatchSize = 100 }),
-            new WebhookOutbox(await WorkStore.OpenPostgresAsync(second), new DeliveryOptions { ClaimBatchSize = 100 }),
+            new WebhookOutbox(await PostgresWorkStore.OpenAsync(database), new DeliveryOptions { ClaimBatchSize = 100 }),
+            new WebhookOutbox(await PostgresWorkStore.OpenAsync(second), new DeliveryOptions { ClaimBatchSize = 100 }),
         };
         var sender = new ScriptedSender(TimeProvider.System);
         var keys = new WebhookSigningKeys(_key);

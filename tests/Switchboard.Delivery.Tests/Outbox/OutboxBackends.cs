@@ -33,7 +33,7 @@ public sealed class PostgresOutboxTests(PostgresServer server) : OutboxBehaviour
     protected override async Task<IWorkStore> OpenStoreAsync(TimeProvider time)
     {
         _dataSource ??= await server.CreateDatabaseAsync();
-        return await WorkStore.OpenPostgresAsync(_dataSource, time);
+        return await PostgresWorkStore.OpenAsync(_dataSource, time: time);
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
 using Npgsql;
-using Switchboard.DurableWork.Postgres;
+using Switchboard.DurableWork.PostgreSql;
 using Switchboard.Testing;
 
 namespace Switchboard.DurableWork.Tests.Storage;
@@ -13,7 +13,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     protected override async Task<IWorkStore> OpenStoreAsync(TimeProvider time)
     {
         _dataSource ??= await server.CreateDatabaseAsync();
-        return await WorkStore.OpenPostgresAsync(_dataSource, time);
+        return await PostgresWorkStore.OpenAsync(_dataSource, time: time);
     }
 
     /// <summary>Another worker takes over once the first one's heartbeat is old (made so here, as a stopped worker's gets).</summary>
@@ -28,7 +28,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
             Assert.Equal(1, await age.ExecuteNonQueryAsync());
         }
 
-        await ((PostgresWorkStore)next).TakeOverStoppedAsync();
+        await ((NpgsqlWorkStore)next).TakeOverStoppedAsync();
         Replace(next);
         return next;
     }
@@ -46,7 +46,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     public async Task Workers_starting_together_migrate_once_and_share_the_data()
     {
         var fresh = await server.CreateDatabaseAsync();
-        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => WorkStore.OpenPostgresAsync(fresh, Time)));
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostgresWorkStore.OpenAsync(fresh, time: Time)));
         await stores[0].EnqueueAsync("q", [new NewWorkItem("a", "{}", Time.GetUtcNow(), 1)]);
 
         Assert.NotNull(await stores[3].GetAsync("q", "a"));
@@ -64,8 +64,8 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     {
         var data = await server.CreateDatabaseAsync();
         var fast = new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100), TakeoverAfter = TimeSpan.FromMilliseconds(600) };
-        await using var slow = await WorkStore.OpenPostgresAsync(data, fast, Time);
-        await using var other = await WorkStore.OpenPostgresAsync(data, fast, Time);
+        await using var slow = await PostgresWorkStore.OpenAsync(data, fast, Time);
+        await using var other = await PostgresWorkStore.OpenAsync(data, fast, Time);
         await slow.EnqueueAsync("q", [new NewWorkItem("long-job", "{}", Time.GetUtcNow(), 3)]);
         var held = Assert.Single(await slow.ClaimAsync("q", 10));
 
@@ -76,7 +76,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
 
         // Now its heartbeat stops, as a paused or killed process's does: the other takes the item over.
         var again = Assert.Single(await slow.ClaimAsync("q", 10));
-        ((PostgresWorkStore)slow).HeartbeatPaused = true;
+        ((NpgsqlWorkStore)slow).HeartbeatPaused = true;
 
         IReadOnlyList<ClaimedWorkItem> taken = [];
         for (var i = 0; i < 50 && taken.Count == 0; i++)
@@ -89,7 +89,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         Assert.Equal(2, takenOver.Attempts);
 
         // It comes back (continued after SIGSTOP): its result for the item is refused, and it claims nothing twice.
-        ((PostgresWorkStore)slow).HeartbeatPaused = false;
+        ((NpgsqlWorkStore)slow).HeartbeatPaused = false;
         Assert.Equal([false], await slow.CompleteAsync([WorkCompletion.Succeeded(again.Lease, [])]));
         Assert.Equal([true], await other.CompleteAsync([WorkCompletion.Succeeded(takenOver.Lease, [])]));
         var item = await other.GetAsync("q", "long-job");
@@ -102,8 +102,8 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     public async Task Two_workers_enqueueing_one_ordering_key_at_once_leave_exactly_one_item_startable()
     {
         var data = await server.CreateDatabaseAsync();
-        await using var a = await WorkStore.OpenPostgresAsync(data, Time);
-        await using var b = await WorkStore.OpenPostgresAsync(data, Time);
+        await using var a = await PostgresWorkStore.OpenAsync(data, time: Time);
+        await using var b = await PostgresWorkStore.OpenAsync(data, time: Time);
 
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? a : b).EnqueueAsync("q",
             [new NewWorkItem($"e{i}", "{}", Time.GetUtcNow(), 1, OrderingKey: "resource")])));
@@ -126,8 +126,8 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     {
         var data = await server.CreateDatabaseAsync();
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            WorkStore.OpenPostgresAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(5), TakeoverAfter = TimeSpan.FromSeconds(10) }));
+            PostgresWorkStore.OpenAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromSeconds(5), TakeoverAfter = TimeSpan.FromSeconds(10) }));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            WorkStore.OpenPostgresAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.Zero }));
+            PostgresWorkStore.OpenAsync(data, new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.Zero }));
     }
 }

@@ -1,29 +1,25 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Switchboard.Receiver.Inbox;
 
-namespace Switchboard.Receiver.Inbox;
+namespace Switchboard.Receiver.Redis;
 
 /// <summary>
-/// A cache of event ids stored recently, in Redis when configured, so most duplicates are answered without a
-/// database write. An id is remembered only after the database stored it, so a hit is always a true duplicate;
-/// a miss (or Redis being down) falls through to the database's unique key, which stays the truth. Redis
-/// problems never fail a request: they are logged and the cache is skipped.
+/// The recent event ids in Redis (see <see cref="IRecentEventIds"/>). Redis problems never fail a request: a miss or an
+/// outage (Redis down, or hung past its 1 s timeout) falls through to the database; they are logged and the cache is skipped.
 /// </summary>
-internal sealed partial class RecentEventIds : IAsyncDisposable
+internal sealed partial class RedisRecentEventIds : IRecentEventIds, IAsyncDisposable
 {
     private readonly TelnyxWebhookOptions _options;
-    private readonly ILogger<RecentEventIds> _logger;
-    private readonly Lazy<Task<ConnectionMultiplexer?>>? _redis;
+    private readonly ILogger<RedisRecentEventIds> _logger;
+    private readonly Lazy<Task<ConnectionMultiplexer?>> _redis;
 
-    public RecentEventIds(IOptions<TelnyxWebhookOptions> options, ILogger<RecentEventIds> logger)
+    public RedisRecentEventIds(string configuration, IOptions<TelnyxWebhookOptions> options, ILogger<RedisRecentEventIds> logger)
     {
         _options = options.Value;
         _logger = logger;
-        if (_options.RedisConfiguration is { } configuration)
-        {
-            _redis = new(() => ConnectAsync(configuration));
-        }
+        _redis = new(() => ConnectAsync(configuration));
     }
 
     /// <summary>Kept at least as long as a signed request can be replayed (the tolerance), and then some.</summary>
@@ -71,7 +67,7 @@ internal sealed partial class RecentEventIds : IAsyncDisposable
 
     /// <summary>Null while Redis is not connected: requests do not wait for it.</summary>
     private async ValueTask<IDatabase?> DatabaseAsync() =>
-        _redis is not null && await _redis.Value is { IsConnected: true } connection ? connection.GetDatabase() : null;
+        await _redis.Value is { IsConnected: true } connection ? connection.GetDatabase() : null;
 
     private async Task<ConnectionMultiplexer?> ConnectAsync(string configuration)
     {
@@ -93,7 +89,7 @@ internal sealed partial class RecentEventIds : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_redis is { IsValueCreated: true } && await _redis.Value is { } connection)
+        if (_redis.IsValueCreated && await _redis.Value is { } connection)
         {
             await connection.DisposeAsync();
         }

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Switchboard.DurableWork.Postgres;
+namespace Switchboard.DurableWork.PostgreSql;
 
 /// <summary>
 /// The shared store: PostgreSQL for several worker processes. A claim is one auto-committed statement
@@ -8,14 +8,14 @@ namespace Switchboard.DurableWork.Postgres;
 /// the worker does the work. Batches travel as arrays (<c>unnest</c>), one statement per batch. Leases last while the
 /// worker's heartbeat does (<see cref="PostgresWorkers"/>).
 /// </summary>
-internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
+internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
     private readonly PostgresWorkers _workers;
     private int _disposed;
 
-    private PostgresWorkStore(NpgsqlDataSource dataSource, TimeProvider time, PostgresWorkers workers)
+    private NpgsqlWorkStore(NpgsqlDataSource dataSource, TimeProvider time, PostgresWorkers workers)
     {
         _dataSource = dataSource;
         _time = time;
@@ -41,7 +41,7 @@ internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
         await PostgresSchema.MigrateAsync(dataSource, cancellationToken);
         var workers = new PostgresWorkers(dataSource, options, time, StoreSql.NewWorkerId());
         await workers.StartAsync(cancellationToken);
-        return new PostgresWorkStore(dataSource, time, workers);
+        return new NpgsqlWorkStore(dataSource, time, workers);
     }
 
     /// <summary>Tests: stops and restarts the heartbeat, as pausing and continuing the process would (see <see cref="PostgresWorkers.Paused"/>).</summary>

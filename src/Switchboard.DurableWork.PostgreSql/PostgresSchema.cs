@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Switchboard.DurableWork.Postgres;
+namespace Switchboard.DurableWork.PostgreSql;
 
 /// <summary>
 /// The PostgreSQL schema, created and migrated when a store opens. An advisory lock makes workers that start

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace Switchboard.DurableWork.Postgres;
+namespace Switchboard.DurableWork.PostgreSql;
 
 /// <summary>
 /// This store's worker row and heartbeat, and the look for stopped workers. Every <see cref="PostgresWorkStoreOptions.HeartbeatInterval"/>

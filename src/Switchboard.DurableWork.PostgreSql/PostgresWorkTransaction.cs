@@ -1,13 +1,13 @@
 using System.Data.Common;
 using Npgsql;
 
-namespace Switchboard.DurableWork.Postgres;
+namespace Switchboard.DurableWork.PostgreSql;
 
 /// <summary>
 /// One transaction on a PostgreSQL store's connection (or, with no transaction, single auto-committed statements):
 /// the caller's statements and the store's enqueues commit together.
 /// </summary>
-internal sealed class PostgresWorkTransaction(PostgresWorkStore store, NpgsqlConnection connection, NpgsqlTransaction? transaction) : IWorkTransaction
+internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConnection connection, NpgsqlTransaction? transaction) : IWorkTransaction
 {
     private List<Action>? _committed;
 
@@ -189,10 +189,4 @@ internal sealed class PostgresWorkTransaction(PostgresWorkStore store, NpgsqlCon
 
         return command;
     }
-}
-
-/// <summary>A store that can say when items came back from a stopped worker, so the pumps of this process look at once.</summary>
-internal interface INotifyWorkReturned
-{
-    event Action<IReadOnlyList<string>>? WorkReturned;
 }

@@ -1,0 +1,22 @@
+namespace Switchboard.Receiver.Inbox;
+
+/// <summary>
+/// A cache of event ids stored recently, in front of the database, so most duplicates are answered without a database
+/// write: an id is remembered only after the database stored it, so a hit is always a true duplicate, and a miss falls
+/// through to the database's unique key, which stays the truth. None by default; Redis with <c>UseRedis</c>
+/// (Switchboard.Receiver.Redis).
+/// </summary>
+internal interface IRecentEventIds
+{
+    ValueTask<bool> SeenRecentlyAsync(string eventId);
+
+    ValueTask RememberAsync(string eventId);
+}
+
+/// <summary>No cache: every duplicate is found by the database.</summary>
+internal sealed class NoRecentEventIds : IRecentEventIds
+{
+    public ValueTask<bool> SeenRecentlyAsync(string eventId) => new(false);
+
+    public ValueTask RememberAsync(string eventId) => ValueTask.CompletedTask;
+}
