@@ -27,7 +27,7 @@ public sealed class RetentionOptions
 }
 
 /// <summary>A background job that deletes a queue's finished items once they are older than the retention period.</summary>
-public sealed class WorkPruner : BackgroundService
+internal sealed class WorkPruner : BackgroundService
 {
     private readonly IWorkStore _store;
     private readonly string _queue;

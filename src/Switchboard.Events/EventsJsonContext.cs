@@ -19,7 +19,7 @@ namespace Switchboard.Events;
 [JsonSerializable(typeof(CallRecordingSavedPayload))]
 [JsonSerializable(typeof(CallSpeakPayload))]
 [JsonSerializable(typeof(CallPlaybackPayload))]
-public sealed partial class EventsJsonContext : JsonSerializerContext
+internal sealed partial class EventsJsonContext : JsonSerializerContext
 {
     /// <summary>
     /// Escapes only what JSON requires, so bodies read as Telnyx writes them (<c>"+18445550001"</c>, <c>"café"</c>,

@@ -2,7 +2,7 @@ namespace Switchboard.Receiver;
 
 /// <summary>
 /// A webhook handler as a class, resolved from dependency injection in a scope of its own for each run (so it gets
-/// constructor injection). Register it with <see cref="TelnyxWebhooksBuilder.On{TPayload, THandler}(string, string?)"/>.
+/// constructor injection). Register it with <see cref="TelnyxWebhooksBuilder.On{TPayload, THandler}(string)"/>.
 /// </summary>
 /// <typeparam name="TPayload">The event's payload, e.g. <see cref="Switchboard.Events.MessagePayload"/>.</typeparam>
 public interface ITelnyxWebhookHandler<in TPayload>
@@ -14,8 +14,8 @@ public interface ITelnyxWebhookHandler<in TPayload>
 
 /// <summary>
 /// A webhook handler that takes the event untyped (<see cref="WebhookContext.Event"/>), resolved from dependency injection like
-/// <see cref="ITelnyxWebhookHandler{TPayload}"/>. Register it with <see cref="TelnyxWebhooksBuilder.On{THandler}(string, string?)"/>,
-/// <see cref="TelnyxWebhooksBuilder.OnAny{THandler}(string?)"/> or <see cref="TelnyxWebhooksBuilder.OnUnknown{THandler}(string?)"/>.
+/// <see cref="ITelnyxWebhookHandler{TPayload}"/>. Register it with <see cref="TelnyxWebhooksBuilder.On{THandler}(string)"/>,
+/// <see cref="TelnyxWebhooksBuilder.OnAny{THandler}()"/> or <see cref="TelnyxWebhooksBuilder.OnUnknown{THandler}()"/>.
 /// </summary>
 public interface ITelnyxWebhookHandler
 {

@@ -71,43 +71,70 @@ public sealed class TelnyxWebhooksBuilder
     /// <summary>
     /// Runs <typeparamref name="THandler"/>, resolved from dependency injection in a scope of its own (registered as scoped
     /// unless you registered it), for every <paramref name="eventType"/> event with its payload as <typeparamref name="TPayload"/>.
+    /// Its name is the full name of <typeparamref name="THandler"/>.
     /// </summary>
-    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
-    public TelnyxWebhooksBuilder On<TPayload, THandler>(string eventType, string? name = null)
+    public TelnyxWebhooksBuilder On<TPayload, THandler>(string eventType)
+        where TPayload : class
+        where THandler : class, ITelnyxWebhookHandler<TPayload> => On<TPayload, THandler>(eventType, NameOf<THandler>());
+
+    /// <inheritdoc cref="On{TPayload, THandler}(string)"/>
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder On<TPayload, THandler>(string eventType, string name)
         where TPayload : class
         where THandler : class, ITelnyxWebhookHandler<TPayload>
     {
         CheckPayloadType<TPayload>(eventType);
         Services.TryAddScoped<THandler>();
-        Registry.Add(HandlerKind.EventType, eventType, name ?? NameOf<THandler>(), (context, cancellation) =>
+        Registry.Add(HandlerKind.EventType, eventType, name, (context, cancellation) =>
             context.Services.GetRequiredService<THandler>().HandleAsync(PayloadOf<TPayload>(context), context, cancellation));
         return this;
     }
 
-    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for every <paramref name="eventType"/> event, untyped.</summary>
-    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
-    public TelnyxWebhooksBuilder On<THandler>(string eventType, string? name = null)
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}(string)"/>) for every
+    /// <paramref name="eventType"/> event, untyped. Its name is the full name of <typeparamref name="THandler"/>.
+    /// </summary>
+    public TelnyxWebhooksBuilder On<THandler>(string eventType)
+        where THandler : class, ITelnyxWebhookHandler => On<THandler>(eventType, NameOf<THandler>());
+
+    /// <inheritdoc cref="On{THandler}(string)"/>
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder On<THandler>(string eventType, string name)
         where THandler : class, ITelnyxWebhookHandler
     {
         ArgumentException.ThrowIfNullOrEmpty(eventType);
         return AddClass<THandler>(HandlerKind.EventType, eventType, name);
     }
 
-    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for every verified event, known or not.</summary>
-    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
-    public TelnyxWebhooksBuilder OnAny<THandler>(string? name = null)
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}(string)"/>) for every verified
+    /// event, known or not. Its name is the full name of <typeparamref name="THandler"/>.
+    /// </summary>
+    public TelnyxWebhooksBuilder OnAny<THandler>()
+        where THandler : class, ITelnyxWebhookHandler => OnAny<THandler>(NameOf<THandler>());
+
+    /// <inheritdoc cref="OnAny{THandler}()"/>
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder OnAny<THandler>(string name)
         where THandler : class, ITelnyxWebhookHandler => AddClass<THandler>(HandlerKind.Any, null, name);
 
-    /// <summary>Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}"/>) for event types this library does not know.</summary>
-    /// <param name="name">The handler's identity across restarts and deploys; default the full name of <typeparamref name="THandler"/>.</param>
-    public TelnyxWebhooksBuilder OnUnknown<THandler>(string? name = null)
+    /// <summary>
+    /// Runs <typeparamref name="THandler"/> (resolved like <see cref="On{TPayload, THandler}(string)"/>) for event types this
+    /// library does not know. Its name is the full name of <typeparamref name="THandler"/>.
+    /// </summary>
+    public TelnyxWebhooksBuilder OnUnknown<THandler>()
+        where THandler : class, ITelnyxWebhookHandler => OnUnknown<THandler>(NameOf<THandler>());
+
+    /// <inheritdoc cref="OnUnknown{THandler}()"/>
+    /// <param name="name">The handler's identity across restarts and deploys (see <see cref="TelnyxWebhooksBuilder"/>).</param>
+    public TelnyxWebhooksBuilder OnUnknown<THandler>(string name)
         where THandler : class, ITelnyxWebhookHandler => AddClass<THandler>(HandlerKind.Unknown, null, name);
 
-    private TelnyxWebhooksBuilder AddClass<THandler>(HandlerKind kind, string? eventType, string? name)
+    private TelnyxWebhooksBuilder AddClass<THandler>(HandlerKind kind, string? eventType, string name)
         where THandler : class, ITelnyxWebhookHandler
     {
         Services.TryAddScoped<THandler>();
-        Registry.Add(kind, eventType, name ?? NameOf<THandler>(), (context, cancellation) =>
+        Registry.Add(kind, eventType, name, (context, cancellation) =>
             context.Services.GetRequiredService<THandler>().HandleAsync(context, cancellation));
         return this;
     }

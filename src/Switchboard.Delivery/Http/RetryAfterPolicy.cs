@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace Switchboard.Delivery.Http;
 
 /// <summary>How a <c>Retry-After</c> answer moves the next attempt.</summary>
-public static class RetryAfterPolicy
+internal static class RetryAfterPolicy
 {
     /// <summary>
     /// The delay before the next attempt: the <c>Retry-After</c> the target asked for, but never less than the

@@ -11,7 +11,7 @@ namespace Switchboard.Delivery.Http;
 /// (169.254.169.254). The sender applies <see cref="IsAllowed"/> to every address it is about to connect to,
 /// after its own DNS resolution, so a name that later resolves elsewhere (DNS rebinding) is checked again.
 /// </summary>
-public static class SsrfPolicy
+internal static class SsrfPolicy
 {
     /// <summary>
     /// True for a globally reachable unicast address. With <paramref name="allowPrivateNetworks"/>, loopback, private,

@@ -13,7 +13,7 @@ namespace Switchboard.Delivery.Outbox;
 /// attempts them with bounded concurrency, and records the results in batches. Holds no lock or connection
 /// during HTTP. Several dispatchers, in one process or many, can share one PostgreSQL store.
 /// </summary>
-public sealed class DeliveryDispatcher : BackgroundService
+internal sealed class DeliveryDispatcher : BackgroundService
 {
     private readonly WebhookOutbox _outbox;
     private readonly DeliveryOptions _options;

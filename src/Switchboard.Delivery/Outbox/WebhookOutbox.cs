@@ -27,6 +27,7 @@ public sealed class WebhookOutbox
 
     internal TimeProvider Time { get; }
 
+#pragma warning disable RS0026 // Both overloads end with the optional CancellationToken, as .NET's own async methods do.
     /// <summary>Stores one webhook for delivery; durable when this returns. Publishing an event id again stores nothing.</summary>
     public async Task<PublishResult> PublishAsync(OutboundWebhook webhook, CancellationToken cancellationToken = default) =>
         (await PublishAsync([webhook], cancellationToken))[0];
@@ -38,6 +39,7 @@ public sealed class WebhookOutbox
         var created = await _localDispatcher.EnqueueAsync(Store, Options.QueueName, Items(webhooks), cancellationToken);
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
+#pragma warning restore RS0026
 
     /// <summary>
     /// Stores webhooks in <paramref name="transaction"/> (a transaction of this outbox's store): they are published if and

@@ -5,7 +5,7 @@ namespace Switchboard.DurableWork.Pump;
 /// and handed over in memory while it has room, see <see cref="WorkPump.EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>); with no pump running, it goes
 /// straight to the store, for whichever pump claims it.
 /// </summary>
-public class LocalPump
+internal class LocalPump
 {
     private WorkPump? _pump;
 

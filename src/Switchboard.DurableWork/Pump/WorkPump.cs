@@ -8,10 +8,10 @@ namespace Switchboard.DurableWork.Pump;
 /// Works one claimed item and says what became of it. Throwing is a bug of the handler: the error is logged and the item
 /// given back, due again after <see cref="WorkPump.AfterUnexpectedFailure"/>, with no attempt counted.
 /// </summary>
-public delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
+internal delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
 
 /// <summary>How a <see cref="WorkPump"/> works its queue.</summary>
-public sealed record WorkPumpOptions
+internal sealed record WorkPumpOptions
 {
     public required string Queue { get; init; }
 
@@ -42,7 +42,7 @@ public sealed record WorkPumpOptions
 /// restarts, or when another worker takes them over). An item with an ordering key that finishes lets the next one of
 /// its key start: the pump looks for it at once.
 /// </summary>
-public sealed partial class WorkPump
+internal sealed partial class WorkPump
 {
     private const int MaxCompletionsPerWrite = 512;
 
