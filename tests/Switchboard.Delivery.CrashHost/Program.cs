@@ -8,6 +8,8 @@ using Switchboard.Signing;
 
 // A dispatcher process for the crash-safety and recovery tests, which kill it with SIGKILL and start it again:
 //   deliver ...                          a dispatcher alone (see DeliverHost)
+//   keys <database> <first key>          enqueues keys from <first key> on, 8 writers at once, with a pass into the key
+//                                        index every 64 keys, printing "acked <key>" once each is durable, until killed
 //   <database> <sink base url> <count>   publishes and delivers, as follows
 // Publishes events evt-0 .. evt-<count-1> (every tenth to <sink>/fail, the others to <sink>/ok) on a SQLite
 // file while its dispatcher delivers them, and exits once nothing is pending. Publishing is idempotent, so
@@ -16,6 +18,26 @@ using Switchboard.Signing;
 if (args is ["deliver", .. var options])
 {
     return await DeliverHost.RunAsync(options);
+}
+
+if (args is ["keys", var database, var first])
+{
+    await using var keyStore = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = database, MinKeyGeneration = 64 });
+    Console.WriteLine("started");
+    var next = long.Parse(first, CultureInfo.InvariantCulture);
+    var output = TextWriter.Synchronized(Console.Out);
+    await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+    {
+        while (true)
+        {
+            var key = $"key-{Interlocked.Increment(ref next)}";
+            if ((await keyStore.EnqueueAsync("q", [new NewWorkItem(key, "{}", DateTimeOffset.UnixEpoch, 1)]))[0])
+            {
+                output.WriteLine($"acked {key}");
+            }
+        }
+    }));
+    return 0;
 }
 
 if (args.Length != 3 || !Uri.TryCreate(args[1], UriKind.Absolute, out var sink) || !int.TryParse(args[2], CultureInfo.InvariantCulture, out var count))

@@ -131,11 +131,19 @@ internal sealed class SqliteKeys : ISqliteTransactionParticipant
         recent.CommandText = "SELECT queue, key, id FROM work_items WHERE id > @merged";
         recent.Parameters.AddWithValue("@merged", mergedThrough);
         var current = new Dictionary<QueueKey, long>();
+        // A queue's name is read once per row; keep one string per queue, not one per key.
+        var queues = new Dictionary<string, string>(StringComparer.Ordinal);
         using (var reader = recent.ExecuteReader())
         {
             while (reader.Read())
             {
-                current[new QueueKey(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+                var queue = reader.GetString(0);
+                if (!queues.TryGetValue(queue, out var known))
+                {
+                    queues[queue] = known = queue;
+                }
+
+                current[new QueueKey(known, reader.GetString(1))] = reader.GetInt64(2);
             }
         }
 
@@ -154,6 +162,101 @@ internal sealed class SqliteKeys : ISqliteTransactionParticipant
 
         _mergePosition = 0;
         _dataVersion = DataVersion(connection);
+    }
+
+    /// <summary>
+    /// Before <see cref="Load"/> when the store opens: if more than <paramref name="threshold"/> keys are not yet in
+    /// <c>work_keys</c> (a backlog written faster than it merged, then a restart), writes them all there in one ordered
+    /// statement and one transaction, so the store does not hold them in memory (about 170 bytes a key) until passes
+    /// have merged them. A crash in it rolls it back; the next open does it again.
+    /// </summary>
+    public static void MergeBacklog(SqliteConnection connection, int threshold)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var count = connection.CreateCommand();
+        count.Transaction = transaction;
+        count.CommandText = $"SELECT count(*) FROM work_items WHERE id > (SELECT value FROM work_meta WHERE name = '{MergedThroughName}')";
+        if ((long)count.ExecuteScalar()! <= threshold)
+        {
+            return;
+        }
+
+        using var merge = connection.CreateCommand();
+        merge.Transaction = transaction;
+        merge.CommandText =
+            $"INSERT INTO work_keys (queue, key, item_id) SELECT queue, key, id FROM work_items WHERE id > (SELECT value FROM work_meta WHERE name = '{MergedThroughName}') " +
+            "ORDER BY queue, key ON CONFLICT DO NOTHING; " +
+            $"UPDATE work_meta SET value = (SELECT coalesce(max(id), work_meta.value) FROM work_items) WHERE name = '{MergedThroughName}'";
+        merge.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Where this and the database disagree (empty when they agree), for tests: every item up to the merge mark has its key
+    /// in <c>work_keys</c>, every item above it has its key here with its id, and this holds no key the items do not.
+    /// Call it while no write runs.
+    /// </summary>
+    public IReadOnlyList<string> Disagreements(SqliteConnection connection)
+    {
+        var problems = new List<string>();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        long Scalar(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            return (long)command.ExecuteScalar()!;
+        }
+
+        var merged = Scalar($"SELECT value FROM work_meta WHERE name = '{MergedThroughName}'");
+        Dictionary<QueueKey, long> held;
+        lock (_gate)
+        {
+            if (merged != _mergedThrough)
+            {
+                problems.Add($"merge mark: {merged} in the database, {_mergedThrough} here");
+            }
+
+            held = new Dictionary<QueueKey, long>(_current);
+            foreach (var (k, id) in _merging ?? [])
+            {
+                if (!held.TryAdd(k, id))
+                {
+                    problems.Add($"{k} is in both generations");
+                }
+            }
+        }
+
+        var unindexed = Scalar(
+            $"SELECT count(*) FROM work_items w WHERE w.id <= {merged} AND NOT EXISTS (SELECT 1 FROM work_keys k WHERE k.queue = w.queue AND k.key = w.key AND k.item_id = w.id)");
+        if (unindexed > 0)
+        {
+            problems.Add($"{unindexed} items up to the merge mark are not in work_keys");
+        }
+
+        var dangling = Scalar("SELECT count(*) FROM work_keys k WHERE NOT EXISTS (SELECT 1 FROM work_items w WHERE w.id = k.item_id AND w.queue = k.queue AND w.key = k.key)");
+        if (dangling > 0)
+        {
+            problems.Add($"{dangling} work_keys rows point at no item with their key");
+        }
+
+        using var recent = connection.CreateCommand();
+        recent.Transaction = transaction;
+        recent.CommandText = $"SELECT queue, key, id FROM work_items WHERE id > {merged}";
+        using (var reader = recent.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var k = new QueueKey(reader.GetString(0), reader.GetString(1));
+                if (!held.Remove(k, out var id) || id != reader.GetInt64(2))
+                {
+                    problems.Add($"item {reader.GetInt64(2)} {k} above the merge mark is not held here with its id");
+                }
+            }
+        }
+
+        problems.AddRange(held.Select(h => $"{h.Key} (item {h.Value}) is held here but no such item is above the merge mark"));
+        return problems;
     }
 
     void ISqliteTransactionParticipant.Begin(SqliteConnection connection)

@@ -55,6 +55,7 @@ internal sealed class SqliteWorkStore : IWorkStore
             SqliteSchema.Configure(connection, options.SynchronousFull);
             SqliteSchema.Migrate(connection);
             recovered = RecoverInterrupted(connection, time.GetUtcNow());
+            SqliteKeys.MergeBacklog(connection, options.MinKeyGeneration);
             keys.Load(connection);
         }
         catch
@@ -316,6 +317,13 @@ internal sealed class SqliteWorkStore : IWorkStore
         }
 
         return recorded;
+    }
+
+    /// <summary>Where the in-memory keys and the database disagree (<see cref="SqliteKeys.Disagreements"/>); for tests, while no write runs.</summary>
+    internal async Task<IReadOnlyList<string>> KeyIndexDisagreementsAsync()
+    {
+        await using var connection = await OpenReadAsync(CancellationToken.None);
+        return _keys.Disagreements(connection);
     }
 
     public async Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using CsCheck;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.DurableWork.Sqlite;
@@ -221,5 +222,97 @@ public sealed class SqliteKeysTests : IAsyncLifetime
             keys.Added("q", key, id);
             return id;
         }
+    }
+
+    [Fact]
+    public async Task Opening_on_more_unmerged_keys_than_a_generation_merges_them_so_none_are_held_in_memory()
+    {
+        var keys = Enumerable.Range(0, 50).Select(i => $"b{i:D2}").ToList();
+        await using (var writer = await OpenAsync(minKeyGeneration: 1000))
+        {
+            Assert.Equal(keys.Select(_ => true), await writer.EnqueueAsync("q", [.. keys.Select(Item)]));
+        }
+
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM work_keys"));
+        await using var store = await OpenAsync(minKeyGeneration: 10);
+
+        Assert.Equal(50, await ScalarAsync("SELECT count(*) FROM work_keys"));
+        Assert.Empty(await ((SqliteWorkStore)store).KeyIndexDisagreementsAsync());
+        Assert.Equal(keys.Select(_ => false), await store.EnqueueAsync("q", [.. keys.Select(Item)]));
+        Assert.Equal([true], await store.EnqueueAsync("q", [Item("after")]));
+    }
+
+    private enum Op
+    {
+        Enqueue,
+        FinishAndPrune,
+        Requeue,
+        Reopen,
+    }
+
+    /// <summary>
+    /// Any sequence of enqueues (single and batched, new keys and taken ones), prunes, requeues and reopens, with passes into
+    /// <c>work_keys</c> every few keys: after every step the keys held in memory and the tables agree exactly
+    /// (<see cref="SqliteKeys.Disagreements"/>), and the store's answers agree with a plain set of the keys it holds.
+    /// </summary>
+    [Fact]
+    public async Task The_keys_in_memory_and_the_tables_never_disagree()
+    {
+        var step = Gen.Select(Gen.Frequency((6, Gen.Const(Op.Enqueue)), (2, Gen.Const(Op.FinishAndPrune)), (1, Gen.Const(Op.Requeue)), (1, Gen.Const(Op.Reopen))),
+            Gen.Int[0, 24].Array[1, 6]);
+        var run = 0;
+        await Gen.Select(Gen.Int[1, 4], step.List[1, 30]).SampleAsync(async (generation, steps) =>
+        {
+            var path = Path.Combine(_folder, $"property-{Interlocked.Increment(ref run)}.db");
+            var held = new HashSet<string>();
+            var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, MinKeyGeneration = generation }, _time);
+            try
+            {
+                foreach (var (op, numbers) in steps)
+                {
+                    var keys = numbers.Select(n => $"key-{n}").ToArray();
+                    switch (op)
+                    {
+                        case Op.Enqueue:
+                            var expected = new List<bool>();
+                            var batch = new HashSet<string>(held);
+                            foreach (var key in keys)
+                            {
+                                expected.Add(batch.Add(key));
+                            }
+
+                            Assert.Equal(expected, await store.EnqueueAsync("q", [.. keys.Select(Item)]));
+                            held = batch;
+                            break;
+                        case Op.FinishAndPrune:
+                            // Finish the items of these keys and delete every finished item.
+                            var claimed = await store.ClaimAsync("q", 1000);
+                            var finishing = claimed.Where(c => keys.Contains(c.Key)).ToList();
+                            await store.CompleteAsync([.. finishing.Select(c => WorkCompletion.Succeeded(c.Lease, []))]);
+                            await store.CompleteAsync([.. claimed.Except(finishing).Select(c => WorkCompletion.Release(c.Lease, _time.GetUtcNow()))]);
+                            await store.PruneAsync("q", _time.GetUtcNow().AddSeconds(1), 1000);
+                            held.ExceptWith(finishing.Select(c => c.Key));
+                            break;
+                        case Op.Requeue:
+                            Assert.Equal(held.Contains(keys[0]), await store.RequeueAsync("q", keys[0], _time.GetUtcNow()));
+                            break;
+                        default:
+                            await store.DisposeAsync();
+                            store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path, MinKeyGeneration = generation }, _time);
+                            break;
+                    }
+
+                    Assert.Empty(await ((SqliteWorkStore)store).KeyIndexDisagreementsAsync());
+                    foreach (var key in keys)
+                    {
+                        Assert.Equal(held.Contains(key), await store.GetAsync("q", key) is not null);
+                    }
+                }
+            }
+            finally
+            {
+                await store.DisposeAsync();
+            }
+        }, iter: 60);
     }
 }
