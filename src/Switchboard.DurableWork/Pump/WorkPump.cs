@@ -61,7 +61,7 @@ internal sealed partial class WorkPump
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WorkSignal _signal = new();
-    private ReadyItems? _ready;
+    private ReadyQueue? _ready;
 
     public WorkPump(IWorkStore store, WorkPumpOptions options, WorkItemHandler handler, TimeProvider? time = null, ILogger? logger = null)
     {
@@ -91,7 +91,9 @@ internal sealed partial class WorkPump
         if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
             var enqueued = await _store.EnqueueLeasedAsync(_options.Queue, items, cancellationToken);
-            return HandOver(ready, enqueued);
+            // Items that no longer fit (or come after the pump stopped) are given back before this returns.
+            await HandOver(ready, enqueued);
+            return [.. enqueued.Select(e => e.Added)];
         }
 
         var created = await _store.EnqueueAsync(_options.Queue, items, cancellationToken);
@@ -110,7 +112,8 @@ internal sealed partial class WorkPump
         if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
             var enqueued = await transaction.EnqueueLeasedAsync(_options.Queue, items);
-            transaction.OnCommitted(() => HandOver(ready, enqueued));
+            // What no longer fits once this commits is given back by the queue; the pump awaits that when it stops.
+            transaction.OnCommitted(() => _ = HandOver(ready, enqueued));
             return [.. enqueued.Select(e => e.Added)];
         }
 
@@ -119,16 +122,15 @@ internal sealed partial class WorkPump
         return created;
     }
 
-    private bool[] HandOver(ReadyItems ready, IReadOnlyList<EnqueuedItem> enqueued)
+    private Task HandOver(ReadyQueue ready, IReadOnlyList<EnqueuedItem> enqueued)
     {
-        ready.Add(enqueued.Where(e => e.Leased is not null).Select(e => e.Leased!));
         if (enqueued.Any(e => e.Added && e.Leased is null))
         {
             // Stored due later, or waiting behind its ordering key: claimed when its time comes.
             _signal.Notify();
         }
 
-        return [.. enqueued.Select(e => e.Added)];
+        return ready.Add([.. enqueued.Where(e => e.Leased is not null).Select(e => e.Leased!)]);
     }
 
     /// <summary>Runs the pump until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are given back) and records their results.</summary>
@@ -137,7 +139,7 @@ internal sealed partial class WorkPump
         // Claimed items wait here for a free worker: claims run ahead of the work (a batch at a time) instead of one
         // claim per free slot, and items enqueued through this pump are handed over here too.
         var batch = Math.Max(_options.ClaimBatchSize, _options.Concurrency);
-        var ready = new ReadyItems(capacity: batch * 4, refillAt: batch, this);
+        var ready = new ReadyQueue(capacity: batch * 4, refillAt: batch, ReleaseAsync);
         if (Interlocked.CompareExchange(ref _ready, ready, null) is not null)
         {
             throw new InvalidOperationException("the pump is running already");
@@ -165,17 +167,12 @@ internal sealed partial class WorkPump
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wake = _signal.WaitAsync();
-                var room = ready.WaitForRoomAsync();
-                if (ready.Count > batch)
-                {
-                    await room.WaitAsync(stoppingToken);
-                    continue;
-                }
-
+                // Claims run ahead of the work, a batch at a time, once the items waiting are down to one batch.
+                await ready.WaitForRoomAsync().WaitAsync(stoppingToken);
                 IReadOnlyList<ClaimedWorkItem> claimed;
                 try
                 {
-                    claimed = await _store.ClaimAsync(_options.Queue, batch, stoppingToken);
+                    claimed = await _store.ClaimAsync(_options.Queue, Math.Min(batch, ready.Capacity - ready.Count), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -184,7 +181,7 @@ internal sealed partial class WorkPump
                     continue;
                 }
 
-                ready.Add(claimed);
+                await ready.Add(claimed);
                 if (claimed.Count == 0)
                 {
                     await WaitForWorkAsync(wake, stoppingToken);
@@ -206,11 +203,13 @@ internal sealed partial class WorkPump
             await Task.WhenAll(workers);
             completions.Writer.TryComplete();
             await recorder;
+            // Items that came after the close (a claim, a hand-over, the next of an ordering key) are given back by now.
+            await ready.ReleasesAsync();
         }
     }
 
     /// <summary>One of <see cref="WorkPumpOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
-    private async Task WorkAsync(ReadyItems ready, ChannelWriter<Result> completions, CancellationToken stoppingToken)
+    private async Task WorkAsync(ReadyQueue ready, ChannelWriter<Result> completions, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (await ready.TakeAsync() is { } item)
@@ -297,7 +296,7 @@ internal sealed partial class WorkPump
 
                     if (result.Started.Count > 0)
                     {
-                        ready!.Add(result.Started);
+                        await ready!.Add(result.Started);
                     }
 
                     if (finishesInOrder)
@@ -362,87 +361,6 @@ internal sealed partial class WorkPump
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed (given up, stopping: {GivenUp}); until recorded the items stay with this process, and after a restart or a takeover they are worked again")]
     private static partial void LogRecordFailed(ILogger logger, int count, string queue, bool givenUp, Exception exception);
-
-    /// <summary>
-    /// Items leased to the running pump, waiting for one of its workers: the ones it claimed and the ones handed over
-    /// in memory.
-    /// </summary>
-    private sealed class ReadyItems(int capacity, int refillAt, WorkPump owner)
-    {
-        private readonly Channel<ClaimedWorkItem> _items = Channel.CreateUnbounded<ClaimedWorkItem>();
-        private readonly WorkSignal _room = new();
-        private readonly Lock _gate = new();
-        private int _count;
-        private int _roomWanted;
-        private bool _closed;
-
-        public int Count => Volatile.Read(ref _count);
-
-        /// <summary>True while the pump runs and <paramref name="count"/> more would not make the wait too long.</summary>
-        public bool HasRoomFor(int count) => !Volatile.Read(ref _closed) && Count + count <= capacity;
-
-        /// <summary>Adds items leased to this pump; if it stopped meanwhile, gives them back to the store.</summary>
-        public void Add(IEnumerable<ClaimedWorkItem> items)
-        {
-            List<ClaimedWorkItem>? refused = null;
-            lock (_gate)
-            {
-                foreach (var item in items)
-                {
-                    if (_closed)
-                    {
-                        (refused ??= []).Add(item);
-                        continue;
-                    }
-
-                    Interlocked.Increment(ref _count);
-                    _items.Writer.TryWrite(item);
-                }
-            }
-
-            if (refused is not null)
-            {
-                _ = owner.ReleaseAsync(refused);
-            }
-        }
-
-        /// <summary>The next item to work; null once closed and empty.</summary>
-        public async ValueTask<ClaimedWorkItem?> TakeAsync()
-        {
-            while (await _items.Reader.WaitToReadAsync())
-            {
-                if (_items.Reader.TryRead(out var item))
-                {
-                    if (Interlocked.Decrement(ref _count) <= refillAt && Interlocked.Exchange(ref _roomWanted, 0) == 1)
-                    {
-                        _room.Notify();
-                    }
-
-                    return item;
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>Completes once the queue has gone down to where a claim should refill it.</summary>
-        public Task WaitForRoomAsync()
-        {
-            var room = _room.WaitAsync();
-            Volatile.Write(ref _roomWanted, 1);
-            return room;
-        }
-
-        /// <summary>No more items are accepted; the ones queued are still taken.</summary>
-        public void Close()
-        {
-            lock (_gate)
-            {
-                _closed = true;
-                _items.Writer.TryComplete();
-            }
-        }
-    }
 }
 
 /// <summary>A wake-up call within one process; lossy by design (whoever waits also polls).</summary>
