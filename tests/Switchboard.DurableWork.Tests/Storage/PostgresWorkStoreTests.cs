@@ -69,8 +69,10 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         await slow.EnqueueAsync("q", [new NewWorkItem("long-job", "{}", Time.GetUtcNow(), 3)]);
         var held = Assert.Single(await slow.ClaimAsync("q", 10));
 
-        // Three takeover timeouts of real time, with the heartbeat going: the item stays with its worker.
+        // Three takeover timeouts of real time, with the heartbeat going: the takeover, run now, finds no stopped worker,
+        // and the item stays with its worker.
         await Task.Delay(TimeSpan.FromMilliseconds(1800));
+        Assert.Equal(0, await ((NpgsqlWorkStore)other).TakeOverStoppedAsync());
         Assert.Empty(await other.ClaimAsync("q", 10));
         Assert.Equal([true], await slow.CompleteAsync([WorkCompletion.Retry(held.Lease, Time.GetUtcNow(), [new(1, Time.GetUtcNow(), Time.GetUtcNow(), false, "try again")])]));
 
@@ -78,12 +80,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         var again = Assert.Single(await slow.ClaimAsync("q", 10));
         ((NpgsqlWorkStore)slow).HeartbeatPaused = true;
 
-        IReadOnlyList<ClaimedWorkItem> taken = [];
-        for (var i = 0; i < 50 && taken.Count == 0; i++)
-        {
-            await Task.Delay(100);
-            taken = await other.ClaimAsync("q", 10);
-        }
+        var taken = await Eventually.GetAsync(() => other.ClaimAsync("q", 10), t => t.Count > 0, "the other worker to take the item over");
 
         var takenOver = Assert.Single(taken);
         Assert.Equal(2, takenOver.Attempts);
