@@ -205,6 +205,13 @@ internal static class StoreSql
         }
     }
 
+    /// <summary>The attempts of one queue finished since a time, newest first (<see cref="IWorkStore.ListAttemptsAsync"/>); reads as <see cref="ReadQueuedAttempt"/>.</summary>
+    public const string RecentAttemptsSql =
+        "SELECT a.id, a.attempt, a.started_at, a.finished_at, a.succeeded, a.detail, w.key FROM work_attempts a JOIN work_items w ON w.id = a.item_id " +
+        "WHERE a.finished_at >= @from AND w.queue = @queue ORDER BY a.finished_at DESC, a.id DESC LIMIT @limit";
+
+    public static QueuedWorkAttempt ReadQueuedAttempt(DbDataReader reader) => new(reader.GetString(6), ReadAttempt(reader));
+
     public static WorkAttempt ReadAttempt(DbDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetInt32(1),

@@ -103,6 +103,9 @@ public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt,
     public bool IsInterruption => Detail == InterruptedDetail;
 }
 
+/// <summary>An attempt log entry with the key of its item (<see cref="IWorkStore.ListAttemptsAsync"/>).</summary>
+public sealed record QueuedWorkAttempt(string Key, WorkAttempt Attempt);
+
 /// <summary>A stored item as queries see it.</summary>
 public sealed record WorkItem
 {

@@ -113,6 +113,16 @@ public sealed class WebhookOutbox
     }
 
     /// <summary>
+    /// The requests made since <paramref name="since"/> (by when they finished), latest first, at most
+    /// <paramref name="maxAttempts"/>, each with its delivery's id: the recent activity of every delivery at once.
+    /// </summary>
+    public async Task<IReadOnlyList<RecentDeliveryAttempt>> ListAttemptsAsync(DateTimeOffset since, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        var attempts = await Store.ListAttemptsAsync(Options.QueueName, since, maxAttempts, cancellationToken);
+        return [.. attempts.Select(a => new RecentDeliveryAttempt(a.Key, ToAttempt(a.Attempt, [])))];
+    }
+
+    /// <summary>
     /// Attempts a delivery again now: a delivered or failed one gets one more attempt (numbered after the last);
     /// a pending one is brought forward to now. Returns false if the event id is unknown.
     /// </summary>

@@ -308,6 +308,24 @@ internal sealed class PostgresWorkStore : IWorkStore, INotifyWorkReturned
         return new WorkPage(items, total, query.PageNumber, query.PageSize);
     }
 
+    public async Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        await using var select = _dataSource.CreateCommand(StoreSql.RecentAttemptsSql);
+        select.Parameters.Add(new NpgsqlParameter<long>("from", StoreSql.Ms(finishedFrom)));
+        select.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        select.Parameters.Add(new NpgsqlParameter<int>("limit", maxEntries));
+        var attempts = new List<QueuedWorkAttempt>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(StoreSql.ReadQueuedAttempt(reader));
+        }
+
+        return attempts;
+    }
+
     public async Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);

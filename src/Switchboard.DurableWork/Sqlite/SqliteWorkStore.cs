@@ -392,6 +392,26 @@ internal sealed class SqliteWorkStore : IWorkStore
         return new WorkPage(items, total, query.PageNumber, query.PageSize);
     }
 
+    public async Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var select = connection.CreateCommand();
+        select.CommandText = StoreSql.RecentAttemptsSql;
+        select.Set("@from", StoreSql.Ms(finishedFrom));
+        select.Set("@queue", queue);
+        select.Set("@limit", maxEntries);
+        var attempts = new List<QueuedWorkAttempt>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(StoreSql.ReadQueuedAttempt(reader));
+        }
+
+        return attempts;
+    }
+
     public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);
