@@ -5,7 +5,8 @@ namespace Switchboard.Web.Shared;
 
 /// <summary>
 /// In front of every page, form and live channel: the security headers (no script, style or connection but this
-/// host's; not framed; no referrer, since a login link carries the token), then <see cref="PageAccess"/>.
+/// host's; not framed; no referrer to other hosts, since a login link carries the token; "no-referrer" would also make
+/// the browser send <c>Origin: null</c> with the pages' own forms), then <see cref="PageAccess"/>.
 /// </summary>
 /// <remarks>For JSON endpoints (<paramref name="renderer"/> null) a refusal is a problem+json answer instead of a page.</remarks>
 internal sealed class PageFilter(PageAccess access, PageRenderer? renderer) : IEndpointFilter
@@ -21,7 +22,7 @@ internal sealed class PageFilter(PageAccess access, PageRenderer? renderer) : IE
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
+        headers["Referrer-Policy"] = "same-origin";
         headers.CacheControl = "no-store";
         if (access.Check(context) is { } denial)
         {
