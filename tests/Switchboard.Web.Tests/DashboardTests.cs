@@ -11,10 +11,8 @@ public sealed partial class DashboardTests(BrowserFixture browser)
     [Fact]
     public async Task A_message_sent_through_the_API_shows_its_deliveries_live_and_Redeliver_adds_an_attempt()
     {
-        await using var serve = await InProcessSwitchboard.ServeAsync();
-        await using var listen = await InProcessSwitchboard.ListenAsync(PublicKeyOf(serve));
-        using var api = new ApiClient(serve.BaseUrl);
-        await api.ProfileWithNumberAsync(listen.BaseUrl + "/webhooks/telnyx");
+        await using var hosts = await PlatformAndReceiver.StartAsync();
+        var (serve, api) = (hosts.Serve, hosts.Api);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(serve.PageLink);
         await Expect(page.Locator("p.summary")).ToContainTextAsync("0 deliveries");

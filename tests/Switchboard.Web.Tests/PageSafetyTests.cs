@@ -15,10 +15,8 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
     [Fact]
     public async Task A_payload_with_script_renders_as_text_and_opens_no_dialog()
     {
-        await using var serve = await InProcessSwitchboard.ServeAsync();
-        await using var listen = await InProcessSwitchboard.ListenAsync(DashboardTests.PublicKeyOf(serve));
-        using var api = new ApiClient(serve.BaseUrl);
-        await api.ProfileWithNumberAsync(listen.BaseUrl + "/webhooks/telnyx");
+        await using var hosts = await PlatformAndReceiver.StartAsync();
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
         await api.SendAsync("+13125550100", Hostile);
         var page = await browser.NewPageAsync();
         var dialogs = new List<string>();
@@ -47,10 +45,8 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
     [Fact]
     public async Task The_pages_request_nothing_from_any_other_host()
     {
-        await using var serve = await InProcessSwitchboard.ServeAsync();
-        await using var listen = await InProcessSwitchboard.ListenAsync(DashboardTests.PublicKeyOf(serve));
-        using var api = new ApiClient(serve.BaseUrl);
-        await api.ProfileWithNumberAsync(listen.BaseUrl + "/webhooks/telnyx");
+        await using var hosts = await PlatformAndReceiver.StartAsync();
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
         await api.SendAsync("+13125550100", "https://cdn.example.com/x.js and http://example.org/ are only text");
         var page = await browser.NewPageAsync(phone: true);
         var requests = new List<string>();
@@ -82,8 +78,8 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
     [Fact]
     public async Task Bound_beyond_loopback_a_request_without_the_token_is_refused()
     {
-        await using var serve = await InProcessSwitchboard.ServeAsync("--urls", "http://0.0.0.0:0");
-        await using var listen = await InProcessSwitchboard.ListenAsync(DashboardTests.PublicKeyOf(serve), "--urls", "http://0.0.0.0:0");
+        await using var hosts = await PlatformAndReceiver.StartAsync(["--urls", "http://0.0.0.0:0"], ["--urls", "http://0.0.0.0:0"]);
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
         Assert.Contains("?token=", serve.PageLink, StringComparison.Ordinal);
         Assert.Contains("?token=", listen.PageLink, StringComparison.Ordinal);
 
@@ -98,9 +94,7 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
-        // The API keeps its own key, and needs no login token.
-        using var api = new ApiClient(serve.BaseUrl);
-        await api.ProfileWithNumberAsync(listen.BaseUrl + "/webhooks/telnyx");
+        // The API keeps its own key, and needs no login token (PlatformAndReceiver set up the profile through it).
 
         var page = await browser.NewPageAsync();
         var refusedPage = await page.GotoAsync(serve.BaseUrl + "/");
