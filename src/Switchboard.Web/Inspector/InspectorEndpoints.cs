@@ -23,8 +23,13 @@ public static class InspectorEndpoints
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(options);
         var services = app.Services;
-        var admin = services.GetService<IWebhookInboxAdmin>()
-            ?? throw new InvalidOperationException("MapSwitchboardInspector needs the receiver: call services.AddTelnyxWebhooks(...) first");
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IWebhookInboxAdmin)) != true)
+        {
+            throw new InvalidOperationException("MapSwitchboardInspector needs the receiver: call services.AddTelnyxWebhooks(...) first");
+        }
+
+        // Resolved at the first request, not here: building it validates the receiver's options, which the host reports at start.
+        var inbox = new Lazy<IWebhookInboxAdmin>(services.GetRequiredService<IWebhookInboxAdmin>);
         var renderer = new PageRenderer(services, services.GetRequiredService<ILoggerFactory>());
         var live = new LiveUpdates(services.GetRequiredService<TimeProvider>(), services.GetRequiredService<IHostApplicationLifetime>());
         var forwarding = options.Forwarding;
@@ -33,26 +38,26 @@ public static class InspectorEndpoints
         var pages = app.MapGroup("").AddEndpointFilter(new PageFilter(access, renderer));
 
         pages.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
-            await renderer.PageAsync<InspectorPage>(await RequestList.LoadAsync(admin, PageOf(request), options, ct)));
+            await renderer.PageAsync<InspectorPage>(await RequestList.LoadAsync(inbox.Value, PageOf(request), options, ct)));
         pages.MapGet("/live/requests", (HttpRequest request) =>
         {
             var page = PageOf(request);
-            return live.Stream(async ct => await renderer.RenderAsync<RequestTable>(await RequestList.LoadAsync(admin, page, options, ct)));
+            return live.Stream(async ct => await renderer.RenderAsync<RequestTable>(await RequestList.LoadAsync(inbox.Value, page, options, ct)));
         });
 
         pages.MapGet("/requests/{id}", async (string id, HttpRequest request, CancellationToken ct) => await RequestPageAsync(id, request, null, ct));
         pages.MapGet("/live/requests/{id}", (string id) => live.Stream(async ct =>
-            await admin.GetRequestAsync(id, ct) is { } recorded
-                ? await renderer.RenderAsync<RequestOutcome>(await RequestView.LoadAsync(admin, recorded, forwarding?.HandlerName, ct))
+            await inbox.Value.GetRequestAsync(id, ct) is { } recorded
+                ? await renderer.RenderAsync<RequestOutcome>(await RequestView.LoadAsync(inbox.Value, recorded, forwarding?.HandlerName, ct))
                 : "<p class=\"muted\">This request has left the log (it keeps the newest).</p>"));
         pages.MapPost("/requests/{id}/replay", async (string id, HttpRequest request, CancellationToken ct) =>
         {
-            if (await admin.GetRequestAsync(id, ct) is not { EventId: { Length: > 0 } eventId })
+            if (await inbox.Value.GetRequestAsync(id, ct) is not { EventId: { Length: > 0 } eventId })
             {
                 return await NotFoundAsync(id);
             }
 
-            var replayed = await admin.ReplayAsync(eventId, ct);
+            var replayed = await inbox.Value.ReplayAsync(eventId, ct);
             return await RequestPageAsync(id, request, replayed
                 ? "Replayed: the handlers that have not completed run again now (a handler that completed never runs twice for an event)."
                 : "This webhook is not in the inbox (it was refused, or pruned).", ct);
@@ -65,7 +70,7 @@ public static class InspectorEndpoints
                     new PageMessage("Not forwarding", "listen was started without --forward-to.", InspectorNav.SiteName, InspectorNav.Items), StatusCodes.Status409Conflict);
             }
 
-            if (await admin.GetRequestAsync(id, ct) is not { } recorded)
+            if (await inbox.Value.GetRequestAsync(id, ct) is not { } recorded)
             {
                 return await NotFoundAsync(id);
             }
@@ -73,19 +78,19 @@ public static class InspectorEndpoints
             return await RequestPageAsync(id, request, await forwarding.ForwardAgainAsync(recorded, ct), ct);
         });
         pages.MapPost("/events/{eventId}/replay", async (string eventId, CancellationToken ct) =>
-            await admin.ReplayAsync(eventId, ct)
+            await inbox.Value.ReplayAsync(eventId, ct)
                 ? Results.Redirect("/")
                 : await renderer.PageAsync<MessagePage>(
                     new PageMessage("No such webhook", $"The inbox holds no webhook {eventId}.", InspectorNav.SiteName, InspectorNav.Items), StatusCodes.Status404NotFound));
 
         async Task<IResult> RequestPageAsync(string id, HttpRequest request, string? notice, CancellationToken ct)
         {
-            if (await admin.GetRequestAsync(id, ct) is not { } recorded)
+            if (await inbox.Value.GetRequestAsync(id, ct) is not { } recorded)
             {
                 return await NotFoundAsync(id);
             }
 
-            var view = await RequestView.LoadAsync(admin, recorded, forwarding?.HandlerName, ct);
+            var view = await RequestView.LoadAsync(inbox.Value, recorded, forwarding?.HandlerName, ct);
             var url = $"{request.Scheme}://{request.Host}{options.WebhookPath}";
             return await renderer.PageAsync<RequestPage>(new RequestDetail(view, url, options, notice));
         }
