@@ -220,6 +220,27 @@ internal static class StoreSql
         reader.GetBoolean(4),
         reader.GetString(5));
 
+    /// <summary>
+    /// The attempt logs of a page of items, read from rows of <c>item_id, {AttemptColumns}</c> ordered newest first,
+    /// each item given its own.
+    /// </summary>
+    public static async Task<List<WorkItem>> WithAttemptLogsAsync(List<WorkItem> items, DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var logs = new Dictionary<long, List<WorkAttempt>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var itemId = reader.GetInt64(0);
+            if (!logs.TryGetValue(itemId, out var log))
+            {
+                logs[itemId] = log = [];
+            }
+
+            log.Add(new WorkAttempt(reader.GetInt64(1), reader.GetInt32(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)), reader.GetBoolean(5), reader.GetString(6)));
+        }
+
+        return [.. items.Select(item => logs.TryGetValue(item.Id, out var log) ? item with { AttemptLog = log } : item)];
+    }
+
     public static async Task<List<WorkAttempt>> ReadAttemptsAsync(DbDataReader reader, CancellationToken cancellationToken)
     {
         var attempts = new List<WorkAttempt>();

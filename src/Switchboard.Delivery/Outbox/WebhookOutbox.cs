@@ -106,6 +106,7 @@ public sealed class WebhookOutbox
             FinishedTo = query.FinishedTo,
             PayloadContains = query.WebhookContains,
             AttemptsContain = query.AttemptsContain,
+            IncludeAttemptLog = true,
             PageNumber = query.PageNumber,
             PageSize = query.PageSize,
         }, cancellationToken);

@@ -389,6 +389,19 @@ internal sealed class SqliteWorkStore : IWorkStore
             }
         }
 
+        if (query.IncludeAttemptLog && items.Count > 0)
+        {
+            await using var attempts = connection.CreateCommand();
+            attempts.CommandText = $"SELECT item_id, {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))}) ORDER BY id DESC";
+            for (var i = 0; i < items.Count; i++)
+            {
+                attempts.Set($"@i{i}", items[i].Id);
+            }
+
+            await using var reader = await attempts.ExecuteReaderAsync(cancellationToken);
+            items = await StoreSql.WithAttemptLogsAsync(items, reader, cancellationToken);
+        }
+
         return new WorkPage(items, total, query.PageNumber, query.PageSize);
     }
 

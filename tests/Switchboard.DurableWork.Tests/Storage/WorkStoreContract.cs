@@ -372,6 +372,12 @@ public abstract class WorkStoreContract : IAsyncLifetime
         Assert.Equal(["sent-1"], page.Items.Select(i => i.Key));
         Assert.Equal((3, 2), (page.TotalCount, page.TotalPages));
         Assert.Empty(page.Items[0].AttemptLog);
+
+        // With the attempt logs: each item gets its own, newest first.
+        var withLogs = await Store.QueryAsync(Queue, new WorkQuery { IncludeAttemptLog = true });
+        Assert.Equal(
+            ["{\"error\":\"timeout\"}", "{\"status\":503,\"body\":\"upstream down\"}", "{\"status\":200}"],
+            withLogs.Items.Select(i => Assert.Single(i.AttemptLog).Detail));
     }
 
     [Fact]
