@@ -14,6 +14,8 @@ fi
 command -v curl >/dev/null || need_apt+=(curl ca-certificates)
 # Redis: the receiver's Redis tests start their own redis-server.
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# Chromium: the web pages' browser tests drive Debian's build through Playwright (no browser download).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -305,7 +305,34 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
             items.Add(StoreSql.ReadItem(reader));
         }
 
+        await reader.DisposeAsync();
+        if (query.IncludeAttemptLog && items.Count > 0)
+        {
+            await using var attempts = _dataSource.CreateCommand($"SELECT item_id, {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id = ANY(@ids) ORDER BY id DESC");
+            attempts.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. items.Select(item => item.Id)]));
+            await using var attemptRows = await attempts.ExecuteReaderAsync(cancellationToken);
+            items = await StoreSql.WithAttemptLogsAsync(items, attemptRows, cancellationToken);
+        }
+
         return new WorkPage(items, total, query.PageNumber, query.PageSize);
+    }
+
+    public async Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        await using var select = _dataSource.CreateCommand(StoreSql.RecentAttemptsSql);
+        select.Parameters.Add(new NpgsqlParameter<long>("from", StoreSql.Ms(finishedFrom)));
+        select.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        select.Parameters.Add(new NpgsqlParameter<int>("limit", maxEntries));
+        var attempts = new List<QueuedWorkAttempt>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(StoreSql.ReadQueuedAttempt(reader));
+        }
+
+        return attempts;
     }
 
     public async Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default)

@@ -79,6 +79,12 @@ public interface IWorkStore : IAsyncDisposable
     Task<WorkPage> QueryAsync(string queue, WorkQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The attempt log entries of the queue's items that finished at or after <paramref name="finishedFrom"/>, latest
+    /// finish first, at most <paramref name="maxEntries"/> (activity over a recent window, such as a chart's hour).
+    /// </summary>
+    Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Makes an item due at <paramref name="dueAt"/>. A finished item (succeeded or failed) becomes pending
     /// again with one more attempt allowed; a pending item that is not leased is brought forward to
     /// <paramref name="dueAt"/> if that is sooner; a leased or waiting item is left alone. Returns false if there is no such key.

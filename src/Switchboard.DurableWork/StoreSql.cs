@@ -205,6 +205,13 @@ internal static class StoreSql
         }
     }
 
+    /// <summary>The attempts of one queue finished since a time, newest first (<see cref="IWorkStore.ListAttemptsAsync"/>); reads as <see cref="ReadQueuedAttempt"/>.</summary>
+    public const string RecentAttemptsSql =
+        "SELECT a.id, a.attempt, a.started_at, a.finished_at, a.succeeded, a.detail, w.key FROM work_attempts a JOIN work_items w ON w.id = a.item_id " +
+        "WHERE a.finished_at >= @from AND w.queue = @queue ORDER BY a.finished_at DESC, a.id DESC LIMIT @limit";
+
+    public static QueuedWorkAttempt ReadQueuedAttempt(DbDataReader reader) => new(reader.GetString(6), ReadAttempt(reader));
+
     public static WorkAttempt ReadAttempt(DbDataReader reader) => new(
         reader.GetInt64(0),
         reader.GetInt32(1),
@@ -212,6 +219,27 @@ internal static class StoreSql
         Time(reader.GetInt64(3)),
         reader.GetBoolean(4),
         reader.GetString(5));
+
+    /// <summary>
+    /// The attempt logs of a page of items, read from rows of <c>item_id, {AttemptColumns}</c> ordered newest first,
+    /// each item given its own.
+    /// </summary>
+    public static async Task<List<WorkItem>> WithAttemptLogsAsync(List<WorkItem> items, DbDataReader reader, CancellationToken cancellationToken)
+    {
+        var logs = new Dictionary<long, List<WorkAttempt>>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var itemId = reader.GetInt64(0);
+            if (!logs.TryGetValue(itemId, out var log))
+            {
+                logs[itemId] = log = [];
+            }
+
+            log.Add(new WorkAttempt(reader.GetInt64(1), reader.GetInt32(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)), reader.GetBoolean(5), reader.GetString(6)));
+        }
+
+        return [.. items.Select(item => logs.TryGetValue(item.Id, out var log) ? item with { AttemptLog = log } : item)];
+    }
 
     public static async Task<List<WorkAttempt>> ReadAttemptsAsync(DbDataReader reader, CancellationToken cancellationToken)
     {

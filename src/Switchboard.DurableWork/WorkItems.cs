@@ -103,6 +103,9 @@ public sealed record WorkAttempt(long Id, int Attempt, DateTimeOffset StartedAt,
     public bool IsInterruption => Detail == InterruptedDetail;
 }
 
+/// <summary>An attempt log entry with the key of its item (<see cref="IWorkStore.ListAttemptsAsync"/>).</summary>
+public sealed record QueuedWorkAttempt(string Key, WorkAttempt Attempt);
+
 /// <summary>A stored item as queries see it.</summary>
 public sealed record WorkItem
 {
@@ -124,7 +127,7 @@ public sealed record WorkItem
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
-    /// <summary>Newest first; empty in query results.</summary>
+    /// <summary>Newest first; in query results only with <see cref="WorkQuery.IncludeAttemptLog"/>.</summary>
     public IReadOnlyList<WorkAttempt> AttemptLog { get; init; } = [];
 }
 
@@ -144,6 +147,8 @@ public sealed record WorkQuery
     public string? PayloadContains { get; init; }
     /// <summary>Case-sensitive substring of any attempt log entry's detail.</summary>
     public string? AttemptsContain { get; init; }
+    /// <summary>Load each result's <see cref="WorkItem.AttemptLog"/> too (one more statement for the whole page).</summary>
+    public bool IncludeAttemptLog { get; init; }
     /// <summary>1-based.</summary>
     public int PageNumber { get; init; } = 1;
     public int PageSize { get; init; } = 20;

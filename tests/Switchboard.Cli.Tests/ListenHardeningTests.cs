@@ -122,7 +122,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
         var page = await _client.GetStringAsync(listen.BaseUrl + "/");
         Assert.True(page.Length < 1024 * 1024, $"GET / is {page.Length} characters");
         var first = JsonNode.Parse(await _client.GetStringAsync(listen.BaseUrl + "/api/requests?page_size=100000"))!.AsArray();
-        Assert.Equal(InspectorPage.MaxPageSize, first.Count);
+        Assert.Equal(RequestJson.MaxPageSize, first.Count);
         var second = JsonNode.Parse(await _client.GetStringAsync(listen.BaseUrl + "/api/requests?page=2&page_size=100"))!.AsArray();
         Assert.Equal(20, second.Count);
         var large = second.Where(r => (long)r!["body_length"]! == junk.Length).ToList();
@@ -219,20 +219,33 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
     }
 
     [Fact]
-    public async Task Listening_beyond_loopback_warns_that_the_inspector_has_no_login()
+    public async Task Listening_beyond_loopback_puts_the_inspector_api_behind_the_login_token()
     {
         await using var listen = await InProcessListen.StartAsync(Args("--urls", "http://0.0.0.0:0"));
+        var token = System.Text.RegularExpressions.Regex.Match(listen.Output, @"\?token=([A-Za-z0-9_-]+)\)").Groups[1].Value;
+        var api = listen.BaseUrl.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal) + "/api/requests";
 
-        Assert.Contains("can be reached from other machines", listen.Error, StringComparison.Ordinal);
-        Assert.Contains("no login", listen.Error, StringComparison.Ordinal);
+        Assert.Contains("need the login token", listen.Error, StringComparison.Ordinal);
+        Assert.NotEmpty(token);
+        using (var refused = await _client.GetAsync(api))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, api);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var allowed = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
     }
 
     [Fact]
-    public async Task On_loopback_there_is_no_such_warning()
+    public async Task On_loopback_there_is_no_login()
     {
         await using var listen = await InProcessListen.StartAsync(Args());
 
-        Assert.DoesNotContain("other machines", listen.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("token", listen.Output + listen.Error, StringComparison.Ordinal);
+        using var answer = await _client.GetAsync(listen.BaseUrl + "/api/requests");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
 
     [Fact]

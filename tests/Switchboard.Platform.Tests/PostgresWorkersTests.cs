@@ -9,8 +9,8 @@ namespace Switchboard.Platform.Tests;
 
 /// <summary>
 /// The platform scaled out: an <c>--role api</c> process and two <c>--role worker</c> processes on one PostgreSQL
-/// database (and one data folder for the shared key pair). Every message finishes, and each event's first attempt is
-/// sent exactly once: the two workers never both claim one delivery.
+/// database (and one data folder for the shared key pair). Every message finishes, and no attempt of an event is
+/// sent twice: the two workers never both claim one delivery.
 /// </summary>
 [Collection(PostgresServer.Collection)]
 public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelper output) : IAsyncLifetime
@@ -27,12 +27,12 @@ public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelpe
     }
 
     [Fact]
-    public async Task An_api_and_two_workers_finish_every_message_and_send_each_first_attempt_once()
+    public async Task An_api_and_two_workers_finish_every_message_and_never_send_an_attempt_twice()
     {
         const int Messages = 300;
         var database = await server.CreateDatabaseAsync();
         var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString();
-        string[] shared = ["--data", Path.Combine(_folder, "data"), "--storage", "postgres", "--connection-string", connectionString, "--lifecycle-delay", "0"];
+        string[] shared = ["--data", Path.Combine(_folder, "data"), "--storage", "postgres", "--connection-string", connectionString, "--lifecycle-delay", "0", "--attempt-timeout", "30s"];
         await using var api = await ServeProcess.StartAsync([.. shared, "--role", "api"]);
         await using var worker1 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
         await using var worker2 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
@@ -59,9 +59,10 @@ public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelpe
             "every message to be finalized", TimeSpan.FromMinutes(2));
 
         var publicKey = File.ReadAllText(Path.Combine(_folder, "data", "ed25519.pub")).Trim();
-        var firstAttempts = _sink.Received.Where(w => w.Attempt == 1).GroupBy(w => w.EventId).ToList();
-        Assert.Equal(Messages * 3, firstAttempts.Count);
-        Assert.All(firstAttempts, g => Assert.Single(g));
+        // Every event arrived, and no attempt of any event was sent twice: the workers never both claimed a delivery.
+        // (An attempt may still fail on a loaded machine and be followed by the next one: that is a retry, not a double claim.)
+        Assert.Equal(Messages * 3, _sink.Received.Select(w => w.EventId).Distinct().Count());
+        Assert.All(_sink.Received.GroupBy(w => (w.EventId, w.Attempt)), g => Assert.Single(g));
         Assert.All(_sink.Received, w => Assert.True(w.VerifiesWith(publicKey)));
         foreach (var id in ids)
         {

@@ -71,7 +71,8 @@ public sealed class ServeCommandTests : IDisposable
         (await client.PostAsJsonAsync("/v2/messages", new JsonObject { ["from"] = "+18445550001", ["to"] = "+13125550100", ["text"] = "metrics" })).EnsureSuccessStatusCode();
         using var anonymous = new HttpClient { BaseAddress = serve.BaseAddress };
 
-        Assert.Contains(File.ReadAllText(Path.Combine(Data, "ed25519.pub")).Trim().Replace("+", "&#x2B;", StringComparison.Ordinal), await anonymous.GetStringAsync("/"), StringComparison.Ordinal);
+        // The dashboard (on loopback, no login) shows the public key on its "try it" page.
+        Assert.Contains(File.ReadAllText(Path.Combine(Data, "ed25519.pub")).Trim().Replace("+", "&#x2B;", StringComparison.Ordinal), await anonymous.GetStringAsync("/try"), StringComparison.Ordinal);
         Assert.Equal("Healthy", await anonymous.GetStringAsync("/healthz"));
         await Eventually.TrueAsync(async () => (await anonymous.GetStringAsync("/metrics")).Split('\n')
             .Any(line => line.StartsWith("switchboard_platform_messages_total{", StringComparison.Ordinal) && line.Contains("direction=\"outbound\"", StringComparison.Ordinal)),

@@ -125,6 +125,8 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
         Assert.All(attempts, a => Assert.Equal((500, "failed", 75499), (a.GetProperty("http").GetProperty("response").GetProperty("status").GetInt32(), a.GetProperty("status").GetString(), a.GetProperty("errors")[0].GetInt32())));
         Assert.Equal(3, failed.GetProperty("attempt_count").GetInt32());
         Assert.True(failed.GetProperty("finished_at").ValueKind == JsonValueKind.String);
+        var listed = await _platform.GetAsync($"/v2/webhook_deliveries?filter[webhook][contains]={sent}");
+        Assert.Equal(6, Assert.Single(listed.EnumerateArray()).GetProperty("attempts").GetArrayLength());
 
         _sink.Respond = _ => 200;
         var redelivered = await _platform.PostAsync($"/_switchboard/webhook_deliveries/{sent}/redeliver", "{}");

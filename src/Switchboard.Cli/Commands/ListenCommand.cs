@@ -16,6 +16,8 @@ using Switchboard.Events;
 using Switchboard.Receiver;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Signing;
+using Switchboard.Web.Inspector;
+using Switchboard.Web.Shared;
 
 namespace Switchboard.Cli.Commands;
 
@@ -182,20 +184,15 @@ internal static partial class ListenCommand
             }
         });
         app.MapTelnyxWebhooks(settings.Path);
-        app.MapGet("/", async (IWebhookInboxAdmin admin, int? page, CancellationToken ct) =>
-        {
-            var number = Math.Max(page ?? 1, 1);
-            var requests = await admin.ListRequestsAsync(number, InspectorPage.PageSize, ct);
-            var deadLettered = await admin.ListAsync(InboxEntryState.DeadLettered, 1, InspectorPage.PageSize, ct);
-            var withRuns = await Task.WhenAll(deadLettered.Select(e => admin.GetAsync(e.EventId, ct)));
-            return Results.Content(InspectorPage.Render(requests, number, [.. withRuns.OfType<InboxEntry>()], settings.Path), "text/html; charset=utf-8");
-        });
+        var access = PageAccess.For(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        app.MapSwitchboardInspector(access, new InspectorOptions { WebhookPath = settings.Path, Forwarding = forwarder });
         app.MapGet("/api/requests", async (IWebhookInboxAdmin admin, int? page, [FromQuery(Name = "page_size")] int? pageSize, CancellationToken ct) =>
             Results.Json(
-                (await admin.ListRequestsAsync(Math.Max(page ?? 1, 1), Math.Clamp(pageSize ?? InspectorPage.PageSize, 1, InspectorPage.MaxPageSize), ct)).Select(InspectorPage.ToJson),
-                InspectorPage.JsonOptions));
+                (await admin.ListRequestsAsync(Math.Max(page ?? 1, 1), Math.Clamp(pageSize ?? RequestJson.PageSize, 1, RequestJson.MaxPageSize), ct)).Select(RequestJson.From),
+                RequestJson.Options))
+            .RequirePageAccess(access);
         // The inbox's admin API: GET /api/events?state=DeadLettered, POST /api/events/{id}/replay, POST /api/dead-letter/replay.
-        app.MapTelnyxWebhooksAdmin("/api");
+        app.MapTelnyxWebhooksAdmin("/api").RequirePageAccess(access);
         app.MapGet("/favicon.ico", () => Results.NoContent());
 
         try
@@ -225,12 +222,13 @@ internal static partial class ListenCommand
         foreach (var url in app.Urls)
         {
             var root = url.TrimEnd('/');
-            output.WriteLine($"Listening on {root}{settings.Path}  (inspector: {root}/)");
-            if (!IsLoopback(url))
-            {
-                error.WriteLine($"warning: {root} can be reached from other machines, and the inspector has no login: anyone who reaches it can read " +
-                    "every request it recorded and replay forwards. Listen on 127.0.0.1 unless you mean that.");
-            }
+            output.WriteLine($"Listening on {root}{settings.Path}  (inspector: {access.LoginLink(root)})");
+        }
+
+        if (access.RequiresToken)
+        {
+            error.WriteLine("note: listening beyond loopback, so the inspector and /api need the login token in the inspector link above " +
+                "(or Authorization: Bearer TOKEN); the webhook path itself stays open, as a webhook endpoint must.");
         }
 
         if (settings.ForwardTo is { } forwardTo && forwarder is not null)
@@ -256,10 +254,6 @@ internal static partial class ListenCommand
         await app.StopAsync(CancellationToken.None);
         return 0;
     }
-
-    private static bool IsLoopback(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address)));
 
     private static string Describe(HttpContext context, TimeProvider time, string path)
     {

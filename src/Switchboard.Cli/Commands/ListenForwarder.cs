@@ -1,7 +1,9 @@
 using Switchboard.Delivery.Http;
 using Switchboard.Events;
 using Switchboard.Receiver;
+using Switchboard.Receiver.Inbox;
 using Switchboard.Signing;
+using Switchboard.Web.Inspector;
 
 namespace Switchboard.Cli.Commands;
 
@@ -13,7 +15,7 @@ namespace Switchboard.Cli.Commands;
 /// after the webhook arrived. With a key of listen's own (<c>--forward-sign-key</c>), each try is signed afresh with
 /// it, as the Stripe CLI does with its own secret; the app then trusts that key's public key instead.
 /// </summary>
-internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25519PrivateKey? signingKey, int tries, TimeProvider time, TextWriter output)
+internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25519PrivateKey? signingKey, int tries, TimeProvider time, TextWriter output) : IInspectorForwarding
 {
     public const string HandlerName = "forward";
 
@@ -55,15 +57,13 @@ internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25
     /// <summary>Where listen can be reached, for the replay command printed with a dead-lettered forward; set once it listens.</summary>
     public string ReplayBaseUrl { get; set; } = "http://127.0.0.1:9090";
 
+    string IInspectorForwarding.HandlerName => HandlerName;
+
+    public Uri Target => target;
+
     public async Task ForwardAsync(WebhookContext context, CancellationToken cancellationToken)
     {
-        var headers = signingKey is null
-            // Only what the app needs to verify the webhook itself: the signature headers, as they came.
-            ? context.Headers
-                .Where(h => h.Key.StartsWith("telnyx-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
-                .ToList()
-            : new Ed25519WebhookSigner(signingKey).Sign(context.RawBody.Span, time.GetUtcNow(), context.Event.Id);
-        var outcome = await sender.SendAsync(new SendRequest(target, context.RawBody, headers), cancellationToken);
+        var outcome = await SendAsync(context.RawBody, context.Headers, context.Event.Id, cancellationToken);
         var id = TerminalText.Escape(context.Event.Id);
         if (outcome.Succeeded)
         {
@@ -78,6 +78,33 @@ internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25
             : $"retrying in {FirstRetryDelay.TotalSeconds * Math.Pow(2, context.Attempt - 1)} s";
         output.WriteLine($"           -> forwarding {id} failed (try {context.Attempt} of {Math.Max(tries, context.Attempt)}): {reason}; {next}");
         throw new ForwardFailedException($"forwarding to {target} failed: {reason}");
+    }
+
+    /// <summary>The inspector's "forward again": one more request to the app now, outside the inbox's retries.</summary>
+    public async Task<string> ForwardAgainAsync(RecordedRequest request, CancellationToken cancellationToken)
+    {
+        if (request.BodyTruncated)
+        {
+            return "Not forwarded: the log did not keep this request's whole body.";
+        }
+
+        var outcome = await SendAsync(request.Body, request.Headers, request.EventId ?? "", cancellationToken);
+        output.WriteLine(TerminalText.Escape($"           -> forwarded {request.EventId} again (from the inspector) to {target}: " +
+            (outcome.StatusCode is { } status ? $"{status}" : $"{outcome.Error}: {outcome.ErrorDetail}")));
+        return outcome.Succeeded
+            ? $"Forwarded again to {target}: HTTP {outcome.StatusCode}."
+            : $"Forwarding again to {target} failed: {(outcome.StatusCode is { } code ? $"HTTP {code}" : $"{outcome.Error}: {outcome.ErrorDetail}")}.";
+    }
+
+    private Task<SendOutcome> SendAsync(ReadOnlyMemory<byte> body, IEnumerable<KeyValuePair<string, string>> received, string eventId, CancellationToken cancellationToken)
+    {
+        var headers = signingKey is null
+            // Only what the app needs to verify the webhook itself: the signature headers, as they came.
+            ? received
+                .Where(h => h.Key.StartsWith("telnyx-", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
+                .ToList()
+            : new Ed25519WebhookSigner(signingKey).Sign(body.Span, time.GetUtcNow(), eventId);
+        return sender.SendAsync(new SendRequest(target, body, headers), cancellationToken);
     }
 
     private sealed class ForwardFailedException(string message) : Exception(message);

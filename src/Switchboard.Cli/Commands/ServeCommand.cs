@@ -6,6 +6,8 @@ using Switchboard.DurableWork;
 using Switchboard.Platform;
 using Switchboard.Platform.Hosting;
 
+using Switchboard.Web.Shared;
+
 namespace Switchboard.Cli.Commands;
 
 /// <summary>
@@ -93,9 +95,10 @@ internal static class ServeCommand
             var urls = parse.GetValue(urlsOption)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             WebApplication app;
             var log = new StderrLogger(error);
+            var access = PageAccess.For(urls);
             try
             {
-                app = await PlatformHost.StartAsync(options, urls, logging => logging.AddProvider(log), time, cancellation);
+                app = await PlatformHost.StartAsync(options, urls, logging => logging.AddProvider(log), time, pages => pages.MapSwitchboardDashboard(access), cancellation);
             }
             catch (ArgumentException ex)
             {
@@ -121,7 +124,7 @@ internal static class ServeCommand
             await using (app)
             {
                 log.Started();
-                PrintStart(output, app, options, postgres);
+                PrintStart(output, app, options, postgres, access);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, cancellation);
@@ -142,7 +145,7 @@ internal static class ServeCommand
     public static Option<string> DataOption() =>
         new("--data") { Description = "The platform's data folder (database, signing key pair, API key)", DefaultValueFactory = _ => ".switchboard" };
 
-    private static void PrintStart(TextWriter output, WebApplication app, PlatformOptions options, bool postgres)
+    private static void PrintStart(TextWriter output, WebApplication app, PlatformOptions options, bool postgres, PageAccess access)
     {
         var baseUrl = app.Urls.First().TrimEnd('/');
         output.WriteLine($"Switchboard platform ({(postgres ? "PostgreSQL" : "SQLite")}, role {options.Role.ToString().ToLowerInvariant()})");
@@ -150,6 +153,7 @@ internal static class ServeCommand
         {
             output.WriteLine($"  API base URL: {baseUrl}/v2");
             output.WriteLine($"  API key:      {options.ApiKey}");
+            output.WriteLine($"  Dashboard:    {access.LoginLink(baseUrl)}{(access.RequiresToken ? "  (not loopback: the pages need this login link)" : "")}");
         }
 
         output.WriteLine($"  Public key:   {options.SigningKey!.PublicKey.ToBase64()}  (verify webhooks with it)");

@@ -55,6 +55,9 @@ public sealed record DeliveryAttempt
     public required DeliveryHttp Http { get; init; }
 }
 
+/// <summary>One request of a delivery, with the delivery's id (<see cref="WebhookOutbox.ListAttemptsAsync"/>).</summary>
+public sealed record RecentDeliveryAttempt(string DeliveryId, DeliveryAttempt Attempt);
+
 /// <summary>Why a request failed: <see cref="Code"/> is the error kind (<c>timeout</c>, <c>http_status</c>, ...).</summary>
 public sealed record DeliveryError(string Code, string Title, string? Detail);
 

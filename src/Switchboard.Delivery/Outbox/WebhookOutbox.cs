@@ -108,10 +108,21 @@ public sealed class WebhookOutbox
             FinishedTo = query.FinishedTo,
             PayloadContains = query.WebhookContains,
             AttemptsContain = query.AttemptsContain,
+            IncludeAttemptLog = true,
             PageNumber = query.PageNumber,
             PageSize = query.PageSize,
         }, cancellationToken);
         return new DeliveryPage([.. page.Items.Select(ToDelivery)], page.TotalCount, page.PageNumber, page.PageSize, page.TotalPages);
+    }
+
+    /// <summary>
+    /// The requests made since <paramref name="since"/> (by when they finished), latest first, at most
+    /// <paramref name="maxAttempts"/>, each with its delivery's id: the recent activity of every delivery at once.
+    /// </summary>
+    public async Task<IReadOnlyList<RecentDeliveryAttempt>> ListAttemptsAsync(DateTimeOffset since, int maxAttempts, CancellationToken cancellationToken = default)
+    {
+        var attempts = await Store.ListAttemptsAsync(Options.QueueName, since, maxAttempts, cancellationToken);
+        return [.. attempts.Select(a => new RecentDeliveryAttempt(a.Key, ToAttempt(a.Attempt, [])))];
     }
 
     /// <summary>

@@ -397,7 +397,40 @@ internal sealed class SqliteWorkStore : IWorkStore
             }
         }
 
+        if (query.IncludeAttemptLog && items.Count > 0)
+        {
+            await using var attempts = connection.CreateCommand();
+            attempts.CommandText = $"SELECT item_id, {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))}) ORDER BY id DESC";
+            for (var i = 0; i < items.Count; i++)
+            {
+                attempts.Set($"@i{i}", items[i].Id);
+            }
+
+            await using var reader = await attempts.ExecuteReaderAsync(cancellationToken);
+            items = await StoreSql.WithAttemptLogsAsync(items, reader, cancellationToken);
+        }
+
         return new WorkPage(items, total, query.PageNumber, query.PageSize);
+    }
+
+    public async Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var select = connection.CreateCommand();
+        select.CommandText = StoreSql.RecentAttemptsSql;
+        select.Set("@from", StoreSql.Ms(finishedFrom));
+        select.Set("@queue", queue);
+        select.Set("@limit", maxEntries);
+        var attempts = new List<QueuedWorkAttempt>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(StoreSql.ReadQueuedAttempt(reader));
+        }
+
+        return attempts;
     }
 
     public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default)

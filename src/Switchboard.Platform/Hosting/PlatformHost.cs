@@ -36,10 +36,14 @@ public static class PlatformHost
     public const string DatabaseFile = "switchboard.db";
 
     /// <summary>Starts the platform on <paramref name="urls"/>; stop it by disposing the returned application.</summary>
+    /// <param name="mapPages">
+    /// Maps the web pages (the dashboard, <c>Switchboard.Web</c>) in place of the plain home page, when this process serves the API.
+    /// </param>
     /// <exception cref="ArgumentException">The options are not valid (the message lists every problem).</exception>
     /// <exception cref="WorkStoreInUseException">Another process has the SQLite data folder open.</exception>
     public static async Task<WebApplication> StartAsync(
-        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null,
+        Action<WebApplication>? mapPages = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
@@ -58,7 +62,7 @@ public static class PlatformHost
                 await new GlobalWebhookSettings(store).SetAsync(new GlobalWebhooks(options.GlobalWebhookUrl, options.GlobalWebhookFailoverUrl), cancellationToken);
             }
 
-            var app = Build(options, store, dataSource, urls, logging, time);
+            var app = Build(options, store, dataSource, urls, logging, time, mapPages);
             await app.StartAsync(cancellationToken);
             if (options.PublicBaseUrl.Length == 0)
             {
@@ -102,7 +106,8 @@ public static class PlatformHost
     }
 
     private static WebApplication Build(
-        PlatformOptions options, IWorkStore store, NpgsqlDataSource? dataSource, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time)
+        PlatformOptions options, IWorkStore store, NpgsqlDataSource? dataSource, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time,
+        Action<WebApplication>? mapPages)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. urls]);
@@ -163,7 +168,15 @@ public static class PlatformHost
 
         PlatformApi.MapRecordings(app);
 
-        app.MapGet("/", (HttpContext context) => Results.Content(HomePage(context, options), "text/html; charset=utf-8"));
+        if (options.RunsApi && mapPages is not null)
+        {
+            mapPages(app);
+        }
+        else
+        {
+            app.MapGet("/", (HttpContext context) => Results.Content(HomePage(context, options), "text/html; charset=utf-8"));
+        }
+
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;

@@ -121,6 +121,14 @@ public sealed class WebhookDeliveries(WebhookOutbox outbox)
         }
     }
 
+    /// <summary>
+    /// Every request made for any delivery since <paramref name="since"/> (by when it finished), latest first, at most
+    /// <paramref name="maxAttempts"/>: what the dashboard's charts count.
+    /// </summary>
+    public async Task<IReadOnlyList<(string DeliveryId, WebhookDeliveryAttemptRecord Attempt)>> ListRecentAttemptsAsync(
+        DateTimeOffset since, int maxAttempts, CancellationToken cancellationToken = default) =>
+        [.. (await outbox.ListAttemptsAsync(since, maxAttempts, cancellationToken)).Select(a => (a.DeliveryId, ToRecord(a.Attempt)))];
+
     /// <summary>One more attempt for a delivery, now (a delivered or failed one is attempted again; a pending one comes forward).</summary>
     public async Task<WebhookDeliveryRecord> RedeliverAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -148,22 +156,24 @@ public sealed class WebhookDeliveries(WebhookOutbox outbox)
         StartedAt = delivery.StartedAt,
         FinishedAt = delivery.FinishedAt,
         Webhook = delivery.Webhook,
-        Attempts = [.. delivery.Attempts.Select(a => new WebhookDeliveryAttemptRecord
-        {
-            Status = a.Status,
-            StartedAt = a.StartedAt,
-            FinishedAt = a.FinishedAt,
-            Errors = a.Errors.Count == 0 ? [] : [WebhookDeliveryErrorCode],
-            Http = new WebhookDeliveryHttp(
-                new WebhookDeliveryHttpRequest(a.Http.Request.Url, a.Http.Request.Headers),
-                a.Http.Response is { } response ? new WebhookDeliveryHttpResponse(response.Status, response.Headers, response.Body) : null),
-            Attempt = a.Attempt,
-            Error = a.Errors.Count == 0 ? null : a.Errors[0],
-        })],
+        Attempts = [.. delivery.Attempts.Select(ToRecord)],
         AttemptCount = delivery.AttemptCount,
         MaxAttempts = delivery.MaxAttempts,
         NextAttemptAt = delivery.NextAttemptAt,
         OrderingKey = delivery.OrderingKey,
         Targets = [.. delivery.Targets.Select(t => t.Url.OriginalString)],
+    };
+
+    private static WebhookDeliveryAttemptRecord ToRecord(DeliveryAttempt attempt) => new()
+    {
+        Status = attempt.Status,
+        StartedAt = attempt.StartedAt,
+        FinishedAt = attempt.FinishedAt,
+        Errors = attempt.Errors.Count == 0 ? [] : [WebhookDeliveryErrorCode],
+        Http = new WebhookDeliveryHttp(
+            new WebhookDeliveryHttpRequest(attempt.Http.Request.Url, attempt.Http.Request.Headers),
+            attempt.Http.Response is { } response ? new WebhookDeliveryHttpResponse(response.Status, response.Headers, response.Body) : null),
+        Attempt = attempt.Attempt,
+        Error = attempt.Errors.Count == 0 ? null : attempt.Errors[0],
     };
 }

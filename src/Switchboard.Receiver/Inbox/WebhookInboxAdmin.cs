@@ -19,6 +19,9 @@ public interface IWebhookInboxAdmin
     /// </summary>
     Task<IReadOnlyList<RecordedRequest>> ListRequestsAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default);
 
+    /// <summary>One recorded request by its <see cref="RecordedRequest.Id"/>; null if the log does not hold it (never recorded, or trimmed).</summary>
+    Task<RecordedRequest?> GetRequestAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Runs the event's handlers again, now, except those that completed already (a completed handler never runs
     /// twice for an event). False if there is no such event.
@@ -55,7 +58,8 @@ public sealed record HandlerRun(string Handler, int Run, bool Completed, string?
 
 /// <summary>
 /// One HTTP request as the receiver recorded it. <paramref name="BodyLength"/> is the length of the body as received,
-/// null when unknown (a chunked body turned away before it was read).
+/// null when unknown (a chunked body turned away before it was read). <paramref name="Id"/> names the record in the log
+/// (<see cref="IWebhookInboxAdmin.GetRequestAsync"/>).
 /// </summary>
 public sealed record RecordedRequest(
     DateTimeOffset ReceivedAt,
@@ -68,7 +72,8 @@ public sealed record RecordedRequest(
     string? EventType,
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     byte[] Body,
-    long? BodyLength = null)
+    long? BodyLength = null,
+    string Id = "")
 {
     /// <summary>True when <see cref="Body"/> is only the start of the body that came (see <see cref="TelnyxWebhookOptions.RejectedBodyBytesKept"/>), or none of it.</summary>
     public bool BodyTruncated => BodyLength is { } length && length > Body.Length;
@@ -101,14 +106,22 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
     {
         var store = await storage.GetStoreAsync(cancellationToken);
         var result = await store.QueryAsync(ReceiverQueues.Requests, new WorkQuery { PageNumber = page, PageSize = pageSize }, cancellationToken);
-        return [.. result.Items
-            .Select(i => (Item: i, Record: StoredRequest.FromJson(i.Context)))
-            .Where(i => i.Record is not null)
-            .Select(i => new RecordedRequest(
-                i.Record!.ReceivedAt, i.Record.Outcome, i.Record.HttpStatus, i.Record.Verification, i.Record.Reason, i.Record.Detail, i.Record.EventId, i.Record.EventType,
-                [.. i.Record.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], i.Record.DecodeBody(i.Item.Payload),
-                i.Record.BodyLength))];
+        return [.. result.Items.Select(ToRecordedRequest).OfType<RecordedRequest>()];
     }
+
+    public async Task<RecordedRequest?> GetRequestAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var store = await storage.GetStoreAsync(cancellationToken);
+        return await store.GetAsync(ReceiverQueues.Requests, id, cancellationToken) is { } item ? ToRecordedRequest(item) : null;
+    }
+
+    private static RecordedRequest? ToRecordedRequest(WorkItem item) => StoredRequest.FromJson(item.Context) is not { } record
+        ? null
+        : new RecordedRequest(
+            record.ReceivedAt, record.Outcome, record.HttpStatus, record.Verification, record.Reason, record.Detail, record.EventId, record.EventType,
+            [.. record.Headers.Where(h => h.Length == 2).Select(h => new KeyValuePair<string, string>(h[0], h[1]))], record.DecodeBody(item.Payload),
+            record.BodyLength, item.Key);
 
     public async Task<bool> ReplayAsync(string eventId, CancellationToken cancellationToken = default)
     {

@@ -306,6 +306,9 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         public Task<WorkPage> QueryAsync(string queue, WorkQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(queue, query, cancellationToken);
 
+        public Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default) =>
+            inner.ListAttemptsAsync(queue, finishedFrom, maxEntries, cancellationToken);
+
         public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default) => inner.RequeueAsync(queue, key, dueAt, cancellationToken);
 
         public Task<int> RequeueFailedAsync(string queue, DateTimeOffset failedSince, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>

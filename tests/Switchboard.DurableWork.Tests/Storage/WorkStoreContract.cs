@@ -47,6 +47,26 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recent_attempts_of_one_queue_come_latest_first_and_bounded()
+    {
+        await Store.EnqueueAsync(Queue, [Item("old"), Item("new")]);
+        await Store.EnqueueAsync("other", [Item("elsewhere")]);
+        var claimed = (await Store.ClaimAsync(Queue, 10)).ToDictionary(c => c.Key);
+        var start = Time.GetUtcNow();
+        await Store.CompleteAsync([WorkCompletion.Retry(claimed["old"].Lease, start, [LogEntry(1, start.AddMinutes(-10), false, "too old")])]);
+        await Store.CompleteAsync([
+            WorkCompletion.Succeeded(claimed["new"].Lease, [LogEntry(1, start.AddSeconds(1), false, "first url"), LogEntry(1, start.AddSeconds(2), true, "failover")]),
+        ]);
+        var other = Assert.Single(await Store.ClaimAsync("other", 10));
+        await Store.CompleteAsync([WorkCompletion.Succeeded(other.Lease, [LogEntry(1, start.AddSeconds(3), true, "other queue")])]);
+
+        var recent = await Store.ListAttemptsAsync(Queue, start.AddMinutes(-1), 10);
+        Assert.Equal([("new", "failover"), ("new", "first url")], recent.Select(a => (a.Key, a.Attempt.Detail)));
+        Assert.Equal(["failover"], (await Store.ListAttemptsAsync(Queue, start.AddMinutes(-1), 1)).Select(a => a.Attempt.Detail));
+        Assert.Equal(3, (await Store.ListAttemptsAsync(Queue, start.AddHours(-1), 10)).Count);
+    }
+
+    [Fact]
     public async Task Queues_are_separate()
     {
         await Store.EnqueueAsync(Queue, [Item("a")]);
@@ -352,6 +372,12 @@ public abstract class WorkStoreContract : IAsyncLifetime
         Assert.Equal(["sent-1"], page.Items.Select(i => i.Key));
         Assert.Equal((3, 2), (page.TotalCount, page.TotalPages));
         Assert.Empty(page.Items[0].AttemptLog);
+
+        // With the attempt logs: each item gets its own, newest first.
+        var withLogs = await Store.QueryAsync(Queue, new WorkQuery { IncludeAttemptLog = true });
+        Assert.Equal(
+            ["{\"error\":\"timeout\"}", "{\"status\":503,\"body\":\"upstream down\"}", "{\"status\":200}"],
+            withLogs.Items.Select(i => Assert.Single(i.AttemptLog).Detail));
     }
 
     [Fact]

@@ -1,0 +1,65 @@
+using Microsoft.Playwright;
+
+namespace Switchboard.Web.Tests;
+
+/// <summary>
+/// One headless Chromium for the browser tests: Debian's <c>chromium</c>, which scripts/install-deps.sh installs (no
+/// browser download). Missing, the tests fail saying so; they never skip.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Where each test's screenshot goes: a folder beside the test assembly (the test run's artifacts).</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: run scripts/install-deps.sh as root (it installs Debian's chromium)");
+        Directory.CreateDirectory(ScreenshotFolder);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // Root in CI and containers has no user namespace sandbox to give.
+            Args = ["--no-sandbox"],
+        });
+    }
+
+    /// <summary>A fresh context (no cookies) at a laptop's size, or a phone's.</summary>
+    public async Task<IPage> NewPageAsync(bool phone = false, params string[] permissions)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 860 },
+            Permissions = permissions,
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        return page;
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}

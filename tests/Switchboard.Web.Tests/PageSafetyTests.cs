@@ -1,0 +1,115 @@
+using System.Net;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Switchboard.Web.Tests;
+
+/// <summary>What the pages must never do: run what a payload carries, reach another host, or open to anyone beyond loopback.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
+{
+    private const string Hostile = "<script>alert('script')</script><img src=x onerror=alert('img')> &amp; <b>not bold</b>";
+
+    private readonly HttpClient _client = new();
+
+    [Fact]
+    public async Task A_payload_with_script_renders_as_text_and_opens_no_dialog()
+    {
+        await using var hosts = await PlatformAndReceiver.StartAsync();
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
+        await api.SendAsync("+13125550100", Hostile);
+        var page = await browser.NewPageAsync();
+        var dialogs = new List<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            dialogs.Add(dialog.Message);
+            await dialog.DismissAsync();
+        };
+
+        await page.GotoAsync(serve.PageLink);
+        await page.Locator("tr[data-delivery]", new() { HasText = "message.sent" }).GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#payload")).ToContainTextAsync(Hostile);
+        await Expect(page.Locator("main script, main img")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "script-as-text-dashboard");
+
+        await page.GotoAsync(listen.PageLink);
+        await page.Locator("tr[data-outcome='accepted']", new() { HasText = "message.sent" }).GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#body")).ToContainTextAsync(Hostile);
+        await Expect(page.Locator("#curl")).ToContainTextAsync("<script>alert(");
+        await Expect(page.Locator("main script, main img")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "script-as-text-inspector");
+
+        Assert.Empty(dialogs);
+    }
+
+    [Fact]
+    public async Task The_pages_request_nothing_from_any_other_host()
+    {
+        await using var hosts = await PlatformAndReceiver.StartAsync();
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
+        await api.SendAsync("+13125550100", "https://cdn.example.com/x.js and http://example.org/ are only text");
+        var page = await browser.NewPageAsync(phone: true);
+        var requests = new List<string>();
+        page.Request += (_, request) => requests.Add(request.Url);
+
+        foreach (var path in new[] { "/", "/charts", "/config", "/try" })
+        {
+            await page.GotoAsync(serve.BaseUrl + path);
+            await Expect(page.Locator("h1")).ToBeVisibleAsync();
+        }
+
+        await page.GotoAsync(serve.BaseUrl + "/");
+        await page.Locator("tr[data-delivery]").First.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#payload")).ToBeVisibleAsync();
+        await page.GotoAsync(listen.BaseUrl + "/");
+        await page.Locator("tr[data-request]").First.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#curl")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "phone-width-inspector");
+
+        Assert.NotEmpty(requests);
+        var elsewhere = requests.Where(url => !url.StartsWith(serve.BaseUrl + "/", StringComparison.Ordinal)
+            && !url.StartsWith(listen.BaseUrl + "/", StringComparison.Ordinal) && !url.StartsWith("data:", StringComparison.Ordinal)).ToList();
+        Assert.True(elsewhere.Count == 0, "requests to other hosts: " + string.Join(", ", elsewhere));
+        // The script and the style sheet were among them, from the app itself.
+        Assert.Contains(requests, url => url.StartsWith(serve.BaseUrl + "/_assets/site.", StringComparison.Ordinal) && url.EndsWith(".js", StringComparison.Ordinal));
+        Assert.Contains(requests, url => url.StartsWith(serve.BaseUrl + "/_assets/site.", StringComparison.Ordinal) && url.EndsWith(".css", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Bound_beyond_loopback_a_request_without_the_token_is_refused()
+    {
+        await using var hosts = await PlatformAndReceiver.StartAsync(["--urls", "http://0.0.0.0:0"], ["--urls", "http://0.0.0.0:0"]);
+        var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
+        Assert.Contains("?token=", serve.PageLink, StringComparison.Ordinal);
+        Assert.Contains("?token=", listen.PageLink, StringComparison.Ordinal);
+
+        foreach (var url in new[] { serve.BaseUrl + "/", serve.BaseUrl + "/live/deliveries", serve.BaseUrl + "/config", listen.BaseUrl + "/", listen.BaseUrl + "/live/requests", listen.BaseUrl + "/api/requests" })
+        {
+            using var refused = await _client.GetAsync(url);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{url} answered {(int)refused.StatusCode}");
+        }
+
+        using (var wrong = await _client.GetAsync(serve.BaseUrl + "/?token=not-the-token"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        // The API keeps its own key, and needs no login token (PlatformAndReceiver set up the profile through it).
+
+        var page = await browser.NewPageAsync();
+        var refusedPage = await page.GotoAsync(serve.BaseUrl + "/");
+        Assert.Equal(401, refusedPage!.Status);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Login needed");
+        await BrowserFixture.ScreenshotAsync(page, "login-needed");
+
+        // The printed link logs in: the token moves to a cookie and leaves the address bar; the live channel opens.
+        var loggedIn = await page.GotoAsync(serve.PageLink);
+        Assert.Equal(200, loggedIn!.Status);
+        Assert.DoesNotContain("token", page.Url, StringComparison.Ordinal);
+        await api.SendAsync("+13125550100", "seen after logging in");
+        await Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(3);
+        await BrowserFixture.ScreenshotAsync(page, "logged-in");
+    }
+
+    public void Dispose() => _client.Dispose();
+}
