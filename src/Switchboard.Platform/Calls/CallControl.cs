@@ -23,8 +23,8 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
     public async Task<CallStatus> DialAsync(JsonBody body, CancellationToken cancellationToken = default)
     {
         var connectionId = body.String("connection_id", required: true, maxLength: 64);
-        var from = Number(body, "from");
-        var to = Number(body, "to");
+        var from = E164.Required(body, "from");
+        var to = E164.Required(body, "to");
         var clientState = ClientState(body);
         var commandId = body.String("command_id", maxLength: 255);
         var webhookUrl = WebhookUrls.Read(body, "webhook_url");
@@ -106,8 +106,8 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
     /// </summary>
     public async Task<CallStatus> RingAsync(JsonBody body, CancellationToken cancellationToken = default)
     {
-        var from = Number(body, "from");
-        var to = Number(body, "to");
+        var from = E164.Required(body, "from");
+        var to = E164.Required(body, "to");
         var timeoutSecs = body.Int("timeout_secs", 1, 600) ?? 30;
         var callerIdName = body.String("caller_id_name", maxLength: 128);
         var customHeaders = CustomHeaders(body);
@@ -208,18 +208,6 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
 
     /// <summary>Telnyx's call control ids are opaque strings (<c>v3:...</c>).</summary>
     private static string NewCallControlId() => "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static string? Number(JsonBody body, string name)
-    {
-        var number = body.String(name, required: true, maxLength: 32);
-        if (number is not null && !E164.IsValid(number))
-        {
-            body.Add(ApiErrors.NotE164(body.Pointer(name), number));
-            return null;
-        }
-
-        return number;
-    }
 
     internal static string? ClientState(JsonBody body)
     {

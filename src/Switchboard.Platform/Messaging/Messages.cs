@@ -80,8 +80,8 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
     /// </summary>
     public async Task<StoredMessage> ReceiveAsync(JsonBody body, CancellationToken cancellationToken = default)
     {
-        var from = PhoneNumber(body, "from");
-        var to = PhoneNumber(body, "to");
+        var from = E164.Required(body, "from");
+        var to = E164.Required(body, "to");
         var (text, subject, media, type, parts) = ReadContent(body);
         body.ThrowIfInvalid();
         var now = time.GetUtcNow();
@@ -144,7 +144,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
 
     private static SendRequest ReadSend(JsonBody body)
     {
-        var to = PhoneNumber(body, "to");
+        var to = E164.Required(body, "to");
         var from = body.String("from", maxLength: 32);
         if (from is not null && !E164.IsValid(from) && !AlphanumericSender().IsMatch(from))
         {
@@ -205,18 +205,6 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         }
 
         return (text, subject, media, type, type == "MMS" ? parts with { Parts = 1 } : parts);
-    }
-
-    private static string? PhoneNumber(JsonBody body, string name)
-    {
-        var number = body.String(name, required: true, maxLength: 32);
-        if (number is not null && !E164.IsValid(number))
-        {
-            body.Add(ApiErrors.NotE164(body.Pointer(name), number));
-            return null;
-        }
-
-        return number;
     }
 
     /// <summary>The sending number and its messaging profile: <c>from</c> must be a number of the account on a profile; without it, the profile's first number sends.</summary>

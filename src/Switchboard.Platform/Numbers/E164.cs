@@ -7,6 +7,19 @@ public static partial class E164
 {
     public static bool IsValid(string? number) => number is not null && Pattern().IsMatch(number);
 
+    /// <summary>A request's required number field: null, with the error added to the body, when it is missing or not +E.164.</summary>
+    internal static string? Required(Api.JsonBody body, string name)
+    {
+        var number = body.String(name, required: true, maxLength: 32);
+        if (number is not null && !IsValid(number))
+        {
+            body.Add(Api.ApiErrors.NotE164(body.Pointer(name), number));
+            return null;
+        }
+
+        return number;
+    }
+
     /// <summary>The ISO 3166-1 alpha-2 country of a number, from its calling code (NANP numbers count as US).</summary>
     public static string Country(string number)
     {
