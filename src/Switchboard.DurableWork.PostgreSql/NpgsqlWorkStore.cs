@@ -308,7 +308,7 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
         await reader.DisposeAsync();
         if (query.IncludeAttemptLog && items.Count > 0)
         {
-            await using var attempts = _dataSource.CreateCommand($"SELECT item_id, {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id = ANY(@ids) ORDER BY id DESC");
+            await using var attempts = _dataSource.CreateCommand($"SELECT {StoreSql.AttemptColumns}, item_id FROM work_attempts WHERE item_id = ANY(@ids) ORDER BY id DESC");
             attempts.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. items.Select(item => item.Id)]));
             await using var attemptRows = await attempts.ExecuteReaderAsync(cancellationToken);
             items = await StoreSql.WithAttemptLogsAsync(items, attemptRows, cancellationToken);

@@ -221,7 +221,7 @@ internal static class StoreSql
         reader.GetString(5));
 
     /// <summary>
-    /// The attempt logs of a page of items, read from rows of <c>item_id, {AttemptColumns}</c> ordered newest first,
+    /// The attempt logs of a page of items, read from rows of <c>{AttemptColumns}, item_id</c> ordered newest first,
     /// each item given its own.
     /// </summary>
     public static async Task<List<WorkItem>> WithAttemptLogsAsync(List<WorkItem> items, DbDataReader reader, CancellationToken cancellationToken)
@@ -229,13 +229,13 @@ internal static class StoreSql
         var logs = new Dictionary<long, List<WorkAttempt>>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var itemId = reader.GetInt64(0);
+            var itemId = reader.GetInt64(6);
             if (!logs.TryGetValue(itemId, out var log))
             {
                 logs[itemId] = log = [];
             }
 
-            log.Add(new WorkAttempt(reader.GetInt64(1), reader.GetInt32(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)), reader.GetBoolean(5), reader.GetString(6)));
+            log.Add(ReadAttempt(reader));
         }
 
         return [.. items.Select(item => logs.TryGetValue(item.Id, out var log) ? item with { AttemptLog = log } : item)];

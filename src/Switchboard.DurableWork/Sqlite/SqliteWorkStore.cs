@@ -400,7 +400,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         if (query.IncludeAttemptLog && items.Count > 0)
         {
             await using var attempts = connection.CreateCommand();
-            attempts.CommandText = $"SELECT item_id, {StoreSql.AttemptColumns} FROM work_attempts WHERE item_id IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))}) ORDER BY id DESC";
+            attempts.CommandText = $"SELECT {StoreSql.AttemptColumns}, item_id FROM work_attempts WHERE item_id IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))}) ORDER BY id DESC";
             for (var i = 0; i < items.Count; i++)
             {
                 attempts.Set($"@i{i}", items[i].Id);
