@@ -39,8 +39,11 @@ internal static class Sink
     }
 }
 
-/// <summary>The sink as a child process of the harness, so its work is not counted in the harness's own process.</summary>
-internal sealed class SinkProcess : IAsyncDisposable
+/// <summary>
+/// The sink as a child process of the harness, so its work is not counted in the harness's own process. Public: the
+/// platform's harness (Switchboard.PlatformLoad) runs the same sink, so both POST to the same endpoint.
+/// </summary>
+public sealed class SinkProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly HttpClient _client = new();
@@ -70,6 +73,21 @@ internal sealed class SinkProcess : IAsyncDisposable
     }
 
     public async Task<long> CountAsync() => long.Parse(await _client.GetStringAsync(Url("/count")), CultureInfo.InvariantCulture);
+
+    /// <summary>Waits until the sink has received <paramref name="count"/> requests (at most five minutes).</summary>
+    public async Task WaitForAsync(long count)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (await CountAsync() < count)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"the sink got {await CountAsync()} of {count} requests");
+            }
+
+            await Task.Delay(5);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Switchboard.DeliveryLoad;
 using Switchboard.Platform;
 using Switchboard.Platform.Hosting;
 using Switchboard.Signing;
@@ -95,8 +96,8 @@ internal static class PlatformLoad
 
     public static async Task<int> ThroughputAsync(int messages, int clients)
     {
-        await using var sink = await LeanSink.StartAsync();
-        await using var platform = await StartPlatformAsync(new Uri(sink.BaseAddress, "/ok").ToString());
+        await using var sink = await SinkProcess.StartAsync();
+        await using var platform = await StartPlatformAsync(sink.Url("/ok").ToString());
         using var client = Client(platform.Url);
         // Warm-up: the JIT, the connections, the first pages of the database.
         await RunAsync(client, 500, clients, offset: 1_000_000);
@@ -211,61 +212,5 @@ internal static class PlatformLoad
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(Folder, recursive: true);
         }
-    }
-}
-
-/// <summary>Switchboard.DeliveryLoad's lean sink (answers 200, counts), as a child process, as that harness runs it.</summary>
-internal sealed class LeanSink : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly HttpClient _client = new();
-
-    private LeanSink(Process process, Uri baseAddress)
-    {
-        _process = process;
-        BaseAddress = baseAddress;
-    }
-
-    public Uri BaseAddress { get; }
-
-    public static async Task<LeanSink> StartAsync()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var dll = Path.Combine(here.Parent!.Parent!.Parent!.Parent!.FullName, "Switchboard.DeliveryLoad", "bin", here.Parent.Name, here.Name, "Switchboard.DeliveryLoad.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("sink");
-        var process = Process.Start(start)!;
-        var address = await process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"the sink ({dll}) did not start");
-        return new LeanSink(process, new Uri(address));
-    }
-
-    public async Task<long> CountAsync() => long.Parse(await _client.GetStringAsync(new Uri(BaseAddress, "/count")), CultureInfo.InvariantCulture);
-
-    public async Task WaitForAsync(long count)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (await CountAsync() < count)
-        {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
-            {
-                throw new TimeoutException($"the sink got {await CountAsync()} of {count} webhooks");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        _process.StandardInput.Close();
-        if (!_process.WaitForExit(5000))
-        {
-            _process.Kill();
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
     }
 }
