@@ -63,15 +63,16 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
     public async Task A_live_worker_keeps_its_items_past_the_takeover_timeout_and_a_silent_one_loses_them()
     {
         var data = await server.CreateDatabaseAsync();
-        var fast = new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100), TakeoverAfter = TimeSpan.FromMilliseconds(600) };
+        // The takeover timeout leaves room for heartbeats delayed by a loaded machine (a 600 ms one was once missed in CI).
+        var fast = new PostgresWorkStoreOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), TakeoverAfter = TimeSpan.FromSeconds(3) };
         await using var slow = await PostgresWorkStore.OpenAsync(data, fast, Time);
         await using var other = await PostgresWorkStore.OpenAsync(data, fast, Time);
         await slow.EnqueueAsync("q", [new NewWorkItem("long-job", "{}", Time.GetUtcNow(), 3)]);
         var held = Assert.Single(await slow.ClaimAsync("q", 10));
 
-        // Three takeover timeouts of real time, with the heartbeat going: the takeover, run now, finds no stopped worker,
-        // and the item stays with its worker.
-        await Task.Delay(TimeSpan.FromMilliseconds(1800));
+        // More than a takeover timeout of real time, with the heartbeat going: the takeover, run now, finds no stopped
+        // worker, and the item stays with its worker.
+        await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Equal(0, await ((NpgsqlWorkStore)other).TakeOverStoppedAsync());
         Assert.Empty(await other.ClaimAsync("q", 10));
         Assert.Equal([true], await slow.CompleteAsync([WorkCompletion.Retry(held.Lease, Time.GetUtcNow(), [new(1, Time.GetUtcNow(), Time.GetUtcNow(), false, "try again")])]));
