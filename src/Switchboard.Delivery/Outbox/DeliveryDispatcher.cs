@@ -42,40 +42,6 @@ internal sealed class DeliveryDispatcher : BackgroundService
         _logger = logger ?? NullLogger<DeliveryDispatcher>.Instance;
     }
 
-    /// <summary>
-    /// Attempts everything due now, one batch after another, until nothing is due; returns how many attempts
-    /// were made. The loop's steps without the waiting: for tests on a fake clock and for one-shot runs.
-    /// </summary>
-    internal async Task<int> RunDueAsync(CancellationToken cancellationToken = default)
-    {
-        var total = 0;
-        using var slots = new SemaphoreSlim(_options.MaxConcurrency);
-        while (true)
-        {
-            var claimed = await _store.ClaimAsync(_options.QueueName, _options.ClaimBatchSize, cancellationToken);
-            if (claimed.Count == 0)
-            {
-                return total;
-            }
-
-            var completions = await Task.WhenAll(claimed.Select(async item =>
-            {
-                await slots.WaitAsync(cancellationToken);
-                try
-                {
-                    _metrics.RecordLag(_time.GetUtcNow() - item.DueAt);
-                    return await _runner.RunAsync(item, cancellationToken);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }));
-            await _store.CompleteAsync(completions, cancellationToken);
-            total += claimed.Count;
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var depth = RefreshQueueDepthAsync(stoppingToken);

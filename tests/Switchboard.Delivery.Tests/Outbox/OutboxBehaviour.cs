@@ -7,13 +7,15 @@ using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Events;
 using Switchboard.Signing;
+using Switchboard.Testing;
 using static Switchboard.Delivery.Tests.Outbox.ScriptedSender;
 
 namespace Switchboard.Delivery.Tests.Outbox;
 
 /// <summary>
-/// What the outbox and its dispatcher do, on a fake clock (no sleeps), run once per storage backend. The
-/// dispatcher is driven step by step with <c>RunDueAsync</c>: the hosted loop's steps without its waiting.
+/// What the outbox and its dispatcher do, on a fake clock (no sleeps), run once per storage backend. The dispatcher is
+/// the hosted one production runs; <see cref="RunDueAsync"/> waits until it has attempted everything due at the clock's
+/// time (its store is watched, see <see cref="IdleWatchedStore"/>), and the test moves the clock.
 /// </summary>
 public abstract class OutboxBehaviour : IAsyncLifetime
 {
@@ -23,6 +25,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly List<IWorkStore> _stores = [];
+    private readonly List<DeliveryDispatcher> _dispatchers = [];
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 10, 24, 18, 0, 0, TimeSpan.Zero));
 
@@ -44,7 +47,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     private async Task<IWorkStore> WorkerStoppedAsync()
     {
-        var next = await StopWorkerAsync(Store);
+        var next = new IdleWatchedStore(await StopWorkerAsync(Store), Time);
         _stores.Add(next);
         Store = next;
         return next;
@@ -52,7 +55,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Store = await OpenStoreAsync(Time);
+        Store = new IdleWatchedStore(await OpenStoreAsync(Time), Time);
         _stores.Add(Store);
         Outbox = new WebhookOutbox(Store, new DeliveryOptions(), Time);
         Sender = new ScriptedSender(Time);
@@ -61,6 +64,13 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        foreach (var dispatcher in _dispatchers)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await dispatcher.StopAsync(patience.Token);
+            dispatcher.Dispose();
+        }
+
         foreach (var store in _stores)
         {
             await store.DisposeAsync();
@@ -69,8 +79,17 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         _key.Dispose();
     }
 
-    private DeliveryDispatcher Dispatcher(IWebhookSender? sender = null, IMeterFactory? meters = null) =>
-        new(Outbox, sender ?? Sender, Keys, meters);
+    /// <summary>Starts the hosted dispatcher on the outbox (or <paramref name="outbox"/>), as the host starts it.</summary>
+    private async Task<DeliveryDispatcher> StartDispatcherAsync(IWebhookSender? sender = null, WebhookOutbox? outbox = null)
+    {
+        var dispatcher = new DeliveryDispatcher(outbox ?? Outbox, sender ?? Sender, Keys);
+        _dispatchers.Add(dispatcher);
+        await dispatcher.StartAsync(CancellationToken.None);
+        return dispatcher;
+    }
+
+    /// <summary>Waits until the running dispatcher has attempted everything due at the clock's time and recorded the results.</summary>
+    private Task RunDueAsync() => ((IdleWatchedStore)Store).WaitUntilIdleAsync();
 
     private static OutboundWebhook Webhook(string type = EventTypes.MessageSent, params string[] urls)
     {
@@ -78,10 +97,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         return OutboundWebhook.From(sample, [.. (urls.Length == 0 ? [Primary] : urls).Select(u => new WebhookTarget(new Uri(u)))]);
     }
 
-    /// <summary>Runs the dispatcher, then moves the clock to the delivery's next due time; returns the gap moved.</summary>
-    private async Task<TimeSpan?> RunAndAdvanceToNextAsync(DeliveryDispatcher dispatcher, string id)
+    /// <summary>Lets the dispatcher attempt what is due, then moves the clock to the delivery's next due time (nothing is sent a moment before it); returns the gap moved.</summary>
+    private async Task<TimeSpan?> RunAndAdvanceToNextAsync(string id)
     {
-        await dispatcher.RunDueAsync();
+        await RunDueAsync();
         var next = (await Outbox.GetAsync(id))!.NextAttemptAt;
         if (next is null)
         {
@@ -89,8 +108,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         }
 
         var gap = next.Value - Time.GetUtcNow();
+        var sent = Sender.Requests.Count;
         Time.Advance(gap - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(0, await dispatcher.RunDueAsync());
+        await RunDueAsync();
+        Assert.Equal(sent, Sender.Requests.Count);
         Time.Advance(TimeSpan.FromMilliseconds(1));
         return gap;
     }
@@ -102,9 +123,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var webhook = Webhook();
         var publishedAt = Time.GetUtcNow();
         await Outbox.PublishAsync(webhook);
-        var dispatcher = Dispatcher();
+        await StartDispatcherAsync();
 
-        while (await RunAndAdvanceToNextAsync(dispatcher, webhook.EventId) is not null)
+        while (await RunAndAdvanceToNextAsync(webhook.EventId) is not null)
         {
         }
 
@@ -118,7 +139,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Assert.Equal(requests[^1].At, delivery.FinishedAt);
         Assert.Equal([5, 4, 3, 2, 1], delivery.Attempts.Select(a => a.Attempt));
         Time.Advance(TimeSpan.FromDays(1));
-        Assert.Equal(0, await dispatcher.RunDueAsync());
+        await RunDueAsync();
+        Assert.Equal(5, Sender.Requests.Count);
     }
 
     [Fact]
@@ -128,10 +150,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = _ => Answer.Failure(SendErrorKind.ConnectionRefused);
         var webhook = Webhook();
         await Outbox.PublishAsync(webhook);
-        var dispatcher = Dispatcher();
+        await StartDispatcherAsync();
 
         var gaps = new List<TimeSpan>();
-        while (await RunAndAdvanceToNextAsync(dispatcher, webhook.EventId) is { } gap)
+        while (await RunAndAdvanceToNextAsync(webhook.EventId) is { } gap)
         {
             gaps.Add(gap);
         }
@@ -153,7 +175,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var webhook = Webhook(urls: [Primary, Failover, Profile]);
         await Outbox.PublishAsync(webhook);
 
-        await Dispatcher().RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
 
         Assert.Equal([Primary, Failover, Profile], Sender.Requests.Select(r => r.Url));
         Assert.All(Sender.Requests, r => Assert.Equal((1, r.Url, webhook.EventId), (r.Attempt, r.DeliveredTo, r.EventId)));
@@ -170,9 +193,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = r => r.Attempt < 3 ? Answer.Status(503) : r.Url == Failover ? Answer.Status(200) : Answer.Status(302);
         var webhook = Webhook(urls: [Primary, Failover]);
         await Outbox.PublishAsync(webhook);
-        var dispatcher = Dispatcher();
+        await StartDispatcherAsync();
 
-        while (await RunAndAdvanceToNextAsync(dispatcher, webhook.EventId) is not null)
+        while (await RunAndAdvanceToNextAsync(webhook.EventId) is not null)
         {
         }
 
@@ -194,8 +217,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = r => r.Url == Primary ? Answer.Status(429, TimeSpan.FromSeconds(retryAfterSeconds)) : Answer.Status(503, TimeSpan.FromSeconds(1));
         var webhook = Webhook(urls: [Primary, Failover]);
         await Outbox.PublishAsync(webhook);
+        await StartDispatcherAsync();
 
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), await RunAndAdvanceToNextAsync(Dispatcher(), webhook.EventId));
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), await RunAndAdvanceToNextAsync(webhook.EventId));
     }
 
     [Fact]
@@ -205,9 +229,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
         Assert.True((await Outbox.PublishAsync(webhook)).Created);
         Assert.False((await Outbox.PublishAsync(webhook with { DataJson = "{\"id\":\"other\"}" })).Created);
-        await Dispatcher().RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
         await Outbox.PublishAsync(webhook);
-        await Dispatcher().RunDueAsync();
+        await RunDueAsync();
 
         Assert.Single(Sender.Requests);
         Assert.Equal(webhook.DataJson, (await Outbox.GetAsync(webhook.EventId))!.Webhook.GetRawText());
@@ -224,7 +249,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Assert.Equal(201, results.Count);
         Assert.Equal(150, results.Count(r => r.Created));
         Assert.All(results.Take(50), r => Assert.False(r.Created));
-        Assert.Equal(200, await Dispatcher().RunDueAsync());
+        await StartDispatcherAsync();
+        await RunDueAsync();
+        Assert.Equal(200, Sender.Requests.Count);
         Assert.Equal(200, Sender.Requests.Select(r => r.EventId).Distinct().Count());
         Assert.Equal(0, await Outbox.CountPendingAsync());
     }
@@ -235,9 +262,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = r => r.Attempt == 1 ? Answer.Status(500) : Answer.Status(200);
         var webhook = Webhook();
         await Outbox.PublishAsync(webhook);
-        var dispatcher = Dispatcher();
-        await RunAndAdvanceToNextAsync(dispatcher, webhook.EventId);
-        await dispatcher.RunDueAsync();
+        await StartDispatcherAsync();
+        await RunAndAdvanceToNextAsync(webhook.EventId);
+        await RunDueAsync();
 
         var verifier = new Ed25519WebhookVerifier([_key.PublicKey], Time, TimeSpan.FromHours(1));
         Assert.Equal(2, Sender.Requests.Count);
@@ -271,7 +298,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = _ => Answer.Status(500);
         await Outbox.PublishAsync(webhook);
 
-        await Dispatcher().RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
 
         Assert.Equal([Primary, Failover], Sender.Requests.Select(r => r.Url));
         var seed = new SeedHmacWebhookVerifier(["s3cret"], Time);
@@ -291,7 +319,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var webhook = Webhook(urls: [Primary, Failover]);
         await Outbox.PublishAsync(webhook);
 
-        await Dispatcher().RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
 
         var delivery = (await Outbox.GetAsync(webhook.EventId))!;
         var (http500, reset) = (delivery.Attempts[0], delivery.Attempts[1]);
@@ -313,7 +342,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var second = Webhook(type: EventTypes.CallHangup, urls: [Failover]);
         var third = Webhook(type: EventTypes.MessageSent, urls: [Failover]);
         await Outbox.PublishAsync([second, third]);
-        await Dispatcher().RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
 
         async Task<string[]> Ids(DeliveryQuery query) => [.. (await Outbox.QueryAsync(query)).Deliveries.Select(d => d.Id)];
 
@@ -337,8 +367,8 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = _ => Answer.Status(500);
         var webhook = Webhook();
         await Outbox.PublishAsync(webhook);
-        var dispatcher = Dispatcher();
-        while (await RunAndAdvanceToNextAsync(dispatcher, webhook.EventId) is not null)
+        await StartDispatcherAsync();
+        while (await RunAndAdvanceToNextAsync(webhook.EventId) is not null)
         {
         }
 
@@ -348,7 +378,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
         Assert.True(await Outbox.RedeliverAsync(webhook.EventId));
         Assert.False(await Outbox.RedeliverAsync("no-such-event"));
-        await dispatcher.RunDueAsync();
+        await RunDueAsync();
 
         var delivery = (await Outbox.GetAsync(webhook.EventId))!;
         Assert.Equal((DeliveryStatus.Delivered, 3), (delivery.Status, delivery.AttemptCount));
@@ -362,19 +392,19 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         Sender.Respond = r => r.Url == Failover ? Answer.Status(200) : Answer.Status(500);
         var early = Webhook();
         await Outbox.PublishAsync(early);
-        var dispatcher = Dispatcher();
-        await dispatcher.RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
         Time.Advance(TimeSpan.FromHours(1));
         var since = Time.GetUtcNow();
         var late = Enumerable.Range(0, 3).Select(_ => Webhook()).ToList();
         var delivered = Webhook(urls: [Failover]);
         await Outbox.PublishAsync([.. late, delivered]);
-        await dispatcher.RunDueAsync();
+        await RunDueAsync();
         var sentBefore = Sender.Requests.Count;
 
         Assert.Equal(3, await Outbox.RedeliverFailedSinceAsync(since));
         Sender.Respond = _ => Answer.Status(200);
-        Assert.Equal(3, await dispatcher.RunDueAsync());
+        await RunDueAsync();
 
         Assert.Equal(late.Select(w => w.EventId).Order(), Sender.Requests.Skip(sentBefore).Select(r => r.EventId).Order());
         Assert.Equal(DeliveryStatus.Failed, (await Outbox.GetAsync(early.EventId))!.Status);
@@ -393,13 +423,14 @@ public abstract class OutboxBehaviour : IAsyncLifetime
             Respond = _ => Answer.Status(200, body: "late"),
             BeforeAnswer = _ => { arrived.TrySetResult(); return held.Task; },
         };
-        var staleRun = Dispatcher(stuck).RunDueAsync();
+        var stale = await StartDispatcherAsync(stuck);
         await arrived.Task;
         Time.Advance(TimeSpan.FromSeconds(2));
 
         // The dispatcher's process dies mid-request; the next worker (the restarted process, or another) goes on.
         var next = new WebhookOutbox(await WorkerStoppedAsync(), new DeliveryOptions(), Time);
-        Assert.Equal(1, await new DeliveryDispatcher(next, Sender, Keys).RunDueAsync());
+        await StartDispatcherAsync(outbox: next);
+        await RunDueAsync();
 
         Assert.Equal(2, Assert.Single(Sender.Requests).Attempt);
         var delivery = (await next.GetAsync(webhook.EventId))!;
@@ -408,23 +439,17 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var interrupted = delivery.Attempts[1];
         Assert.Equal(("interrupted", Primary, (DeliveryHttpResponse?)null), (Assert.Single(interrupted.Errors).Code, interrupted.Http.Request.Url, interrupted.Http.Response));
 
-        // The stopped dispatcher's late answer is not recorded over the new one.
+        // The stopped dispatcher's late answer is not recorded over the new one: its store is closed (SQLite's process is
+        // gone), or refuses it (PostgreSQL). It stops once its tries to record it, paused on the clock, are over.
         held.SetResult();
-        await IgnoreClosedStoreAsync(staleRun);
+        var stopping = stale.StopAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() =>
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            return stopping.IsCompleted;
+        }, "the stopped dispatcher to give up its late answer");
         delivery = (await next.GetAsync(webhook.EventId))!;
         Assert.Equal((DeliveryStatus.Delivered, 2, 2), (delivery.Status, delivery.AttemptCount, delivery.Attempts.Count));
-    }
-
-    /// <summary>A run on a store closed under it (SQLite's "restart") ends with that error; on PostgreSQL it ends normally.</summary>
-    private static async Task IgnoreClosedStoreAsync(Task run)
-    {
-        try
-        {
-            await run;
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 
     [Fact]
@@ -437,16 +462,16 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var other = Webhook() with { OrderingKey = "message-2" };
         Sender.Respond = r => r.EventId == sent.EventId ? Answer.Status(500) : Answer.Status(200);
         await Outbox.PublishAsync([sent, delivered, finalized, other]);
-        var dispatcher = Dispatcher();
+        await StartDispatcherAsync();
 
-        await dispatcher.RunDueAsync();
+        await RunDueAsync();
         Assert.Equal(new[] { sent.EventId, other.EventId }.Order(), Sender.Requests.Select(r => r.EventId).Order());
         var waiting = (await Outbox.GetAsync(delivered.EventId))!;
         Assert.Equal((DeliveryStatus.Pending, 0, "message-1"), (waiting.Status, waiting.AttemptCount, waiting.OrderingKey));
 
         // The first fails for good at its last attempt; the two behind it then go, one after the other, in order.
         Time.Advance(TimeSpan.FromMinutes(1));
-        await dispatcher.RunDueAsync();
+        await RunDueAsync();
         Assert.Equal([sent.EventId, delivered.EventId, finalized.EventId], Sender.Requests.Skip(2).Select(r => r.EventId));
         Assert.Equal(DeliveryStatus.Failed, (await Outbox.GetAsync(sent.EventId))!.Status);
         Assert.Equal(DeliveryStatus.Delivered, (await Outbox.GetAsync(finalized.EventId))!.Status);
@@ -459,7 +484,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var waiting = Webhook(urls: [Failover]);
         Sender.Respond = r => r.Url == Primary ? Answer.Status(200) : Answer.Status(500);
         await Outbox.PublishAsync([done, waiting]);
-        await Dispatcher().RunDueAsync();
+        var dispatcher = await StartDispatcherAsync();
+        await RunDueAsync();
+        // Only the clock moves from here: the waiting delivery stays pending.
+        await dispatcher.StopAsync(CancellationToken.None);
         var pruner = new WorkPruner(Store, Outbox.Options.QueueName, new RetentionOptions { KeepFinishedFor = TimeSpan.FromDays(30) }, Time);
 
         Time.Advance(TimeSpan.FromDays(29));
@@ -486,10 +514,10 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (lags) { lags.Add(value); } });
         listener.Start();
         await Outbox.PublishAsync(Webhook());
-        using var dispatcher = Dispatcher();
         Time.Advance(TimeSpan.FromSeconds(3));
 
-        await dispatcher.RunDueAsync();
+        await StartDispatcherAsync();
+        await RunDueAsync();
 
         Assert.Contains(3.0, lags);
     }

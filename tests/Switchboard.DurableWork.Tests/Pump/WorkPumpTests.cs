@@ -268,58 +268,17 @@ public sealed class WorkPumpTests : IAsyncLifetime
     }
 
     /// <summary>The real store, counting the items claims take.</summary>
-    private sealed class CountingStore(IWorkStore inner) : IWorkStore
+    private sealed class CountingStore(IWorkStore inner) : ForwardingWorkStore(inner)
     {
         private int _claimed;
 
         public int ClaimedItems => Volatile.Read(ref _claimed);
 
-        public string WorkerId => inner.WorkerId;
-
-        public WorkStoreBackend Backend => inner.Backend;
-
-        public async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
+        public override async Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimAsync(queue, maxItems, cancellationToken);
+            var claimed = await Inner.ClaimAsync(queue, maxItems, cancellationToken);
             Interlocked.Add(ref _claimed, claimed.Count);
             return claimed;
         }
-
-        public Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) => inner.EnqueueAsync(queue, items, cancellationToken);
-
-        public Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
-            inner.EnqueueLeasedAsync(queue, items, cancellationToken);
-
-        public Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
-            inner.CompleteAndStartNextAsync(completions, cancellationToken);
-
-        public Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) => inner.WriteAsync(work, cancellationToken);
-
-        public Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default) => inner.ReadAsync(read, cancellationToken);
-
-        public Task MigrateAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken = default) =>
-            inner.MigrateAsync(component, migrations, cancellationToken);
-
-        public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) => inner.CompleteAsync(completions, cancellationToken);
-
-        public Task<WorkItem?> GetAsync(string queue, string key, CancellationToken cancellationToken = default) => inner.GetAsync(queue, key, cancellationToken);
-
-        public Task<WorkPage> QueryAsync(string queue, WorkQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(queue, query, cancellationToken);
-
-        public Task<IReadOnlyList<QueuedWorkAttempt>> ListAttemptsAsync(string queue, DateTimeOffset finishedFrom, int maxEntries, CancellationToken cancellationToken = default) =>
-            inner.ListAttemptsAsync(queue, finishedFrom, maxEntries, cancellationToken);
-
-        public Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default) => inner.RequeueAsync(queue, key, dueAt, cancellationToken);
-
-        public Task<int> RequeueFailedAsync(string queue, DateTimeOffset failedSince, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
-            inner.RequeueFailedAsync(queue, failedSince, dueAt, cancellationToken);
-
-        public Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default) => inner.PruneAsync(queue, finishedBefore, maxItems, cancellationToken);
-
-        public Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default) => inner.CountPendingAsync(queue, cancellationToken);
-
-        public Task<DateTimeOffset?> NextDueAtAsync(string queue, CancellationToken cancellationToken = default) => inner.NextDueAtAsync(queue, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
