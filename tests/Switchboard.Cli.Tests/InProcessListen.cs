@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
@@ -37,15 +38,16 @@ internal sealed partial class InProcessListen : IAsyncDisposable
         return listen;
     }
 
-    /// <summary>Waits for something listen does in the background; the bound only keeps a broken test from hanging.</summary>
+    /// <summary>Waits for something listen does in the background; fails at once, with what it printed, if listen stops.</summary>
     public async Task WaitForAsync(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
+        try
         {
-            Assert.False(_run.IsCompleted, $"listen stopped\n{Output}\n{Error}");
-            Assert.True(DateTime.UtcNow < deadline, $"{what}\n--- stdout\n{Output}\n--- stderr\n{Error}");
-            await Task.Delay(20);
+            await Eventually.TrueAsync(() => _run.IsCompleted ? throw new InvalidOperationException($"listen stopped\n{Output}\n{Error}") : condition(), what);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}\n--- stdout\n{Output}\n--- stderr\n{Error}", timeout);
         }
     }
 

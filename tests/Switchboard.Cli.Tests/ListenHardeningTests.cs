@@ -6,6 +6,8 @@ using Switchboard.Cli.Commands;
 using Switchboard.Events;
 using Switchboard.Signing;
 
+using Switchboard.Testing;
+
 namespace Switchboard.Cli.Tests;
 
 /// <summary>
@@ -152,11 +154,9 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
         Assert.Contains($"gave up, dead-lettered; replay it with: curl -X POST {listen.BaseUrl}/api/events/{id}/replay", last, StringComparison.Ordinal);
 
         // The runner records the dead letter once the handler's last run has ended.
-        JsonArray deadLettered = [];
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); deadLettered.Count == 0 && DateTime.UtcNow < deadline; await Task.Delay(20))
-        {
-            deadLettered = JsonNode.Parse(await _client.GetStringAsync(listen.BaseUrl + "/api/events?state=DeadLettered"))!.AsArray();
-        }
+        var deadLettered = await Eventually.GetAsync(
+            async () => JsonNode.Parse(await _client.GetStringAsync(listen.BaseUrl + "/api/events?state=DeadLettered"))!.AsArray(),
+            events => events.Count > 0, "the dead letter to be recorded");
 
         var entry = Assert.Single(deadLettered);
         Assert.Equal(id, (string?)entry!["eventId"]);

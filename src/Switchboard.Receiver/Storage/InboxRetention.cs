@@ -10,7 +10,7 @@ internal sealed partial class InboxRetention(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
     TimeProvider time,
-    ILogger<WorkPruner> logger) : BackgroundService
+    ILogger<InboxRetention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,11 +22,16 @@ internal sealed partial class InboxRetention(
                 try
                 {
                     var store = await storage.GetStoreAsync(stoppingToken);
-                    foreach (var queue in (string[])[ReceiverQueues.Inbox, ReceiverQueues.Requests])
+                    var started = time.GetUtcNow();
+                    var deleted = new int[2];
+                    string[] queues = [ReceiverQueues.Inbox, ReceiverQueues.Requests];
+                    for (var i = 0; i < queues.Length; i++)
                     {
-                        using var pruner = new WorkPruner(store, queue, retention, time, logger);
-                        await pruner.PruneOnceAsync(stoppingToken);
+                        using var pruner = new WorkPruner(store, queues[i], retention, time);
+                        deleted[i] = await pruner.PruneOnceAsync(stoppingToken);
                     }
+
+                    LogPruned(logger, deleted[0], deleted[1], started - retention.KeepFinishedFor);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -40,6 +45,9 @@ internal sealed partial class InboxRetention(
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Events} events and {Requests} request records finished before {Cutoff:o}")]
+    private static partial void LogPruned(ILogger logger, int events, int requests, DateTimeOffset cutoff);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old inbox events failed; trying again in an hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CsCheck;
 using Switchboard.Delivery.Http;
+using Switchboard.Testing;
 
 namespace Switchboard.Delivery.Tests.Http;
 
@@ -201,13 +202,7 @@ public sealed class SsrfGuardTests
 
         public bool HadConnection => _listener.Pending();
 
-        public async Task WaitForConnectionAsync()
-        {
-            while (!_listener.Pending())
-            {
-                await Task.Delay(10);
-            }
-        }
+        public Task WaitForConnectionAsync() => Eventually.TrueAsync(_listener.Pending, "a connection to the local listener");
 
         public void Dispose() => _listener.Stop();
     }

@@ -140,7 +140,7 @@ internal sealed class HandlerSink
 
 internal sealed record WebhookContextSnapshot(string Handler, string EventId, string EventType, bool Verified, int Attempt);
 
-/// <summary>Keeps every log line, to assert on warnings.</summary>
+/// <summary>Keeps every log line the host's filters let through (Information and up, unless a test asks for more), to assert on.</summary>
 internal sealed class LogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
@@ -157,7 +157,7 @@ internal sealed class LogSink : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
