@@ -26,13 +26,15 @@ internal sealed partial class ListenProcess : IDisposable
     public string BaseUrl { get; }
 
     /// <summary>
-    /// Starts the listener and waits for its "Listening on" line. With <paramref name="maxFileBytes"/>, no file it writes
-    /// may grow past that many bytes: a full disk as far as its database is concerned (see <see cref="FileSizeLimit"/>).
+    /// Starts the listener (in <paramref name="workingDirectory"/>, or this process's) and waits for its "Listening on" line.
+    /// With <paramref name="maxFileBytes"/>, no file it writes may grow past that many bytes: a full disk as far as its
+    /// database is concerned (see <see cref="FileSizeLimit"/>).
     /// </summary>
-    public static async Task<ListenProcess> StartAsync(string[] args, long? maxFileBytes = null)
+    public static async Task<ListenProcess> StartAsync(string[] args, long? maxFileBytes = null, string? workingDirectory = null)
     {
         string[] arguments = [Cli, "listen", .. args];
         var start = maxFileBytes is { } limit ? FileSizeLimit.Dotnet(limit, arguments) : new ProcessStartInfo("dotnet", arguments);
+        start.WorkingDirectory = workingDirectory ?? "";
         return new ListenProcess(await ChildProcess.StartAsync(start, ListeningOn().IsMatch, "switchboard listen to start"));
     }
 

@@ -139,7 +139,9 @@ internal static partial class ListenCommand
 
     private static async Task<int> RunAsync(ListenSettings settings, TimeProvider time, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // A tool's host: the working folder is the user's (their app's appsettings.json, our data folder inside it), so
+        // the content root, where configuration files are read and watched, is the tool's own folder.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var warnings = new StderrLogger(error);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(warnings);

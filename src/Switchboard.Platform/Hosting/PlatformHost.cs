@@ -109,7 +109,9 @@ public static class PlatformHost
         PlatformOptions options, IWorkStore store, NpgsqlDataSource? dataSource, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time,
         Action<WebApplication>? mapPages)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // A tool's host: the working folder is the user's (their app's appsettings.json, our data folder inside it), so
+        // the content root, where configuration files are read and watched, is the tool's own folder.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls([.. urls]);
         if (logging is not null)
         {
