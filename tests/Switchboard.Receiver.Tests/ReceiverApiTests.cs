@@ -150,6 +150,30 @@ public sealed class ReceiverApiTests : IDisposable
         Assert.Contains(error.Failures, f => f.StartsWith("UsePostgreSql: ", StringComparison.Ordinal) && f.Contains("no such keyword", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task A_data_folder_inside_the_content_root_is_pointed_out_at_start()
+    {
+        // The host's configuration reload watches its content root (here the working folder), subfolders included.
+        var inside = Path.Combine(Directory.GetCurrentDirectory(), $"watched-data-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var watched = await ReceiverApp.StartAsync(o => { Options(o); o.DataDirectory = inside; }))
+            {
+                Assert.Contains(watched.Logs.Entries, e => e.Level == LogLevel.Information
+                    && e.Message.Contains($"data folder {inside} is inside the content root", StringComparison.Ordinal));
+            }
+
+            // Said while the host starts, so it would be in the log by now.
+            await using var elsewhere = await ReceiverApp.StartAsync(Options);
+            Assert.DoesNotContain(elsewhere.Logs.Entries, e => e.Message.Contains("inside the content root", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(inside, recursive: true);
+        }
+    }
+
     private void Options(TelnyxWebhookOptions options)
     {
         options.PublicKeys.Add(_sender.PublicKey);
