@@ -96,6 +96,30 @@ public sealed class BadRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_that_is_not_utf8_gets_400()
+    {
+        byte[] body = [.. """{"from":"+18445550001","to":"+13125550100","text":"hi """u8, 0xFF, 0xFE, .. "\"}"u8];
+
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, "/v2/messages", body);
+
+        Assert.Equal(400, status);
+        Assert.Equal("10023", json.GetProperty("errors")[0].GetProperty("code").GetString());
+        await AssertNothingStoredAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"from":"+18445550001","to":"+13125550100","text":"hi \ud800 there"}""", "/text")]
+    [InlineData("""{"from":"+18445550001","to":"+13125550100","media_urls":["https://example.com/\udc00.png"]}""", "/media_urls/0")]
+    public async Task A_string_with_an_unpaired_surrogate_escape_gets_422_pointing_at_it(string body, string pointer)
+    {
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, "/v2/messages", body);
+
+        Assert.Equal(422, status);
+        Assert.Equal(pointer, json.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString());
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_json_gets_415()
     {
         using var content = new StringContent("from=+1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");

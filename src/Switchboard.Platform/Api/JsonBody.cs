@@ -66,6 +66,12 @@ public sealed class JsonBody
             buffer.Write(chunk, 0, read);
         }
 
+        // JSON text is UTF-8 (RFC 8259); the parser checks its syntax but leaves the bytes of strings to whoever reads them.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            throw new ApiException(400, new ApiError(ApiErrors.InvalidJsonCode, "Invalid JSON", "the body is not valid UTF-8"));
+        }
+
         try
         {
             using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 });
@@ -115,7 +121,12 @@ public sealed class JsonBody
             return null;
         }
 
-        var text = value.GetString()!;
+        if (Text(value) is not { } text)
+        {
+            _errors.Add(ApiErrors.Invalid(Pointer(name), $"{name} is not valid Unicode text (it has an unpaired surrogate escape)"));
+            return null;
+        }
+
         if (required && text.Length == 0)
         {
             _errors.Add(ApiErrors.Missing(Pointer(name)));
@@ -186,13 +197,13 @@ public sealed class JsonBody
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length > maxLength)
+            if (item.ValueKind != JsonValueKind.String || Text(item) is not { } text || text.Length > maxLength)
             {
-                _errors.Add(ApiErrors.Invalid($"{Pointer(name)}/{index}", $"{name}[{index}] must be a string of at most {maxLength} characters"));
+                _errors.Add(ApiErrors.Invalid($"{Pointer(name)}/{index}", $"{name}[{index}] must be a string of Unicode text, at most {maxLength} characters"));
                 return null;
             }
 
-            items.Add(item.GetString()!);
+            items.Add(text);
             index++;
         }
 
@@ -233,6 +244,19 @@ public sealed class JsonBody
         }
 
         return items;
+    }
+
+    /// <summary>A string's text; null if it cannot be one (<c>"\ud800"</c>: valid JSON, but an unpaired surrogate is no text).</summary>
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static string Describe(JsonElement value) => value.ValueKind switch

@@ -46,13 +46,15 @@ public sealed class PlatformApp : IAsyncDisposable
         return new PlatformApp(app, key, folder);
     }
 
-    /// <summary>Sends JSON (a string, sent as it is, or a node); returns the status and the parsed answer.</summary>
+    /// <summary>Sends JSON (a string or bytes, sent as they are, or a node); returns the status and the parsed answer.</summary>
     public async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = new StringContent(body as string ?? ((JsonNode)body).ToJsonString(), Encoding.UTF8, "application/json");
+            request.Content = body is byte[] bytes
+                ? new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } }
+                : new StringContent(body as string ?? ((JsonNode)body).ToJsonString(), Encoding.UTF8, "application/json");
         }
 
         using var response = await Client.SendAsync(request);
