@@ -107,6 +107,17 @@ public sealed class BadRequestTests : IAsyncLifetime
         await AssertNothingStoredAsync();
     }
 
+    [Fact]
+    public async Task A_body_with_a_field_given_twice_gets_400_rather_than_one_of_them_picked()
+    {
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, "/v2/messages",
+            """{"from":"+18445550001","to":"+13125550100","text":"hi","to":"+13125550199"}""");
+
+        Assert.Equal(400, status);
+        Assert.Equal("10023", json.GetProperty("errors")[0].GetProperty("code").GetString());
+        await AssertNothingStoredAsync();
+    }
+
     [Theory]
     [InlineData("""{"from":"+18445550001","to":"+13125550100","text":"hi \ud800 there"}""", "/text")]
     [InlineData("""{"from":"+18445550001","to":"+13125550100","media_urls":["https://example.com/\udc00.png"]}""", "/media_urls/0")]

@@ -38,7 +38,7 @@ public sealed class JsonBody
 
     public IReadOnlyList<ApiError> Errors => _errors;
 
-    /// <summary>Reads a JSON object body of at most <see cref="MaxBytes"/>: 415 if it is not JSON, 413 if too large, 400 if malformed.</summary>
+    /// <summary>Reads a JSON object body of at most <see cref="MaxBytes"/>: 415 if it is not JSON, 413 if too large, 400 if malformed (not UTF-8, a field given twice).</summary>
     public static async Task<JsonBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
@@ -74,7 +74,7 @@ public sealed class JsonBody
 
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 });
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
             return new JsonBody(document.RootElement.Clone());
         }
         catch (JsonException ex)
