@@ -42,6 +42,10 @@ public sealed class BadRequestTests : IAsyncLifetime
         { "bad type", """{"from":"+18445550001","to":"+13125550100","text":"hi","type":"FAX"}""", 422, "10015", "/type" },
         { "bad webhook URL", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_url":"ftp://x"}""", 422, "10003", "/webhook_url" },
         { "bad media URL", """{"from":"+18445550001","to":"+13125550100","media_urls":["not a url"]}""", 422, "10003", "/media_urls/0" },
+        { "webhook URL with a line break", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_url":"https://example.com/a\r\nX-Extra: 1"}""", 422, "10003", "/webhook_url" },
+        { "webhook URL with an escape sequence", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_url":"https://example.com/\u001b[2J"}""", 422, "10003", "/webhook_url" },
+        { "webhook URL with a space before it", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_url":" https://example.com/"}""", 422, "10003", "/webhook_url" },
+        { "media URL with a line break", """{"from":"+18445550001","to":"+13125550100","media_urls":["https://example.com/a.png\r\n"]}""", 422, "10003", "/media_urls/0" },
         { "destination not whitelisted", """{"from":"+18445550001","to":"+447700900123","text":"hi"}""", 422, "10015", "/to" },
     };
 

@@ -174,7 +174,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         var media = body.Strings("media_urls", MaxMediaUrls, maxLength: WebhookUrls.MaxLength) ?? [];
         for (var i = 0; i < media.Count; i++)
         {
-            if (!Uri.TryCreate(media[i], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            if (!WebhookUrls.IsHttpUrl(media[i]))
             {
                 body.Add(ApiErrors.InvalidUrl($"{body.Pointer("media_urls")}/{i}", $"media_urls[{i}] must be an absolute http or https URL"));
             }

@@ -2,7 +2,7 @@ using Switchboard.Platform.Api;
 
 namespace Switchboard.Platform.Webhooks;
 
-/// <summary>The one check of a webhook URL field, wherever one is configured: absolute http or https, at most 2,000 characters.</summary>
+/// <summary>The one check of a webhook URL field, wherever one is configured: absolute http or https, at most 2,000 characters, no spaces or control characters.</summary>
 public static class WebhookUrls
 {
     public const int MaxLength = 2000;
@@ -22,12 +22,20 @@ public static class WebhookUrls
             return null;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || string.IsNullOrEmpty(url.Host))
+        if (!IsHttpUrl(text))
         {
-            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} must be an absolute http or https URL; got '{ApiErrors.Printable(text)}'"));
+            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} must be an absolute http or https URL without spaces or control characters; got '{ApiErrors.Printable(text)}'"));
             return null;
         }
 
         return text;
     }
+
+    /// <summary>
+    /// An absolute http or https URL with a host, written as it is sent: with no spaces or control characters, which
+    /// <see cref="Uri"/> would quietly trim or escape, so what is stored and shown would not be what is requested.
+    /// </summary>
+    public static bool IsHttpUrl(string text) =>
+        !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+        && Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Host.Length > 0;
 }
