@@ -55,9 +55,14 @@ internal static class ApiResults
         }
     }
 
-    /// <summary>The <c>filter[...]</c> query parameters, by their full names.</summary>
-    public static IReadOnlyDictionary<string, string> ReadFilters(HttpRequest request) =>
-        request.Query.Where(q => q.Key.StartsWith("filter[", StringComparison.Ordinal)).Take(32).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+    /// <summary>The <c>filter[...]</c> query parameters, by their full names; 400 for one with a NUL character (PostgreSQL takes none).</summary>
+    public static IReadOnlyDictionary<string, string> ReadFilters(HttpRequest request)
+    {
+        var filters = request.Query.Where(q => q.Key.StartsWith("filter[", StringComparison.Ordinal)).Take(32).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var errors = filters.Where(f => f.Value.Contains('\0', StringComparison.Ordinal))
+            .Select(f => ApiError.InParameter(f.Key, ApiErrors.BadRequestCode, "Invalid filter", $"{f.Key} must not contain a NUL character (%00)")).ToList();
+        return errors.Count == 0 ? filters : throw new ApiException(400, errors);
+    }
 }
 
 internal readonly record struct Paging(int Number, int Size);

@@ -123,7 +123,7 @@ public sealed class JsonBody
 
         if (Text(value) is not { } text)
         {
-            _errors.Add(ApiErrors.Invalid(Pointer(name), $"{name} is not valid Unicode text (it has an unpaired surrogate escape)"));
+            _errors.Add(ApiErrors.Invalid(Pointer(name), $"{name} must be text without NUL characters (\\u0000) or unpaired surrogate escapes"));
             return null;
         }
 
@@ -199,7 +199,7 @@ public sealed class JsonBody
         {
             if (item.ValueKind != JsonValueKind.String || Text(item) is not { } text || text.Length > maxLength)
             {
-                _errors.Add(ApiErrors.Invalid($"{Pointer(name)}/{index}", $"{name}[{index}] must be a string of Unicode text, at most {maxLength} characters"));
+                _errors.Add(ApiErrors.Invalid($"{Pointer(name)}/{index}", $"{name}[{index}] must be a string of at most {maxLength} characters, without NUL characters or unpaired surrogate escapes"));
                 return null;
             }
 
@@ -246,12 +246,16 @@ public sealed class JsonBody
         return items;
     }
 
-    /// <summary>A string's text; null if it cannot be one (<c>"\ud800"</c>: valid JSON, but an unpaired surrogate is no text).</summary>
+    /// <summary>
+    /// A string's text; null if it is none the platform keeps: <c>"\ud800"</c> is valid JSON, but an unpaired surrogate is
+    /// no text, and PostgreSQL stores no NUL character (<c>"\u0000"</c>) in a text column.
+    /// </summary>
     private static string? Text(JsonElement value)
     {
         try
         {
-            return value.GetString();
+            var text = value.GetString()!;
+            return text.Contains('\0', StringComparison.Ordinal) ? null : text;
         }
         catch (InvalidOperationException)
         {

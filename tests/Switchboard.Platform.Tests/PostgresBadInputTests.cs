@@ -1,0 +1,39 @@
+using Switchboard.Platform.Tests.Support;
+using Switchboard.Testing;
+
+namespace Switchboard.Platform.Tests;
+
+/// <summary>
+/// Input SQLite stores but PostgreSQL cannot: a NUL character (U+0000) in a text column or a query parameter. The API
+/// refuses it, whatever the store, with a 4xx in Telnyx's error shape, instead of the database's error as a 500.
+/// </summary>
+[Collection(PostgresServer.Collection)]
+public sealed class PostgresBadInputTests(PostgresServer server) : IAsyncLifetime
+{
+    private PlatformApp _platform = null!;
+
+    public async Task InitializeAsync()
+    {
+        var database = await server.CreateDatabaseAsync();
+        _platform = await PlatformApp.StartAsync(options => options.PostgresConnectionString = database.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await _platform.DisposeAsync();
+
+    [Theory]
+    [InlineData("POST", "/v2/messaging_profiles", """{"name":"a\u0000b","whitelisted_destinations":["US"]}""", 422)]
+    [InlineData("POST", "/v2/call_control_applications", """{"application_name":"a\u0000b","webhook_event_url":"https://example.com/hooks"}""", 422)]
+    [InlineData("GET", "/v2/messaging_profiles?filter[name]=a%00b", null, 400)]
+    [InlineData("GET", "/v2/messaging_profiles?filter[name][contains]=%00", null, 400)]
+    [InlineData("GET", "/v2/call_control_applications?filter[application_name][contains]=%00", null, 400)]
+    [InlineData("GET", "/v2/phone_numbers?filter[messaging_profile_id]=%00", null, 400)]
+    [InlineData("GET", "/v2/webhook_deliveries?filter[webhook][contains]=%00", null, 400)]
+    [InlineData("GET", "/v2/webhook_deliveries?filter[event_type]=%00", null, 400)]
+    public async Task A_nul_character_gets_a_4xx_in_telnyx_shape_not_a_500(string method, string path, string? body, int status)
+    {
+        var (answer, json) = await _platform.SendAsync(new HttpMethod(method), path, body);
+
+        Assert.Equal(status, answer);
+        Assert.Equal("10015", json.GetProperty("errors")[0].GetProperty("code").GetString());
+    }
+}
