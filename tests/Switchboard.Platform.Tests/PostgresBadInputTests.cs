@@ -36,4 +36,26 @@ public sealed class PostgresBadInputTests(PostgresServer server) : IAsyncLifetim
         Assert.Equal(status, answer);
         Assert.Equal("10015", json.GetProperty("errors")[0].GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task The_dashboards_delivery_filters_refuse_a_nul_character_with_400_too()
+    {
+        var database = await server.CreateDatabaseAsync();
+        var folder = Directory.CreateTempSubdirectory("switchboard-serve-pg-").FullName;
+        try
+        {
+            await using var serve = await ServeProcess.StartAsync("--data", folder, "--storage", "postgres", "--connection-string", database.ConnectionString);
+            using var client = new HttpClient { BaseAddress = serve.BaseAddress };
+
+            foreach (var query in new[] { "?event_type=%00", "?q=%00" })
+            {
+                using var response = await client.GetAsync(new Uri(query, UriKind.Relative));
+                Assert.True((int)response.StatusCode == 400, $"{query}: {(int)response.StatusCode}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -76,6 +76,10 @@ public static class ApiErrors
     public static ApiError InvalidUrl(string pointer, string detail) =>
         ApiError.At(pointer, InvalidUrlCode, "Invalid URL", detail);
 
+    /// <summary>A <c>filter[...]</c> value with a NUL character, which PostgreSQL takes in no text parameter.</summary>
+    public static ApiError NulInFilter(string parameter) =>
+        ApiError.InParameter(parameter, BadRequestCode, "Invalid filter", $"{parameter} must not contain a NUL character (%00)");
+
     public static ApiError NoSuchAssociated(string pointer, string what, string id) =>
         ApiError.At(pointer, AssociatedResourceMissingCode, "Associated resource does not exist", $"{what} '{Printable(id)}' does not exist");
 

@@ -59,8 +59,7 @@ internal static class ApiResults
     public static IReadOnlyDictionary<string, string> ReadFilters(HttpRequest request)
     {
         var filters = request.Query.Where(q => q.Key.StartsWith("filter[", StringComparison.Ordinal)).Take(32).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
-        var errors = filters.Where(f => f.Value.Contains('\0', StringComparison.Ordinal))
-            .Select(f => ApiError.InParameter(f.Key, ApiErrors.BadRequestCode, "Invalid filter", $"{f.Key} must not contain a NUL character (%00)")).ToList();
+        var errors = filters.Where(f => f.Value.Contains('\0', StringComparison.Ordinal)).Select(f => ApiErrors.NulInFilter(f.Key)).ToList();
         return errors.Count == 0 ? filters : throw new ApiException(400, errors);
     }
 }

@@ -100,7 +100,21 @@ public sealed class WebhookDeliveries(WebhookOutbox outbox)
         var page = await outbox.QueryAsync(query, cancellationToken);
         return ([.. page.Deliveries.Select(ToRecord)], page.TotalResults);
 
-        string? Text(string name) => filter.TryGetValue(name, out var value) && value.Length > 0 ? value[..Math.Min(value.Length, 1000)] : null;
+        string? Text(string name)
+        {
+            if (!filter.TryGetValue(name, out var value) || value.Length == 0)
+            {
+                return null;
+            }
+
+            if (value.Contains('\0', StringComparison.Ordinal))
+            {
+                errors.Add(ApiErrors.NulInFilter(name));
+                return null;
+            }
+
+            return value[..Math.Min(value.Length, 1000)];
+        }
 
         DateTimeOffset? Time(string name) => Text(name) is not { } text
             ? null
