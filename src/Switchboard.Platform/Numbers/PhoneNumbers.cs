@@ -180,14 +180,16 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         return stored is null ? null : Deserialize(stored.Body);
     }
 
+    // The profile and the application are read locked (PostgreSQL: FOR UPDATE), as their deletes read them: a delete that
+    // counts the numbers on one either waits for this assignment and sees it, or goes first and this one finds nothing.
     private static async ValueTask<MessagingProfileResource?> FindProfileAsync(IWorkReader reader, string? profileId, string pointer) =>
         profileId is null
             ? null
-            : await MessagingProfiles.FindAsync(reader, profileId) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "messaging profile", profileId));
+            : await MessagingProfiles.FindAsync(reader, profileId, forUpdate: true) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "messaging profile", profileId));
 
     private static async ValueTask CheckConnectionAsync(IWorkReader reader, string? connectionId, string pointer)
     {
-        if (connectionId is not null && await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, connectionId) is null)
+        if (connectionId is not null && await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, connectionId, forUpdate: true) is null)
         {
             throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "connection (Call Control application)", connectionId));
         }
