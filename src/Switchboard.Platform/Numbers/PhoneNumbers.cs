@@ -61,6 +61,12 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         {
             var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
             await CheckConnectionAsync(transaction, connectionId, "/connection_id");
+            // In the numbers' order, whatever the order's: two orders sharing numbers take their locks in the same order.
+            foreach (var number in numbers.Order(StringComparer.Ordinal))
+            {
+                await Resources.LockLookupAsync(transaction, ResourceKinds.PhoneNumber, number);
+            }
+
             for (var i = 0; i < order.PhoneNumbers.Count; i++)
             {
                 var ordered = order.PhoneNumbers[i];

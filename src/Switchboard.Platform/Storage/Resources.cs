@@ -44,6 +44,20 @@ internal static class Resources
         return rows.Count == 0 ? null : rows[0];
     }
 
+    /// <summary>
+    /// Before inserting a resource with this lookup: on PostgreSQL, a lock on the lookup until the transaction ends, so
+    /// two transactions inserting it take turns and the second finds the first's row (instead of both finding none and
+    /// the second failing on the unique index). SQLite's single writer takes turns already.
+    /// </summary>
+    public static async ValueTask LockLookupAsync(IWorkReader reader, string kind, string lookup)
+    {
+        if (reader.Backend == WorkStoreBackend.Postgres)
+        {
+            await reader.QueryAsync("SELECT pg_advisory_xact_lock(hashtextextended(@kind || ':' || @lookup, 0))", _ => 0,
+                new SqlArg("kind", kind), new SqlArg("lookup", lookup));
+        }
+    }
+
     /// <summary>How many resources of <paramref name="kind"/> hang off <paramref name="owner"/> (as owner, or as connection).</summary>
     public static async ValueTask<long> CountOwnedAsync(IWorkReader reader, string kind, string owner)
     {

@@ -5,12 +5,12 @@ using Switchboard.Testing;
 namespace Switchboard.Platform.Tests;
 
 /// <summary>
-/// A profile or application cannot be deleted while a number refers to it; with PostgreSQL (read committed, several
-/// connections at once) that must hold when the delete and the assignment race, too: one of them wins, and no number
-/// is left pointing at a deleted resource.
+/// Requests that race on PostgreSQL (read committed, several connections at once): one of them wins and the others get
+/// the 422 they would get one after the other. A number is never left on a deleted profile or application, and a number
+/// ordered twice at once is ordered once, the other order refused as a duplicate (not a 500 from the unique index).
 /// </summary>
 [Collection(PostgresServer.Collection)]
-public sealed class PostgresReferenceTests(PostgresServer server) : IAsyncLifetime
+public sealed class PostgresRaceTests(PostgresServer server) : IAsyncLifetime
 {
     private const string Number = "+18445557777";
     private PlatformApp _platform = null!;
@@ -42,6 +42,20 @@ public sealed class PostgresReferenceTests(PostgresServer server) : IAsyncLifeti
             var (status, _) = await _platform.SendAsync(HttpMethod.Get, $"{resources}/{id}");
             Assert.False(assigned == id && status == 404, $"round {i}: the number's {field} is {id}, which was deleted");
             await _platform.OkAsync(HttpMethod.Patch, $"/v2/phone_numbers/{Number}{numberPath}", new JsonObject { [field] = null });
+        }
+    }
+
+    [Fact]
+    public async Task A_number_ordered_by_several_requests_at_once_is_ordered_once_and_the_others_are_duplicates()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            var order = new JsonObject { ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = $"+1844555800{i}" }) };
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _platform.SendAsync(HttpMethod.Post, "/v2/number_orders", order.DeepClone())));
+
+            Assert.Equal(1, answers.Count(a => a.Status == 200));
+            Assert.All(answers.Where(a => a.Status != 200), a => Assert.Equal((422, "10012"), (a.Status, a.Body.GetProperty("errors")[0].GetProperty("code").GetString())));
         }
     }
 }
