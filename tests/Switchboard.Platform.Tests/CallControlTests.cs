@@ -224,6 +224,18 @@ public sealed class CallControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dial_command_id_repeated_after_the_call_has_moved_on_still_returns_the_same_call()
+    {
+        var first = await DialAsync("+13125550199", new JsonObject { ["command_id"] = "dial-once" });
+        await EventsAsync(first.GetProperty("call_session_id").GetString()!, "call.answered");
+
+        var second = await DialAsync("+13125550199", new JsonObject { ["command_id"] = "dial-once" });
+
+        Assert.Equal(first.GetProperty("call_control_id").GetString(), second.GetProperty("call_control_id").GetString());
+        Assert.Equal(1, await _platform.CountResourcesAsync("call"));
+    }
+
+    [Fact]
     public async Task The_applications_webhook_timeout_applies_to_its_calls_webhooks()
     {
         await _platform.OkAsync(HttpMethod.Patch, $"/v2/call_control_applications/{_application}", new JsonObject { ["webhook_timeout_secs"] = 1 });

@@ -74,9 +74,10 @@ internal static class Resources
             "VALUES (@kind, @id, @lookup, @owner, @connection_id, @name, @body, @now, @now)",
             [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
 
+    /// <summary>Replaces a resource's body and columns; its lookup is kept when <paramref name="columns"/> gives none (a call's dial command_id).</summary>
     public static ValueTask<int> UpdateAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
         transaction.ExecuteAsync(
-            "UPDATE platform_resources SET body = @body, lookup = @lookup, owner = @owner, connection_id = @connection_id, name = @name, updated_at = @now " +
+            "UPDATE platform_resources SET body = @body, lookup = COALESCE(@lookup, lookup), owner = @owner, connection_id = @connection_id, name = @name, updated_at = @now " +
             "WHERE kind = @kind AND id = @id",
             [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
 
