@@ -7,7 +7,8 @@ namespace Switchboard.Platform.Tests;
 /// <summary>
 /// Requests that race on PostgreSQL (read committed, several connections at once): one of them wins and the others get
 /// the 422 they would get one after the other. A number is never left on a deleted profile or application, and a number
-/// ordered twice at once is ordered once, the other order refused as a duplicate (not a 500 from the unique index).
+/// ordered twice at once is ordered once, the other order refused as a duplicate, and a dial repeated at once with one
+/// command_id makes one call (not a 500 from the unique index).
 /// </summary>
 [Collection(PostgresServer.Collection)]
 public sealed class PostgresRaceTests(PostgresServer server) : IAsyncLifetime
@@ -56,6 +57,23 @@ public sealed class PostgresRaceTests(PostgresServer server) : IAsyncLifetime
 
             Assert.Equal(1, answers.Count(a => a.Status == 200));
             Assert.All(answers.Where(a => a.Status != 200), a => Assert.Equal((422, "10012"), (a.Status, a.Body.GetProperty("errors")[0].GetProperty("code").GetString())));
+        }
+    }
+
+    [Fact]
+    public async Task A_dial_sent_several_times_at_once_with_one_command_id_makes_one_call()
+    {
+        var application = await _platform.PostAsync("/v2/call_control_applications", new JsonObject { ["application_name"] = "dialer", ["webhook_event_url"] = "https://example.com/hooks" });
+        var connectionId = application.GetProperty("id").GetString()!;
+        await _platform.OkAsync(HttpMethod.Patch, $"/v2/phone_numbers/{Number}", new JsonObject { ["connection_id"] = connectionId });
+        for (var i = 0; i < 5; i++)
+        {
+            var dial = new JsonObject { ["connection_id"] = connectionId, ["from"] = Number, ["to"] = "+13125550100", ["command_id"] = $"dial-{i}" };
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _platform.SendAsync(HttpMethod.Post, "/v2/calls", dial.DeepClone())));
+
+            Assert.All(answers, a => Assert.Equal(200, a.Status));
+            Assert.Single(answers.Select(a => a.Body.GetProperty("data").GetProperty("call_control_id").GetString()).Distinct());
         }
     }
 }

@@ -72,6 +72,11 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         };
         return await store.WriteAsync(async transaction =>
         {
+            if (commandId is not null)
+            {
+                await Resources.LockLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId));
+            }
+
             if (commandId is not null && await Resources.FindByLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId)) is { } repeated)
             {
                 return CallStatus.Of(Deserialize(repeated.Body), now); // a repeated dial: the same call, nothing new
