@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace Switchboard.Cli.Tests;
 
 /// <summary><c>--help</c> works on every verb and names its options.</summary>
-public sealed class HelpTests
+public sealed partial class HelpTests
 {
     public static TheoryData<string[], string[]> Verbs => new()
     {
@@ -30,6 +32,27 @@ public sealed class HelpTests
             }
         }
     }
+
+    /// <summary>A default shown in help, given back as the option's value, is accepted: help writes values as the options read them.</summary>
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("listen")]
+    [InlineData("trigger")]
+    public async Task Every_default_that_help_shows_is_a_value_the_option_takes(string verb)
+    {
+        var help = (await Cli.Run(TimeProvider.System, verb, "--help")).Output;
+        var defaults = DefaultShown().Matches(help).Select(m => (Option: m.Groups[1].Value, Value: m.Groups[2].Value)).ToList();
+        Assert.Contains(defaults, d => d.Option == "--data" || d.Option == "--timeout");
+
+        foreach (var (option, value) in defaults)
+        {
+            var errors = SwitchboardCommand.Create(TimeProvider.System).Parse([verb, option, value]).Errors;
+            Assert.DoesNotContain(errors, e => e.Message.Contains(option, StringComparison.Ordinal));
+        }
+    }
+
+    [GeneratedRegex(@"^\s*(--[a-z-]+) <[^>]+>.*\[default: ([^\]]+)\]\s*$", RegexOptions.Multiline)]
+    private static partial Regex DefaultShown();
 
     [Fact]
     public async Task Unknown_verb_fails_and_says_so()

@@ -6,20 +6,28 @@ namespace Switchboard.Cli.Commands;
 /// <summary>An option that takes one duration as the retry schedule writes them (<c>500ms</c>, <c>2s</c>, <c>1m</c>; <c>0</c>), refused with its own name otherwise.</summary>
 internal static class DurationOption
 {
-    public static Option<TimeSpan> Create(string name, string description, TimeSpan defaultValue, TimeSpan max) => new(name)
+    public static Option<Duration> Create(string name, string description, TimeSpan defaultValue, TimeSpan max) => new(name)
     {
         Description = description,
-        DefaultValueFactory = _ => defaultValue,
+        DefaultValueFactory = _ => new Duration(defaultValue),
         CustomParser = result =>
         {
             var text = string.Join(' ', result.Tokens.Select(t => t.Value));
             if (DeliverySchedule.TryParseDuration(text, out var duration) && duration <= max)
             {
-                return duration;
+                return new Duration(duration);
             }
 
-            result.AddError($"{name} must be a duration such as 500ms, 2s or 1m (at most {max}); got '{text}'");
-            return TimeSpan.Zero;
+            result.AddError($"{name} must be a duration such as 500ms, 2s or 1m (at most {new Duration(max)}); got '{text}'");
+            return default;
         },
     };
+}
+
+/// <summary>A duration that prints as the options take it (<c>500ms</c>, not <c>00:00:00.5000000</c>), so help shows defaults that way.</summary>
+internal readonly record struct Duration(TimeSpan Value)
+{
+    public static implicit operator TimeSpan(Duration duration) => duration.Value;
+
+    public override string ToString() => DeliverySchedule.FormatDuration(Value);
 }

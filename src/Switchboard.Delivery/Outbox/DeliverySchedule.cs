@@ -78,9 +78,10 @@ public sealed class DeliverySchedule
         return parsed is not null;
     }
 
-    public override string ToString() => string.Join(',', Delays.Select(Format));
+    public override string ToString() => string.Join(',', Delays.Select(FormatDuration));
 
-    private static string Format(TimeSpan delay) =>
+    /// <summary>A duration as <see cref="TryParseDuration"/> reads it: the largest whole unit, e.g. <c>1h</c>, <c>90s</c>, <c>500ms</c>.</summary>
+    public static string FormatDuration(TimeSpan delay) =>
         delay.Ticks % TimeSpan.TicksPerDay == 0 && delay > TimeSpan.Zero ? $"{delay.TotalDays:0}d"
         : delay.Ticks % TimeSpan.TicksPerHour == 0 && delay > TimeSpan.Zero ? $"{delay.TotalHours:0}h"
         : delay.Ticks % TimeSpan.TicksPerMinute == 0 && delay > TimeSpan.Zero ? $"{delay.TotalMinutes:0}m"
