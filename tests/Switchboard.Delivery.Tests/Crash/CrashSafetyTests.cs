@@ -17,31 +17,17 @@ namespace Switchboard.Delivery.Tests.Crash;
 /// deliveries that were leased (in flight) at a kill. Likewise when the disk fills up under it and then has room
 /// again. The tests wait for conditions, never for durations.
 /// </summary>
-public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
+public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest("switchboard-crash-")
 {
     private const int Events = 3000;
     private const int Kills = 4;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-crash-").FullName;
-    private readonly List<ChildProcess> _processes = [];
-
-    public void Dispose()
-    {
-        foreach (var process in _processes)
-        {
-            process.Dispose();
-        }
-
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Killed_dispatchers_lose_nothing_and_repeat_only_attempts_in_flight_at_a_kill()
     {
         await using var sink = await LoopbackSink.StartAsync();
-        var database = Path.Combine(_folder, "outbox.db");
+        var database = Path.Combine(Folder, "outbox.db");
         var leasedAtKills = new List<string>();
 
         for (var kill = 1; kill <= Kills; kill++)
@@ -72,9 +58,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     public async Task A_full_disk_holds_publishing_back_until_there_is_room_and_loses_nothing()
     {
         await using var sink = await LoopbackSink.StartAsync();
-        var database = Path.Combine(_folder, "outbox.db");
+        var database = Path.Combine(Folder, "outbox.db");
         // No file of the host may grow past 1 MiB: its database fills up while it publishes and delivers.
-        var host = StartHost(FileSizeLimit.Dotnet(1024 * 1024, HostArguments(database, sink)));
+        var host = Start(FileSizeLimit.Dotnet(1024 * 1024, HostArguments(database, sink)));
 
         await host.WaitForLineAsync(line => line.StartsWith("publish failed", StringComparison.Ordinal), "the disk to fill up", Patience);
         Assert.False(host.HasExited, "the host ended on a full disk");
@@ -85,17 +71,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     }
 
     private ChildProcess StartHost(string database, LoopbackSink sink) =>
-        StartHost(new ProcessStartInfo("dotnet", HostArguments(database, sink)));
+        Start(new ProcessStartInfo("dotnet", HostArguments(database, sink)));
 
     private static string[] HostArguments(string database, LoopbackSink sink) =>
         [DispatcherHost.Assembly, database, sink.BaseAddress.ToString(), Events.ToString(CultureInfo.InvariantCulture)];
-
-    private ChildProcess StartHost(ProcessStartInfo start)
-    {
-        var process = ChildProcess.Start(start);
-        _processes.Add(process);
-        return process;
-    }
 
     private static async Task RunsToTheEndAsync(ChildProcess host) => Assert.Equal(0, await host.WaitForExitAsync(Patience));
 

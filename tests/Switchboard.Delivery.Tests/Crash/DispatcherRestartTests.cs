@@ -12,18 +12,10 @@ namespace Switchboard.Delivery.Tests.Crash;
 /// endpoint resumes them the moment it restarts (not when a lease runs out), each sent again with the next attempt
 /// number, and the attempt log shows the interrupted attempts.
 /// </summary>
-public sealed class DispatcherRestartTests(ITestOutputHelper output) : IDisposable
+public sealed class DispatcherRestartTests(ITestOutputHelper output) : CrashFolderTest("switchboard-restart-")
 {
     private const int InFlight = 5;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(2);
-
-    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-restart-").FullName;
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
 
     [Fact]
     public async Task Deliveries_in_flight_at_a_kill_go_out_again_within_2_s_of_the_restart_with_the_next_attempt_number()
@@ -32,7 +24,7 @@ public sealed class DispatcherRestartTests(ITestOutputHelper output) : IDisposab
         // First attempts are held until the kill cuts them off; the ones after it are answered at once.
         var never = new TaskCompletionSource();
         app.AnswerWhen = post => post.Attempt == 1 ? never.Task : Task.CompletedTask;
-        var database = Path.Combine(_folder, "outbox.db");
+        var database = Path.Combine(Folder, "outbox.db");
         string[] ids;
         await using (var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = database }))
         {

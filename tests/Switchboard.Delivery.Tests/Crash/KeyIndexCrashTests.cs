@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Switchboard.DurableWork;
 using Switchboard.DurableWork.Sqlite;
 using Switchboard.Testing;
@@ -13,34 +12,19 @@ namespace Switchboard.Delivery.Tests.Crash;
 /// tables agree exactly, whether the store loads the unmerged keys or merges them when it opens, and every key that was
 /// acknowledged is still taken.
 /// </summary>
-public sealed class KeyIndexCrashTests : IDisposable
+public sealed class KeyIndexCrashTests() : CrashFolderTest("switchboard-keys-crash-")
 {
     private const int Kills = 3;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-keys-crash-").FullName;
-    private readonly List<ChildProcess> _processes = [];
-
-    public void Dispose()
-    {
-        foreach (var process in _processes)
-        {
-            process.Dispose();
-        }
-
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Killed_mid_pass_the_keys_in_memory_and_the_tables_still_agree_and_no_acknowledged_key_is_lost()
     {
-        var database = Path.Combine(_folder, "work.db");
+        var database = Path.Combine(Folder, "work.db");
         var acked = new List<string>();
         for (var kill = 0; kill < Kills; kill++)
         {
-            var host = ChildProcess.Start(new ProcessStartInfo("dotnet", [DispatcherHost.Assembly, "keys", database, (kill * 10_000_000L).ToString(CultureInfo.InvariantCulture)]));
-            _processes.Add(host);
+            var host = Start(new ProcessStartInfo("dotnet", [DispatcherHost.Assembly, "keys", database, (kill * 10_000_000L).ToString(CultureInfo.InvariantCulture)]));
             // Enough keys for several passes into work_keys, then kill it wherever it is.
             await Eventually.TrueAsync(() => host.Lines.Count(l => l.Text.StartsWith("acked ", StringComparison.Ordinal)) >= 2000 || host.HasExited, $"run {kill} to enqueue", Patience);
             Assert.False(host.HasExited, host.ToString());
