@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Switchboard.Events;
 using Switchboard.Signing;
 using Switchboard.Testing;
@@ -10,60 +8,33 @@ using Switchboard.Testing;
 namespace Switchboard.Cli.Tests;
 
 /// <summary><c>switchboard listen</c> in-process on a free port, with a local app to forward to.</summary>
-public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
+public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
 {
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly WebhookReceiver _app = new();
-    private readonly StringWriter _output = new();
-    private readonly TextWriter _syncOutput;
-    private readonly StringWriter _error = new();
-    private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _client = new();
-    private Task<int> _listen = null!;
+    private InProcessListen _listen = null!;
     private string _baseUrl = "";
-
-    public ListenCommandTests() => _syncOutput = TextWriter.Synchronized(_output);
 
     public async Task InitializeAsync()
     {
         await _app.InitializeAsync();
-        _listen = SwitchboardCommand.Create(TimeProvider.System)
-            // A forward timeout no busy test machine reaches: a forward that timed out would be retried, and these tests count forwards.
-            .Parse([
-                "listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"),
-                "--forward-to", _app.BaseUrl + "/app/webhooks", "--forward-timeout", "60",
-            ])
-            .InvokeAsync(new InvocationConfiguration { Output = _syncOutput, Error = _error, ProcessTerminationTimeout = null }, _stop.Token);
-        await Eventually.TrueAsync(
-            () => _listen.IsCompleted ? throw new InvalidOperationException($"listen stopped: {_error}") : ListeningOn().IsMatch(Output),
-            "listen to start");
-        _baseUrl = ListeningOn().Match(Output).Groups[1].Value;
+        // A forward timeout no busy test machine reaches: a forward that timed out would be retried, and these tests count forwards.
+        _listen = await InProcessListen.StartAsync(
+            "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"),
+            "--forward-to", _app.BaseUrl + "/app/webhooks", "--forward-timeout", "60");
+        _baseUrl = _listen.BaseUrl;
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        Assert.Equal(0, await _listen);
+        await _listen.DisposeAsync();
         await _app.DisposeAsync();
         _client.Dispose();
         _key.Dispose();
-        _stop.Dispose();
     }
 
-    private string Output
-    {
-        get
-        {
-            // The synchronised writer locks on itself while writing.
-            lock (_syncOutput)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    [GeneratedRegex(@"Listening on (http://127\.0\.0\.1:\d+)/webhooks/telnyx")]
-    private static partial Regex ListeningOn();
+    private string Output => _listen.Output;
 
     private async Task<HttpResponseMessage> PostAsync(byte[] body, IEnumerable<KeyValuePair<string, string>> headers)
     {
@@ -137,31 +108,11 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
     [Fact]
     public async Task A_forward_the_app_does_not_answer_within_the_forward_timeout_is_cut_off_and_retried()
     {
-        using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var syncOutput = TextWriter.Synchronized(output);
-        var listen = SwitchboardCommand.Create(TimeProvider.System)
-            .Parse([
-                "listen", "--urls", "http://127.0.0.1:0", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("slow"),
-                "--forward-to", _app.BaseUrl + "/hang/app", "--forward-timeout", "0.5",
-            ])
-            .InvokeAsync(new InvocationConfiguration { Output = syncOutput, Error = new StringWriter(), ProcessTerminationTimeout = null }, stop.Token);
-        string Printed()
-        {
-            lock (syncOutput)
-            {
-                return output.ToString();
-            }
-        }
-
-        Task WaitForAsync(Func<bool> condition, string what) =>
-            Eventually.TrueAsync(() => listen.IsCompleted ? throw new InvalidOperationException($"listen stopped\n{Printed()}") : condition(), what);
-
-        await WaitForAsync(() => ListeningOn().IsMatch(Printed()), "listen to start");
-        var baseUrl = ListeningOn().Match(Printed()).Groups[1].Value;
+        await using var listen = await InProcessListen.StartAsync(
+            "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("slow"), "--forward-to", _app.BaseUrl + "/hang/app", "--forward-timeout", "0.5");
         var webhook = new WebhookEnvelope { Data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System) };
         var body = webhook.ToUtf8Bytes();
-        using (var request = new HttpRequestMessage(HttpMethod.Post, baseUrl + "/webhooks/telnyx") { Content = new ByteArrayContent(body) })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, listen.BaseUrl + "/webhooks/telnyx") { Content = new ByteArrayContent(body) })
         {
             request.Content.Headers.ContentType = new("application/json");
             foreach (var (name, value) in new Ed25519WebhookSigner(_key).Sign(body, DateTimeOffset.UtcNow, ""))
@@ -174,14 +125,11 @@ public sealed partial class ListenCommandTests : TempFolderTest, IAsyncLifetime
         }
 
         // The app never answers: each forward is cut off after half a second (not the default 5 s) and tried again.
-        await WaitForAsync(() => Printed().Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward to be retried");
-        Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1 of 8): Timeout", Printed(), StringComparison.Ordinal);
-        Assert.Contains("retrying in 1 s", Printed(), StringComparison.Ordinal);
-        Assert.Contains("500 ms", Printed(), StringComparison.Ordinal);
+        await listen.WaitForAsync(() => listen.Output.Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward to be retried");
+        Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1 of 8): Timeout", listen.Output, StringComparison.Ordinal);
+        Assert.Contains("retrying in 1 s", listen.Output, StringComparison.Ordinal);
+        Assert.Contains("500 ms", listen.Output, StringComparison.Ordinal);
         Assert.True(_app.RequestsTo("/hang/app").Count >= 2);
-
-        await stop.CancelAsync();
-        Assert.Equal(0, await listen);
     }
 
     [Theory]
