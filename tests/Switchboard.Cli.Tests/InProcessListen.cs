@@ -7,24 +7,20 @@ namespace Switchboard.Cli.Tests;
 /// <summary><c>switchboard listen</c> run in-process on a free port, with what it printed so far; stopped on dispose.</summary>
 internal sealed partial class InProcessListen : IAsyncDisposable
 {
-    private readonly StringWriter _output = new();
-    private readonly StringWriter _error = new();
-    private readonly TextWriter _syncOutput;
-    private readonly TextWriter _syncError;
+    private readonly CapturedText _output = new();
+    private readonly CapturedText _error = new();
     private readonly CancellationTokenSource _stop = new();
     private Task<int> _run = Task.FromResult(0);
 
     private InProcessListen()
     {
-        _syncOutput = TextWriter.Synchronized(_output);
-        _syncError = TextWriter.Synchronized(_error);
     }
 
     public string BaseUrl { get; private set; } = "";
 
-    public string Output => Read(_syncOutput, _output);
+    public string Output => _output.Text;
 
-    public string Error => Read(_syncError, _error);
+    public string Error => _error.Text;
 
     /// <summary>Starts <c>listen --urls http://127.0.0.1:0 ARGS</c> (or the <c>--urls</c> in <paramref name="args"/>) and waits until it listens.</summary>
     public static async Task<InProcessListen> StartAsync(params string[] args)
@@ -32,7 +28,7 @@ internal sealed partial class InProcessListen : IAsyncDisposable
         var listen = new InProcessListen();
         string[] arguments = args.Contains("--urls") ? ["listen", .. args] : ["listen", "--urls", "http://127.0.0.1:0", .. args];
         listen._run = SwitchboardCommand.Create(TimeProvider.System).Parse(arguments)
-            .InvokeAsync(new InvocationConfiguration { Output = listen._syncOutput, Error = listen._syncError, ProcessTerminationTimeout = null }, listen._stop.Token);
+            .InvokeAsync(new InvocationConfiguration { Output = listen._output.Writer, Error = listen._error.Writer, ProcessTerminationTimeout = null }, listen._stop.Token);
         await listen.WaitForAsync(() => ListeningOn().IsMatch(listen.Output), "listen did not start");
         listen.BaseUrl = ListeningOn().Match(listen.Output).Groups[1].Value;
         return listen;
@@ -56,15 +52,6 @@ internal sealed partial class InProcessListen : IAsyncDisposable
         await _stop.CancelAsync();
         Assert.Equal(0, await _run);
         _stop.Dispose();
-    }
-
-    private static string Read(TextWriter sync, StringWriter writer)
-    {
-        // The synchronised writer locks on itself while writing.
-        lock (sync)
-        {
-            return writer.ToString();
-        }
     }
 
     [GeneratedRegex(@"Listening on (http://[^/\s]+)/webhooks/telnyx")]

@@ -12,17 +12,13 @@ internal sealed partial class InProcessSwitchboard : IAsyncDisposable
 {
     public const string ApiKey = "web-tests-api-key-0123456789";
 
-    private readonly StringWriter _output = new();
-    private readonly StringWriter _error = new();
-    private readonly TextWriter _syncOutput;
-    private readonly TextWriter _syncError;
+    private readonly CapturedText _output = new();
+    private readonly CapturedText _error = new();
     private readonly CancellationTokenSource _stop = new();
     private Task<int> _run = Task.FromResult(0);
 
     private InProcessSwitchboard()
     {
-        _syncOutput = TextWriter.Synchronized(_output);
-        _syncError = TextWriter.Synchronized(_error);
         Folder = Directory.CreateTempSubdirectory("switchboard-web-").FullName;
     }
 
@@ -34,9 +30,9 @@ internal sealed partial class InProcessSwitchboard : IAsyncDisposable
     /// <summary>The base URL (scheme, 127.0.0.1 and the port it bound).</summary>
     public string BaseUrl { get; private set; } = "";
 
-    public string Output => Read(_syncOutput, _output);
+    public string Output => _output.Text;
 
-    public string Error => Read(_syncError, _error);
+    public string Error => _error.Text;
 
     /// <summary><c>serve --lifecycle-delay 0</c> with a fixed API key; <paramref name="args"/> add or override (<c>--urls</c>).</summary>
     public static Task<InProcessSwitchboard> ServeAsync(params string[] args) =>
@@ -56,7 +52,7 @@ internal sealed partial class InProcessSwitchboard : IAsyncDisposable
         }
 
         host._run = SwitchboardCommand.Create(TimeProvider.System).Parse(args)
-            .InvokeAsync(new InvocationConfiguration { Output = host._syncOutput, Error = host._syncError, ProcessTerminationTimeout = null }, host._stop.Token);
+            .InvokeAsync(new InvocationConfiguration { Output = host._output.Writer, Error = host._error.Writer, ProcessTerminationTimeout = null }, host._stop.Token);
         await Eventually.TrueAsync(() => host._run.IsCompleted || ready.IsMatch(host.Output), $"{args[0]} to print its page link");
         Assert.False(host._run.IsCompleted, $"{args[0]} stopped\n{host.Output}\n{host.Error}");
         host.PageLink = ready.Match(host.Output).Groups[1].Value.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal);
@@ -75,14 +71,6 @@ internal sealed partial class InProcessSwitchboard : IAsyncDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    private static string Read(TextWriter sync, StringWriter writer)
-    {
-        lock (sync)
-        {
-            return writer.ToString();
         }
     }
 
