@@ -23,15 +23,9 @@ internal sealed partial class InboxRetention(
                 {
                     var store = await storage.GetStoreAsync(stoppingToken);
                     var started = time.GetUtcNow();
-                    var deleted = new int[2];
-                    string[] queues = [ReceiverQueues.Inbox, ReceiverQueues.Requests];
-                    for (var i = 0; i < queues.Length; i++)
-                    {
-                        using var pruner = new WorkPruner(store, queues[i], retention, time);
-                        deleted[i] = await pruner.PruneOnceAsync(stoppingToken);
-                    }
-
-                    LogPruned(logger, deleted[0], deleted[1], started - retention.KeepFinishedFor);
+                    var events = await PruneAsync(store, ReceiverQueues.Inbox, retention, stoppingToken);
+                    var requests = await PruneAsync(store, ReceiverQueues.Requests, retention, stoppingToken);
+                    LogPruned(logger, events, requests, started - retention.KeepFinishedFor);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -44,6 +38,12 @@ internal sealed partial class InboxRetention(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private async Task<int> PruneAsync(IWorkStore store, string queue, RetentionOptions retention, CancellationToken stoppingToken)
+    {
+        using var pruner = new WorkPruner(store, queue, retention, time);
+        return await pruner.PruneOnceAsync(stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted {Events} events and {Requests} request records finished before {Cutoff:o}")]

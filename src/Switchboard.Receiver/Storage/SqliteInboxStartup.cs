@@ -33,9 +33,10 @@ internal sealed partial class SqliteInboxStartup(
             throw new WebhookStoreUnavailableException($"the webhook inbox cannot be opened at {storage.Where}: {ex.Message}", ex);
         }
 
-        if (environment is not null && IsWatchedForConfiguration(Path.GetFullPath(options.Value.DataDirectory), environment.ContentRootPath, configuration))
+        var dataDirectory = Path.GetFullPath(options.Value.DataDirectory);
+        if (environment is not null && IsWatchedForConfiguration(dataDirectory, environment.ContentRootPath, configuration))
         {
-            LogDataInsideContentRoot(logger, Path.GetFullPath(options.Value.DataDirectory), environment.ContentRootPath);
+            LogDataInsideContentRoot(logger, dataDirectory, environment.ContentRootPath);
         }
     }
 
