@@ -1,4 +1,6 @@
 using Switchboard.Delivery.Outbox;
+using Switchboard.Events;
+using Switchboard.Platform.Webhooks;
 using Switchboard.Signing;
 
 namespace Switchboard.Platform;
@@ -98,9 +100,9 @@ public sealed class PlatformOptions
 
         foreach (var (name, url) in new[] { ("global webhook URL", GlobalWebhookUrl), ("global webhook failover URL", GlobalWebhookFailoverUrl), ("public URL", PublicBaseUrl.Length == 0 ? null : PublicBaseUrl) })
         {
-            if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            if (url is not null && !WebhookUrls.IsHttpUrl(url))
             {
-                yield return $"the {name} must be an absolute http or https URL; got '{url}'";
+                yield return $"the {name} must be an absolute http or https URL without spaces, control or format characters; got '{TerminalText.Escape(url)}'";
             }
         }
     }

@@ -28,6 +28,15 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
 
     private string[] Args(params string[] more) => ["--public-key", _key.PublicKey.ToBase64(), "--data", PathOf($"data-{Guid.NewGuid():N}"), .. more];
 
+    [Fact]
+    public async Task Its_data_folder_and_database_files_are_owner_only_after_start()
+    {
+        var data = PathOf("owner-only");
+        await using var listen = await InProcessListen.StartAsync("--public-key", _key.PublicKey.ToBase64(), "--data", data);
+
+        OwnerOnly.AssertFolder(data, ["telnyx-webhooks.db", "telnyx-webhooks.db-wal", "telnyx-webhooks.db-shm", "telnyx-webhooks.db.lock"]);
+    }
+
     private async Task<HttpResponseMessage> PostAsync(string url, byte[] body, IEnumerable<KeyValuePair<string, string>> headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };

@@ -217,6 +217,19 @@ public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTe
         Cli.AssertCleanFailure(await Trigger(EventTypes.MessageSent, url, keyPath), 1, "--to", "absolute http", url);
     }
 
+    [Fact]
+    public async Task Url_with_an_invisible_format_character_is_refused_and_printed_escaped()
+    {
+        var (keyPath, _) = await GenerateKeys();
+        var url = $"{UniqueUrl()}/\u202Egpj.exe";
+
+        var run = await Trigger(EventTypes.MessageSent, url, keyPath);
+
+        Cli.AssertCleanFailure(run, 1, "--to", "absolute http", "\\u202E");
+        Assert.DoesNotContain('\u202E', run.Error);
+        Assert.Empty(receiver.RequestsTo(new Uri(url).PathAndQuery));
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-1")]

@@ -134,6 +134,39 @@ public sealed class BadRequestTests : IAsyncLifetime
         await AssertNothingStoredAsync();
     }
 
+    public static TheoryData<string, string, string, string> UrlFields => new()
+    {
+        { "POST", "/v2/messages", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_url":"URL"}""", "/webhook_url" },
+        { "POST", "/v2/messages", """{"from":"+18445550001","to":"+13125550100","text":"hi","webhook_failover_url":"URL"}""", "/webhook_failover_url" },
+        { "POST", "/v2/messages", """{"from":"+18445550001","to":"+13125550100","media_urls":["URL"]}""", "/media_urls/0" },
+        { "POST", "/v2/messaging_profiles", """{"name":"p","webhook_url":"URL"}""", "/webhook_url" },
+        { "POST", "/v2/messaging_profiles", """{"name":"p","webhook_failover_url":"URL"}""", "/webhook_failover_url" },
+        { "POST", "/v2/call_control_applications", """{"application_name":"a","webhook_event_url":"URL"}""", "/webhook_event_url" },
+        { "POST", "/v2/call_control_applications", """{"application_name":"a","webhook_event_url":"https://example.com/ok","webhook_event_failover_url":"URL"}""", "/webhook_event_failover_url" },
+        { "POST", "/v2/calls", """{"from":"+18445550001","to":"+13125550100","webhook_url":"URL"}""", "/webhook_url" },
+        { "PUT", "/_switchboard/global_webhooks", """{"webhook_url":"URL"}""", "/webhook_url" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UrlFields))]
+    public async Task A_url_with_an_invisible_format_character_is_refused_in_every_url_field(string method, string path, string template, string pointer)
+    {
+        // Right-to-left override, zero-width space, byte order mark, Arabic letter mark (all Unicode Cf): invisible
+        // or reordering on a page, percent-encoded on the wire, so what is shown would not be what is requested.
+        foreach (var invisible in new[] { "\u202E", "\u200B", "\uFEFF", "\u061C" })
+        {
+            var body = template.Replace("URL", $"https://example.com/{invisible}gpj.exe", StringComparison.Ordinal);
+
+            var (status, json) = await _platform.SendAsync(new HttpMethod(method), path, body);
+
+            Assert.True(status == 422, $"{invisible} in {path} {pointer}: {status} {json}");
+            Assert.Contains(json.GetProperty("errors").EnumerateArray(), e =>
+                e.GetProperty("code").GetString() == "10003" && e.GetProperty("source").GetProperty("pointer").GetString() == pointer);
+        }
+
+        await AssertNothingStoredAsync();
+    }
+
     [Fact]
     public async Task A_body_that_is_not_json_gets_415()
     {

@@ -109,6 +109,57 @@ public sealed class CallControlTests : IAsyncLifetime
         Assert.False(status.GetProperty("is_alive").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_recording_link_answers_head_and_single_byte_ranges()
+    {
+        var call = await DialAsync("+13125550199", new JsonObject { ["record"] = "record-from-answer", ["record_format"] = "mp3" });
+        var session = call.GetProperty("call_session_id").GetString()!;
+        await EventsAsync(session, "call.answered");
+        await Task.Delay(500);
+        await CommandAsync(call.GetProperty("call_control_id").GetString()!, "hangup");
+        var saved = (await EventsAsync(session, "call.recording.saved")).Single(e => e.EventType == "call.recording.saved").Payload;
+        using var client = new HttpClient();
+
+        foreach (var (format, contentType) in new[] { ("wav", "audio/wav"), ("mp3", "audio/mpeg") })
+        {
+            var url = saved.GetProperty("recording_urls").GetProperty(format).GetString()!;
+            using var whole = await client.GetAsync(url);
+            var audio = await whole.Content.ReadAsByteArrayAsync();
+            var length = audio.Length;
+            Assert.Equal((200, "bytes"), ((int)whole.StatusCode, whole.Headers.AcceptRanges.Single()));
+            Assert.InRange(length, 1000, 10_000_000);
+
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+            Assert.Equal((200, contentType, length, "bytes"),
+                ((int)head.StatusCode, head.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentLength, head.Headers.AcceptRanges.Single()));
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+
+            // The header, a stretch from an odd offset in the middle, the last bytes (open-ended and as a suffix).
+            foreach (var (from, to) in new (long? From, long? To)[] { (0, 99), (length / 2 + 1, length / 2 + 700), (length - 5, null), (null, 10) })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, to);
+                using var part = await client.SendAsync(request);
+                var (first, last) = from is null ? (length - to!.Value, length - 1L) : (from.Value, to ?? length - 1L);
+                Assert.True((int)part.StatusCode == 206, $"{format} bytes={from}-{to}: {(int)part.StatusCode}");
+                Assert.Equal($"bytes {first}-{last}/{length}", part.Content.Headers.ContentRange?.ToString());
+                Assert.Equal(audio[(int)first..(int)(last + 1)], await part.Content.ReadAsByteArrayAsync());
+            }
+
+            // Several ranges in one request: the whole file, as ASP.NET Core answers them.
+            using var several = new HttpRequestMessage(HttpMethod.Get, url);
+            several.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 9);
+            several.Headers.Range.Ranges.Add(new System.Net.Http.Headers.RangeItemHeaderValue(20, 29));
+            using var severalAnswer = await client.SendAsync(several);
+            Assert.Equal((200, length), ((int)severalAnswer.StatusCode, (await severalAnswer.Content.ReadAsByteArrayAsync()).Length));
+
+            using var pastTheEnd = new HttpRequestMessage(HttpMethod.Get, url);
+            pastTheEnd.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(length, null);
+            using var unsatisfiable = await client.SendAsync(pastTheEnd);
+            Assert.Equal((416, $"bytes */{length}"), ((int)unsatisfiable.StatusCode, unsatisfiable.Content.Headers.ContentRange?.ToString()));
+        }
+    }
+
     [Theory]
     [InlineData("+13125550111", "user_busy", "callee", "486")]
     [InlineData("+13125550113", "call_rejected", "callee", "603")]

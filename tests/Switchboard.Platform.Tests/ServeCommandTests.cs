@@ -44,6 +44,17 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Its_data_folder_and_files_are_owner_only_after_start()
+    {
+        await using var serve = await ServeProcess.StartWithAsync(["--data", Data]);
+        using var client = serve.Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", serve.Printed("API key"));
+        Assert.True((await client.PostAsJsonAsync("/v2/messaging_profiles", new { name = "p", whitelisted_destinations = new[] { "US" } })).IsSuccessStatusCode);
+
+        OwnerOnly.AssertFolder(Data, ["switchboard.db", "switchboard.db-wal", "switchboard.db-shm", "switchboard.db.lock", "ed25519.key", "api-key"], "ed25519.pub");
+    }
+
+    [Fact]
     public async Task A_second_serve_on_the_same_data_folder_is_refused_and_the_first_keeps_working()
     {
         await using var first = await ServeProcess.StartAsync("--data", Data);

@@ -40,7 +40,7 @@ internal static partial class ListenCommand
             Required = true,
         };
         var dataOption = new Option<string>("--data") { Description = "Folder of the database of received requests", DefaultValueFactory = _ => ".data/listen" };
-        var forwardOption = new Option<string?>("--forward-to") { Description = "Pass each verified webhook on to this URL (e.g. your app on localhost)" };
+        var forwardOption = HttpUrlOption.Create("--forward-to", "Pass each verified webhook on to this URL (e.g. your app on localhost)");
         var forwardTimeoutOption = SecondsOption.Create(
             "--forward-timeout", "Seconds the app has to answer a forwarded webhook before the forward is retried", 5, HttpWebhookSenderOptions.MaxTimeout.TotalSeconds);
         var forwardSignKeyOption = new Option<FileInfo?>("--forward-sign-key")
@@ -81,14 +81,7 @@ internal static partial class ListenCommand
                 return 2;
             }
 
-            Uri? forwardTo = null;
-            if (parse.GetValue(forwardOption) is { } forward
-                && (!Uri.TryCreate(forward, UriKind.Absolute, out forwardTo) || forwardTo.Scheme is not ("http" or "https")))
-            {
-                error.WriteLine($"--forward-to must be an absolute http(s) URL; got '{TerminalText.Escape(forward)}'");
-                return 2;
-            }
-
+            var forwardTo = parse.GetValue(forwardOption);
             Ed25519PrivateKey? signingKey = null;
             if (parse.GetValue(forwardSignKeyOption) is { } keyFile)
             {

@@ -12,11 +12,12 @@ namespace Switchboard.Cli.Commands;
 /// </summary>
 internal static class PlatformClient
 {
-    public static System.CommandLine.Option<Uri> UrlOption() => new("--url")
+    public static System.CommandLine.Option<Uri> UrlOption()
     {
-        Description = "The platform's base URL",
-        DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080"),
-    };
+        var option = HttpUrlOption.Create("--url", "The platform's base URL");
+        option.DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080");
+        return option;
+    }
 
     public static System.CommandLine.Option<string?> ApiKeyOption() => new("--api-key") { Description = $"The platform's API key (default: ${ServeCommand.ApiKeyVariable}, else the data folder's)" };
 

@@ -17,12 +17,8 @@ internal static class TriggerCommand
     {
         var eventTypeArgument = new Argument<string>("EVENT_TYPE") { HelpName = "EVENT_TYPE", Description = $"One of: {string.Join(", ", EventTypes.All)}" };
         eventTypeArgument.AcceptOnlyFromAmong([.. EventTypes.All]);
-        var toOption = new Option<Uri>("--to")
-        {
-            Description = "Absolute http or https URL to POST the webhook to",
-            Required = true,
-            CustomParser = ParseUrl,
-        };
+        var toOption = HttpUrlOption.Create("--to", "Absolute http or https URL to POST the webhook to");
+        toOption.Required = true;
         var keyOption = new Option<FileInfo>("--key") { Description = "Private key file written by 'keys generate'", Required = true };
         var setOption = new Option<string[]>("--set")
         {
@@ -165,18 +161,6 @@ internal static class TriggerCommand
         }
 
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static Uri? ParseUrl(ArgumentResult result)
-    {
-        var text = string.Join(' ', result.Tokens.Select(t => t.Value));
-        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
-        {
-            return url;
-        }
-
-        result.AddError($"--to must be an absolute http or https URL; got '{text}'");
-        return null;
     }
 
     private static string Describe(Exception ex) => ex switch

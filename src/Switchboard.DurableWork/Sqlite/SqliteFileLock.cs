@@ -27,7 +27,8 @@ internal sealed class SqliteFileLock : IDisposable
         FileStream held;
         try
         {
-            held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            held = new FileStream(lockPath, OwnerOnlyFiles.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            OwnerOnlyFiles.Restrict(lockPath);
         }
         catch (IOException ex) when (File.Exists(lockPath))
         {
@@ -39,7 +40,12 @@ internal sealed class SqliteFileLock : IDisposable
 
         try
         {
-            File.WriteAllText(ownerPath, string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {Environment.MachineName}\n"), Encoding.UTF8);
+            using (var owner = new StreamWriter(ownerPath, Encoding.UTF8, OwnerOnlyFiles.Options(FileMode.Create, FileAccess.Write, FileShare.Read)))
+            {
+                owner.Write(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {Environment.MachineName}\n"));
+            }
+
+            OwnerOnlyFiles.Restrict(ownerPath);
         }
         catch (IOException)
         {

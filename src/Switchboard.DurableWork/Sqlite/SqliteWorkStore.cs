@@ -35,8 +35,18 @@ internal sealed class SqliteWorkStore : IWorkStore
     public static async Task<IWorkStore> OpenAsync(SqliteWorkStoreOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(options.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         var fileLock = SqliteFileLock.Acquire(path);
+        try
+        {
+            OwnerOnlyFiles.PrepareDatabase(path);
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
+
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,

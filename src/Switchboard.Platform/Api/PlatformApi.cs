@@ -122,9 +122,9 @@ public static class PlatformApi
         });
     }
 
-    /// <summary>A recording's audio, behind a pre-signed link (no API key, as Telnyx's recording URLs).</summary>
+    /// <summary>A recording's audio, behind a pre-signed link (no API key, as Telnyx's recording URLs); HEAD too, for players and download managers.</summary>
     public static void MapRecordings(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(RecordingLinks.PathPrefix + "{file}", async (string file, HttpContext context, RecordingLinks links, Recordings recordings, CancellationToken ct) =>
+        endpoints.MapMethods(RecordingLinks.PathPrefix + "{file}", [HttpMethods.Get, HttpMethods.Head], async (string file, HttpContext context, RecordingLinks links, Recordings recordings, CancellationToken ct) =>
         {
             if (!links.IsValid(file, context.Request.Query["expires"], context.Request.Query["signature"]))
             {

@@ -9,7 +9,11 @@ namespace Switchboard.Platform.Calls;
 /// <summary>Saved recordings' audio (see <see cref="RecordingAudio"/>), for the pre-signed links of <c>call.recording.saved</c>.</summary>
 public sealed class Recordings(IWorkStore store)
 {
-    /// <summary>The audio of <c>{id}.wav</c> or <c>{id}.mp3</c> (the latter only for a recording made as MP3); null if there is none.</summary>
+    /// <summary>
+    /// The audio of <c>{id}.wav</c> or <c>{id}.mp3</c> (the latter only for a recording made as MP3); null if there is
+    /// none. ASP.NET Core's file result answers a single byte range (206 with <c>Content-Range</c>, 416 past the end)
+    /// and says <c>Accept-Ranges: bytes</c>, as browsers' audio players and download managers expect.
+    /// </summary>
     public async Task<IResult?> AudioAsync(string file, CancellationToken cancellationToken)
     {
         var extension = Path.GetExtension(file);
@@ -19,23 +23,12 @@ public sealed class Recordings(IWorkStore store)
             : null, cancellationToken);
         return (recording, extension) switch
         {
-            ({ } wav, ".wav") => new AudioResult("audio/wav", RecordingAudio.WavLength(wav.DurationMs, Channels(wav)),
-                (stream, ct) => RecordingAudio.WriteWavAsync(stream, wav.DurationMs, Channels(wav), ct)),
-            ({ Format: "mp3" } mp3, ".mp3") => new AudioResult("audio/mpeg", RecordingAudio.Mp3Length(mp3.DurationMs),
-                (stream, ct) => RecordingAudio.WriteMp3Async(stream, mp3.DurationMs, ct)),
+            ({ } wav, ".wav") => Audio(wav, RecordingAudio.Wav(wav.DurationMs, wav.Channels == "dual" ? 2 : 1), "audio/wav"),
+            ({ Format: "mp3" } mp3, ".mp3") => Audio(mp3, RecordingAudio.Mp3(mp3.DurationMs), "audio/mpeg"),
             _ => null,
         };
     }
 
-    private static int Channels(RecordingResource recording) => recording.Channels == "dual" ? 2 : 1;
-
-    private sealed class AudioResult(string contentType, long length, Func<Stream, CancellationToken, Task> write) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.ContentType = contentType;
-            httpContext.Response.ContentLength = length;
-            return write(httpContext.Response.Body, httpContext.RequestAborted);
-        }
-    }
+    private static IResult Audio(RecordingResource recording, Stream audio, string contentType) =>
+        Results.Stream(audio, contentType, lastModified: recording.RecordingEndedAt, enableRangeProcessing: true);
 }

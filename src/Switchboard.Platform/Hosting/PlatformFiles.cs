@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Switchboard.DurableWork.Sqlite;
 using Switchboard.Signing;
 
 namespace Switchboard.Platform.Hosting;
@@ -18,7 +19,7 @@ public static class PlatformFiles
 
     public static Ed25519PrivateKey LoadOrCreateSigningKey(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        OwnerOnlyFiles.CreateDirectory(dataDirectory);
         var privatePath = Path.Combine(dataDirectory, PrivateKeyFile);
         if (!File.Exists(privatePath))
         {
@@ -55,7 +56,7 @@ public static class PlatformFiles
 
     public static string LoadOrCreateApiKey(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        OwnerOnlyFiles.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, ApiKeyFile);
         if (!File.Exists(path))
         {

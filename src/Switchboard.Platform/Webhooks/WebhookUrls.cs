@@ -1,8 +1,9 @@
+using Switchboard.Events;
 using Switchboard.Platform.Api;
 
 namespace Switchboard.Platform.Webhooks;
 
-/// <summary>The one check of a webhook URL field, wherever one is configured: absolute http or https, at most 2,000 characters, no spaces or control characters.</summary>
+/// <summary>The one check of a webhook URL field, wherever one is configured: absolute http or https, at most 2,000 characters, no spaces, control or format characters.</summary>
 public static class WebhookUrls
 {
     public const int MaxLength = 2000;
@@ -24,7 +25,7 @@ public static class WebhookUrls
 
         if (!IsHttpUrl(text))
         {
-            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} must be an absolute http or https URL without spaces or control characters; got '{ApiErrors.Printable(text)}'"));
+            body.Add(ApiErrors.InvalidUrl(body.Pointer(name), $"{name} must be an absolute http or https URL without spaces, control or invisible format characters; got '{ApiErrors.Printable(text)}'"));
             return null;
         }
 
@@ -32,10 +33,12 @@ public static class WebhookUrls
     }
 
     /// <summary>
-    /// An absolute http or https URL with a host, written as it is sent: with no spaces or control characters, which
-    /// <see cref="Uri"/> would quietly trim or escape, so what is stored and shown would not be what is requested.
+    /// An absolute http or https URL with a host, written as it is sent: with no spaces, and none of the characters
+    /// <see cref="TerminalText"/> escapes (controls, format characters such as U+202E or U+200B, line separators), which
+    /// <see cref="Uri"/> would quietly trim or percent-encode or a page would not show, so what is stored and shown
+    /// would not be what is requested.
     /// </summary>
     public static bool IsHttpUrl(string text) =>
-        !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+        !TerminalText.ContainsUnsafe(text) && !text.Any(char.IsWhiteSpace)
         && Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Host.Length > 0;
 }

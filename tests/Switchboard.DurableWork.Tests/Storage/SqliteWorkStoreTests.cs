@@ -1,3 +1,5 @@
+using Switchboard.Testing;
+
 namespace Switchboard.DurableWork.Tests.Storage;
 
 public sealed class SqliteWorkStoreTests : WorkStoreContract
@@ -45,6 +47,36 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
         await reopened.DisposeAsync();
         await using var third = await OpenStoreAsync(Time);
         Assert.NotNull(await third.GetAsync("q", "a"));
+    }
+
+    [Fact]
+    public async Task The_data_folder_and_every_file_of_its_database_are_owner_only()
+    {
+        // A write makes the -wal and -shm files.
+        await Store.EnqueueAsync("q", [new NewWorkItem("a", "{}", Time.GetUtcNow(), 1)]);
+
+        OwnerOnly.AssertFolder(Path.Combine(_folder, "data"), ["work.db", "work.db-wal", "work.db-shm", "work.db.lock", "work.db.lock.owner"]);
+    }
+
+    [Fact]
+    public async Task A_world_readable_database_is_made_owner_only_when_it_opens()
+    {
+        await Store.EnqueueAsync("q", [new NewWorkItem("a", "{}", Time.GetUtcNow(), 1)]);
+        await Store.DisposeAsync();
+        var folder = Path.Combine(_folder, "data");
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var file in Directory.GetFiles(folder))
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+        }
+
+        Replace(await OpenStoreAsync(Time));
+        await Store.EnqueueAsync("q", [new NewWorkItem("b", "{}", Time.GetUtcNow(), 1)]);
+
+        // The folder already existed (it may be the app's own), so only its files change; this one was made by the store.
+        OwnerOnly.AssertFolder(folder, ["work.db", "work.db-wal", "work.db-shm", "work.db.lock"]);
     }
 
     [Fact]

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Switchboard.Cli.Tests;
+
+/// <summary>The verbs that call a running <c>serve</c> (<c>inbound</c>, <c>inbound-call</c>, <c>deliveries retry</c>) with <c>--url</c>, against a real HTTP listener on 127.0.0.1.</summary>
+public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClassFixture<WebhookReceiver>
+{
+    private readonly FakeTimeProvider _time = new();
+
+    public static TheoryData<string[], string> Commands => new()
+    {
+        { ["inbound", "--from", "+13125550100", "--to", "+18445550001", "--text", "hi"], "/_switchboard/inbound_messages" },
+        { ["inbound-call", "--from", "+13125550100", "--to", "+18445550001"], "/_switchboard/inbound_calls" },
+        { ["deliveries", "retry", "some-event-id"], "/_switchboard/webhook_deliveries/some-event-id/redeliver" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Url_names_the_platform_the_command_posts_to(string[] command, string path)
+    {
+        var apiKey = $"KEY-{Guid.NewGuid():N}";
+
+        var run = await Cli.Run(_time, [.. command, "--url", receiver.BaseUrl, "--api-key", apiKey]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var request = Assert.Single(receiver.RequestsTo(path), r => r.Headers["Authorization"] == $"Bearer {apiKey}");
+        Assert.Equal("POST", request.Method);
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Url_that_is_not_an_absolute_http_url_is_refused_naming_the_option(string[] command, string path)
+    {
+        foreach (var url in new[] { "ftp://127.0.0.1/", "127.0.0.1:8080", "http://127.0.0.1:8080/\u202E" })
+        {
+            var run = await Cli.Run(_time, [.. command, "--url", url, "--api-key", "KEY-x"]);
+
+            Cli.AssertCleanFailure(run, 1, "--url", "absolute http");
+            Assert.DoesNotContain('\u202E', run.Error);
+        }
+
+        Assert.DoesNotContain(receiver.RequestsTo(path), r => r.Headers["Authorization"] == "Bearer KEY-x");
+    }
+}
