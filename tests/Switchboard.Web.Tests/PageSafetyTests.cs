@@ -43,6 +43,28 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
     }
 
     [Fact]
+    public async Task A_bidi_override_in_a_body_or_a_control_in_a_header_shows_escaped_in_the_inspector()
+    {
+        await using var listen = await InProcessSwitchboard.ListenAsync(Convert.ToBase64String(new byte[32]));
+        using var request = new HttpRequestMessage(HttpMethod.Post, listen.BaseUrl + "/webhooks/telnyx")
+        {
+            Content = new StringContent("{\"file\":\"invoice\u202Efdp.exe\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("X-Note", "escape\u001b[31mred");
+        using (await _client.SendAsync(request))
+        {
+        }
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(listen.PageLink);
+        await page.Locator("tr[data-request]").First.GetByRole(AriaRole.Link).ClickAsync();
+
+        await Expect(page.Locator("#body")).ToContainTextAsync("invoice\\u202Efdp.exe");
+        await Expect(page.Locator("table.headers")).ToContainTextAsync("escape\\u001B[31mred");
+        Assert.DoesNotContain("\u202E", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_pages_request_nothing_from_any_other_host()
     {
         await using var hosts = await PlatformAndReceiver.StartAsync();
