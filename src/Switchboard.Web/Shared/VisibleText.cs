@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Switchboard.Events;
 
 namespace Switchboard.Web.Shared;
@@ -13,36 +11,92 @@ namespace Switchboard.Web.Shared;
 /// line breaks stay, for the layout of a pretty-printed body. Only text between tags is changed: attribute values
 /// (a form field's value, an id in a link) keep their characters, so saving a form never rewrites a name.
 /// </summary>
-internal static partial class VisibleText
+internal static class VisibleText
 {
     /// <summary>The rendered page with every hidden character in its text shown escaped.</summary>
+    /// <remarks>
+    /// Razor's encoder writes every character past ASCII, and the controls, as a character reference (<c>&amp;#x202E;</c>);
+    /// a character written as it is is read too. A tag's attribute values hold no <c>&gt;</c> (Razor encodes it), so the
+    /// first one ends the tag.
+    /// </remarks>
     public static string InHtml(string html)
     {
-        // Razor's encoder writes every character past ASCII, and the controls, as a character reference (&#x202E;).
-        var plain = html.AsSpan().IndexOfAnyExcept(PlainAscii) < 0 && !html.Contains("&#", StringComparison.Ordinal);
-        return plain ? html : TagOrText().Replace(html, match => match.Value[0] == '<' ? match.Value : InText(match.Value));
+        StringBuilder? shown = null;
+        var copied = 0;
+        var inTag = false;
+        for (var i = 0; i < html.Length; i++)
+        {
+            var c = html[i];
+            if (inTag || c == '<')
+            {
+                inTag = c != '>';
+                continue;
+            }
+
+            int value, length;
+            if (c == '&')
+            {
+                if (!TryReadReference(html, i, out value, out length))
+                {
+                    continue;
+                }
+            }
+            else if (c is (>= ' ' and <= '~') or '\t' or '\n' or '\r')
+            {
+                continue;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < html.Length && char.IsLowSurrogate(html[i + 1]))
+            {
+                (value, length) = (char.ConvertToUtf32(c, html[i + 1]), 2);
+            }
+            else
+            {
+                (value, length) = (c, 1);
+            }
+
+            if (Hides(value))
+            {
+                shown ??= new StringBuilder(html.Length + 64);
+                shown.Append(html, copied, i - copied)
+                    .Append(value > 0xFFFF ? string.Create(CultureInfo.InvariantCulture, $"\\U{value:X8}") : string.Create(CultureInfo.InvariantCulture, $"\\u{value:X4}"));
+                copied = i + length;
+            }
+
+            i += length - 1;
+        }
+
+        return shown is null ? html : shown.Append(html, copied, html.Length - copied).ToString();
     }
 
-    private static readonly SearchValues<char> PlainAscii = SearchValues.Create(
-        "\t\n\r" + string.Concat(Enumerable.Range(' ', '~' - ' ' + 1).Select(c => (char)c)));
+    /// <summary>A character TerminalText escapes, but for the layout's tab and line breaks; a lone surrogate too.</summary>
+    private static bool Hides(int value) =>
+        !Rune.TryCreate(value, out var rune) || (TerminalText.IsUnsafe(rune) && value is not ('\t' or '\n' or '\r'));
 
-    private static string InText(string text) => CharacterReference().Replace(text, match =>
+    /// <summary>A numeric character reference at <paramref name="start"/> (<c>&amp;#x202E;</c> or <c>&amp;#8238;</c>).</summary>
+    private static bool TryReadReference(string html, int start, out int value, out int length)
     {
-        var (hex, dec, raw) = (match.Groups["hex"], match.Groups["dec"], match.Groups["raw"].Value);
-        var value = hex.Success ? int.Parse(hex.Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : dec.Success ? int.Parse(dec.Value, CultureInfo.InvariantCulture)
-            : raw.Length == 2 ? char.ConvertToUtf32(raw[0], raw[1])
-            : raw[0]; // a lone surrogate too: no rune, so escaped below
-        return Rune.TryCreate(value, out var rune) && (!TerminalText.IsUnsafe(rune) || rune.Value is '\t' or '\n' or '\r')
-            ? match.Value
-            : value > 0xFFFF ? string.Create(CultureInfo.InvariantCulture, $"\\U{value:X8}") : string.Create(CultureInfo.InvariantCulture, $"\\u{value:X4}");
-    });
+        value = 0;
+        length = 0;
+        var i = start + 1;
+        if (i >= html.Length || html[i] != '#')
+        {
+            return false;
+        }
 
-    // A tag (its attribute values hold no '>': Razor encodes it) or the text up to the next one.
-    [GeneratedRegex("<[^>]*>|[^<]+")]
-    private static partial Regex TagOrText();
+        var hex = ++i < html.Length && html[i] is 'x' or 'X';
+        var digits = hex ? ++i : i;
+        while (i < html.Length && i - digits < 8 && (hex ? char.IsAsciiHexDigit(html[i]) : char.IsAsciiDigit(html[i])))
+        {
+            i++;
+        }
 
-    // A character reference, or a character written as it is: a control, or any past ASCII (a surrogate pair as one).
-    [GeneratedRegex(@"&#(?:x(?<hex>[0-9A-Fa-f]{1,6})|(?<dec>[0-9]{1,7}));|(?<raw>[\uD800-\uDBFF][\uDC00-\uDFFF]|[^\u0020-\u007E])")]
-    private static partial Regex CharacterReference();
+        if (i == digits || i >= html.Length || html[i] != ';'
+            || !int.TryParse(html.AsSpan(digits, i - digits), hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out value))
+        {
+            return false;
+        }
+
+        length = i + 1 - start;
+        return true;
+    }
 }
