@@ -50,9 +50,8 @@ await using (var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOpti
 
 Console.WriteLine($"filled {count:N0} deliveries in {fill.Elapsed.TotalSeconds:0.0} s ({new FileInfo(Path.Combine(folder, PlatformHost.DatabaseFile)).Length / (1024 * 1024)} MiB)");
 var options = new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder };
-var access = PageAccess.For(["http://127.0.0.1:0"]);
 await using var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => logging.AddFilter(_ => false),
-    mapPages: pages => pages.MapSwitchboardDashboard(access));
+    mapPages: pages => pages.MapSwitchboardDashboard(PageAccess.For(pages)));
 using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
 

@@ -51,6 +51,14 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
 
     private IReadOnlyList<KeyValuePair<string, string>> Sign(byte[] body) => new Ed25519WebhookSigner(_key).Sign(body, DateTimeOffset.UtcNow, "");
 
+    /// <summary>listen forwarding to the app's <paramref name="appPath"/>, re-signing with <paramref name="listenKey"/> (<c>--forward-sign-key</c>).</summary>
+    private Task<InProcessListen> StartResigningAsync(Ed25519PrivateKey listenKey, string appPath)
+    {
+        var keyFile = PathOf($"listen-{Guid.NewGuid():N}.key");
+        listenKey.WriteToFile(keyFile);
+        return InProcessListen.StartAsync(Args("--forward-to", app.BaseUrl + appPath, "--forward-sign-key", keyFile));
+    }
+
     private static byte[] Webhook(out string id)
     {
         var data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System);
@@ -184,9 +192,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
     public async Task With_a_key_of_its_own_listen_re_signs_each_forward_and_prints_the_public_key_to_trust()
     {
         using var listenKey = Ed25519PrivateKey.Generate();
-        var keyFile = PathOf("listen.key");
-        listenKey.WriteToFile(keyFile);
-        await using var listen = await InProcessListen.StartAsync(Args("--forward-to", app.BaseUrl + "/app/resigned", "--forward-sign-key", keyFile));
+        await using var listen = await StartResigningAsync(listenKey, "/app/resigned");
         Assert.Contains($"trust the public key {listenKey.PublicKey.ToBase64()}", listen.Output, StringComparison.Ordinal);
         var body = Webhook(out _);
         var original = new Ed25519WebhookSigner(_key).Sign(body, DateTimeOffset.UtcNow.AddSeconds(-200), "");
@@ -202,6 +208,25 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
         var headers = new WebhookHeaders(forwarded.Headers);
         Assert.True(Ed25519WebhookVerifier.FromBase64([listenKey.PublicKey.ToBase64()], TimeProvider.System, TimeSpan.FromSeconds(30)).Verify(forwarded.Body, headers).IsValid);
         Assert.False(Ed25519WebhookVerifier.FromBase64([_key.PublicKey.ToBase64()]).Verify(forwarded.Body, headers).IsValid);
+    }
+
+    [Fact]
+    public async Task Forward_again_refuses_a_request_whose_signature_was_not_verified()
+    {
+        using var listenKey = Ed25519PrivateKey.Generate();
+        await using var listen = await StartResigningAsync(listenKey, "/app/forged");
+        using (var unsigned = await PostAsync(listen.BaseUrl + "/webhooks/telnyx", Webhook(out _), []))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        }
+
+        var id = (string)JsonNode.Parse(await _client.GetStringAsync(listen.BaseUrl + "/api/requests"))!.AsArray().Single()!["id"]!;
+        using var forward = await _client.PostAsync($"{listen.BaseUrl}/requests/{id}/forward", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, forward.StatusCode);
+        Assert.Contains("Not verified", await forward.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(app.RequestsTo("/app/forged"));
+        Assert.DoesNotContain("Forward again", await _client.GetStringAsync($"{listen.BaseUrl}/requests/{id}"), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -245,6 +270,45 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var allowed = await _client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_endpoint_bound_through_configuration_decides_the_login_not_the_urls_asked_for()
+    {
+        // Kestrel's configuration binds a Unix socket in place of the loopback --urls: any local user may connect to it.
+        var socket = Path.Combine(Path.GetTempPath(), $"sb-{Guid.NewGuid():N}.sock");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [ListenProcess.Cli, "listen", "--urls", "http://127.0.0.1:0", .. Args()]);
+        start.Environment["Kestrel__Endpoints__Socket__Url"] = $"http://unix:{socket}";
+        using var listen = await ChildProcess.StartAsync(start, line => line.StartsWith("Listening on", StringComparison.Ordinal), "listen to start on the socket");
+        try
+        {
+            Assert.Contains($"unix:{socket}", listen.Ready!.Text, StringComparison.Ordinal);
+            var token = System.Text.RegularExpressions.Regex.Match(listen.Ready.Text, @"\?token=([A-Za-z0-9_-]+)\)").Groups[1].Value;
+            Assert.NotEmpty(token);
+
+            using var client = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var connection = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    await connection.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+                    return new System.Net.Sockets.NetworkStream(connection, ownsSocket: true);
+                },
+            });
+            using (var page = await client.GetAsync("http://localhost/"))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/api/requests");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var allowed = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+        finally
+        {
+            File.Delete(socket);
+        }
     }
 
     [Fact]

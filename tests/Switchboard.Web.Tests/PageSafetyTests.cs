@@ -43,6 +43,28 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
     }
 
     [Fact]
+    public async Task A_bidi_override_in_a_body_or_a_control_in_a_header_shows_escaped_in_the_inspector()
+    {
+        await using var listen = await InProcessSwitchboard.ListenAsync(Convert.ToBase64String(new byte[32]));
+        using var request = new HttpRequestMessage(HttpMethod.Post, listen.BaseUrl + "/webhooks/telnyx")
+        {
+            Content = new StringContent("{\"file\":\"invoice\u202Efdp.exe\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("X-Note", "escape\u001b[31mred");
+        using (await _client.SendAsync(request))
+        {
+        }
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(listen.PageLink);
+        await page.Locator("tr[data-request]").First.GetByRole(AriaRole.Link).ClickAsync();
+
+        await Expect(page.Locator("#body")).ToContainTextAsync("invoice\\u202Efdp.exe");
+        await Expect(page.Locator("table.headers")).ToContainTextAsync("escape\\u001B[31mred");
+        Assert.DoesNotContain("\u202E", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_pages_request_nothing_from_any_other_host()
     {
         await using var hosts = await PlatformAndReceiver.StartAsync();
@@ -109,6 +131,54 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         await api.SendAsync("+13125550100", "seen after logging in");
         await Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(3);
         await BrowserFixture.ScreenshotAsync(page, "logged-in");
+    }
+
+    [Fact]
+    public async Task Serve_and_listen_on_one_host_each_keep_their_own_login()
+    {
+        await using var hosts = await PlatformAndReceiver.StartAsync(["--urls", "http://0.0.0.0:0"], ["--urls", "http://0.0.0.0:0"]);
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(hosts.Serve.PageLink);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Webhook deliveries");
+        // Cookies ignore the port: with one cookie name, this login would replace the other.
+        await page.GotoAsync(hosts.Listen.PageLink);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Requests received");
+
+        var serveAgain = await page.GotoAsync(hosts.Serve.BaseUrl + "/");
+        Assert.Equal(200, serveAgain!.Status);
+        var listenAgain = await page.GotoAsync(hosts.Listen.BaseUrl + "/");
+        Assert.Equal(200, listenAgain!.Status);
+        var cookies = await page.Context.CookiesAsync();
+        Assert.Equal(2, cookies.Count);
+        Assert.All(cookies, cookie =>
+        {
+            Assert.True(cookie.HttpOnly);
+            Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+            Assert.Equal("/", cookie.Path);
+        });
+    }
+
+    [Fact]
+    public async Task The_login_form_posts_the_token_so_no_address_carries_it()
+    {
+        await using var serve = await InProcessSwitchboard.ServeAsync("--urls", "http://0.0.0.0:0");
+        var token = new Uri(serve.PageLink).Query["?token=".Length..];
+        var page = await browser.NewPageAsync();
+        var addresses = new List<string>();
+        page.Request += (_, request) => addresses.Add(request.Url);
+
+        var refused = await page.GotoAsync(serve.BaseUrl + "/charts");
+        Assert.Equal(401, refused!.Status);
+        await page.GetByLabel("Login token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Charts: the last hour");
+        Assert.Equal(serve.BaseUrl + "/charts", page.Url);
+        Assert.DoesNotContain(addresses, address => address.Contains(token, StringComparison.Ordinal));
+
+        using var wrong = await _client.PostAsync(serve.BaseUrl + "/login", new FormUrlEncodedContent([new("token", "not-the-token"), new("return", "/")]));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
     }
 
     public void Dispose() => _client.Dispose();

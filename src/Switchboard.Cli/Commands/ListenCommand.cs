@@ -179,7 +179,7 @@ internal static partial class ListenCommand
             }
         });
         app.MapTelnyxWebhooks(settings.Path);
-        var access = PageAccess.For(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var access = PageAccess.For(app);
         app.MapSwitchboardInspector(access, new InspectorOptions { WebhookPath = settings.Path, Forwarding = forwarder });
         app.MapGet("/api/requests", async (IWebhookInboxAdmin admin, int? page, [FromQuery(Name = "page_size")] int? pageSize, CancellationToken ct) =>
             Results.Json(

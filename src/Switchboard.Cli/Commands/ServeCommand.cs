@@ -95,10 +95,11 @@ internal static class ServeCommand
             var urls = parse.GetValue(urlsOption)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             WebApplication app;
             var log = new StderrLogger(error);
-            var access = PageAccess.For(urls);
+            PageAccess? access = null;
             try
             {
-                app = await PlatformHost.StartAsync(options, urls, logging => logging.AddProvider(log), time, pages => pages.MapSwitchboardDashboard(access), cancellation);
+                app = await PlatformHost.StartAsync(
+                    options, urls, logging => logging.AddProvider(log), time, pages => pages.MapSwitchboardDashboard(access = PageAccess.For(pages)), cancellation);
             }
             catch (ArgumentException ex)
             {
@@ -145,7 +146,7 @@ internal static class ServeCommand
     public static Option<string> DataOption() =>
         new("--data") { Description = "The platform's data folder (database, signing key pair, API key)", DefaultValueFactory = _ => ".switchboard" };
 
-    private static void PrintStart(TextWriter output, WebApplication app, PlatformOptions options, bool postgres, PageAccess access)
+    private static void PrintStart(TextWriter output, WebApplication app, PlatformOptions options, bool postgres, PageAccess? access)
     {
         var baseUrl = app.Urls.First().TrimEnd('/');
         output.WriteLine($"Switchboard platform ({(postgres ? "PostgreSQL" : "SQLite")}, role {options.Role.ToString().ToLowerInvariant()})");
@@ -153,6 +154,11 @@ internal static class ServeCommand
         {
             output.WriteLine($"  API base URL: {baseUrl}/v2");
             output.WriteLine($"  API key:      {options.ApiKey}");
+        }
+
+        if (access is not null)
+        {
+            // Decided from the addresses bound (see PageAccess), which may not be the --urls asked for.
             output.WriteLine($"  Dashboard:    {access.LoginLink(baseUrl)}{(access.RequiresToken ? "  (not loopback: the pages need this login link)" : "")}");
         }
 

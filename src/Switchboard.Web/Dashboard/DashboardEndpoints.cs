@@ -36,8 +36,7 @@ public static class DashboardEndpoints
         var activity = new DeliveryActivity(deliveries, time);
         var options = services.GetRequiredService<PlatformOptions>();
 
-        WebAssets.Map(app);
-        var pages = app.MapGroup("").AddEndpointFilter(new PageFilter(access, renderer));
+        var pages = PageFilter.MapPages(app, access, renderer);
 
         pages.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
         {

@@ -34,8 +34,7 @@ public static class InspectorEndpoints
         var live = new LiveUpdates(services.GetRequiredService<TimeProvider>(), services.GetRequiredService<IHostApplicationLifetime>());
         var forwarding = options.Forwarding;
 
-        WebAssets.Map(app);
-        var pages = app.MapGroup("").AddEndpointFilter(new PageFilter(access, renderer));
+        var pages = PageFilter.MapPages(app, access, renderer);
 
         pages.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
             await renderer.PageAsync<InspectorPage>(await RequestList.LoadAsync(inbox.Value, PageOf(request), options, ct)));
@@ -73,6 +72,14 @@ public static class InspectorEndpoints
             if (await inbox.Value.GetRequestAsync(id, ct) is not { } recorded)
             {
                 return await NotFoundAsync(id);
+            }
+
+            if (!RequestView.MayForward(recorded))
+            {
+                // Forwarding re-signs with listen's own key (--forward-sign-key): an unverified request would reach the app validly signed.
+                return await renderer.PageAsync<MessagePage>(
+                    new PageMessage("Not verified", "Only a webhook whose signature was verified is forwarded; this request's was not.", InspectorNav.SiteName, InspectorNav.Items),
+                    StatusCodes.Status409Conflict);
             }
 
             return await RequestPageAsync(id, request, await forwarding.ForwardAgainAsync(recorded, ct), ct);

@@ -10,6 +10,9 @@ public sealed record RequestView(RecordedRequest Request, InboxEntry? Entry, str
 {
     public bool IsDuplicate => Request.Outcome == "duplicate";
 
+    /// <summary>Only a request whose signature was verified may be forwarded (again): the forward may carry a signature of listen's own.</summary>
+    public static bool MayForward(RecordedRequest request) => request.Verification == "valid";
+
     public (string Text, string Kind) Verification => Request.Verification switch
     {
         "valid" => ("valid", "ok"),

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Switchboard.Web.Shared;
 
@@ -15,15 +16,22 @@ internal sealed class PageFilter(PageAccess access, PageRenderer? renderer) : IE
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+    /// <summary>Maps the pages' shared parts (assets, the login form's endpoint) and returns the group the pages go in, behind this filter.</summary>
+    public static RouteGroupBuilder MapPages(WebApplication app, PageAccess access, PageRenderer renderer)
+    {
+        WebAssets.Map(app);
+        app.MapPost(PageAccess.LoginPath, async (HttpContext context) =>
+        {
+            SetSecurityHeaders(context.Response.Headers);
+            return await access.LogInAsync(context, renderer);
+        });
+        return app.MapGroup("").AddEndpointFilter(new PageFilter(access, renderer));
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var context = invocation.HttpContext;
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "same-origin";
-        headers.CacheControl = "no-store";
+        SetSecurityHeaders(context.Response.Headers);
         if (access.Check(context) is { } denial)
         {
             return renderer is null
@@ -33,12 +41,22 @@ internal sealed class PageFilter(PageAccess access, PageRenderer? renderer) : IE
 
         if (access.RememberLogin(context) && renderer is not null)
         {
-            // The token leaves the address bar (and the history) at once; the cookie carries it from here on.
+            // The token leaves the address bar at once and the cookie carries it from here on. The browser's history
+            // keeps the link that was opened, token and all (valid until this process stops); the login form posts it instead.
             var rest = QueryString.Create(context.Request.Query.Where(q => q.Key != PageAccess.TokenParameter));
             return Results.Redirect($"{context.Request.PathBase}{context.Request.Path}{rest}");
         }
 
         return await next(invocation);
+    }
+
+    private static void SetSecurityHeaders(IHeaderDictionary headers)
+    {
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "same-origin";
+        headers.CacheControl = "no-store";
     }
 }
 

@@ -7,7 +7,8 @@ namespace Switchboard.Web.Shared;
 
 /// <summary>
 /// Renders a page or a fragment (a Razor component with one <c>Model</c> parameter) to HTML on the server. Razor
-/// encodes every value it writes, so text from a request or a payload shows as text. The live channels
+/// encodes every value it writes, so text from a request or a payload shows as text, and <see cref="VisibleText"/> shows
+/// the characters that would hide or reorder text escaped. The live channels
 /// (<see cref="LiveUpdates"/>) render the same fragments the pages embed.
 /// </summary>
 internal sealed class PageRenderer(IServiceProvider services, ILoggerFactory loggers)
@@ -20,7 +21,7 @@ internal sealed class PageRenderer(IServiceProvider services, ILoggerFactory log
         return await renderer.Dispatcher.InvokeAsync(async () =>
         {
             var output = await renderer.RenderComponentAsync<TComponent>(ParameterView.FromDictionary(new Dictionary<string, object?> { ["Model"] = model }));
-            return output.ToHtmlString();
+            return VisibleText.InHtml(output.ToHtmlString());
         });
     }
 
