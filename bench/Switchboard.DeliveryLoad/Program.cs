@@ -104,6 +104,12 @@ internal static class Load
             while ((i = Interlocked.Increment(ref next)) < items.Count)
             {
                 var completion = await runner.RunAsync(items[i], CancellationToken.None);
+                while (completion.Outcome == WorkOutcome.Release)
+                {
+                    // The sink stalled (a loaded machine): the dispatcher would put the delivery off; here it is tried again.
+                    completion = await runner.RunAsync(items[i], CancellationToken.None);
+                }
+
                 if (completion.Outcome != WorkOutcome.Succeeded)
                 {
                     throw new InvalidOperationException($"the sink did not answer 2xx: {completion.AttemptLog[0].Detail}");

@@ -70,16 +70,21 @@ internal static class PlatformLoad
         if (hangingMessages > 0)
         {
             await AddProfileAsync(client, "hanging", hanging.Url(0), HangingFrom, $$""","webhook_failover_url":"{{hanging.Url(1)}}" """);
-            for (var i = 0; i < hangingMessages; i++)
-            {
-                await SendAsync(client, i, HangingFrom);
-            }
         }
 
         var latencies = new List<double>();
         var pace = TimeSpan.FromSeconds(1.0 / perSecond);
         for (var i = 0; i < messages + 50; i++)
         {
+            if (i == 50)
+            {
+                // After the warm-up, so that the messages measured are the ones sent while the target hangs.
+                for (var h = 0; h < hangingMessages; h++)
+                {
+                    await SendAsync(client, h, HangingFrom);
+                }
+            }
+
             var next = Stopwatch.GetTimestamp() + (long)(pace.TotalSeconds * Stopwatch.Frequency);
             var started = Stopwatch.GetTimestamp();
             var id = await SendAsync(client, i);
