@@ -89,7 +89,8 @@ internal static class Load
         using var key = Ed25519PrivateKey.Generate();
         using var sender = Sender();
         var options = new DeliveryOptions();
-        var runner = new DeliveryAttemptRunner(sender, new WebhookSigningKeys(key), options, TimeProvider.System);
+        using var slots = new TargetSlots(options, TimeProvider.System);
+        var runner = new DeliveryAttemptRunner(sender, new WebhookSigningKeys(key), options, TimeProvider.System, slots);
         var now = DateTimeOffset.UtcNow;
         var items = Webhooks(count, url).Select((w, i) => new ClaimedWorkItem(new WorkLease(i, "ceiling"), w.EventId, w.EventType, w.DataJson,
             WebhookOutbox.EncodeTargets(w.Targets), 0, 5, now)).ToList();
@@ -103,6 +104,12 @@ internal static class Load
             while ((i = Interlocked.Increment(ref next)) < items.Count)
             {
                 var completion = await runner.RunAsync(items[i], CancellationToken.None);
+                while (completion.Outcome == WorkOutcome.Release)
+                {
+                    // The sink stalled (a loaded machine): the dispatcher would put the delivery off; here it is tried again.
+                    completion = await runner.RunAsync(items[i], CancellationToken.None);
+                }
+
                 if (completion.Outcome != WorkOutcome.Succeeded)
                 {
                     throw new InvalidOperationException($"the sink did not answer 2xx: {completion.AttemptLog[0].Detail}");

@@ -20,6 +20,8 @@ using Switchboard.Signing;
 // Load harness for the messaging platform (switchboard serve's engine, in this process, SQLite, lifecycle delay 0):
 //   latency [messages] [per-second]   POST /v2/messages to message.sent arriving at an in-process loopback receiver,
 //                                     at a light, paced load; prints p50/p90/p99
+//   isolation [hanging] [messages] [per-second]   the same, after <hanging> messages to a second profile whose webhook
+//                                     URL and failover accept connections and never answer (a hanging target)
 //   throughput [messages] [clients]   messages/s with all three webhooks of every message arriving at the lean sink
 //                                     of Switchboard.DeliveryLoad (a child process), from <clients> concurrent API clients
 // compare.sh runs throughput beside `Switchboard.DeliveryLoad sqlite` (the delivery engine alone) for the ratio.
@@ -27,6 +29,7 @@ var mode = args.FirstOrDefault() ?? "throughput";
 return mode switch
 {
     "latency" => await PlatformLoad.LatencyAsync(Arg(1, 500), Arg(2, 20)),
+    "isolation" => await PlatformLoad.LatencyAsync(Arg(2, 500), Arg(3, 20), hangingMessages: Arg(1, 150)),
     "throughput" => await PlatformLoad.ThroughputAsync(Arg(1, 20_000), Arg(2, 32)),
     _ => Usage(),
 };
@@ -35,7 +38,7 @@ int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index],
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: latency [messages] [per-second] | throughput [messages] [clients]");
+    Console.Error.WriteLine("usage: latency [messages] [per-second] | isolation [hanging] [messages] [per-second] | throughput [messages] [clients]");
     return 2;
 }
 
@@ -43,8 +46,9 @@ internal static class PlatformLoad
 {
     private const string ApiKey = "platform-load-key-0123456789";
     private const string From = "+18445550001";
+    private const string HangingFrom = "+18445550002";
 
-    public static async Task<int> LatencyAsync(int messages, int perSecond)
+    public static async Task<int> LatencyAsync(int messages, int perSecond, int hangingMessages = 0)
     {
         var arrived = new ConcurrentDictionary<string, long>();
         var waiting = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
@@ -62,10 +66,25 @@ internal static class PlatformLoad
         });
         await using var platform = await StartPlatformAsync(receiver.Url);
         using var client = Client(platform.Url);
+        using var hanging = new HangingTargets();
+        if (hangingMessages > 0)
+        {
+            await AddProfileAsync(client, "hanging", hanging.Url(0), HangingFrom, $$""","webhook_failover_url":"{{hanging.Url(1)}}" """);
+        }
+
         var latencies = new List<double>();
         var pace = TimeSpan.FromSeconds(1.0 / perSecond);
         for (var i = 0; i < messages + 50; i++)
         {
+            if (i == 50)
+            {
+                // After the warm-up, so that the messages measured are the ones sent while the target hangs.
+                for (var h = 0; h < hangingMessages; h++)
+                {
+                    await SendAsync(client, h, HangingFrom);
+                }
+            }
+
             var next = Stopwatch.GetTimestamp() + (long)(pace.TotalSeconds * Stopwatch.Frequency);
             var started = Stopwatch.GetTimestamp();
             var id = await SendAsync(client, i);
@@ -89,7 +108,8 @@ internal static class PlatformLoad
         }
 
         latencies.Sort();
-        Console.WriteLine($"latency POST /v2/messages -> message.sent received, {messages} messages at {perSecond}/s (after 50 warm-up): " +
+        var beside = hangingMessages > 0 ? $", after {hangingMessages} messages to a profile whose URL and failover hang ({hanging.Accepted} requests held)" : "";
+        Console.WriteLine($"latency POST /v2/messages -> message.sent received, {messages} messages at {perSecond}/s (after 50 warm-up){beside}: " +
             $"p50 {Percentile(latencies, 50):F2} ms, p90 {Percentile(latencies, 90):F2} ms, p99 {Percentile(latencies, 99):F2} ms, max {latencies[^1]:F2} ms");
         return 0;
     }
@@ -129,9 +149,9 @@ internal static class PlatformLoad
         }));
     }
 
-    private static async Task<string> SendAsync(HttpClient client, int i)
+    private static async Task<string> SendAsync(HttpClient client, int i, string from = From)
     {
-        var body = $$"""{"from":"{{From}}","to":"+1312{{(1_000_000 + i % 9_000_000).ToString("D7", CultureInfo.InvariantCulture)}}","text":"Hello, load {{i}}"}""";
+        var body = $$"""{"from":"{{from}}","to":"+1312{{(1_000_000 + i % 9_000_000).ToString("D7", CultureInfo.InvariantCulture)}}","text":"Hello, load {{i}}"}""";
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await client.PostAsync("/v2/messages", content);
         var text = await response.Content.ReadAsStringAsync();
@@ -161,10 +181,16 @@ internal static class PlatformLoad
             ["http://127.0.0.1:0"], logging => logging.AddFilter(_ => false));
         var platform = new RunningPlatform(app, folder, new Uri(app.Urls.First()));
         using var client = Client(platform.Url);
-        using var profile = await PostAsync(client, "/v2/messaging_profiles", $$"""{"name":"load","whitelisted_destinations":["US"],"webhook_url":"{{webhookUrl}}"}""");
-        var profileId = profile.RootElement.GetProperty("data").GetProperty("id").GetString();
-        using var order = await PostAsync(client, "/v2/number_orders", $$"""{"phone_numbers":[{"phone_number":"{{From}}"}],"messaging_profile_id":"{{profileId}}"}""");
+        await AddProfileAsync(client, "load", webhookUrl, From);
         return platform;
+    }
+
+    /// <summary>A messaging profile whose webhooks go to <paramref name="webhookUrl"/>, and the number <paramref name="number"/> on it.</summary>
+    private static async Task AddProfileAsync(HttpClient client, string name, string webhookUrl, string number, string moreFields = "")
+    {
+        using var profile = await PostAsync(client, "/v2/messaging_profiles", $$"""{"name":"{{name}}","whitelisted_destinations":["US"],"webhook_url":"{{webhookUrl}}"{{moreFields}}}""");
+        var profileId = profile.RootElement.GetProperty("data").GetProperty("id").GetString();
+        using var order = await PostAsync(client, "/v2/number_orders", $$"""{"phone_numbers":[{"phone_number":"{{number}}"}],"messaging_profile_id":"{{profileId}}"}""");
     }
 
     private static async Task<JsonDocument> PostAsync(HttpClient client, string path, string body)
@@ -197,6 +223,54 @@ internal static class PlatformLoad
     }
 
     private static double Percentile(List<double> sorted, int p) => sorted[Math.Min(sorted.Count - 1, sorted.Count * p / 100)];
+
+    /// <summary>Two listeners on 127.0.0.1 that accept connections and never read or answer: each a hanging target.</summary>
+    private sealed class HangingTargets : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener[] _listeners = [new(IPAddress.Loopback, 0), new(IPAddress.Loopback, 0)];
+        private readonly ConcurrentBag<System.Net.Sockets.Socket> _held = [];
+
+        public HangingTargets()
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Start(backlog: 1024);
+                _ = HoldAsync(listener);
+            }
+        }
+
+        public int Accepted => _held.Count;
+
+        public string Url(int index) => $"http://127.0.0.1:{((IPEndPoint)_listeners[index].LocalEndpoint).Port}/hooks";
+
+        private async Task HoldAsync(System.Net.Sockets.TcpListener listener)
+        {
+            try
+            {
+                while (true)
+                {
+                    _held.Add(await listener.AcceptSocketAsync());
+                }
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.Stop();
+            }
+
+            foreach (var socket in _held)
+            {
+                socket.Dispose();
+            }
+        }
+    }
 
     private sealed record Receiver(WebApplication App, string Url) : IAsyncDisposable
     {

@@ -97,4 +97,21 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         using var noKey = Build(o => o.DataFolder = _folder);
         Assert.Contains("signing key", (await Assert.ThrowsAsync<OptionsValidationException>(() => noKey.StartAsync())).Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public async Task A_per_target_limit_outside_one_to_the_total_stops_the_start(int perTarget)
+    {
+        using var host = Build(o =>
+        {
+            o.DataFolder = _folder;
+            o.SigningKey = _key;
+            o.Delivery.MaxConcurrencyPerTarget = perTarget;
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("MaxConcurrencyPerTarget must be between 1 and MaxConcurrency (64)", StringComparison.Ordinal));
+    }
 }

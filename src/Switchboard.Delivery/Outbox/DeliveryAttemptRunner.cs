@@ -9,9 +9,11 @@ namespace Switchboard.Delivery.Outbox;
 /// <summary>
 /// Makes one attempt of one delivery: tries the chain of targets in order, each request with a body written
 /// for it (<c>meta.attempt</c>, <c>meta.delivered_to</c>) and signed afresh, until one answers 2xx. Decides
-/// what comes next: delivered, the next attempt per the schedule (and <c>Retry-After</c>), or failed.
+/// what comes next: delivered, the next attempt per the schedule (and <c>Retry-After</c>), or failed. Each request
+/// takes a slot of its target first (<see cref="TargetSlots"/>); an attempt whose first target is stalled gives the
+/// delivery back, put off, with no attempt counted.
 /// </summary>
-internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSignerResolver signers, DeliveryOptions options, TimeProvider time)
+internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSignerResolver signers, DeliveryOptions options, TimeProvider time, TargetSlots slots)
 {
     public async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken cancellationToken)
     {
@@ -23,7 +25,15 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
         TimeSpan? retryAfter = null;
         foreach (var target in targets)
         {
-            var (outcome, sentHeaders) = await SendAsync(item.Key, data, attempt, target, cancellationToken);
+            // A URL that is not absolute is refused without a request: it takes no slot.
+            Uri.TryCreate(target.Url, UriKind.Absolute, out var url);
+            using var slot = url is null ? default : await slots.EnterAsync(url, mayDefer: log.Count == 0, cancellationToken);
+            if (slot.DeferUntil is { } deferUntil)
+            {
+                return WorkCompletion.Release(item.Lease, deferUntil);
+            }
+
+            var (outcome, sentHeaders) = await SendAsync(item.Key, data, attempt, target, url, cancellationToken);
             var entry = AttemptLogEntry.From(outcome, sentHeaders);
             log.Add(new WorkAttemptRecord(attempt, outcome.StartedAt, outcome.FinishedAt, outcome.Succeeded,
                 JsonSerializer.Serialize(entry, DeliveryJsonContext.Default.AttemptLogEntry)));
@@ -49,10 +59,10 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
     }
 
     private async Task<(SendOutcome Outcome, IReadOnlyList<KeyValuePair<string, string>> Headers)> SendAsync(
-        string eventId, byte[] data, int attempt, StoredTarget target, CancellationToken cancellationToken)
+        string eventId, byte[] data, int attempt, StoredTarget target, Uri? url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var url))
+        if (url is null)
         {
             return (Refused(target.Url, now, SendErrorKind.InvalidUrl, $"'{target.Url}' is not an absolute URL"), []);
         }

@@ -12,13 +12,19 @@ namespace Switchboard.Delivery.Outbox;
 /// The hosted loop that delivers the outbox, on the shared <see cref="WorkPump"/>: claims due deliveries in batches (leased to this dispatcher),
 /// attempts them with bounded concurrency, and records the results in batches. Holds no lock or connection
 /// during HTTP. Several dispatchers, in one process or many, can share one PostgreSQL store.
+/// The pump's workers are the deliveries in hand, <see cref="ItemsInHandPerSlot"/> per request slot: requests are bounded
+/// by <see cref="TargetSlots"/> (in all and per target), so a delivery waiting for its busy target holds a worker but
+/// no slot, and there are workers to spare for the other targets' deliveries.
 /// </summary>
 internal sealed class DeliveryDispatcher : BackgroundService
 {
+    private const int ItemsInHandPerSlot = 4;
+
     private readonly WebhookOutbox _outbox;
     private readonly DeliveryOptions _options;
     private readonly IWorkStore _store;
     private readonly TimeProvider _time;
+    private readonly TargetSlots _slots;
     private readonly DeliveryAttemptRunner _runner;
     private readonly DeliveryMetrics _metrics;
     private readonly ILogger _logger;
@@ -37,7 +43,8 @@ internal sealed class DeliveryDispatcher : BackgroundService
         _options = outbox.Options;
         _store = outbox.Store;
         _time = outbox.Time;
-        _runner = new DeliveryAttemptRunner(sender, signers, _options, _time);
+        _slots = new TargetSlots(_options, _time);
+        _runner = new DeliveryAttemptRunner(sender, signers, _options, _time, _slots);
         _metrics = new DeliveryMetrics(meterFactory);
         _logger = logger ?? NullLogger<DeliveryDispatcher>.Instance;
     }
@@ -48,7 +55,7 @@ internal sealed class DeliveryDispatcher : BackgroundService
         var pump = new WorkPump(_store, new WorkPumpOptions
         {
             Queue = _options.QueueName,
-            Concurrency = _options.MaxConcurrency,
+            Concurrency = _options.MaxConcurrency * ItemsInHandPerSlot,
             ClaimBatchSize = _options.ClaimBatchSize,
             PollInterval = _options.PollInterval,
         }, AttemptAsync, _time, _logger);
@@ -90,6 +97,7 @@ internal sealed class DeliveryDispatcher : BackgroundService
     public override void Dispose()
     {
         _metrics.Dispose();
+        _slots.Dispose();
         base.Dispose();
     }
 }

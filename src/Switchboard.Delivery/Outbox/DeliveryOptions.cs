@@ -14,8 +14,24 @@ public sealed class DeliveryOptions
     /// <summary>Most deliveries claimed in one go. Default 256.</summary>
     public int ClaimBatchSize { get; set; } = 256;
 
-    /// <summary>Most deliveries being attempted at once by one dispatcher. Default 64.</summary>
+    /// <summary>Most requests one dispatcher has in flight at once, to all targets together. Default 64.</summary>
     public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>
+    /// Most requests one dispatcher has in flight at once to one target, the origin (scheme, host, port) of the URL
+    /// requested, so that a target that hangs holds only its share of <see cref="MaxConcurrency"/>. Between 1 and
+    /// <see cref="MaxConcurrency"/>. Default (null): a quarter of <see cref="MaxConcurrency"/> (16 of 64).
+    /// </summary>
+    public int? MaxConcurrencyPerTarget { get; set; }
+
+    /// <summary>The per-target limit in force: <see cref="MaxConcurrencyPerTarget"/>, or its default.</summary>
+    internal int PerTargetLimit => MaxConcurrencyPerTarget ?? Math.Max(1, MaxConcurrency / 4);
+
+    /// <summary>
+    /// A target with every slot taken and no request finished for this long is stalled: a delivery whose attempt would
+    /// start there is given back and put off, instead of waiting in the dispatcher. 500 ms.
+    /// </summary>
+    internal TimeSpan TargetStallAfter { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Longest wait between looks for due work when nothing signals it. Default 1 s.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -39,6 +55,16 @@ public sealed class DeliveryOptions
         if (ClaimBatchSize < 1 || MaxConcurrency < 1)
         {
             throw new ArgumentException("ClaimBatchSize and MaxConcurrency must be at least 1");
+        }
+
+        if (MaxConcurrencyPerTarget is < 1 || MaxConcurrencyPerTarget > MaxConcurrency)
+        {
+            throw new ArgumentException($"MaxConcurrencyPerTarget must be between 1 and MaxConcurrency ({MaxConcurrency})");
+        }
+
+        if (TargetStallAfter <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("TargetStallAfter must be longer than zero");
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Switchboard.Delivery.Tests.Outbox;
 /// assert what happened, never how long it took.
 /// </summary>
 [Collection(PostgresServer.Collection)]
-public sealed class DispatcherLoopTests(PostgresServer server) : IDisposable
+public sealed partial class DispatcherLoopTests(PostgresServer server) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 

@@ -20,14 +20,16 @@ public sealed class WireHeadersTests : IDisposable
 
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly HttpWebhookSender _sender = new(new HttpWebhookSenderOptions { AllowPrivateNetworks = true });
+    private readonly TargetSlots _slots = new(new DeliveryOptions(), TimeProvider.System);
 
     public void Dispose()
     {
+        _slots.Dispose();
         _sender.Dispose();
         _key.Dispose();
     }
 
-    private DeliveryAttemptRunner Runner() => new(_sender, new WebhookSigningKeys(_key), new DeliveryOptions(), TimeProvider.System);
+    private DeliveryAttemptRunner Runner() => new(_sender, new WebhookSigningKeys(_key), new DeliveryOptions(), TimeProvider.System, _slots);
 
     private static ClaimedWorkItem Item(Uri url)
     {
