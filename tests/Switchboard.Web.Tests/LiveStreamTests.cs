@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Switchboard.Web.Tests;
@@ -24,7 +23,7 @@ public sealed class LiveStreamTests
             messages.Add(await api.SendAsync("+13125550100", $"message {i}"));
         }
 
-        // 300 streams from ten loopback addresses (30 each, under the per-client limit), on 100 different queries:
+        // 300 streams from ten loopback addresses (127.0.0.2-11) (30 each, under the per-client limit), on 100 different queries:
         // free text (reads every payload), pages of the list, one delivery each, and the charts.
         var deliveries = await DeliveryIdsAsync(api, 30);
         var queries = Enumerable.Range(0, 100).Select(q => q switch
@@ -34,7 +33,7 @@ public sealed class LiveStreamTests
             < 90 => $"/live/deliveries/{deliveries[q - 60]}",
             _ => q % 2 == 0 ? "/live/charts" : "/live/deliveries",
         }).ToList();
-        var clients = Enumerable.Range(2, 10).Select(n => new LoopbackClient(serve.BaseUrl, IPAddress.Parse($"127.0.0.{n}"))).ToList();
+        var clients = Enumerable.Range(2, 10).Select(n => Loopback.ClientFrom(IPAddress.Parse($"127.0.0.{n}"), serve.BaseUrl)).ToList();
         var streams = Enumerable.Range(0, 300).Select(i => new LiveStream(clients[i % 10], queries[i % 100])).ToList();
         try
         {
@@ -71,7 +70,7 @@ public sealed class LiveStreamTests
     public async Task A_client_over_its_stream_limit_and_a_process_over_its_own_get_503_with_Retry_After_and_pages_keep_working()
     {
         await using var serve = await InProcessSwitchboard.ServeAsync();
-        var clients = Enumerable.Range(20, 11).Select(n => new LoopbackClient(serve.BaseUrl, IPAddress.Parse($"127.0.0.{n}"))).ToList();
+        var clients = Enumerable.Range(20, 11).Select(n => Loopback.ClientFrom(IPAddress.Parse($"127.0.0.{n}"), serve.BaseUrl)).ToList();
         var streams = new List<LiveStream>();
         try
         {
@@ -83,7 +82,7 @@ public sealed class LiveStreamTests
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, s.Status);
                 Assert.Equal("30", s.RetryAfter);
             });
-            using (var page = await clients[0].Http.GetAsync("/"))
+            using (var page = await clients[0].GetAsync("/"))
             {
                 Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             }
@@ -106,7 +105,7 @@ public sealed class LiveStreamTests
             clients.ForEach(c => c.Dispose());
         }
 
-        async Task<List<LiveStream>> OpenAsync(LoopbackClient client, int count)
+        async Task<List<LiveStream>> OpenAsync(HttpClient client, int count)
         {
             var opened = Enumerable.Range(0, count).Select(_ => new LiveStream(client, "/live/deliveries")).ToList();
             streams.AddRange(opened);
@@ -121,36 +120,6 @@ public sealed class LiveStreamTests
             ids => ids.Count >= count,
             $"{count} deliveries");
 
-    /// <summary>An HTTP client whose connections come from one loopback address of its own (127.0.0.N): one client, as the server counts them.</summary>
-    private sealed class LoopbackClient(string baseUrl, IPAddress from) : IDisposable
-    {
-        public HttpClient Http { get; } = new(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = int.MaxValue,
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(from, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        })
-        {
-            BaseAddress = new Uri(baseUrl),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-
-        public void Dispose() => Http.Dispose();
-    }
-
     /// <summary>One open live channel, read in the background: its status and how many updates it received.</summary>
     private sealed class LiveStream : IAsyncDisposable
     {
@@ -158,7 +127,7 @@ public sealed class LiveStreamTests
         private readonly Task _reading;
         private int _updates;
 
-        public LiveStream(LoopbackClient client, string path) => _reading = ReadAsync(client.Http, path);
+        public LiveStream(HttpClient client, string path) => _reading = ReadAsync(client, path);
 
         public HttpStatusCode? Status { get; private set; }
 
