@@ -62,7 +62,8 @@ client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bear
 
 if (streamsMode)
 {
-    await LiveStreamLoad.RunAsync(client, app.Urls.First(), streams: repeats == 20 ? 300 : repeats, rounds: args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20, middleId);
+    var streams = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+    await LiveStreamLoad.RunAsync(client, app.Urls.First(), streams, rounds: args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20, middleId);
     await app.StopAsync();
     Directory.Delete(folder, recursive: true);
     return;
