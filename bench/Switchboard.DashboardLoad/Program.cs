@@ -16,7 +16,7 @@ using Switchboard.Web.Shared;
 // each, recorded by the real dispatcher with an instant in-process sender; one in ten fails), then starts the platform
 // on it with the dashboard and times the pages and the API's list over loopback HTTP.
 //   [count] [repeats]   default 100000 deliveries, each URL timed 20 times (the first request of each is a warm-up)
-//   streams [count] [streams] [rounds]   times /healthz and POST /v2/messages (rounds of each, default 20) with no
+//   streams [count] [streams] [rounds]   times /healthz, POST /v2/messages and a page (rounds, default 20) with no
 //                       live streams open, then with STREAMS (default 300) open on a third as many queries
 var streamsMode = args.Length > 0 && args[0] == "streams";
 args = streamsMode ? args[1..] : args;

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Switchboard.Web.Shared;
 
 namespace Switchboard.Web.Tests;
 
 /// <summary>
 /// The dashboard's live channels (server-sent event streams, open without login on loopback) are bounded and cheap:
-/// many open streams never hold up the API or <c>/healthz</c>, and a client over its limit gets a clear 503.
+/// many open streams never hold up the API or <c>/healthz</c>, and a client over its limit gets a clear 503. They run
+/// alone (their hundreds of streams share this process with the other tests' hosts).
 /// </summary>
+[Collection(nameof(LiveStreamTests))]
 public sealed class LiveStreamTests
 {
     [Fact]
@@ -114,6 +117,30 @@ public sealed class LiveStreamTests
         }
     }
 
+    [Fact]
+    public async Task A_page_request_goes_before_the_live_renders_waiting_for_the_page_reader()
+    {
+        var reads = new PageReads(1);
+        var hold = new TaskCompletionSource<int>();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var running = reads.RunLiveAsync(() => hold.Task, CancellationToken.None);
+        var waiting = Enumerable.Range(0, 20).Select(i => reads.RunLiveAsync(() =>
+        {
+            order.Enqueue("live");
+            return Task.FromResult(i);
+        }, CancellationToken.None)).ToList();
+        var page = reads.RunAsync(() =>
+        {
+            order.Enqueue("page");
+            return Task.FromResult(-1);
+        }, CancellationToken.None);
+
+        hold.SetResult(0);
+        await Task.WhenAll([running, page, .. waiting]);
+
+        Assert.Equal(["page", .. Enumerable.Repeat("live", 20)], order);
+    }
+
     private static async Task<List<string>> DeliveryIdsAsync(ApiClient api, int count) =>
         await Eventually.GetAsync(
             async () => (await api.GetAsync("/v2/webhook_deliveries?page[size]=100")).EnumerateArray().Select(d => d.GetProperty("id").GetString()!).ToList(),
@@ -179,3 +206,6 @@ public sealed class LiveStreamTests
         }
     }
 }
+
+[CollectionDefinition(nameof(LiveStreamTests), DisableParallelization = true)]
+public sealed class LiveStreamCollection;

@@ -95,7 +95,7 @@ internal sealed class LiveUpdates(TimeProvider time, IHostApplicationLifetime li
         {
             while (!stopping.IsCancellationRequested && StillWatched(feed))
             {
-                var (html, took) = await reads.RunAsync(async () =>
+                var (html, took) = await reads.RunLiveAsync(async () =>
                 {
                     var started = time.GetTimestamp();
                     var html = await feed.Render(stopping);
