@@ -16,6 +16,10 @@ using Switchboard.Web.Shared;
 // each, recorded by the real dispatcher with an instant in-process sender; one in ten fails), then starts the platform
 // on it with the dashboard and times the pages and the API's list over loopback HTTP.
 //   [count] [repeats]   default 100000 deliveries, each URL timed 20 times (the first request of each is a warm-up)
+//   streams [count] [streams] [rounds]   times /healthz, POST /v2/messages and a page (rounds, default 20) with no
+//                       live streams open, then with STREAMS (default 300) open on a third as many queries
+var streamsMode = args.Length > 0 && args[0] == "streams";
+args = streamsMode ? args[1..] : args;
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 const string ApiKey = "dashboard-load-api-key-0123";
@@ -54,6 +58,15 @@ await using var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:
     mapPages: pages => pages.MapSwitchboardDashboard(PageAccess.For(pages)));
 using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+
+if (streamsMode)
+{
+    var streams = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+    await LiveStreamLoad.RunAsync(client, app.Urls.First(), streams, rounds: args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20, middleId);
+    await app.StopAsync();
+    Directory.Delete(folder, recursive: true);
+    return;
+}
 
 var hourAgo = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
 var now = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);

@@ -26,6 +26,14 @@ internal sealed class ApiClient : IDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("data").Clone();
     }
 
+    public async Task<JsonElement> GetAsync(string path)
+    {
+        using var response = await _client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("data").Clone();
+    }
+
     /// <summary>A messaging profile whose webhooks go to <paramref name="webhookUrl"/>, and the number <see cref="From"/> on it.</summary>
     public async Task ProfileWithNumberAsync(string webhookUrl)
     {

@@ -6,6 +6,12 @@
   // A live region: <section data-live="/live/..."> gets each "update" event's HTML in place of its own.
   function connect(region) {
     var source = new EventSource(region.getAttribute('data-live'));
+    // Refused (the server's limit on open streams: 503) or gone for good: the page works on as it is; try again later.
+    source.addEventListener('error', function () {
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(function () { connect(region); }, 30000);
+      }
+    });
     source.addEventListener('update', function (event) {
       var focused = document.activeElement;
       var focusKey = focused && region.contains(focused) ? focusKeyOf(focused) : null;

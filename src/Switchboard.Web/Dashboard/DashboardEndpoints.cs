@@ -30,13 +30,13 @@ public static class DashboardEndpoints
         var services = app.Services;
         var renderer = new PageRenderer(services, services.GetRequiredService<ILoggerFactory>());
         var time = services.GetRequiredService<TimeProvider>();
-        var live = new LiveUpdates(time, services.GetRequiredService<IHostApplicationLifetime>());
-        var charts = new LiveUpdates(time, services.GetRequiredService<IHostApplicationLifetime>()) { Interval = TimeSpan.FromSeconds(2) };
+        var reads = new PageReads(PageReads.DefaultConcurrency);
+        var live = new LiveUpdates(time, services.GetRequiredService<IHostApplicationLifetime>(), reads, services.GetRequiredService<ILogger<LiveUpdates>>());
         var deliveries = services.GetRequiredService<WebhookDeliveries>();
         var activity = new DeliveryActivity(deliveries, time);
         var options = services.GetRequiredService<PlatformOptions>();
 
-        var pages = PageFilter.MapPages(app, access, renderer);
+        var pages = PageFilter.MapPages(app, access, renderer).AddEndpointFilter(reads);
 
         pages.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -46,11 +46,11 @@ public static class DashboardEndpoints
         pages.MapGet("/live/deliveries", (HttpRequest request) =>
         {
             var filter = DeliveryFilter.Read(request.Query);
-            return live.Stream(async ct => await renderer.RenderAsync<DeliveryTable>(await DeliveryList.LoadAsync(deliveries, filter, ct)));
+            return live.Stream("/live/deliveries" + filter.Query(), async ct => await renderer.RenderAsync<DeliveryTable>(await DeliveryList.LoadAsync(deliveries, filter, ct)));
         });
 
         pages.MapGet("/deliveries/{id}", async (string id, CancellationToken ct) => await DeliveryPageAsync(id, null, StatusCodes.Status200OK, ct));
-        pages.MapGet("/live/deliveries/{id}", (string id) => live.Stream(async ct =>
+        pages.MapGet("/live/deliveries/{id}", (string id) => live.Stream("/live/deliveries/" + id, async ct =>
         {
             try
             {
@@ -75,7 +75,7 @@ public static class DashboardEndpoints
         });
 
         pages.MapGet("/charts", async (CancellationToken ct) => await renderer.PageAsync<ChartsPage>(await activity.ReadAsync(ct)));
-        pages.MapGet("/live/charts", () => charts.Stream(async ct => await renderer.RenderAsync<ActivityCharts>(await activity.ReadAsync(ct))));
+        pages.MapGet("/live/charts", () => live.Stream("/live/charts", async ct => await renderer.RenderAsync<ActivityCharts>(await activity.ReadAsync(ct)), TimeSpan.FromSeconds(2)));
 
         pages.MapGet("/config", async (HttpRequest request, CancellationToken ct) =>
             await renderer.PageAsync<ConfigPage>(await ConfigView.LoadAsync(services, ct) with { Saved = request.Query["saved"].ToString() }));

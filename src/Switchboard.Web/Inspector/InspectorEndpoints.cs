@@ -31,21 +31,23 @@ public static class InspectorEndpoints
         // Resolved at the first request, not here: building it validates the receiver's options, which the host reports at start.
         var inbox = new Lazy<IWebhookInboxAdmin>(services.GetRequiredService<IWebhookInboxAdmin>);
         var renderer = new PageRenderer(services, services.GetRequiredService<ILoggerFactory>());
-        var live = new LiveUpdates(services.GetRequiredService<TimeProvider>(), services.GetRequiredService<IHostApplicationLifetime>());
+        var reads = new PageReads(PageReads.DefaultConcurrency);
+        var live = new LiveUpdates(
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<IHostApplicationLifetime>(), reads, services.GetRequiredService<ILogger<LiveUpdates>>());
         var forwarding = options.Forwarding;
 
-        var pages = PageFilter.MapPages(app, access, renderer);
+        var pages = PageFilter.MapPages(app, access, renderer).AddEndpointFilter(reads);
 
         pages.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
             await renderer.PageAsync<InspectorPage>(await RequestList.LoadAsync(inbox.Value, PageOf(request), options, ct)));
         pages.MapGet("/live/requests", (HttpRequest request) =>
         {
             var page = PageOf(request);
-            return live.Stream(async ct => await renderer.RenderAsync<RequestTable>(await RequestList.LoadAsync(inbox.Value, page, options, ct)));
+            return live.Stream($"/live/requests?page={page}", async ct => await renderer.RenderAsync<RequestTable>(await RequestList.LoadAsync(inbox.Value, page, options, ct)));
         });
 
         pages.MapGet("/requests/{id}", async (string id, HttpRequest request, CancellationToken ct) => await RequestPageAsync(id, request, null, ct));
-        pages.MapGet("/live/requests/{id}", (string id) => live.Stream(async ct =>
+        pages.MapGet("/live/requests/{id}", (string id) => live.Stream("/live/requests/" + id, async ct =>
             await inbox.Value.GetRequestAsync(id, ct) is { } recorded
                 ? await renderer.RenderAsync<RequestOutcome>(await RequestView.LoadAsync(inbox.Value, recorded, forwarding?.HandlerName, ct))
                 : "<p class=\"muted\">This request has left the log (it keeps the newest).</p>"));
