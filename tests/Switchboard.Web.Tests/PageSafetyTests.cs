@@ -18,6 +18,7 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         await using var hosts = await PlatformAndReceiver.StartAsync();
         var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
         await api.SendAsync("+13125550100", Hostile);
+        await hosts.WaitForRequestsAsync(3);
         var page = await browser.NewPageAsync();
         var dialogs = new List<string>();
         page.Dialog += async (_, dialog) =>
@@ -70,6 +71,7 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         await using var hosts = await PlatformAndReceiver.StartAsync();
         var (serve, listen, api) = (hosts.Serve, hosts.Listen, hosts.Api);
         await api.SendAsync("+13125550100", "https://cdn.example.com/x.js and http://example.org/ are only text");
+        await hosts.WaitForRequestsAsync(3);
         var page = await browser.NewPageAsync(phone: true);
         var requests = new List<string>();
         page.Request += (_, request) => requests.Add(request.Url);

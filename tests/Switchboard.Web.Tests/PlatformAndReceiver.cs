@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Switchboard.Web.Tests;
 
 /// <summary>
@@ -26,6 +28,18 @@ internal sealed class PlatformAndReceiver : IAsyncDisposable
         var api = new ApiClient(serve.BaseUrl);
         await api.ProfileWithNumberAsync(listen.BaseUrl + "/webhooks/telnyx");
         return new PlatformAndReceiver(serve, listen, api);
+    }
+
+    /// <summary>
+    /// Waits until listen has recorded <paramref name="count"/> requests, so a page opened next shows them as loaded, not
+    /// through a live update that a loaded machine may delay past the browser's patience.
+    /// </summary>
+    public async Task WaitForRequestsAsync(int count)
+    {
+        using var client = new HttpClient();
+        await Eventually.TrueAsync(
+            async () => JsonNode.Parse(await client.GetStringAsync(Listen.BaseUrl + "/api/requests"))!.AsArray().Count >= count,
+            $"{count} requests recorded by listen");
     }
 
     public async ValueTask DisposeAsync()
