@@ -211,6 +211,14 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        foreach (var (itemId, keep) in StoreSql.AttemptLogTrims(completions, recorded))
+        {
+            await using var trim = new NpgsqlCommand(StoreSql.TrimAttemptLogSql, connection, transaction);
+            trim.Parameters.Add(new NpgsqlParameter<long>("id", itemId));
+            trim.Parameters.Add(new NpgsqlParameter<int>("keep", keep));
+            await trim.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var started = new List<ClaimedWorkItem>();
         if (finishedInOrder.Count > 0)
         {
@@ -308,7 +316,8 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
         await reader.DisposeAsync();
         if (query.IncludeAttemptLog && items.Count > 0)
         {
-            await using var attempts = _dataSource.CreateCommand($"SELECT {StoreSql.AttemptColumns}, item_id FROM work_attempts WHERE item_id = ANY(@ids) ORDER BY id DESC");
+            await using var attempts = _dataSource.CreateCommand(StoreSql.PageAttemptLogsSql("= ANY(@ids)"));
+            attempts.Parameters.Add(new NpgsqlParameter<long>("per_item", StoreSql.PerItem(query)));
             attempts.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. items.Select(item => item.Id)]));
             await using var attemptRows = await attempts.ExecuteReaderAsync(cancellationToken);
             items = await StoreSql.WithAttemptLogsAsync(items, attemptRows, cancellationToken);

@@ -87,8 +87,45 @@ internal static class StoreSql
             {
                 throw new ArgumentException($"a {completion.Outcome} completion needs RetryAt", nameof(completions));
             }
+
+            if (completion.KeepAttempts is < 1)
+            {
+                throw new ArgumentException($"KeepAttempts must be at least 1 (or null to keep every entry); got {completion.KeepAttempts}", nameof(completions));
+            }
         }
     }
+
+    /// <summary>
+    /// Deletes the log entries of one item older than its newest <c>@keep</c> attempts (<see cref="WorkCompletion.KeepAttempts"/>);
+    /// run after the completion's update, so <c>attempts</c> counts the attempt just logged.
+    /// </summary>
+    public const string TrimAttemptLogSql =
+        "DELETE FROM work_attempts WHERE item_id = @id AND attempt <= (SELECT attempts FROM work_items WHERE id = @id) - @keep";
+
+    /// <summary>
+    /// The recorded completions whose item's log may now hold more attempts than they keep: those that logged an attempt
+    /// numbered past <see cref="WorkCompletion.KeepAttempts"/> (an item's first attempts never need a trim).
+    /// </summary>
+    public static IEnumerable<(long ItemId, int Keep)> AttemptLogTrims(IReadOnlyList<WorkCompletion> completions, IReadOnlyList<bool> recorded)
+    {
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (recorded[i] && completions[i].KeepAttempts is { } keep && completions[i].AttemptLog.Any(a => a.Attempt > keep))
+            {
+                yield return (completions[i].Lease.ItemId, keep);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The attempt logs of a page of items (<c>{ids}</c>: the list of their ids or an array parameter), newest first, at most
+    /// <c>@per_item</c> entries each; read with <see cref="WithAttemptLogsAsync"/>.
+    /// </summary>
+    public static string PageAttemptLogsSql(string ids) =>
+        $"SELECT {AttemptColumns}, item_id FROM (SELECT {AttemptColumns}, item_id, row_number() OVER (PARTITION BY item_id ORDER BY id DESC) AS n " +
+        $"FROM work_attempts WHERE item_id {ids}) a WHERE n <= @per_item ORDER BY id DESC";
+
+    public static long PerItem(WorkQuery query) => query.MaxAttemptLogEntries ?? long.MaxValue;
 
     /// <summary>
     /// The WHERE clause of a query (on <c>work_items w</c>) and its parameters. Substring filters use

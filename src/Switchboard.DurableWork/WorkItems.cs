@@ -74,6 +74,13 @@ public sealed record WorkAttemptRecord(int Attempt, DateTimeOffset StartedAt, Da
 /// <summary>The result of working on one claimed item, with the attempt log entries to append.</summary>
 public sealed record WorkCompletion(WorkLease Lease, WorkOutcome Outcome, DateTimeOffset? RetryAt, IReadOnlyList<WorkAttemptRecord> AttemptLog)
 {
+    /// <summary>
+    /// Keep only the log entries of the item's newest this-many attempts: older entries are deleted in the same
+    /// transaction, so an item attempted again and again keeps a bounded log (its <see cref="WorkItem.Attempts"/> still
+    /// counts every attempt). Null (the default) keeps every entry.
+    /// </summary>
+    public int? KeepAttempts { get; init; }
+
     public static WorkCompletion Succeeded(WorkLease lease, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Succeeded, null, log);
 
     public static WorkCompletion Failed(WorkLease lease, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Failed, null, log);
@@ -149,6 +156,12 @@ public sealed record WorkQuery
     public string? AttemptsContain { get; init; }
     /// <summary>Load each result's <see cref="WorkItem.AttemptLog"/> too (one more statement for the whole page).</summary>
     public bool IncludeAttemptLog { get; init; }
+
+    /// <summary>
+    /// With <see cref="IncludeAttemptLog"/>: at most this many entries per item, its newest, so a page costs memory bounded
+    /// by its size whatever the items' histories. Null: every entry.
+    /// </summary>
+    public int? MaxAttemptLogEntries { get; init; }
     /// <summary>1-based.</summary>
     public int PageNumber { get; init; } = 1;
     public int PageSize { get; init; } = 20;
@@ -168,6 +181,11 @@ public sealed record WorkQuery
         if (PageNumber < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(PageNumber), PageNumber, "page numbers start at 1");
+        }
+
+        if (MaxAttemptLogEntries is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxAttemptLogEntries), MaxAttemptLogEntries, "at least 1 entry per item, or null for all");
         }
 
         if (PageSize is < 1 or > MaxPageSize)

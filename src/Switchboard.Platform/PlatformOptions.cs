@@ -36,6 +36,9 @@ public sealed class PlatformOptions
     /// <summary>When each attempt of a webhook is made. Default <c>0s,1m,5m,15m,1h</c> (the seed's).</summary>
     public DeliverySchedule RetrySchedule { get; set; } = DeliverySchedule.Default;
 
+    /// <summary>How many of a delivery's newest attempts keep their requests in its log (see <see cref="DeliveryOptions.AttemptLogLimit"/>). Default 50.</summary>
+    public int AttemptLogLimit { get; set; } = new DeliveryOptions().AttemptLogLimit;
+
     /// <summary>How long an endpoint has to answer one request before it counts as failed. Default 2 s, as Telnyx.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -86,6 +89,11 @@ public sealed class PlatformOptions
         if (PostgresConnectionString is null && string.IsNullOrWhiteSpace(DataDirectory))
         {
             yield return "a data folder is required with SQLite";
+        }
+
+        if (AttemptLogLimit < 1)
+        {
+            yield return $"the attempt log limit must be at least 1; got {AttemptLogLimit}";
         }
 
         if (AttemptTimeout <= TimeSpan.Zero || AttemptTimeout > TimeSpan.FromMinutes(5))

@@ -74,6 +74,44 @@ public sealed class BadRequestTests : IAsyncLifetime
         await AssertNothingStoredAsync();
     }
 
+    [Theory]
+    [InlineData("/v2/messages", "MMS", 5_001, 0)]
+    [InlineData("/v2/messages", "MMS", 10, 65)]
+    [InlineData("/_switchboard/inbound_messages", "MMS", 5_001, 0)]
+    [InlineData("/_switchboard/inbound_messages", "SMS", 5_001, 0)]
+    public async Task A_message_text_or_subject_past_its_limit_is_refused_pointing_at_it(string path, string type, int textLength, int subjectLength)
+    {
+        var body = new JsonObject
+        {
+            ["from"] = path == "/v2/messages" ? Number : "+13125550100",
+            ["to"] = path == "/v2/messages" ? "+13125550100" : Number,
+            ["type"] = type,
+            ["text"] = new string('a', textLength),
+            ["media_urls"] = type == "MMS" ? new JsonArray("https://example.com/a.png") : null,
+        };
+        if (subjectLength > 0)
+        {
+            body["subject"] = new string('s', subjectLength);
+        }
+
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, path, body);
+
+        Assert.True(status == 422, $"{status} {json}");
+        var error = json.GetProperty("errors")[0];
+        Assert.Equal(("10015", subjectLength > 0 ? "/subject" : "/text"), (error.GetProperty("code").GetString(), error.GetProperty("source").GetProperty("pointer").GetString()));
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task An_mms_text_at_its_limit_is_accepted()
+    {
+        var body = new JsonObject { ["from"] = Number, ["to"] = "+13125550100", ["type"] = "MMS", ["text"] = new string('a', 5_000), ["subject"] = new string('s', 64) };
+
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, "/v2/messages", body);
+
+        Assert.True(status == 200, $"{status} {json}");
+    }
+
     [Fact]
     public async Task A_body_past_the_limit_is_refused_unread_with_413()
     {

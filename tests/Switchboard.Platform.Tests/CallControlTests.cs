@@ -23,9 +23,9 @@ public sealed class CallControlTests : IAsyncLifetime
     }
 
     /// <summary>The platform with an application and a number; each step of a call's life (answer, a speak's end) comes <paramref name="lifecycleDelay"/> after the last.</summary>
-    private async Task StartPlatformAsync(TimeSpan lifecycleDelay)
+    private async Task StartPlatformAsync(TimeSpan lifecycleDelay, TimeProvider? time = null)
     {
-        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = lifecycleDelay);
+        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = lifecycleDelay, time);
         _application = (await _platform.PostAsync("/v2/call_control_applications",
             new JsonObject { ["application_name"] = "calls", ["webhook_event_url"] = _sink.Url("/calls") })).GetProperty("id").GetString()!;
         await _platform.PostAsync("/v2/number_orders", new JsonObject
@@ -253,6 +253,44 @@ public sealed class CallControlTests : IAsyncLifetime
         Assert.Equal((422, "90018", "Call has already ended"), (ended, endedJson.GetProperty("errors")[0].GetProperty("code").GetString(), endedJson.GetProperty("errors")[0].GetProperty("title").GetString()));
         await EventsAsync(session, "call.hangup");
         Assert.Single(_sink.Received, e => e.CallSessionId == session && e.EventType == "call.hangup");
+    }
+
+    [Fact]
+    public async Task A_calls_stored_record_does_not_grow_with_its_command_ids()
+    {
+        var call = await DialAsync("+13125550199");
+        var id = call.GetProperty("call_control_id").GetString()!;
+        await EventsAsync(call.GetProperty("call_session_id").GetString()!, "call.answered");
+        await CommandAsync(id, "speak", new JsonObject { ["payload"] = "hi", ["command_id"] = "speak-0" });
+        var afterOne = (await _platform.ResourceBodyAsync("call", id)).Length;
+
+        for (var i = 1; i <= 40; i++)
+        {
+            await CommandAsync(id, "speak", new JsonObject { ["payload"] = "hi", ["command_id"] = $"speak-{i}-{new string('x', 200)}" });
+        }
+
+        Assert.InRange((await _platform.ResourceBodyAsync("call", id)).Length, 0, afterOne + 100);
+        await CommandAsync(id, "hangup", new JsonObject { ["command_id"] = "speak-0" }); // seen within the window: nothing happens
+        Assert.True((await _platform.GetAsync($"/v2/calls/{Uri.EscapeDataString(id)}")).GetProperty("is_alive").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_command_id_is_remembered_for_telnyxs_60_seconds_and_then_forgotten()
+    {
+        await _platform.DisposeAsync();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await StartPlatformAsync(TimeSpan.FromHours(1), clock);
+        var id = (await DialAsync("+13125550199")).GetProperty("call_control_id").GetString()!;
+        var path = $"/v2/calls/{Uri.EscapeDataString(id)}/actions/hangup";
+        await CommandAsync(id, "hangup", new JsonObject { ["command_id"] = "bye" });
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        var (withinWindow, _) = await _platform.SendAsync(HttpMethod.Post, path, new JsonObject { ["command_id"] = "bye" });
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var (afterWindow, afterJson) = await _platform.SendAsync(HttpMethod.Post, path, new JsonObject { ["command_id"] = "bye" });
+
+        Assert.Equal(200, withinWindow);
+        Assert.True(afterWindow == 422, $"a command_id past the window acts again (and finds the call ended): {afterWindow} {afterJson}");
     }
 
     [Fact]

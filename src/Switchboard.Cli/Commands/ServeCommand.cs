@@ -27,6 +27,8 @@ internal static class ServeCommand
         storageOption.AcceptOnlyFromAmong("sqlite", "postgres");
         var connectionOption = new Option<string?>("--connection-string") { Description = "PostgreSQL connection string (with --storage postgres)" };
         var scheduleOption = new Option<string>("--retry-schedule") { Description = "When each attempt of a webhook starts", DefaultValueFactory = _ => DeliverySchedule.Default.ToString() };
+        var attemptLogOption = new Option<int>("--attempt-log-limit") { Description = "How many of a webhook's newest attempts keep their requests in its log", DefaultValueFactory = _ => new DeliveryOptions().AttemptLogLimit };
+        attemptLogOption.Validators.Add(result => { if (result.GetValueOrDefault<int>() < 1) { result.AddError("--attempt-log-limit must be at least 1"); } });
         var timeoutOption = DurationOption.Create("--attempt-timeout", "How long an endpoint has to answer a webhook", TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5));
         var delayOption = DurationOption.Create("--lifecycle-delay", "The pause between two steps of a message's or call's lifecycle (0 for tests)", TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
         var globalOption = new Option<string?>("--global-webhook-url") { Description = "Account-wide webhook URL, used when neither a message nor its profile has one" };
@@ -39,7 +41,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the Telnyx-compatible platform: messaging profiles, numbers and messages whose lifecycles send signed webhooks")
         {
             urlsOption, dataOption, apiKeyOption, storageOption, connectionOption, scheduleOption, timeoutOption, delayOption,
-            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption,
+            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption, attemptLogOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -77,6 +79,7 @@ internal static class ServeCommand
                     PostgresConnectionString = connectionString,
                     Role = Enum.Parse<PlatformRole>(parse.GetValue(roleOption)!, ignoreCase: true),
                     RetrySchedule = schedule,
+                    AttemptLogLimit = parse.GetValue(attemptLogOption),
                     AttemptTimeout = parse.GetValue(timeoutOption),
                     LifecycleDelay = parse.GetValue(delayOption),
                     GlobalWebhookUrl = parse.GetValue(globalOption),

@@ -39,7 +39,7 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
                 JsonSerializer.Serialize(entry, DeliveryJsonContext.Default.AttemptLogEntry)));
             if (outcome.Succeeded)
             {
-                return WorkCompletion.Succeeded(item.Lease, log);
+                return Bounded(WorkCompletion.Succeeded(item.Lease, log));
             }
 
             if (outcome.RetryAfter is { } asked && (retryAfter is null || asked > retryAfter))
@@ -50,13 +50,16 @@ internal sealed class DeliveryAttemptRunner(IWebhookSender sender, IWebhookSigne
 
         if (attempt >= item.MaxAttempts)
         {
-            return WorkCompletion.Failed(item.Lease, log);
+            return Bounded(WorkCompletion.Failed(item.Lease, log));
         }
 
         // The endpoint's Retry-After, honoured within limits: never sooner than planned nor later than twice the plan.
         var delay = RetryAfterPolicy.Clamp(options.Schedule.DelayAfter(attempt), retryAfter);
-        return WorkCompletion.Retry(item.Lease, startedAt + delay, log);
+        return Bounded(WorkCompletion.Retry(item.Lease, startedAt + delay, log));
     }
+
+    /// <summary>The completion, keeping the requests of the delivery's newest <see cref="DeliveryOptions.AttemptLogLimit"/> attempts.</summary>
+    private WorkCompletion Bounded(WorkCompletion completion) => completion with { KeepAttempts = options.AttemptLogLimit };
 
     private async Task<(SendOutcome Outcome, IReadOnlyList<KeyValuePair<string, string>> Headers)> SendAsync(
         string eventId, byte[] data, int attempt, StoredTarget target, Uri? url, CancellationToken cancellationToken)

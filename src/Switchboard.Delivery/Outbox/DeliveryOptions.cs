@@ -39,6 +39,13 @@ public sealed class DeliveryOptions
     /// <summary>How often the queue depth gauge is refreshed from the store. Default 10 s.</summary>
     public TimeSpan QueueDepthRefresh { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many of a delivery's newest attempts keep their requests in its log; older ones are deleted as new ones are
+    /// logged, so a delivery redelivered again and again keeps a bounded log (<see cref="WebhookDelivery.AttemptCount"/>
+    /// still counts every attempt). Default 50.
+    /// </summary>
+    public int AttemptLogLimit { get; set; } = 50;
+
     /// <summary>How long delivered and failed records are kept. Default 30 days, pruned hourly.</summary>
     public RetentionOptions Retention { get; set; } = new();
 
@@ -52,9 +59,9 @@ public sealed class DeliveryOptions
             throw new ArgumentException("PollInterval and QueueDepthRefresh must be longer than zero");
         }
 
-        if (ClaimBatchSize < 1 || MaxConcurrency < 1)
+        if (ClaimBatchSize < 1 || MaxConcurrency < 1 || AttemptLogLimit < 1)
         {
-            throw new ArgumentException("ClaimBatchSize and MaxConcurrency must be at least 1");
+            throw new ArgumentException("ClaimBatchSize, MaxConcurrency and AttemptLogLimit must be at least 1");
         }
 
         if (MaxConcurrencyPerTarget is < 1 || MaxConcurrencyPerTarget > MaxConcurrency)

@@ -38,7 +38,10 @@ public sealed record WebhookDelivery
     /// <summary>The original <c>data</c> object.</summary>
     public required JsonElement Webhook { get; init; }
     public required IReadOnlyList<WebhookTarget> Targets { get; init; }
-    /// <summary>Every request, newest first; empty in query results (use <see cref="WebhookOutbox.GetAsync"/>).</summary>
+    /// <summary>
+    /// The requests of the newest <see cref="DeliveryOptions.AttemptLogLimit"/> attempts, newest first; in query results
+    /// only the newest <see cref="WebhookOutbox.ListedRequests"/> (use <see cref="WebhookOutbox.GetAsync"/> for the rest).
+    /// </summary>
     public IReadOnlyList<DeliveryAttempt> Attempts { get; init; } = [];
 }
 

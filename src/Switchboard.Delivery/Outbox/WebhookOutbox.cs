@@ -79,7 +79,7 @@ public sealed class WebhookOutbox
 
     internal void Detach(WorkPump dispatcher) => _localDispatcher.Detach(dispatcher);
 
-    /// <summary>One delivery with every request made for it, newest first; null if the event id is unknown.</summary>
+    /// <summary>One delivery with the requests of its newest attempts, newest first; null if the event id is unknown.</summary>
     public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
@@ -87,7 +87,13 @@ public sealed class WebhookOutbox
         return item is null ? null : ToDelivery(item);
     }
 
-    /// <summary>A page of deliveries, newest first, without their attempts.</summary>
+    /// <summary>
+    /// The most requests each delivery of a query result carries (its newest), so a page costs memory bounded by its size
+    /// whatever the deliveries' histories; <see cref="GetAsync"/> gives one delivery's whole kept log.
+    /// </summary>
+    public const int ListedRequests = 5;
+
+    /// <summary>A page of deliveries, newest first, each with its newest <see cref="ListedRequests"/> requests.</summary>
     public async Task<DeliveryPage> QueryAsync(DeliveryQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -109,6 +115,7 @@ public sealed class WebhookOutbox
             PayloadContains = query.WebhookContains,
             AttemptsContain = query.AttemptsContain,
             IncludeAttemptLog = true,
+            MaxAttemptLogEntries = ListedRequests,
             PageNumber = query.PageNumber,
             PageSize = query.PageSize,
         }, cancellationToken);

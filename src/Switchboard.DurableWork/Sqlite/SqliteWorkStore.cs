@@ -222,6 +222,14 @@ internal sealed class SqliteWorkStore : IWorkStore
             var recorded = rows is null || attempts is null
                 ? CompleteRowByRow(writer, completions, now, finishedInOrder)
                 : CompleteBatch(writer, completions, rows, attempts, now, finishedInOrder);
+            foreach (var (itemId, keep) in StoreSql.AttemptLogTrims(completions, recorded))
+            {
+                var trim = writer.Command(StoreSql.TrimAttemptLogSql);
+                trim.Set("@id", itemId);
+                trim.Set("@keep", keep);
+                trim.ExecuteNonQuery();
+            }
+
             var started = new List<ClaimedWorkItem>();
             if (finishedInOrder.Count > 0)
             {
@@ -410,7 +418,8 @@ internal sealed class SqliteWorkStore : IWorkStore
         if (query.IncludeAttemptLog && items.Count > 0)
         {
             await using var attempts = connection.CreateCommand();
-            attempts.CommandText = $"SELECT {StoreSql.AttemptColumns}, item_id FROM work_attempts WHERE item_id IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))}) ORDER BY id DESC";
+            attempts.CommandText = StoreSql.PageAttemptLogsSql($"IN ({string.Join(',', items.Select((_, i) => $"@i{i}"))})");
+            attempts.Set("@per_item", StoreSql.PerItem(query));
             for (var i = 0; i < items.Count; i++)
             {
                 attempts.Set($"@i{i}", items[i].Id);

@@ -167,7 +167,8 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         return await store.WriteAsync(async transaction =>
         {
             var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
-            if (command.CommandId is { } commandId && call.Commands.ContainsKey(commandId))
+            var now = time.GetUtcNow();
+            if (command.CommandId is { } commandId && await CallCommandIds.SeenAsync(transaction, call.CallControlId, commandId, now))
             {
                 return new CommandResult("ok"); // a repeated command_id: done already, nothing happens again
             }
@@ -187,10 +188,10 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             await calls.CommandAsync(transaction, call, application, command);
             if (command.CommandId is { } id)
             {
-                call.Commands[id] = action;
+                await CallCommandIds.RememberAsync(transaction, call.CallControlId, id, action, now);
             }
 
-            await SaveAsync(transaction, call, time.GetUtcNow());
+            await SaveAsync(transaction, call, now);
             return new CommandResult("ok");
         }, cancellationToken);
     }

@@ -46,9 +46,6 @@ public sealed class StoredCall
     public ActiveRecording? Recording { get; set; }
     public ActiveMedia? Media { get; set; }
 
-    /// <summary>Commands seen, by <c>command_id</c>: a repeated one is answered without acting again, as on Telnyx.</summary>
-    public Dictionary<string, string> Commands { get; set; } = [];
-
     /// <summary>A counter for the keys of steps that can happen more than once (each speak's end).</summary>
     public int Sequence { get; set; }
 

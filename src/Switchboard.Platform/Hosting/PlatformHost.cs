@@ -123,7 +123,7 @@ public static class PlatformHost
         services.AddSingleton(options);
         services.AddSingleton(time);
         services.AddSingleton(store);
-        services.AddSingleton(sp => new WebhookOutbox(store, new DeliveryOptions { Schedule = options.RetrySchedule }, time));
+        services.AddSingleton(sp => new WebhookOutbox(store, new DeliveryOptions { Schedule = options.RetrySchedule, AttemptLogLimit = options.AttemptLogLimit }, time));
         services.AddSingleton<IWebhookSender>(sp => new HttpWebhookSender(
             new HttpWebhookSenderOptions { Timeout = options.AttemptTimeout, AllowPrivateNetworks = !options.BlockPrivateTargets }, time, sp.GetService<IMeterFactory>()));
         services.AddSingleton<IWebhookSignerResolver>(new WebhookSigningKeys(options.SigningKey!));

@@ -14,6 +14,16 @@ public readonly record struct MessageText(string Encoding, int Parts, int NumCha
     /// <summary>Most parts a message may need; a longer text is refused.</summary>
     public const int MaxParts = 10;
 
+    /// <summary>
+    /// The longest text of any message (an MMS; an SMS is held to <see cref="MaxParts"/> first). Telnyx sets no fixed
+    /// number for MMS text (carriers take "several thousand characters", the whole MMS under 1 MB); a bound keeps one
+    /// request from storing, and every webhook and list page from carrying, a megabyte of text.
+    /// </summary>
+    public const int MaxTextLength = 5_000;
+
+    /// <summary>The longest MMS subject.</summary>
+    public const int MaxSubjectLength = 64;
+
     private const string Basic =
         "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 

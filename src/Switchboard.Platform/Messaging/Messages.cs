@@ -169,8 +169,8 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
     /// <summary>Text, subject and media of a message, and its type and parts; at least one of text and media is required.</summary>
     private static (string? Text, string? Subject, IReadOnlyList<string> Media, string Type, MessageText Parts) ReadContent(JsonBody body)
     {
-        var text = body.String("text", maxLength: int.MaxValue);
-        var subject = body.String("subject", maxLength: 64);
+        var text = body.String("text", maxLength: MessageText.MaxTextLength);
+        var subject = body.String("subject", maxLength: MessageText.MaxSubjectLength);
         var media = body.Strings("media_urls", MaxMediaUrls, maxLength: WebhookUrls.MaxLength) ?? [];
         for (var i = 0; i < media.Count; i++)
         {

@@ -41,5 +41,15 @@ internal static class PlatformSchema
         CREATE INDEX platform_work_items_tag ON work_items (queue, tag, created_at);
         CREATE INDEX platform_work_attempts_finished ON work_attempts (finished_at);
         """,
+        // A call's command_ids, kept for Telnyx's 60 s idempotency window beside the call (CallCommandIds).
+        """
+        CREATE TABLE platform_call_commands (
+            call_control_id TEXT NOT NULL,
+            command_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (call_control_id, command_id)
+        );
+        """,
     ];
 }

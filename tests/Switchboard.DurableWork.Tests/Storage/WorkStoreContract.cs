@@ -381,6 +381,46 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_completion_that_keeps_its_newest_attempts_bounds_the_log_and_the_count_still_counts_all()
+    {
+        await Store.EnqueueAsync(Queue, [Item("kept", maxAttempts: 10), Item("whole", maxAttempts: 10)]);
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            // Both in one call, so SQLite's batch path runs as well as its row-by-row one (a single completion).
+            var claimed = (await Store.ClaimAsync(Queue, 10)).ToDictionary(c => c.Key);
+            var at = Time.GetUtcNow();
+            IReadOnlyList<WorkAttemptRecord> log = [LogEntry(attempt, at, false, $"url {attempt}"), LogEntry(attempt, at, false, $"failover {attempt}")];
+            var kept = WorkCompletion.Retry(claimed["kept"].Lease, at, log) with { KeepAttempts = 2 };
+            var whole = WorkCompletion.Retry(claimed["whole"].Lease, at, log);
+            IReadOnlyList<bool> recorded = attempt % 2 == 0 ? await Store.CompleteAsync([kept, whole]) : [.. await Store.CompleteAsync([kept]), .. await Store.CompleteAsync([whole])];
+            Assert.Equal([true, true], recorded);
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var item = await Store.GetAsync(Queue, "kept");
+        Assert.Equal(5, item!.Attempts);
+        Assert.Equal(["failover 5", "url 5", "failover 4", "url 4"], item.AttemptLog.Select(a => a.Detail));
+        Assert.Equal(10, (await Store.GetAsync(Queue, "whole"))!.AttemptLog.Count);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.CompleteAsync([WorkCompletion.Succeeded(new WorkLease(1, "x"), []) with { KeepAttempts = 0 }]));
+    }
+
+    [Fact]
+    public async Task A_page_can_carry_only_the_newest_entries_of_each_items_log()
+    {
+        await Store.EnqueueAsync(Queue, [Item("a"), Item("b")]);
+        var claimed = await Store.ClaimAsync(Queue, 10);
+        var at = Time.GetUtcNow();
+        await Store.CompleteAsync([.. claimed.Select(c => WorkCompletion.Retry(c.Lease, at,
+            [.. Enumerable.Range(1, 4).Select(i => LogEntry(1, at, false, $"{c.Key} {i}"))]))]);
+
+        var page = await Store.QueryAsync(Queue, new WorkQuery { IncludeAttemptLog = true, MaxAttemptLogEntries = 2 });
+
+        Assert.Equal([["b 4", "b 3"], ["a 4", "a 3"]], page.Items.Select(i => i.AttemptLog.Select(a => a.Detail).ToArray()));
+        Assert.Equal(4, (await Store.GetAsync(Queue, "a"))!.AttemptLog.Count);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.QueryAsync(Queue, new WorkQuery { IncludeAttemptLog = true, MaxAttemptLogEntries = 0 }));
+    }
+
+    [Fact]
     public async Task Queries_reject_bad_paging()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.QueryAsync(Queue, new WorkQuery { PageNumber = 0 }));

@@ -36,13 +36,13 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public string PublicKey => _key.PublicKey.ToBase64();
 
-    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null)
+    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null, TimeProvider? time = null)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-platform-").FullName;
         var key = Ed25519PrivateKey.Generate();
         var options = new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { });
+        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { }, time);
         return new PlatformApp(app, key, folder);
     }
 
@@ -101,6 +101,18 @@ public sealed class PlatformApp : IAsyncDisposable
         count.CommandText = "SELECT count(*) FROM platform_resources WHERE kind = $kind";
         count.Parameters.AddWithValue("$kind", kind);
         return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The stored JSON body of one resource, read beside the running process.</summary>
+    public async Task<string> ResourceBodyAsync(string kind, string id)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var select = connection.CreateCommand();
+        select.CommandText = "SELECT body FROM platform_resources WHERE kind = $kind AND id = $id";
+        select.Parameters.AddWithValue("$kind", kind);
+        select.Parameters.AddWithValue("$id", id);
+        return (string)(await select.ExecuteScalarAsync())!;
     }
 
     public async Task<long> CountDeliveriesAsync() =>
