@@ -125,10 +125,15 @@ internal sealed partial class PostgresWorkers : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes over the items of workers whose heartbeat is too old (or who have no row); returns how many.</summary>
+    /// <summary>
+    /// Takes over the items of workers whose heartbeat is too old (or who have no row); returns how many. A heartbeat is
+    /// aged from the server's start at the earliest: while the database itself was down (a restart) no worker could beat,
+    /// and a live one is not taken over for it; it gets the full <see cref="PostgresWorkStoreOptions.TakeoverAfter"/> to
+    /// reconnect.
+    /// </summary>
     public async Task<int> TakeOverStoppedAsync(CancellationToken cancellationToken) =>
         await ReleaseAsync(
-            "DELETE FROM work_workers WHERE heartbeat_at < now() - @takeover_after * interval '1 millisecond' RETURNING id",
+            "DELETE FROM work_workers WHERE greatest(heartbeat_at, pg_postmaster_start_time()) < now() - @takeover_after * interval '1 millisecond' RETURNING id",
             cancellationToken);
 
     /// <summary>At a clean stop: this worker's row goes, and anything it still holds is due for the others at once.</summary>

@@ -36,12 +36,32 @@ public sealed class PostgresServer : IAsyncLifetime
         var data = Path.Combine(_folder, "data");
         await RunPostgresToolAsync(asRoot, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"]);
         Port = Loopback.FreePort();
+        await StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += StopOnExit;
+    }
+
+    /// <summary>
+    /// Starts the server again after <see cref="StopAsync"/>, on the same port with the same data; returns once it accepts
+    /// connections.
+    /// </summary>
+    public async Task StartAsync()
+    {
         // fsync and synchronous_commit are off: a test server's data need not survive a power cut.
         var serverOptions = $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=300 " +
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        await RunPostgresToolAsync(asRoot, "pg_ctl", ["-D", data, "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"]);
+        await RunPostgresToolAsync(Environment.UserName == "root", "pg_ctl",
+            ["-D", Path.Combine(_folder!, "data"), "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"]);
         _started = true;
-        AppDomain.CurrentDomain.ProcessExit += StopOnExit;
+    }
+
+    /// <summary>
+    /// Stops the server as an operator's restart does (<c>pg_ctl -m fast stop</c>: open sessions are ended with 57P01),
+    /// keeping its data; <see cref="StartAsync"/> starts it again.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await RunPostgresToolAsync(Environment.UserName == "root", "pg_ctl", ["-D", Path.Combine(_folder!, "data"), "-m", "fast", "-w", "-t", "60", "stop"]);
+        _started = false;
     }
 
     /// <summary>A new, empty database on the server, and a data source for it (disposed with the server).</summary>

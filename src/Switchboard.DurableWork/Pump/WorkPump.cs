@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Switchboard.DurableWork.Pump;
 
 /// <summary>
-/// Works one claimed item and says what became of it. Throwing is a bug of the handler: the error is logged and the item
-/// given back, due again after <see cref="WorkPump.AfterUnexpectedFailure"/>, with no attempt counted.
+/// Works one claimed item and says what became of it. Throwing a transient store error (<see cref="TransientStoreErrors"/>)
+/// means the database was briefly unavailable: the pump runs the item again, still leased to it, as soon as the database
+/// answers. Throwing anything else is a bug of the handler: the error is logged and the item given back, due again after
+/// <see cref="WorkPump.AfterUnexpectedFailure"/>, with no attempt counted.
 /// </summary>
 internal delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
 
@@ -51,6 +53,12 @@ internal sealed partial class WorkPump
 
     private static readonly TimeSpan FirstRecordRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestRecordRetry = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The longest pause between two tries of an item or a write that failed on a transient store error: what waits is
+    /// done within this of the database answering again.
+    /// </summary>
+    internal static readonly TimeSpan LongestTransientRetry = TimeSpan.FromSeconds(1);
 
     /// <summary>Tries to record a batch once the pump is stopping; after that its items are left to the next start.</summary>
     private const int RecordTriesWhileStopping = 3;
@@ -214,34 +222,57 @@ internal sealed partial class WorkPump
         await Task.Yield();
         while (await ready.TakeAsync() is { } item)
         {
-            WorkCompletion completion;
-            if (stoppingToken.IsCancellationRequested)
-            {
-                // Stopping: give it back to be claimed afresh.
-                completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
-            }
-            else
-            {
-                try
-                {
-                    completion = await _handler(item, stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    // Shutting down mid-work: hand the item back so another pump need not wait for the lease.
-                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow());
-                }
-                catch (Exception ex)
-                {
-                    // Leases do not expire: an item kept would wait for the next start. Give it back, later.
-                    LogWorkFailed(_logger, _options.Queue, item.Key, AfterUnexpectedFailure, ex);
-                    completion = WorkCompletion.Release(item.Lease, _time.GetUtcNow() + AfterUnexpectedFailure);
-                }
-            }
-
+            var completion = await RunAsync(item, stoppingToken);
             completions.TryWrite(new Result(completion, item.OrderingKey is not null && completion.Outcome is WorkOutcome.Succeeded or WorkOutcome.Failed));
         }
     }
+
+    private async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
+    {
+        var pause = FirstRecordRetry;
+        for (var tries = 1; !stoppingToken.IsCancellationRequested; tries++)
+        {
+            try
+            {
+                return await _handler(item, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down mid-work: hand the item back so another pump need not wait for the lease.
+                break;
+            }
+            catch (Exception ex) when (TransientStoreErrors.IsTransient(ex))
+            {
+                // The database, not the work: the item stays leased here and runs again once the database answers.
+                if (tries == 1)
+                {
+                    LogWorkInterrupted(_logger, item.Key, _options.Queue, ex);
+                }
+
+                try
+                {
+                    await Task.Delay(pause, _time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                pause = Shorter(pause * 2, LongestTransientRetry);
+            }
+            catch (Exception ex)
+            {
+                // Leases do not expire: an item kept would wait for the next start. Give it back, later.
+                LogWorkFailed(_logger, _options.Queue, item.Key, AfterUnexpectedFailure, ex);
+                return WorkCompletion.Release(item.Lease, _time.GetUtcNow() + AfterUnexpectedFailure);
+            }
+        }
+
+        // Stopping: give it back to be claimed afresh.
+        return WorkCompletion.Release(item.Lease, _time.GetUtcNow());
+    }
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <param name="FinishesInOrder">The item had an ordering key and finishes: the next of its key may start once this is recorded.</param>
     private readonly record struct Result(WorkCompletion Completion, bool FinishesInOrder);
@@ -309,18 +340,21 @@ internal sealed partial class WorkPump
                 catch (Exception ex)
                 {
                     var stopping = reader.Completion.IsCompleted || Volatile.Read(ref _ready) is null;
-                    if (tries == 1 || (stopping && tries >= RecordTriesWhileStopping))
-                    {
-                        LogRecordFailed(_logger, batch.Count, _options.Queue, stopping && tries >= RecordTriesWhileStopping, ex);
-                    }
-
                     if (stopping && tries >= RecordTriesWhileStopping)
                     {
+                        LogRecordGivenUp(_logger, batch.Count, _options.Queue, ex);
                         break;
                     }
 
+                    if (tries == 1)
+                    {
+                        LogRecordFailed(_logger, batch.Count, _options.Queue, ex);
+                    }
+
                     await Task.Delay(pause, _time);
-                    pause = pause * 2 > LongestRecordRetry ? LongestRecordRetry : pause * 2;
+                    // A database that is briefly unavailable is looked at again every second: the results are recorded
+                    // (and the items they let start are started) within that of its return.
+                    pause = Shorter(pause * 2, TransientStoreErrors.IsTransient(ex) ? LongestTransientRetry : LongestRecordRetry);
                 }
             }
         }
@@ -359,8 +393,14 @@ internal sealed partial class WorkPump
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} results for queue {Queue} were dropped: their items had been taken over by another worker")]
     private static partial void LogStaleResults(ILogger logger, int count, string queue);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed (given up, stopping: {GivenUp}); until recorded the items stay with this process, and after a restart or a takeover they are worked again")]
-    private static partial void LogRecordFailed(ILogger logger, int count, string queue, bool givenUp, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Item {Key} of queue {Queue} was interrupted by a database error that should pass; it stays with this process and runs again as soon as the database answers")]
+    private static partial void LogWorkInterrupted(ILogger logger, string key, string queue, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed; trying again until it is recorded (the items stay with this process meanwhile)")]
+    private static partial void LogRecordFailed(ILogger logger, int count, string queue, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Count} results for queue {Queue} failed while stopping; given up: the items are worked again after a restart or a takeover")]
+    private static partial void LogRecordGivenUp(ILogger logger, int count, string queue, Exception exception);
 }
 
 /// <summary>A wake-up call within one process; lossy by design (whoever waits also polls).</summary>

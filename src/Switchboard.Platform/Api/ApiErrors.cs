@@ -57,11 +57,25 @@ public static class ApiErrors
     public const string InUseCode = "10021";
     public const string InvalidJsonCode = "10023";
 
+    /// <summary>Telnyx's "Unexpected error": the code its API gives beside a 5xx status.</summary>
+    internal const string UnexpectedErrorCode = "10007";
+
+    /// <summary>How long a client is told to wait (<c>Retry-After</c>, seconds) when the database is briefly unavailable.</summary>
+    internal const int RetryAfterSeconds = 1;
+
     public static ApiException Unauthorized(string detail) =>
         new(401, new ApiError(AuthenticationFailedCode, "Authentication failed", detail));
 
     public static ApiException NotFound(string what, string id) =>
         new(404, new ApiError(NotFoundCode, "Resource not found", $"{what} '{Printable(id)}' does not exist"));
+
+    /// <summary>
+    /// The database is briefly unavailable (a restart, a failover, a lost connection): 503, to be tried again. A write
+    /// cut off at its commit may still have been stored, as with any request whose answer is lost.
+    /// </summary>
+    internal static ApiException Unavailable() =>
+        new(503, new ApiError(UnexpectedErrorCode, "Service unavailable",
+            $"the platform's database is briefly unavailable; try again in {RetryAfterSeconds} s (GET /healthz says when it is back)"));
 
     public static ApiError Missing(string pointer) =>
         ApiError.At(pointer, MissingParameterCode, "Missing required parameter", $"{Name(pointer)} is required");

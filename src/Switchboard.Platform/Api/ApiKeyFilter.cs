@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Switchboard.DurableWork;
 
 namespace Switchboard.Platform.Api;
 
@@ -31,7 +32,10 @@ internal sealed class ApiKeyFilter(PlatformOptions options) : IEndpointFilter
     }
 }
 
-/// <summary>Turns an <see cref="ApiException"/> thrown by a service into Telnyx's error answer.</summary>
+/// <summary>
+/// Turns an <see cref="ApiException"/> thrown by a service into Telnyx's error answer, and a database that is briefly
+/// unavailable into 503 with <c>Retry-After</c> (never a 500, which clients read as the platform's bug).
+/// </summary>
 internal sealed class ApiErrorFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -43,6 +47,11 @@ internal sealed class ApiErrorFilter : IEndpointFilter
         catch (ApiException ex)
         {
             return ApiResults.Error(ex);
+        }
+        catch (Exception ex) when (TransientStoreErrors.IsTransient(ex))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = ApiErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiResults.Error(ApiErrors.Unavailable());
         }
     }
 }

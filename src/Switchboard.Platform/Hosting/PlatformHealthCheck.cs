@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Switchboard.Delivery.Outbox;
@@ -16,7 +17,9 @@ internal sealed class PlatformHealthCheck(IWorkStore store, IServiceProvider ser
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("the database does not answer", ex);
+            // The kind of failure only (the exception's message may name the database's host): the log has the rest.
+            var cause = TransientStoreErrors.IsTransient(ex) ? "unreachable, restarting or failing over; the API answers 503 until it is back" : ex.GetType().Name;
+            return HealthCheckResult.Unhealthy($"the database does not answer ({cause})", ex);
         }
 
         if (services.GetService<DeliveryDispatcher>() is { ExecuteTask: { IsCompleted: true } stopped })
@@ -25,5 +28,14 @@ internal sealed class PlatformHealthCheck(IWorkStore store, IServiceProvider ser
         }
 
         return HealthCheckResult.Healthy();
+    }
+
+    /// <summary><c>/healthz</c>'s body: the status, and what is wrong when something is (<c>Unhealthy: the database does not answer (...)</c>).</summary>
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var problems = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy && e.Description is not null).Select(e => e.Description).ToList();
+        var text = problems.Count == 0 ? report.Status.ToString() : $"{report.Status}: {string.Join("; ", problems)}";
+        return context.Response.WriteAsync(text, context.RequestAborted);
     }
 }

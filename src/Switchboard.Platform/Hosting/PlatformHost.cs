@@ -179,7 +179,11 @@ public static class PlatformHost
             app.MapGet("/", (HttpContext context) => Results.Content(HomePage(context, options), "text/html; charset=utf-8"));
         }
 
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK } });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+            ResponseWriter = PlatformHealthCheck.WriteAsync,
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

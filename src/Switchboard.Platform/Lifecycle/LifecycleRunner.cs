@@ -8,8 +8,9 @@ namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
 /// Works the lifecycle queue in this process on the shared <see cref="WorkPump"/>: each due step runs in a write
-/// transaction of its own through the handler of its resource. A step that fails (the database briefly unavailable) is
-/// retried with growing pauses; one that keeps failing is given up and logged.
+/// transaction of its own through the handler of its resource. A step cut off by the database (a lost connection, a
+/// restart, a failover) is not the step's fault: the pump runs it again as soon as the database answers, with no attempt
+/// counted. A step that fails otherwise is retried with growing pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
     IWorkStore store,
@@ -65,7 +66,7 @@ internal sealed partial class LifecycleRunner(
         {
             return WorkCompletion.Release(item.Lease, time.GetUtcNow());
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!TransientStoreErrors.IsTransient(ex))
         {
             var log = new WorkAttemptRecord(attempt, startedAt, time.GetUtcNow(), false,
                 JsonSerializer.Serialize($"{ex.GetType().Name}: {ex.Message}", Api.PlatformJson.Default.String));

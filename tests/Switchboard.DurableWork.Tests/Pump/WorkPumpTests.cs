@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using Switchboard.DurableWork.Pump;
 using Switchboard.Testing;
 
@@ -136,6 +137,46 @@ public sealed class WorkPumpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_handler_cut_off_by_a_busy_database_runs_again_at_once_still_leased_and_with_no_attempt_counted()
+    {
+        var tries = 0;
+        var pump = Pump("a", item => Interlocked.Increment(ref tries) <= 2
+            ? throw new SqliteException("database is locked", 5)
+            : Done(item));
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        await pump.EnqueueAsync([Item("k")]);
+        // Well within the 30 s given back to an item whose handler failed on its own.
+        await Eventually.TrueAsync(async () => (await _store.GetAsync(Queue, "k"))?.Status == WorkStatus.Succeeded,
+            "the item to succeed once the database answers", TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await running;
+
+        var item = await _store.GetAsync(Queue, "k");
+        Assert.Equal(3, tries);
+        Assert.Equal(1, item!.Attempts);
+        Assert.Equal(0, _store.ClaimedItems); // never given back and claimed again: it stayed with the pump
+    }
+
+    [Fact]
+    public async Task Results_the_store_cannot_record_while_the_database_is_down_are_recorded_by_the_live_pump_once_it_is_back()
+    {
+        var recording = new FailingCompletions(_store) { Down = true };
+        var pump = new WorkPump(recording, new WorkPumpOptions { Queue = Queue, PollInterval = TimeSpan.FromMilliseconds(50) }, (item, _) => Done(item));
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        await pump.EnqueueAsync([Item("k")]);
+        await Eventually.TrueAsync(() => recording.Failures >= 4, "recording to fail a few times");
+        recording.Down = false;
+        await Eventually.TrueAsync(async () => (await _store.GetAsync(Queue, "k"))?.Status == WorkStatus.Succeeded,
+            "the result to be recorded once the database is back", TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task Work_in_hand_when_the_process_dies_is_worked_at_once_by_the_next_start_counting_the_interrupted_attempt()
     {
         var inFlight = new TaskCompletionSource();
@@ -265,6 +306,32 @@ public sealed class WorkPumpTests : IAsyncLifetime
     {
         var now = DateTimeOffset.UtcNow;
         return Task.FromResult(WorkCompletion.Succeeded(item.Lease, [new WorkAttemptRecord(item.Attempts + 1, now, now, true, "ok")]));
+    }
+
+    /// <summary>A store whose completions fail as a locked database's do while <see cref="Down"/>.</summary>
+    private sealed class FailingCompletions(IWorkStore inner) : ForwardingWorkStore(inner)
+    {
+        private int _failures;
+        private volatile bool _down;
+
+        public bool Down
+        {
+            get => _down;
+            set => _down = value;
+        }
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public override Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default)
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref _failures);
+                throw new SqliteException("database is locked", 6);
+            }
+
+            return Inner.CompleteAsync(completions, cancellationToken);
+        }
     }
 
     /// <summary>The real store, counting the items claims take.</summary>

@@ -72,6 +72,9 @@ public sealed class WebhookSink : IAsyncDisposable
 
 public sealed record SinkRequest(string Path, byte[] Body, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary>When the sink received it (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long ReceivedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     private JsonElement Json => JsonDocument.Parse(Body).RootElement;
 
     public string EventType => Json.GetProperty("data").GetProperty("event_type").GetString()!;
