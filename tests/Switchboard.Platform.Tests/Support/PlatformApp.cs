@@ -36,13 +36,15 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public string PublicKey => _key.PublicKey.ToBase64();
 
-    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null)
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null, TimeProvider? time = null)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-platform-").FullName;
         var key = Ed25519PrivateKey.Generate();
         var options = new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { });
+        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { }, time);
         return new PlatformApp(app, key, folder);
     }
 
