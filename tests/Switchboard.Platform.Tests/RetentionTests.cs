@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Delivery.Outbox;
+using Switchboard.Platform.Calls;
+using Switchboard.Platform.Messaging;
 using Switchboard.Platform.Storage;
 using Switchboard.Platform.Tests.Support;
 
@@ -90,6 +92,73 @@ public sealed class RetentionTests : IAsyncLifetime
         Assert.Equal("200", await DeliveryStatusesAsync(youngDeliveries));
         Assert.Equal("pending", (await _platform.GetAsync($"/v2/webhook_deliveries/{pendingDelivery}")).GetProperty("status").GetString());
         Assert.True((await _platform.GetAsync($"/v2/calls/{Uri.EscapeDataString(live.Id)}")).GetProperty("is_alive").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Rows_stored_before_finish_times_were_kept_get_one_when_they_had_finished()
+    {
+        var folder = Directory.CreateTempSubdirectory("switchboard-retention-").FullName;
+        try
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(folder, "old.db")};Pooling=False");
+            await connection.OpenAsync();
+            await ExecuteAsync(connection, PlatformSchema.Migrations[0]);
+            StoredMessage Message(string direction, DateTimeOffset? completed) => new()
+            {
+                Message = new Switchboard.Events.MessagePayload { Id = direction, Direction = direction, CompletedAt = completed, Text = "\"completed_at\":\"x\" \"state\":\"hangup\"" },
+            };
+            StoredCall Call(string state) => new()
+            {
+                CallControlId = state, CallLegId = "l", CallSessionId = "s", ConnectionId = "c", From = "+1", To = "+2", Direction = StoredCall.Outgoing, State = state,
+                ClientState = "\"state\":\"hangup\"",
+            };
+            var rows = new (string Kind, string Id, string Body)[]
+            {
+                ("message", "done", Messages.Serialize(Message("outbound", DateTimeOffset.UtcNow))),
+                ("message", "queued", Messages.Serialize(Message("outbound", null))),
+                ("message", "inbound", Messages.Serialize(Message("inbound", null))),
+                ("call", "ended", CallControl.Serialize(Call(CallStates.Hangup))),
+                ("call", "live", CallControl.Serialize(Call(CallStates.Answered))),
+                ("recording", "saved", "{}"),
+                ("messaging_profile", "profile", "{}"),
+            };
+            foreach (var (kind, id, body) in rows)
+            {
+                await ExecuteAsync(connection, "INSERT INTO platform_resources (kind, id, body, created_at, updated_at) VALUES ($kind, $id, $body, 1, 2)",
+                    ("$kind", kind), ("$id", id), ("$body", body));
+            }
+
+            await ExecuteAsync(connection, PlatformSchema.Migrations[2]);
+
+            await using var read = connection.CreateCommand();
+            read.CommandText = "SELECT id FROM platform_resources WHERE finished_at = 2 ORDER BY id";
+            var finished = new List<string>();
+            await using (var reader = await read.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    finished.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Equal(["done", "ended", "inbound", "saved"], finished);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task ExecuteAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string sql, params (string Name, object Value)[] args)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Sends a message and waits until its webhooks are answered (or, to a refusing URL, tried once).</summary>
