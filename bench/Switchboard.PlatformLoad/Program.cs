@@ -24,6 +24,8 @@ using Switchboard.Signing;
 //                                     URL and failover accept connections and never answer (a hanging target)
 //   throughput [messages] [clients]   messages/s with all three webhooks of every message arriving at the lean sink
 //                                     of Switchboard.DeliveryLoad (a child process), from <clients> concurrent API clients
+//   retention [minutes] [per-second] [retention-seconds]
+//                                     sends at a fixed rate with a short --retention; prints the database's size every 10 s
 // compare.sh runs throughput beside `Switchboard.DeliveryLoad sqlite` (the delivery engine alone) for the ratio.
 var mode = args.FirstOrDefault() ?? "throughput";
 return mode switch
@@ -31,6 +33,7 @@ return mode switch
     "latency" => await PlatformLoad.LatencyAsync(Arg(1, 500), Arg(2, 20)),
     "isolation" => await PlatformLoad.LatencyAsync(Arg(2, 500), Arg(3, 20), hangingMessages: Arg(1, 150)),
     "throughput" => await PlatformLoad.ThroughputAsync(Arg(1, 20_000), Arg(2, 32)),
+    "retention" => await PlatformLoad.RetentionAsync(Arg(1, 4), Arg(2, 100), Arg(3, 60)),
     _ => Usage(),
 };
 
@@ -38,7 +41,7 @@ int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index],
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: latency [messages] [per-second] | isolation [hanging] [messages] [per-second] | throughput [messages] [clients]");
+    Console.Error.WriteLine("usage: latency [messages] [per-second] | isolation [hanging] [messages] [per-second] | throughput [messages] [clients] | retention [minutes] [per-second] [retention-seconds]");
     return 2;
 }
 
@@ -136,6 +139,37 @@ internal static class PlatformLoad
         return 0;
     }
 
+    /// <summary>Sends <paramref name="perSecond"/> messages each second for <paramref name="minutes"/>; the database's size every 10 s.</summary>
+    public static async Task<int> RetentionAsync(int minutes, int perSecond, int retentionSeconds)
+    {
+        await using var sink = await SinkProcess.StartAsync();
+        await using var platform = await StartPlatformAsync(sink.Url("/ok").ToString(), TimeSpan.FromSeconds(retentionSeconds));
+        using var client = Client(platform.Url);
+        var database = Path.Combine(platform.Folder, PlatformHost.DatabaseFile);
+        long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+        Console.WriteLine($"{perSecond} messages/s for {minutes} min, retention {retentionSeconds} s; sizes in MB (database + write-ahead log)");
+        Console.WriteLine("   s   sent    database   wal");
+        var clock = Stopwatch.StartNew();
+        var sent = 0;
+        for (var second = 1; second <= minutes * 60; second++)
+        {
+            await RunAsync(client, perSecond, perSecond, offset: sent);
+            sent += perSecond;
+            var wait = TimeSpan.FromSeconds(second) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            if (second % 10 == 0)
+            {
+                Console.WriteLine($"{second,4} {sent,7:N0} {Size(database) / 1e6,9:F1} {Size(database + "-wal") / 1e6,6:F1}");
+            }
+        }
+
+        return 0;
+    }
+
     private static async Task RunAsync(HttpClient client, int messages, int clients, int offset)
     {
         var next = -1;
@@ -172,12 +206,12 @@ internal static class PlatformLoad
     }
 
     /// <summary>The platform in this process: SQLite in a fresh temp folder, no lifecycle delay, every webhook to <paramref name="webhookUrl"/>.</summary>
-    private static async Task<RunningPlatform> StartPlatformAsync(string webhookUrl)
+    private static async Task<RunningPlatform> StartPlatformAsync(string webhookUrl, TimeSpan? retention = null)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-platform-load-").FullName;
         var key = Ed25519PrivateKey.Generate();
         var app = await PlatformHost.StartAsync(
-            new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero },
+            new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero, Retention = retention ?? new PlatformOptions().Retention },
             ["http://127.0.0.1:0"], logging => logging.AddFilter(_ => false));
         var platform = new RunningPlatform(app, folder, new Uri(app.Urls.First()));
         using var client = Client(platform.Url);

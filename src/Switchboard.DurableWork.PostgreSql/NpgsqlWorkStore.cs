@@ -393,6 +393,9 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
         return (int)(long)(await prune.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>PostgreSQL's autovacuum makes deleted rows' space reusable on its own.</summary>
+    public Task<int> ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
     public async Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);

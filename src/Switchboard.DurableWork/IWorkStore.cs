@@ -103,6 +103,14 @@ public interface IWorkStore : IAsyncDisposable
     /// </summary>
     Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives back to the file system up to <paramref name="maxPages"/> pages that deletes (pruning) left free, in one
+    /// short write, so the database file shrinks without stopping the process; returns how many. SQLite: an incremental
+    /// vacuum step (a database created before Switchboard set <c>auto_vacuum</c> keeps its free pages for reuse and
+    /// returns 0). PostgreSQL: 0, its autovacuum does this.
+    /// </summary>
+    Task<int> ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken = default);
+
     /// <summary>How many items of the queue are not finished yet (due or not, leased, or waiting).</summary>
     Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default);
 

@@ -48,6 +48,24 @@ internal sealed class WorkPruner : BackgroundService
         _logger = logger ?? NullLogger<WorkPruner>.Instance;
     }
 
+    /// <summary>Pages given back per write (1 MiB of 4 KiB pages): each step is a short write, and other writes go between steps.</summary>
+    internal const int ReclaimPagesPerStep = 256;
+
+    /// <summary>Gives the space of deleted rows back to the file system, step by step, until none is left. Returns how many pages.</summary>
+    public static async Task<long> ReclaimSpaceAsync(IWorkStore store, CancellationToken cancellationToken = default)
+    {
+        long total = 0;
+        int released;
+        do
+        {
+            released = await store.ReclaimSpaceAsync(ReclaimPagesPerStep, cancellationToken);
+            total += released;
+        }
+        while (released == ReclaimPagesPerStep);
+
+        return total;
+    }
+
     /// <summary>Deletes everything that is past retention now, batch by batch. Returns how many items.</summary>
     public async Task<int> PruneOnceAsync(CancellationToken cancellationToken = default)
     {
@@ -75,6 +93,7 @@ internal sealed class WorkPruner : BackgroundService
                 if (deleted > 0)
                 {
                     _logger.LogInformation("Pruned {Count} finished items of queue {Queue}", deleted, _queue);
+                    await ReclaimSpaceAsync(_store, stoppingToken);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -65,6 +65,13 @@ public sealed class PlatformOptions
     /// <summary>PostgreSQL: how old a worker's heartbeat may get before the others take over its work. Default 10 s.</summary>
     public TimeSpan TakeoverAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long finished things are kept: webhook deliveries (with their attempts), messages, calls and recordings, each
+    /// deleted once it finished this long ago (see docs/platform.md). Default 30 days, as Telnyx keeps its webhook
+    /// delivery log; at least 1 minute.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     internal bool RunsApi => Role is PlatformRole.All or PlatformRole.Api;
 
     internal bool RunsWorkers => Role is PlatformRole.All or PlatformRole.Worker;
@@ -104,6 +111,11 @@ public sealed class PlatformOptions
         if (LifecycleDelay < TimeSpan.Zero || LifecycleDelay > TimeSpan.FromHours(1))
         {
             yield return $"the lifecycle delay must be between 0 and 1 hour; got {LifecycleDelay}";
+        }
+
+        if (Retention < TimeSpan.FromMinutes(1) || Retention > TimeSpan.FromDays(3650))
+        {
+            yield return $"the retention must be between 1 minute and 3650 days; got {Retention}";
         }
 
         foreach (var (name, url) in new[] { ("global webhook URL", GlobalWebhookUrl), ("global webhook failover URL", GlobalWebhookFailoverUrl), ("public URL", PublicBaseUrl.Length == 0 ? null : PublicBaseUrl) })

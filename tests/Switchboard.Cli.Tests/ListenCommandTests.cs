@@ -145,6 +145,16 @@ public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("23h")] // under a day: duplicates are recognised only while events are kept
+    [InlineData("forever")]
+    public async Task A_retention_that_is_not_a_duration_of_a_day_or_more_is_refused(string retention)
+    {
+        var run = await Cli.Run(TimeProvider.System, "listen", "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("refused"), "--retention", retention);
+
+        Cli.AssertCleanFailure(run, 1, "--retention");
+    }
+
+    [Theory]
     [InlineData("no-slash")]
     [InlineData("")]
     [InlineData("/{id}")]

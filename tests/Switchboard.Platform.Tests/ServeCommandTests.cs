@@ -95,6 +95,7 @@ public sealed class ServeCommandTests : IDisposable
     [InlineData("--role", "worker")]
     [InlineData("--retry-schedule", "0s,1x")]
     [InlineData("--attempt-timeout", "forever")]
+    [InlineData("--retention", "30s")]
     [InlineData("--storage", "postgres")]
     public async Task Bad_options_are_refused_before_anything_starts(string option, string value)
     {

@@ -1,6 +1,8 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Receiver.Tests.Support;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Receiver.Tests;
 
@@ -84,6 +86,41 @@ public sealed class RequestLogTests
 
         var recorded = await second.Admin.ListRequestsAsync(1, 100);
         Assert.Equal(["junk 8", "junk 7", "junk 6"], recorded.Select(r => Encoding.UTF8.GetString(r.Body)));
+    }
+
+    [Fact]
+    public async Task Records_deleted_for_their_age_leave_room_for_as_many_new_ones()
+    {
+        using var sender = new TestSender();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await ReceiverApp.StartAsync(o =>
+        {
+            o.PublicKeys.Add(sender.PublicKey);
+            o.DataDirectory = TempFolder.Create();
+            o.RecordAllRequests = true;
+            o.RequestLogMaxCount = 3;
+            o.KeepHandledFor = TimeSpan.FromDays(1);
+        }, more: builder => builder.Services.AddSingleton<TimeProvider>(time));
+        for (var i = 0; i < 3; i++)
+        {
+            (await app.PostAsync(Text.Utf8($"old {i}"), [])).Dispose();
+        }
+
+        time.Advance(TimeSpan.FromDays(1));
+        // The hourly retention pass deletes them once they are a day old; move the clock an hour per look until it has.
+        await Eventually.GetAsync(async () =>
+        {
+            var records = await app.Admin.ListRequestsAsync(1, 100);
+            time.Advance(TimeSpan.FromHours(1));
+            return records;
+        }, r => r.Count == 0, "the old records to be deleted");
+        for (var i = 0; i < 3; i++)
+        {
+            (await app.PostAsync(Text.Utf8($"new {i}"), [])).Dispose();
+        }
+
+        var recorded = await app.Admin.ListRequestsAsync(1, 100);
+        Assert.Equal(["new 2", "new 1", "new 0"], recorded.Select(r => Encoding.UTF8.GetString(r.Body)));
     }
 
     [Theory]

@@ -53,6 +53,9 @@ public abstract class ForwardingWorkStore(IWorkStore inner) : IWorkStore
     public virtual Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken = default) =>
         Inner.PruneAsync(queue, finishedBefore, maxItems, cancellationToken);
 
+    public virtual Task<int> ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken = default) =>
+        Inner.ReclaimSpaceAsync(maxPages, cancellationToken);
+
     public virtual Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default) =>
         Inner.CountPendingAsync(queue, cancellationToken);
 

@@ -6,19 +6,20 @@ namespace Switchboard.Cli.Commands;
 /// <summary>An option that takes one duration as the retry schedule writes them (<c>500ms</c>, <c>2s</c>, <c>1m</c>; <c>0</c>), refused with its own name otherwise.</summary>
 internal static class DurationOption
 {
-    public static Option<Duration> Create(string name, string description, TimeSpan defaultValue, TimeSpan max) => new(name)
+    public static Option<Duration> Create(string name, string description, TimeSpan defaultValue, TimeSpan max, TimeSpan? min = null) => new(name)
     {
         Description = description,
         DefaultValueFactory = _ => new Duration(defaultValue),
         CustomParser = result =>
         {
             var text = string.Join(' ', result.Tokens.Select(t => t.Value));
-            if (DeliverySchedule.TryParseDuration(text, out var duration) && duration <= max)
+            if (DeliverySchedule.TryParseDuration(text, out var duration) && duration <= max && duration >= (min ?? TimeSpan.Zero))
             {
                 return new Duration(duration);
             }
 
-            result.AddError($"{name} must be a duration such as 500ms, 2s or 1m (at most {new Duration(max)}); got '{text}'");
+            var range = min is { } least ? $"between {new Duration(least)} and {new Duration(max)}" : $"at most {new Duration(max)}";
+            result.AddError($"{name} must be a duration such as 500ms, 2s or 1m ({range}); got '{text}'");
             return default;
         },
     };

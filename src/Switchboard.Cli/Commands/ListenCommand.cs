@@ -65,9 +65,12 @@ internal static partial class ListenCommand
             DefaultValueFactory = _ => (int)(new TelnyxWebhookOptions().RequestLogMaxBytes / (1024 * 1024)),
         };
         keepMbOption.Validators.Add(result => CheckRange(result, "--keep-mb", result.GetValueOrDefault<int>(), 1, 16 * 1024));
+        var retentionOption = DurationOption.Create(
+            "--retention", "How long handled webhooks (recognised as duplicates while kept) and logged requests are kept", new TelnyxWebhookOptions().KeepHandledFor,
+            TimeSpan.FromDays(3650), TimeSpan.FromDays(1));
         var command = new Command("listen", "Receive webhooks: verify, store and show every request; optionally forward the verified ones to a local app")
         {
-            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption, forwardSignKeyOption, forwardTriesOption, keepOption, keepMbOption,
+            urlsOption, pathOption, publicKeyOption, dataOption, forwardOption, forwardTimeoutOption, forwardSignKeyOption, forwardTriesOption, keepOption, keepMbOption, retentionOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -112,7 +115,7 @@ internal static partial class ListenCommand
 
             var settings = new ListenSettings(
                 parse.GetValue(urlsOption)!, path, parse.GetRequiredValue(publicKeyOption), parse.GetValue(dataOption)!, forwardTo,
-                forwardTimeout, signingKey, tries, parse.GetValue(keepOption), parse.GetValue(keepMbOption));
+                forwardTimeout, signingKey, tries, parse.GetValue(keepOption), parse.GetValue(keepMbOption), parse.GetValue(retentionOption));
             return await RunAsync(settings, time, output, error, cancellation);
         });
         return command;
@@ -128,7 +131,7 @@ internal static partial class ListenCommand
 
     private sealed record ListenSettings(
         string Urls, string Path, string[] PublicKeys, string DataDirectory, Uri? ForwardTo, TimeSpan ForwardTimeout,
-        Ed25519PrivateKey? ForwardSigningKey, int ForwardTries, int Keep, int KeepMegabytes);
+        Ed25519PrivateKey? ForwardSigningKey, int ForwardTries, int Keep, int KeepMegabytes, TimeSpan Retention);
 
     private static async Task<int> RunAsync(ListenSettings settings, TimeProvider time, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -159,6 +162,7 @@ internal static partial class ListenCommand
             options.RecordAllRequests = true;
             options.RequestLogMaxCount = settings.Keep;
             options.RequestLogMaxBytes = settings.KeepMegabytes * 1024L * 1024;
+            options.KeepHandledFor = settings.Retention;
             options.MaxHandlerAttempts = forwarder?.Tries ?? ListenForwarder.ResignedTries;
             options.HandlerRetryDelay = ListenForwarder.FirstRetryDelay;
         });

@@ -38,10 +38,13 @@ internal static class ServeCommand
         var blockOption = new Option<bool>("--block-private-targets") { Description = "Refuse webhooks to loopback and private addresses (allowed by default, for local development)" };
         var publicUrlOption = new Option<string?>("--public-url") { Description = "The base URL of the links it hands out (recordings); default: the first URL it listens on" };
         var takeoverOption = DurationOption.Create("--takeover-after", "PostgreSQL: how long a silent worker keeps its work before others take it over", TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
+        var retentionOption = DurationOption.Create(
+            "--retention", "How long finished deliveries, messages, calls and recordings are kept before they are deleted", new PlatformOptions().Retention,
+            TimeSpan.FromDays(3650), TimeSpan.FromMinutes(1));
         var command = new Command("serve", "Run the Telnyx-compatible platform: messaging profiles, numbers and messages whose lifecycles send signed webhooks")
         {
             urlsOption, dataOption, apiKeyOption, storageOption, connectionOption, scheduleOption, timeoutOption, delayOption,
-            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption, attemptLogOption,
+            globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption, attemptLogOption, retentionOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -86,6 +89,7 @@ internal static class ServeCommand
                     GlobalWebhookFailoverUrl = parse.GetValue(globalFailoverOption),
                     BlockPrivateTargets = parse.GetValue(blockOption),
                     TakeoverAfter = parse.GetValue(takeoverOption),
+                    Retention = parse.GetValue(retentionOption),
                     PublicBaseUrl = parse.GetValue(publicUrlOption)?.TrimEnd('/') ?? "",
                 };
             }

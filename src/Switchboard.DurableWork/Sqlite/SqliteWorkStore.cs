@@ -538,6 +538,23 @@ internal sealed class SqliteWorkStore : IWorkStore
         }, cancellationToken);
     }
 
+    public Task<int> ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPages);
+        return _writer.WriteAsync(writer =>
+        {
+            var free = writer.Command("PRAGMA freelist_count");
+            var before = (long)free.ExecuteScalar()!;
+            using (var vacuum = writer.Connection.CreateCommand())
+            {
+                vacuum.CommandText = $"PRAGMA incremental_vacuum({maxPages})";
+                vacuum.ExecuteNonQuery();
+            }
+
+            return (int)(before - (long)free.ExecuteScalar()!);
+        }, cancellationToken);
+    }
+
     public async Task<long> CountPendingAsync(string queue, CancellationToken cancellationToken = default)
     {
         StoreSql.CheckQueue(queue);

@@ -29,4 +29,9 @@ internal static class CallCommandIds
         transaction.ExecuteAsync(
             "INSERT INTO platform_call_commands (call_control_id, command_id, action, created_at) VALUES (@call, @command, @action, @now)",
             new SqlArg("call", callControlId), new SqlArg("command", commandId), new SqlArg("action", action), new SqlArg("now", now.ToUnixTimeMilliseconds()));
+
+    /// <summary>Forgets every call's ids past the window, those of ended calls included (retention's pass; a live call's next command forgets its own).</summary>
+    public static ValueTask<int> ForgetExpiredAsync(IWorkTransaction transaction, DateTimeOffset now) =>
+        transaction.ExecuteAsync(
+            "DELETE FROM platform_call_commands WHERE created_at < @expired", new SqlArg("expired", (now - Window).ToUnixTimeMilliseconds()));
 }

@@ -200,7 +200,8 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         await Resources.GetAsync(reader, ResourceKinds.Call, callControlId, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
 
     internal static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredCall call, DateTimeOffset now) =>
-        Resources.UpdateAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now, new ResourceColumns(Owner: call.CallSessionId, ConnectionId: call.ConnectionId));
+        Resources.UpdateAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
+            new ResourceColumns(Owner: call.CallSessionId, ConnectionId: call.ConnectionId, FinishedAt: call.IsAlive ? null : call.EndedAt));
 
     private static ValueTask<int> InsertAsync(IWorkTransaction transaction, StoredCall call, string? dialCommand, DateTimeOffset now) =>
         Resources.InsertAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,

@@ -206,7 +206,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             DurationMs = active.DurationMs(now),
         };
         await Resources.InsertAsync(transaction, ResourceKinds.Recording, recording.Id,
-            System.Text.Json.JsonSerializer.Serialize(recording, Api.PlatformJson.Default.RecordingResource), now, new ResourceColumns(Owner: call.CallSessionId));
+            System.Text.Json.JsonSerializer.Serialize(recording, Api.PlatformJson.Default.RecordingResource), now, new ResourceColumns(Owner: call.CallSessionId, FinishedAt: now));
         call.Recording = null;
         await events.RecordingSavedAsync(transaction, call, application, recording);
     }

@@ -148,7 +148,8 @@ public static class PlatformHost
             services.AddSingleton<DeliveryDispatcher>();
             services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
             services.AddHostedService<LifecycleRunner>();
-            services.AddHostedService(sp => new WorkPruner(store, new DeliveryOptions().QueueName, new RetentionOptions(), time));
+            services.AddSingleton<PlatformRetention>();
+            services.AddHostedService(sp => sp.GetRequiredService<PlatformRetention>());
         }
 
         services.AddHealthChecks().AddCheck<PlatformHealthCheck>("platform");

@@ -86,7 +86,7 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
     }
 
     private static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredMessage stored, DateTimeOffset now) =>
-        Resources.UpdateAsync(transaction, ResourceKinds.Message, stored.Message.Id!, Messages.Serialize(stored), now, new ResourceColumns(Owner: stored.Message.MessagingProfileId));
+        Resources.UpdateAsync(transaction, ResourceKinds.Message, stored.Message.Id!, Messages.Serialize(stored), now, new ResourceColumns(Owner: stored.Message.MessagingProfileId, FinishedAt: stored.Message.CompletedAt));
 
     /// <summary>The message's profile and the global URLs as this step sees them (read once, for all its events).</summary>
     private static async ValueTask<(MessagingProfileResource? Profile, GlobalWebhooks Global)> RoutingAsync(IWorkTransaction transaction, StoredMessage stored) =>

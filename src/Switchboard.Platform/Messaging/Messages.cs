@@ -120,7 +120,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
                     Tags = [],
                 },
             };
-            await Resources.InsertAsync(transaction, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id));
+            await Resources.InsertAsync(transaction, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id, FinishedAt: now));
             var global = await GlobalWebhooks.ReadAsync(transaction);
             var targets = WebhookRouting.ForMessage(EventTypes.MessageReceived, null, null, useProfileWebhooks: true, profile, global);
             await events.PublishAsync(transaction, EventTypes.MessageReceived, id, EventTypes.MessageReceived, message.Message, targets, orderingKey: id);

@@ -17,8 +17,12 @@ internal static class ResourceKinds
 /// <summary>One stored resource: its JSON body and the columns beside it.</summary>
 internal sealed record StoredResource(string Id, string Body, string? Lookup, string? Owner, string? ConnectionId, string? Name, DateTimeOffset CreatedAt);
 
-/// <summary>The columns beside a resource's body that lookups and filters use (see <see cref="PlatformSchema"/>).</summary>
-internal readonly record struct ResourceColumns(string? Lookup = null, string? Owner = null, string? ConnectionId = null, string? Name = null);
+/// <summary>
+/// The columns beside a resource's body that lookups and filters use (see <see cref="PlatformSchema"/>), and when it
+/// finished (a message's final status, a call's hangup, a saved recording): only finished resources are pruned.
+/// </summary>
+internal readonly record struct ResourceColumns(
+    string? Lookup = null, string? Owner = null, string? ConnectionId = null, string? Name = null, DateTimeOffset? FinishedAt = null);
 
 /// <summary>
 /// Reads and writes of <c>platform_resources</c> inside the store's transactions, the one place their SQL lives. A read
@@ -70,22 +74,34 @@ internal static class Resources
 
     public static ValueTask<int> InsertAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
         transaction.ExecuteAsync(
-            "INSERT INTO platform_resources (kind, id, lookup, owner, connection_id, name, body, created_at, updated_at) " +
-            "VALUES (@kind, @id, @lookup, @owner, @connection_id, @name, @body, @now, @now)",
+            "INSERT INTO platform_resources (kind, id, lookup, owner, connection_id, name, finished_at, body, created_at, updated_at) " +
+            "VALUES (@kind, @id, @lookup, @owner, @connection_id, @name, @finished_at, @body, @now, @now)",
             [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
 
     /// <summary>Replaces a resource's body and columns; its lookup is kept when <paramref name="columns"/> gives none (a call's dial command_id).</summary>
     public static ValueTask<int> UpdateAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
         transaction.ExecuteAsync(
-            "UPDATE platform_resources SET body = @body, lookup = COALESCE(@lookup, lookup), owner = @owner, connection_id = @connection_id, name = @name, updated_at = @now " +
+            "UPDATE platform_resources SET body = @body, lookup = COALESCE(@lookup, lookup), owner = @owner, connection_id = @connection_id, name = @name, " +
+            "finished_at = @finished_at, updated_at = @now " +
             "WHERE kind = @kind AND id = @id",
             [new("kind", kind), new("id", id), .. Args(columns), new("body", body), new("now", now.ToUnixTimeMilliseconds())]);
 
     private static SqlArg[] Args(ResourceColumns columns) =>
-        [new("lookup", columns.Lookup), new("owner", columns.Owner), new("connection_id", columns.ConnectionId), new("name", columns.Name)];
+        [new("lookup", columns.Lookup), new("owner", columns.Owner), new("connection_id", columns.ConnectionId), new("name", columns.Name),
+            new("finished_at", columns.FinishedAt?.ToUnixTimeMilliseconds())];
 
     public static ValueTask<int> DeleteAsync(IWorkTransaction transaction, string kind, string id) =>
         transaction.ExecuteAsync("DELETE FROM platform_resources WHERE kind = @kind AND id = @id", new("kind", kind), new("id", id));
+
+    /// <summary>
+    /// Deletes up to <paramref name="maxItems"/> resources of <paramref name="kind"/> that finished before
+    /// <paramref name="finishedBefore"/>, oldest first; returns how many. Unfinished ones (no finish time) are never touched.
+    /// </summary>
+    public static ValueTask<int> PruneFinishedAsync(IWorkTransaction transaction, string kind, DateTimeOffset finishedBefore, int maxItems) =>
+        transaction.ExecuteAsync(
+            "DELETE FROM platform_resources WHERE kind = @kind AND id IN (" +
+            "SELECT id FROM platform_resources WHERE kind = @kind AND finished_at < @before ORDER BY finished_at LIMIT @limit)",
+            new("kind", kind), new("before", finishedBefore.ToUnixTimeMilliseconds()), new("limit", maxItems));
 
     /// <summary>
     /// A page of one kind, newest first, with the total. Filters: <paramref name="owner"/>, <paramref name="connectionId"/>

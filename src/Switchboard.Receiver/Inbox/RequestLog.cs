@@ -41,6 +41,21 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
         await TrimAsync(store, SizeOf(body, context));
     }
 
+    /// <summary>
+    /// Stops counting the <paramref name="count"/> oldest records: retention deleted them by age, oldest first as the
+    /// trim does (without this, the next records would be trimmed to make room for records already gone).
+    /// </summary>
+    public void Forget(int count)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count && _sizes.Count > 0; i++)
+            {
+                _bytes -= _sizes.Dequeue();
+            }
+        }
+    }
+
     /// <summary>How many records the log holds, as this instance counts them.</summary>
     internal int Count
     {

@@ -2,12 +2,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
+using Switchboard.Receiver.Inbox;
 
 namespace Switchboard.Receiver.Storage;
 
 /// <summary>Deletes handled and dead-lettered events, and the request log, once they are older than <see cref="TelnyxWebhookOptions.KeepHandledFor"/>, hourly.</summary>
 internal sealed partial class InboxRetention(
     ReceiverStorage storage,
+    RequestLog requestLog,
     IOptions<TelnyxWebhookOptions> options,
     TimeProvider time,
     ILogger<InboxRetention> logger) : BackgroundService
@@ -25,6 +27,12 @@ internal sealed partial class InboxRetention(
                     var started = time.GetUtcNow();
                     var events = await PruneAsync(store, ReceiverQueues.Inbox, retention, stoppingToken);
                     var requests = await PruneAsync(store, ReceiverQueues.Requests, retention, stoppingToken);
+                    requestLog.Forget(requests);
+                    if (events + requests > 0)
+                    {
+                        await WorkPruner.ReclaimSpaceAsync(store, stoppingToken);
+                    }
+
                     LogPruned(logger, events, requests, started - retention.KeepFinishedFor);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -91,6 +91,48 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
     }
 
     [Fact]
+    public async Task Pruned_items_give_their_pages_back_in_small_steps_while_the_store_keeps_writing()
+    {
+        var payload = new string('p', 4000);
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await Store.EnqueueAsync("q", [.. Enumerable.Range(0, 100).Select(i => new NewWorkItem($"{batch}-{i}", payload, Time.GetUtcNow(), 1))]);
+            var claimed = await Store.ClaimAsync("q", 100);
+            await Store.CompleteAsync([.. claimed.Select(c => WorkCompletion.Succeeded(c.Lease, []))]);
+        }
+
+        Assert.Equal(2, await PragmaAsync("auto_vacuum")); // incremental
+        var pagesBefore = await PragmaAsync("page_count");
+        Assert.Equal(1000, await Store.PruneAsync("q", Time.GetUtcNow().AddSeconds(1), 5000));
+        var free = await PragmaAsync("freelist_count");
+        Assert.True(free > 1000, $"{free} free pages after deleting 1,000 four-kilobyte items");
+
+        Assert.Equal(10, await Store.ReclaimSpaceAsync(10));
+        long released = 10;
+        int step;
+        while ((step = await Store.ReclaimSpaceAsync(256)) > 0)
+        {
+            Assert.True(step <= 256);
+            released += step;
+        }
+
+        Assert.Equal(free, released);
+        Assert.Equal(0, await PragmaAsync("freelist_count"));
+        // The file lost those pages (and the pointer-map pages that tracked them).
+        Assert.InRange(await PragmaAsync("page_count"), 1, pagesBefore - free);
+        Assert.Equal([true], await Store.EnqueueAsync("q", [new NewWorkItem("after", payload, Time.GetUtcNow(), 1)]));
+    }
+
+    private async Task<long> PragmaAsync(string name)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "data", "work.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Under_sustained_writes_the_write_ahead_log_is_rewound_instead_of_growing()
     {
         // About 3 x 8,000 log pages (the rewind threshold) of writes, in transactions of 100 four-kilobyte items.

@@ -36,6 +36,8 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public string PublicKey => _key.PublicKey.ToBase64();
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null, TimeProvider? time = null)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-platform-").FullName;
@@ -100,6 +102,16 @@ public sealed class PlatformApp : IAsyncDisposable
         await using var count = connection.CreateCommand();
         count.CommandText = "SELECT count(*) FROM platform_resources WHERE kind = $kind";
         count.Parameters.AddWithValue("$kind", kind);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>How many command_ids are remembered (<c>platform_call_commands</c>), read beside the running process.</summary>
+    public async Task<long> CountCallCommandIdsAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM platform_call_commands";
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
