@@ -130,7 +130,7 @@ public sealed class RetentionTests : IAsyncLifetime
                     ("$kind", kind), ("$id", id), ("$body", body));
             }
 
-            await ExecuteAsync(connection, PlatformSchema.Migrations[2]);
+            await ExecuteAsync(connection, PlatformSchema.FinishTimes);
 
             await using var read = connection.CreateCommand();
             read.CommandText = "SELECT id FROM platform_resources WHERE finished_at = 2 ORDER BY id";

@@ -8,6 +8,19 @@ internal static class PlatformSchema
 {
     public const string Component = "platform";
 
+    // Retention (PlatformRetention): when a message, call or recording finished; only finished ones are pruned. Rows
+    // stored before this migration are found by their body as the serializer writes it (compact, snake_case; inside a
+    // JSON string value a quote is escaped, so text cannot match these patterns).
+    internal const string FinishTimes =
+        """
+        ALTER TABLE platform_resources ADD COLUMN finished_at BIGINT;
+        CREATE INDEX platform_resources_finished ON platform_resources (kind, finished_at) WHERE finished_at IS NOT NULL;
+        UPDATE platform_resources SET finished_at = updated_at
+        WHERE kind = 'recording'
+            OR (kind = 'message' AND (body LIKE '%"completed_at":"%' OR body LIKE '%"direction":"inbound"%'))
+            OR (kind = 'call' AND body LIKE '%"state":"hangup"%');
+        """;
+
     public static readonly IReadOnlyList<string> Migrations =
     [
         // One table for every resource: its API shape as JSON, with the few columns lookups and filters need.
@@ -51,16 +64,6 @@ internal static class PlatformSchema
             PRIMARY KEY (call_control_id, command_id)
         );
         """,
-        // Retention (PlatformRetention): when a message, call or recording finished; only finished ones are pruned. Rows
-        // stored before this migration are found by their body as the serializer writes it (compact, snake_case; inside a
-        // JSON string value a quote is escaped, so text cannot match these patterns).
-        """
-        ALTER TABLE platform_resources ADD COLUMN finished_at BIGINT;
-        CREATE INDEX platform_resources_finished ON platform_resources (kind, finished_at) WHERE finished_at IS NOT NULL;
-        UPDATE platform_resources SET finished_at = updated_at
-        WHERE kind = 'recording'
-            OR (kind = 'message' AND (body LIKE '%"completed_at":"%' OR body LIKE '%"direction":"inbound"%'))
-            OR (kind = 'call' AND body LIKE '%"state":"hangup"%');
-        """,
+        FinishTimes,
     ];
 }

@@ -57,6 +57,10 @@ public sealed partial class DispatcherLoopTests
 
         await AssertHealthyLeaveAtOnceAsync(run.Outbox, healthy);
         Assert.Single(hanging.Received);
+        // The healthy five are recorded delivered in a batch after they arrive: wait for that, so what is pending is the doomed.
+        await Eventually.TrueAsync(
+            async () => (await run.Outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered })).TotalResults == 5,
+            "the healthy webhooks to be recorded delivered", Patience);
         // Given back and put off, not attempted: no attempt counted, none logged.
         var pending = await run.Outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Pending, PageSize = 100 });
         Assert.Equal(100, pending.TotalResults);
