@@ -20,12 +20,11 @@ namespace Switchboard.Platform.Tests;
 public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>
-    /// The target is 10 s; restarts after the first take 3–8 s here even at a load average of 40–75 on the shared
-    /// 2-core machine, the first (code not yet compiled to its last tier) 11–14 s. Twice the target keeps the test from
-    /// failing on load while still catching a step that waits for a takeover or for the 30 s of a failed item (41.9 s
-    /// before heartbeats were aged from the server's start). Figures: docs/benchmarks.md.
+    /// The target: every message accepted before the outage finalized within 10 s of the database answering. On
+    /// a quiet machine it takes 1–2 s; at a load average of 40–75 (other builds on the 2-core machine) a process's first
+    /// restart took 11–14 s, later ones 3–8 s. Figures: docs/benchmarks.md.
     /// </summary>
-    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(10);
 
     // A server of its own: the restarts must not cut off the tests that share the collection's server.
     private readonly PostgresServer _server = new();
@@ -72,8 +71,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
             {
                 try
                 {
+                    // 555-2000 to 555-5999: clear of the magic numbers (555-0100 to 555-0199), so every message is delivered.
                     using var response = await client.PostAsJsonAsync("/v2/messages",
-                        new JsonObject { ["from"] = number, ["to"] = $"+1312555{s * 2000 + i % 2000:D4}", ["text"] = "through a restart" });
+                        new JsonObject { ["from"] = number, ["to"] = $"+1312555{2000 + s * 1000 + i % 1000:D4}", ["text"] = "through a restart" });
                     var text = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
