@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
 using Switchboard.Platform.Tests.Support;
 using Xunit.Abstractions;
 
@@ -51,10 +50,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     {
         const int Restarts = 3;
         var database = await _server.CreateDatabaseAsync();
-        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString();
-        string[] shared = ["--data", Path.Combine(_folder, "data"), "--storage", "postgres", "--connection-string", connectionString, "--lifecycle-delay", "50ms",
-            // A webhook the loaded machine answers late is not what this test is about: no attempt times out into the next minute.
-            "--attempt-timeout", "30s"];
+        var shared = ServeProcess.OnPostgres(_folder, database.ConnectionString, lifecycleDelay: "50ms");
         await using var api = await ServeProcess.StartAsync([.. shared, "--role", "api"]);
         await using var worker = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
         using var client = api.Client();

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
 using Switchboard.Platform.Tests.Support;
 using Xunit.Abstractions;
 
@@ -31,8 +30,7 @@ public sealed class PostgresWorkersTests(PostgresServer server, ITestOutputHelpe
     {
         const int Messages = 300;
         var database = await server.CreateDatabaseAsync();
-        var connectionString = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = true }.ToString();
-        string[] shared = ["--data", Path.Combine(_folder, "data"), "--storage", "postgres", "--connection-string", connectionString, "--lifecycle-delay", "0", "--attempt-timeout", "30s"];
+        var shared = ServeProcess.OnPostgres(_folder, database.ConnectionString, lifecycleDelay: "0");
         await using var api = await ServeProcess.StartAsync([.. shared, "--role", "api"]);
         await using var worker1 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
         await using var worker2 = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);

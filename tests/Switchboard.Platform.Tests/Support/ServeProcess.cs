@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Npgsql;
 
 namespace Switchboard.Platform.Tests.Support;
 
@@ -30,6 +31,17 @@ public sealed partial class ServeProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The arguments every process of one PostgreSQL deployment shares (add <c>--role</c>): a pooled connection to
+    /// <paramref name="database"/>, no attempt timing out into the next minute on a loaded machine.
+    /// </summary>
+    public static string[] OnPostgres(string folder, string database, string lifecycleDelay) =>
+    [
+        "--data", Path.Combine(folder, "data"), "--storage", "postgres",
+        "--connection-string", new NpgsqlConnectionStringBuilder(database) { Pooling = true }.ToString(),
+        "--lifecycle-delay", lifecycleDelay, "--attempt-timeout", "30s",
+    ];
 
     public static Task<ServeProcess> StartAsync(params string[] arguments) => StartWithAsync(["--api-key", ApiKey, .. arguments]);
 
