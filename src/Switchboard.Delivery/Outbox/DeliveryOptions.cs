@@ -20,12 +20,13 @@ public sealed class DeliveryOptions
     /// <summary>
     /// Most requests one dispatcher has in flight at once to one target, the origin (scheme, host, port) of the URL
     /// requested, so that a target that hangs holds only its share of <see cref="MaxConcurrency"/>. Between 1 and
-    /// <see cref="MaxConcurrency"/>. Default (null): a quarter of <see cref="MaxConcurrency"/> (16 of 64).
+    /// <see cref="MaxConcurrency"/>. Default (null): half of <see cref="MaxConcurrency"/> (32 of 64): a quarter
+    /// cost a one-target flood about a tenth of its throughput (docs/benchmarks.md).
     /// </summary>
     public int? MaxConcurrencyPerTarget { get; set; }
 
     /// <summary>The per-target limit in force: <see cref="MaxConcurrencyPerTarget"/>, or its default.</summary>
-    internal int PerTargetLimit => MaxConcurrencyPerTarget ?? Math.Max(1, MaxConcurrency / 4);
+    internal int PerTargetLimit => MaxConcurrencyPerTarget ?? Math.Max(1, MaxConcurrency / 2);
 
     /// <summary>
     /// A target with every slot taken and no request finished for this long is stalled: a delivery whose attempt would

@@ -48,7 +48,7 @@ public sealed partial class DispatcherLoopTests
         await using var healthy = await SlowApp.StartAsync();
         hanging.AnswerWhen = _ => Task.Delay(Timeout.Infinite);
         // A small dispatcher (one slot per target, 16 deliveries in hand), so 100 hanging deliveries are more than it holds.
-        var options = new DeliveryOptions { MaxConcurrency = 4, ClaimBatchSize = 8 };
+        var options = new DeliveryOptions { MaxConcurrency = 4, MaxConcurrencyPerTarget = 1, ClaimBatchSize = 8 };
         await using var run = await StartAsync(options);
 
         var doomed = Enumerable.Range(0, 100).Select(_ => Webhook(hanging.Url("/hooks"))).ToList();
