@@ -100,7 +100,7 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
 
     [Theory]
     [InlineData(0)]
-    [InlineData(65)]
+    [InlineData(129)]
     public async Task A_per_target_limit_outside_one_to_the_total_stops_the_start(int perTarget)
     {
         using var host = Build(o =>
@@ -112,6 +112,6 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains(error.Failures, f => f.Contains("MaxConcurrencyPerTarget must be between 1 and MaxConcurrency (64)", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxConcurrencyPerTarget must be between 1 and MaxConcurrency (128)", StringComparison.Ordinal));
     }
 }

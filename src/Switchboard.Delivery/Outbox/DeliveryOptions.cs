@@ -14,19 +14,20 @@ public sealed class DeliveryOptions
     /// <summary>Most deliveries claimed in one go. Default 256.</summary>
     public int ClaimBatchSize { get; set; } = 256;
 
-    /// <summary>Most requests one dispatcher has in flight at once, to all targets together. Default 64.</summary>
-    public int MaxConcurrency { get; set; } = 64;
+    /// <summary>Most requests one dispatcher has in flight at once, to all targets together. Default 128.</summary>
+    public int MaxConcurrency { get; set; } = 128;
 
     /// <summary>
     /// Most requests one dispatcher has in flight at once to one target, the origin (scheme, host, port) of the URL
     /// requested, so that a target that hangs holds only its share of <see cref="MaxConcurrency"/>. Between 1 and
-    /// <see cref="MaxConcurrency"/>. Default (null): half of <see cref="MaxConcurrency"/> (32 of 64): a quarter
-    /// cost a one-target flood about a tenth of its throughput (docs/benchmarks.md).
+    /// <see cref="MaxConcurrency"/>. Default (null): a quarter of <see cref="MaxConcurrency"/> (32 of 128), so a
+    /// message whose URL and failover both hang holds half, and one busy target still has the 32 requests in flight it
+    /// needs for its throughput (16 cost a one-target flood about a tenth; docs/benchmarks.md).
     /// </summary>
     public int? MaxConcurrencyPerTarget { get; set; }
 
     /// <summary>The per-target limit in force: <see cref="MaxConcurrencyPerTarget"/>, or its default.</summary>
-    internal int PerTargetLimit => MaxConcurrencyPerTarget ?? Math.Max(1, MaxConcurrency / 2);
+    internal int PerTargetLimit => MaxConcurrencyPerTarget ?? Math.Max(1, MaxConcurrency / 4);
 
     /// <summary>
     /// A target with every slot taken and no request finished for this long is stalled: a delivery whose attempt would
