@@ -36,14 +36,14 @@ public static class TerminalText
         {
             if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed) != OperationStatus.Done)
             {
-                escaped.Append(CultureInfo.InvariantCulture, $"\\u{(int)text[i]:X4}");
+                AppendEscape(escaped, text[i]);
                 i++;
                 continue;
             }
 
             if (IsUnsafe(rune))
             {
-                escaped.Append(rune.IsBmp ? "\\u" : "\\U").Append(rune.Value.ToString(rune.IsBmp ? "X4" : "X8", CultureInfo.InvariantCulture));
+                AppendEscape(escaped, rune.Value);
             }
             else
             {
@@ -55,6 +55,15 @@ public static class TerminalText
 
         return escaped.ToString();
     }
+
+    /// <summary>
+    /// Appends the escape <see cref="Escape"/> writes for one code point (or lone surrogate): <c>\uXXXX</c>, or
+    /// <c>\UXXXXXXXX</c> past the Basic Multilingual Plane.
+    /// </summary>
+    public static StringBuilder AppendEscape(StringBuilder to, int codePoint) =>
+        codePoint > 0xFFFF
+            ? to.Append(CultureInfo.InvariantCulture, $"\\U{codePoint:X8}")
+            : to.Append(CultureInfo.InvariantCulture, $"\\u{codePoint:X4}");
 
     /// <summary>True if <paramref name="text"/> holds a character <see cref="Escape"/> would escape.</summary>
     public static bool ContainsUnsafe(ReadOnlySpan<char> text) => IndexOfUnsafe(text) >= 0;

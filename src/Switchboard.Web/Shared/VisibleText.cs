@@ -57,8 +57,7 @@ internal static class VisibleText
             if (Hides(value))
             {
                 shown ??= new StringBuilder(html.Length + 64);
-                shown.Append(html, copied, i - copied)
-                    .Append(value > 0xFFFF ? string.Create(CultureInfo.InvariantCulture, $"\\U{value:X8}") : string.Create(CultureInfo.InvariantCulture, $"\\u{value:X4}"));
+                TerminalText.AppendEscape(shown.Append(html, copied, i - copied), value);
                 copied = i + length;
             }
 
