@@ -61,13 +61,7 @@ public static class PlatformFiles
         if (!File.Exists(path))
         {
             var temporary = TemporaryPath(path);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var writer = new StreamWriter(temporary, options))
+            using (var writer = new StreamWriter(temporary, OwnerOnlyFiles.Options(FileMode.CreateNew, FileAccess.Write, FileShare.Read)))
             {
                 writer.Write("KEY" + Convert.ToHexString(RandomNumberGenerator.GetBytes(20)) + "\n");
             }
