@@ -135,6 +135,24 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         await BrowserFixture.ScreenshotAsync(page, "logged-in");
     }
 
+    [Theory]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    [InlineData("/\t/evil.example/")]
+    [InlineData("/\n/evil.example/")]
+    [InlineData("https://evil.example/")]
+    public async Task The_login_returns_only_to_a_path_of_its_own(string returnPath)
+    {
+        await using var hosts = await PlatformAndReceiver.StartAsync(["--urls", "http://0.0.0.0:0"], ["--urls", "http://0.0.0.0:0"]);
+        var token = System.Web.HttpUtility.ParseQueryString(new Uri(hosts.Serve.PageLink).Query)["token"]!;
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var login = await noRedirects.PostAsync(hosts.Serve.BaseUrl + "/login",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["return"] = returnPath }));
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Equal("/", login.Headers.Location!.OriginalString);
+    }
+
     [Fact]
     public async Task Serve_and_listen_on_one_host_each_keep_their_own_login()
     {

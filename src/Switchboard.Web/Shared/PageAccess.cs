@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Switchboard.Events;
 
 namespace Switchboard.Web.Shared;
 
@@ -159,8 +160,13 @@ public sealed class PageAccess
             Path = "/",
         });
 
+    /// <summary>
+    /// A path on this host: a browser strips tabs and line breaks from a URL, so "/\t/evil.example" would leave for another
+    /// host as "//evil.example"; no control or format character is taken.
+    /// </summary>
     private static bool IsLocalPath(string path) =>
-        path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal);
+        path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
+        && !TerminalText.ContainsUnsafe(path);
 
     private static bool IsLoopback(IPAddress address) => IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
