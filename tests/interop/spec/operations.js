@@ -1,0 +1,78 @@
+// What `switchboard serve` emulates of Telnyx's API, one line per operation: the spec's method and path template, and
+// how the official SDK drives it (`ctx` carries what earlier lines created). The lines run in this order. The spec
+// subset (telnyx-subset.yml) is extracted from these keys by extract-subset.js, and spec-conformance.test.js fails
+// on every response that the spec does not allow. Adding an operation: one line here, then `npm run spec:subset`.
+// An `expect` status drives the operation into an error the spec declares (the SDK rejects; the status is checked).
+
+export const operations = [
+  ['POST /messaging_profiles', async (sdk, ctx) => (ctx.profile = (await sdk.messagingProfiles.create({ name: 'conformance', whitelisted_destinations: ['US'], webhook_url: ctx.webhookUrl })).data)],
+  ['GET /messaging_profiles', (sdk) => sdk.messagingProfiles.list({ page: { size: 5 } })],
+  ['GET /messaging_profiles/{id}', (sdk, ctx) => sdk.messagingProfiles.retrieve(ctx.profile.id)],
+  ['PATCH /messaging_profiles/{id}', (sdk, ctx) => sdk.messagingProfiles.update(ctx.profile.id, { name: 'conformance renamed' })],
+  ['POST /call_control_applications', async (sdk, ctx) => (ctx.application = (await sdk.callControlApplications.create({ application_name: 'conformance', webhook_event_url: ctx.webhookUrl })).data)],
+  ['GET /call_control_applications', (sdk) => sdk.callControlApplications.list()],
+  ['GET /call_control_applications/{id}', (sdk, ctx) => sdk.callControlApplications.retrieve(ctx.application.id)],
+  ['PATCH /call_control_applications/{id}', (sdk, ctx) => sdk.callControlApplications.update(ctx.application.id, { application_name: 'conformance renamed', webhook_event_url: ctx.webhookUrl })],
+  ['POST /number_orders', async (sdk, ctx) => (ctx.order = (await sdk.numberOrders.create({ phone_numbers: [{ phone_number: ctx.ourNumber }], messaging_profile_id: ctx.profile.id, connection_id: ctx.application.id })).data)],
+  ['GET /number_orders/{number_order_id}', (sdk, ctx) => sdk.numberOrders.retrieve(ctx.order.id)],
+  ['GET /phone_numbers', async (sdk, ctx) => (ctx.number = (await sdk.phoneNumbers.list({ filter: { phone_number: ctx.ourNumber } })).data[0])],
+  ['GET /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.retrieve(ctx.number.id)],
+  ['PATCH /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.update(ctx.number.id, { tags: ['conformance'] })],
+  ['GET /phone_numbers/{id}/messaging', (sdk, ctx) => sdk.phoneNumbers.messaging.retrieve(ctx.number.id)],
+  ['PATCH /phone_numbers/{id}/messaging', (sdk, ctx) => sdk.phoneNumbers.messaging.update(ctx.number.id, { messaging_profile_id: ctx.profile.id })],
+  ['GET /messaging_profiles/{id}/phone_numbers', (sdk, ctx) => sdk.messagingProfiles.listPhoneNumbers(ctx.profile.id)],
+  ['POST /messages', async (sdk, ctx) => (ctx.message = (await sdk.messages.send({ from: ctx.ourNumber, to: '+13125550199', text: 'conformance' })).data)],
+  ['POST /messages/long_code', (sdk, ctx) => sdk.messages.sendLongCode({ from: ctx.ourNumber, to: '+13125550198', text: 'conformance long code' })],
+  ['GET /messages/{id}', (sdk, ctx) => sdk.messages.retrieve(ctx.message.id)],
+  ['POST /calls', async (sdk, ctx) => (ctx.call = (await sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: '+13125550110' })).data)],
+  ['GET /calls/{call_control_id}', (sdk, ctx) => sdk.calls.retrieveStatus(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/speak', (sdk, ctx) => sdk.calls.actions.speak(ctx.call.call_control_id, { payload: 'Hello', voice: 'female' })],
+  ['POST /calls/{call_control_id}/actions/playback_start', (sdk, ctx) => sdk.calls.actions.startPlayback(ctx.call.call_control_id, { audio_url: 'https://example.com/a.mp3' })],
+  ['POST /calls/{call_control_id}/actions/playback_stop', (sdk, ctx) => sdk.calls.actions.stopPlayback(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/record_start', (sdk, ctx) => sdk.calls.actions.startRecording(ctx.call.call_control_id, { format: 'mp3', channels: 'single' })],
+  ['POST /calls/{call_control_id}/actions/record_pause', (sdk, ctx) => sdk.calls.actions.pauseRecording(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/record_resume', (sdk, ctx) => sdk.calls.actions.resumeRecording(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/record_stop', (sdk, ctx) => sdk.calls.actions.stopRecording(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/hangup', (sdk, ctx) => sdk.calls.actions.hangup(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/answer', (sdk, ctx) => sdk.calls.actions.answer(ctx.call.call_control_id), { expect: 422 }],
+  ['POST /calls/{call_control_id}/actions/reject', (sdk, ctx) => sdk.calls.actions.reject(ctx.call.call_control_id, { cause: 'USER_BUSY' }), { expect: 422 }],
+  ['GET /webhook_deliveries', async (sdk, ctx) => (ctx.delivery = (await sdk.webhookDeliveries.list()).data[0])],
+  ['GET /webhook_deliveries/{id}', (sdk, ctx) => sdk.webhookDeliveries.retrieve(ctx.delivery.id)],
+  ['GET /webhook_deliveries', (sdk) => sdk.webhookDeliveries.list({ page: { size: 251 } }), { expect: 422 }],
+  ['GET /messaging_profiles', (sdk) => sdk.messagingProfiles.list({ page: { size: 251 } }), { expect: 400 }],
+  ['GET /phone_numbers', (sdk) => sdk.phoneNumbers.list({ page: { size: 251 } }), { expect: 400 }],
+  ['GET /call_control_applications', (sdk) => sdk.callControlApplications.list({ page: { size: 251 } }), { expect: 400 }],
+  ['GET /messages/{id}', (sdk) => sdk.messages.retrieve('00000000-0000-4000-8000-000000000000'), { expect: 404 }],
+  ['DELETE /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.delete(ctx.number.id)],
+  ['DELETE /call_control_applications/{id}', (sdk, ctx) => sdk.callControlApplications.delete(ctx.application.id)],
+  ['DELETE /messaging_profiles/{id}', (sdk, ctx) => sdk.messagingProfiles.delete(ctx.profile.id)],
+];
+
+/** The spec's schema for each webhook event type serve sends (components/schemas); the subset keeps these too. */
+export const webhookSchemas = {
+  'message.sent': 'OutboundMessageEvent',
+  'message.finalized': 'OutboundMessageEvent',
+  'message.received': 'InboundMessageEvent',
+  'call.initiated': 'CallInitiatedEvent',
+  'call.answered': 'CallAnsweredEvent',
+  'call.hangup': 'CallHangupEvent',
+  'call.recording.saved': 'CallRecordingSavedEvent',
+  'call.speak.started': 'CallSpeakStartedEvent',
+  'call.speak.ended': 'CallSpeakEndedEvent',
+  'call.playback.started': 'CallPlaybackStartedEvent',
+  'call.playback.ended': 'CallPlaybackEndedEvent',
+  'call.dtmf.received': 'CallDtmfReceivedEvent',
+  'call.gather.ended': 'CallGatherEndedEvent',
+  'call.bridged': 'CallBridgedEvent',
+  'call.machine.detection.ended': 'CallMachineDetectionEndedEvent',
+  'call.machine.greeting.ended': 'CallMachineGreetingEndedEvent',
+};
+
+/**
+ * The seed's two extra events, which Telnyx does not send: they carry exactly the outbound-message payload, so they
+ * are checked against the outbound message event schema (whose event_type enum cannot name them).
+ */
+export const seedOnlyEvents = { 'message.delivered': 'OutboundMessageEvent', 'message.failed': 'OutboundMessageEvent' };
+
+/** The resources serve emulates: Telnyx's other paths under these are listed as not emulated (see the subset). */
+export const emulatedResources = ['/messaging_profiles', '/phone_numbers', '/number_orders', '/messages', '/call_control_applications', '/calls', '/webhook_deliveries', '/available_phone_numbers', '/recordings'];
