@@ -51,6 +51,13 @@ public sealed class PlatformOptions
     public string? GlobalWebhookFailoverUrl { get; set; }
 
     /// <summary>
+    /// Telnyx's message event set for the profiles that do not choose theirs (<c>switchboard_event_types</c> null):
+    /// <c>message.sent</c>, <c>message.finalized</c> (which carries the outcome) and <c>message.received</c>, without the
+    /// seed's <c>message.delivered</c> and <c>message.failed</c>. Off by default: the seed's five events.
+    /// </summary>
+    public bool TelnyxEvents { get; set; }
+
+    /// <summary>
     /// Refuse webhooks to loopback and private addresses (the delivery engine's SSRF guard). Off by default: local
     /// development sends webhooks to apps on this machine.
     /// </summary>

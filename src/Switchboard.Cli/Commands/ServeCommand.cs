@@ -36,6 +36,10 @@ internal static class ServeCommand
         var roleOption = new Option<string>("--role") { Description = "all, or (PostgreSQL) api or worker", DefaultValueFactory = _ => "all" };
         roleOption.AcceptOnlyFromAmong("all", "api", "worker");
         var blockOption = new Option<bool>("--block-private-targets") { Description = "Refuse webhooks to loopback and private addresses (allowed by default, for local development)" };
+        var telnyxEventsOption = new Option<bool>("--telnyx-events")
+        {
+            Description = "Profiles that do not choose their event types get Telnyx's set (message.sent, message.finalized, message.received), not the seed's five",
+        };
         var publicUrlOption = new Option<string?>("--public-url") { Description = "The base URL of the links it hands out (recordings); default: the first URL it listens on" };
         var takeoverOption = DurationOption.Create("--takeover-after", "PostgreSQL: how long a silent worker keeps its work before others take it over", TimeSpan.FromSeconds(10), TimeSpan.FromHours(1));
         var retentionOption = DurationOption.Create(
@@ -45,6 +49,7 @@ internal static class ServeCommand
         {
             urlsOption, dataOption, apiKeyOption, storageOption, connectionOption, scheduleOption, timeoutOption, delayOption,
             globalOption, globalFailoverOption, roleOption, blockOption, takeoverOption, publicUrlOption, attemptLogOption, retentionOption,
+            telnyxEventsOption,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -88,6 +93,7 @@ internal static class ServeCommand
                     GlobalWebhookUrl = parse.GetValue(globalOption),
                     GlobalWebhookFailoverUrl = parse.GetValue(globalFailoverOption),
                     BlockPrivateTargets = parse.GetValue(blockOption),
+                    TelnyxEvents = parse.GetValue(telnyxEventsOption),
                     TakeoverAfter = parse.GetValue(takeoverOption),
                     Retention = parse.GetValue(retentionOption),
                     PublicBaseUrl = parse.GetValue(publicUrlOption)?.TrimEnd('/') ?? "",
@@ -174,6 +180,9 @@ internal static class ServeCommand
         output.WriteLine(options.BlockPrivateTargets
             ? "  Webhooks to loopback and private addresses are refused (--block-private-targets)."
             : "  Webhooks to loopback and private addresses are allowed (local development; --block-private-targets refuses them).");
+        output.WriteLine(options.TelnyxEvents
+            ? "  Message events: Telnyx's set (message.sent, message.finalized, message.received) for profiles that do not choose (--telnyx-events)."
+            : "  Message events: the seed's set (adds message.delivered, message.failed) for profiles that do not choose; --telnyx-events gives Telnyx's.");
         if (options.Role != PlatformRole.Worker)
         {
             output.WriteLine($"  SDK:          TELNYX_BASE_URL={baseUrl}/v2 TELNYX_API_KEY={options.ApiKey} node your-app.js");

@@ -24,15 +24,18 @@ internal static class ApiResults
     public static IResult Error(ApiException error) =>
         Results.Json(new ApiErrorsBody(error.Errors), PlatformJson.Wire.ApiErrorsBody, statusCode: error.Status);
 
-    /// <summary>Telnyx's paging parameters, <c>page[number]</c> (from 1) and <c>page[size]</c> (1 to 250, default 20).</summary>
-    public static Paging ReadPaging(HttpRequest request)
+    /// <summary>
+    /// Telnyx's paging parameters, <c>page[number]</c> (from 1) and <c>page[size]</c> (1 to 250, default 20); refused
+    /// with <paramref name="invalidStatus"/>, the status the spec declares for the list (400 for most, 422 for some).
+    /// </summary>
+    public static Paging ReadPaging(HttpRequest request, int invalidStatus = StatusCodes.Status400BadRequest)
     {
         var errors = new List<ApiError>();
         var number = Read("page[number]", 1, int.MaxValue, 1);
         var size = Read("page[size]", 1, MaxPageSize, DefaultPageSize);
         if (errors.Count > 0)
         {
-            throw new ApiException(400, errors);
+            throw new ApiException(invalidStatus, errors);
         }
 
         return new Paging(number, size);
@@ -55,12 +58,12 @@ internal static class ApiResults
         }
     }
 
-    /// <summary>The <c>filter[...]</c> query parameters, by their full names; 400 for one with a NUL character (PostgreSQL takes none).</summary>
-    public static IReadOnlyDictionary<string, string> ReadFilters(HttpRequest request)
+    /// <summary>The <c>filter[...]</c> query parameters, by their full names; <paramref name="invalidStatus"/> for one with a NUL character (PostgreSQL takes none).</summary>
+    public static IReadOnlyDictionary<string, string> ReadFilters(HttpRequest request, int invalidStatus = StatusCodes.Status400BadRequest)
     {
         var filters = request.Query.Where(q => q.Key.StartsWith("filter[", StringComparison.Ordinal)).Take(32).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
         var errors = filters.Where(f => f.Value.Contains('\0', StringComparison.Ordinal)).Select(f => ApiErrors.NulInFilter(f.Key)).ToList();
-        return errors.Count == 0 ? filters : throw new ApiException(400, errors);
+        return errors.Count == 0 ? filters : throw new ApiException(invalidStatus, errors);
     }
 }
 

@@ -19,15 +19,14 @@ public static class PlatformApi
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var v2 = endpoints.MapGroup("/v2").AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiKeyFilter>();
+        var v2 = endpoints.MapGroup("/v2").AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<TelnyxFixedPaths>();
         MapMessagingProfiles(v2.MapGroup("/messaging_profiles"));
         MapNumbers(v2);
         MapMessages(v2.MapGroup("/messages"));
         MapWebhookDeliveries(v2.MapGroup("/webhook_deliveries"));
         MapCallControlApplications(v2.MapGroup("/call_control_applications"));
         MapCalls(v2.MapGroup("/calls"));
-        v2.Map("/{**path}", (HttpContext context) => ApiResults.Error(new ApiException(404, new ApiError(ApiErrors.NotFoundCode, "Resource not found",
-            $"{context.Request.Method} /v2/{ApiErrors.Printable(context.Request.RouteValues["path"]?.ToString() ?? "")} is not part of the Telnyx API that Switchboard emulates (see docs/platform.md)"))));
+        v2.Map("/{**path}", (HttpContext context) => ApiResults.Error(TelnyxFixedPaths.NotEmulated(context.Request)));
 
         var emulator = endpoints.MapGroup(EmulatorPrefix).AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiKeyFilter>();
         MapEmulator(emulator);
@@ -138,8 +137,8 @@ public static class PlatformApi
     {
         deliveries.MapGet("/", async (HttpRequest request, WebhookDeliveries service, CancellationToken ct) =>
         {
-            var paging = ApiResults.ReadPaging(request);
-            var (items, total) = await service.ListAsync(paging.Number, paging.Size, ApiResults.ReadFilters(request), ct);
+            var paging = ApiResults.ReadPaging(request, WebhookDeliveries.InvalidQueryStatus);
+            var (items, total) = await service.ListAsync(paging.Number, paging.Size, ApiResults.ReadFilters(request, WebhookDeliveries.InvalidQueryStatus), ct);
             return ApiResults.List(items, paging, total);
         });
         deliveries.MapGet("/{id}", async (string id, WebhookDeliveries service, CancellationToken ct) => ApiResults.Data(await service.GetAsync(id, ct)));

@@ -40,6 +40,10 @@ public sealed class CallControlApplicationInbound
 
 public sealed class CallControlApplicationOutbound
 {
+    /// <summary>Null when unlimited: the spec's default is null, and Telnyx sends it so.</summary>
     public int? ChannelLimit { get; set; }
+
+    /// <summary>Left out when none is set: the spec types it as a plain string (not nullable), with no null default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? OutboundVoiceProfileId { get; set; }
 }

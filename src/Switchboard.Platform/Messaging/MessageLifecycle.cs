@@ -77,7 +77,7 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
             MessageStatuses.DeliveryUnconfirmed => null,
             _ => EventTypes.MessageFailed,
         };
-        if (result is not null)
+        if (result is not null && !(options.TelnyxEvents && routing.Profile?.SwitchboardEventTypes is null))
         {
             await PublishAsync(transaction, stored, routing, result);
         }

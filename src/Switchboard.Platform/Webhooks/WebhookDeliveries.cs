@@ -58,6 +58,9 @@ public sealed record RedeliveryResult(int Redelivered);
 /// <summary>The webhook delivery log: reading it with Telnyx's filters, and redelivering.</summary>
 public sealed class WebhookDeliveries(WebhookOutbox outbox)
 {
+    /// <summary>A list query Telnyx refuses: the spec declares only 422 for <c>GET /webhook_deliveries</c> (not 400).</summary>
+    internal const int InvalidQueryStatus = 422;
+
     public const int WebhookDeliveryErrorCode = 75499;
 
     public async Task<WebhookDeliveryRecord> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -94,7 +97,7 @@ public sealed class WebhookDeliveries(WebhookOutbox outbox)
         };
         if (errors.Count > 0)
         {
-            throw new ApiException(400, errors);
+            throw new ApiException(InvalidQueryStatus, errors);
         }
 
         var page = await outbox.QueryAsync(query, cancellationToken);
