@@ -52,6 +52,7 @@ const has = (type, where) => events().some((e) => e.data.event_type === type && 
 
 describe('webhooks in the shapes of Telnyx\'s webhook schemas', () => {
   it('every message and call webhook validates against the spec\'s schema for its event type', async (t) => {
+    assert.match(serve.output().stdout, /Message events: the seed's set \(adds message\.delivered, message\.failed\)/);
     const profile = (await client.messagingProfiles.create({ name: 'webhooks', whitelisted_destinations: ['US'], webhook_url: receiver.url('/messages') })).data;
     const application = (await client.callControlApplications.create({ application_name: 'webhooks', webhook_event_url: receiver.url('/calls') })).data;
     await client.numberOrders.create({ phone_numbers: [{ phone_number: ourNumber }], messaging_profile_id: profile.id, connection_id: application.id });
