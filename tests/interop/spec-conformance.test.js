@@ -37,8 +37,10 @@ describe('serve answers in the shapes and statuses of Telnyx\'s OpenAPI spec', (
 
   it('the SDK drives each emulated operation, and every response is allowed by the spec', async (t) => {
     const exchanges = [];
-    const sdk = new Telnyx({ apiKey: serve.apiKey, baseURL: serve.baseURL, maxRetries: 0, fetch: validatingFetch(spec, serve.baseURL, exchanges) });
-    const ctx = { webhookUrl: receiver.url('/webhooks'), ourNumber: '+18445550170' };
+    const fetch = validatingFetch(spec, serve.baseURL, exchanges);
+    const sdk = new Telnyx({ apiKey: serve.apiKey, baseURL: serve.baseURL, maxRetries: 0, fetch });
+    const stranger = new Telnyx({ apiKey: 'KEY0000000000000000000000', baseURL: serve.baseURL, maxRetries: 0, fetch });
+    const ctx = { webhookUrl: receiver.url('/webhooks'), ourNumber: '+18445550170', stranger };
     const failures = [];
     for (const [key, drive, { expect } = {}] of operations) {
       const before = exchanges.length;

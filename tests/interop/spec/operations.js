@@ -2,7 +2,8 @@
 // how the official SDK drives it (`ctx` carries what earlier lines created). The lines run in this order. The spec
 // subset (telnyx-subset.yml) is extracted from these keys by extract-subset.js, and spec-conformance.test.js fails
 // on every response that the spec does not allow. Adding an operation: one line here, then `npm run spec:subset`.
-// An `expect` status drives the operation into an error the spec declares (the SDK rejects; the status is checked).
+// An `expect` status drives the operation into an error (the SDK rejects; the status is checked, and the spec must
+// declare it). `ctx.stranger` is the SDK with a wrong API key.
 
 export const operations = [
   ['POST /messaging_profiles', async (sdk, ctx) => (ctx.profile = (await sdk.messagingProfiles.create({ name: 'conformance', whitelisted_destinations: ['US'], webhook_url: ctx.webhookUrl })).data)],
@@ -43,6 +44,13 @@ export const operations = [
   ['GET /phone_numbers', (sdk) => sdk.phoneNumbers.list({ page: { size: 251 } }), { expect: 400 }],
   ['GET /call_control_applications', (sdk) => sdk.callControlApplications.list({ page: { size: 251 } }), { expect: 400 }],
   ['GET /messages/{id}', (sdk) => sdk.messages.retrieve('00000000-0000-4000-8000-000000000000'), { expect: 404 }],
+  ['GET /webhook_deliveries/{id}', (sdk) => sdk.webhookDeliveries.retrieve('00000000-0000-4000-8000-000000000000'), { expect: 404 }],
+  ['GET /call_control_applications/{id}', (sdk) => sdk.callControlApplications.retrieve('1'), { expect: 404 }],
+  ['GET /webhook_deliveries', (sdk, ctx) => ctx.stranger.webhookDeliveries.list(), { expect: 401 }],
+  ['GET /phone_numbers', (sdk, ctx) => ctx.stranger.phoneNumbers.list(), { expect: 401 }],
+  ['GET /call_control_applications', (sdk, ctx) => ctx.stranger.callControlApplications.list(), { expect: 401 }],
+  ['POST /messages', (sdk, ctx) => sdk.messages.send({ from: ctx.ourNumber, to: '3125550100', text: 'no plus' }), { expect: 422 }],
+  ['POST /calls', (sdk, ctx) => sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: 'nobody' }), { expect: 422 }],
   ['DELETE /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.delete(ctx.number.id)],
   ['DELETE /call_control_applications/{id}', (sdk, ctx) => sdk.callControlApplications.delete(ctx.application.id)],
   ['DELETE /messaging_profiles/{id}', (sdk, ctx) => sdk.messagingProfiles.delete(ctx.profile.id)],
