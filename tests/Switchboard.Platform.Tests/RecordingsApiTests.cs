@@ -94,5 +94,14 @@ public sealed class RecordingsApiTests : IAsyncLifetime
         Assert.Equal((404, "10005"), (gone, goneBody.GetProperty("errors")[0].GetProperty("code").GetString()));
         Assert.Equal(404, (await _platform.SendAsync(HttpMethod.Delete, $"/v2/recordings/{firstId}")).Status);
         Assert.Equal([secondId], await IdsAsync(""));
+
+        // Deleting several: all of them, or (one id unknown) none.
+        var (unknown, unknownBody) = await _platform.SendAsync(HttpMethod.Post, "/v2/recordings/actions/delete", new JsonObject { ["ids"] = new JsonArray(secondId, firstId) });
+        Assert.Equal((404, "10005"), (unknown, unknownBody.GetProperty("errors")[0].GetProperty("code").GetString()));
+        Assert.Equal([secondId], await IdsAsync(""));
+        Assert.Equal(422, (await _platform.SendAsync(HttpMethod.Post, "/v2/recordings/actions/delete", new JsonObject())).Status);
+        var (ok, okBody) = await _platform.SendAsync(HttpMethod.Post, "/v2/recordings/actions/delete", new JsonObject { ["ids"] = new JsonArray(secondId) });
+        Assert.Equal((200, "ok"), (ok, okBody.GetProperty("status").GetString()));
+        Assert.Empty(await IdsAsync(""));
     }
 }

@@ -217,6 +217,11 @@ public static class PlatformApi
         });
         recordings.MapGet("/{id}", async (string id, Recordings service, CancellationToken ct) => ApiResults.Data(await service.GetAsync(id, ct)));
         recordings.MapDelete("/{id}", async (string id, Recordings service, CancellationToken ct) => ApiResults.Data(await service.DeleteAsync(id, ct)));
+        recordings.MapPost("/actions/delete", async (HttpRequest request, Recordings service, CancellationToken ct) =>
+        {
+            await service.DeleteManyAsync(await JsonBody.ReadAsync(request, ct), ct);
+            return Results.Json(new StatusResult("ok"), PlatformJson.Wire.Options);
+        });
     }
 
     /// <summary>A recording's audio, behind a pre-signed link (no API key, as Telnyx's recording URLs); HEAD too, for players and download managers.</summary>

@@ -49,6 +49,7 @@ public sealed record PageMeta(int PageNumber, int PageSize, int TotalPages, long
 [JsonSerializable(typeof(ApiData<PhoneNumberVoiceSettings>))]
 [JsonSerializable(typeof(ApiData<RecordingRecord>))]
 [JsonSerializable(typeof(ApiList<RecordingRecord>))]
+[JsonSerializable(typeof(StatusResult))]
 [JsonSerializable(typeof(StoredMessage))]
 [JsonSerializable(typeof(ApiData<WebhookDeliveryRecord>))]
 [JsonSerializable(typeof(ApiList<WebhookDeliveryRecord>))]

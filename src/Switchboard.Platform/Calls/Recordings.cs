@@ -14,6 +14,8 @@ namespace Switchboard.Platform.Calls;
 /// </summary>
 public sealed class Recordings(IWorkStore store, RecordingLinks links)
 {
+    public const int MaxDeletedAtOnce = 250;
+
     /// <summary>Stores a recording that has just ended (its end is when it was made, and when it finished for retention).</summary>
     internal static ValueTask<int> SaveAsync(IWorkTransaction transaction, RecordingResource recording) =>
         Resources.InsertAsync(transaction, ResourceKinds.Recording, recording.Id, JsonSerializer.Serialize(recording, PlatformJson.Default.RecordingResource),
@@ -56,6 +58,31 @@ public sealed class Recordings(IWorkStore store, RecordingLinks links)
             await Resources.DeleteAsync(transaction, ResourceKinds.Recording, id);
             return ToRecord(recording);
         }, cancellationToken);
+
+    /// <summary>
+    /// <c>POST /recordings/actions/delete</c>: deletes every recording of <c>ids</c>, or none: an id that does not exist
+    /// answers 404 and nothing is deleted.
+    /// </summary>
+    public Task DeleteManyAsync(JsonBody body, CancellationToken cancellationToken = default)
+    {
+        if (!body.Has("ids") || body.IsNull("ids"))
+        {
+            body.Add(ApiErrors.Missing(body.Pointer("ids")));
+        }
+
+        var ids = body.Strings("ids", maxItems: MaxDeletedAtOnce, maxLength: 64);
+        body.ThrowIfInvalid();
+        return store.WriteAsync(async transaction =>
+        {
+            foreach (var id in ids!.Distinct())
+            {
+                _ = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("recording", id);
+                await Resources.DeleteAsync(transaction, ResourceKinds.Recording, id);
+            }
+
+            return 0;
+        }, cancellationToken);
+    }
 
     private static async ValueTask<RecordingResource?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>
         await Resources.GetAsync(reader, ResourceKinds.Recording, id, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
@@ -144,3 +171,6 @@ internal sealed record RecordingFilter
     public TimeRange Started { get; init; }
     public TimeRange Ended { get; init; }
 }
+
+/// <summary>The answer of <c>POST /recordings/actions/delete</c>: <c>{"status": "ok"}</c>, no <c>data</c>.</summary>
+public sealed record StatusResult(string Status);
