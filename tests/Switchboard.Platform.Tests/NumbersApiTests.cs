@@ -77,6 +77,21 @@ public abstract class NumbersApiScenarios : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_order_line_has_its_own_uuid_and_the_optional_strings_not_given_are_left_out()
+    {
+        var order = await OrderAsync(new JsonObject { ["customer_reference"] = "ref", ["billing_group_id"] = null }, "+18445551030");
+
+        var line = order.GetProperty("phone_numbers")[0];
+        var lineId = line.GetProperty("id").GetString()!;
+        Assert.True(Guid.TryParse(lineId, out _), lineId);
+        Assert.Equal(("toll_free", "US", "approved"), (line.GetProperty("phone_number_type").GetString(), line.GetProperty("country_code").GetString(), line.GetProperty("requirements_status").GetString()));
+        Assert.Equal(404, (await Platform.SendAsync(HttpMethod.Get, $"/v2/phone_numbers/{lineId}")).Status);
+        Assert.Equal("ref", order.GetProperty("customer_reference").GetString());
+        Assert.DoesNotContain(order.EnumerateObject(), p => p.Name is "connection_id" or "messaging_profile_id" or "billing_group_id");
+        Assert.Equal(order.ToString(), (await Platform.GetAsync($"/v2/number_orders/{order.GetProperty("id").GetString()}")).ToString());
+    }
+
+    [Fact]
     public async Task A_search_filters_by_pattern_type_and_features_and_finds_nothing_as_an_empty_list()
     {
         Assert.All(Numbers(await ListAsync("/v2/available_phone_numbers?filter[phone_number][starts_with]=415&filter[limit]=5")),
