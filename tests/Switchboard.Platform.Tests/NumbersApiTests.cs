@@ -234,6 +234,27 @@ public abstract class NumbersApiScenarios : IAsyncLifetime
 public sealed class NumbersApiTests : NumbersApiScenarios
 {
     public override async Task InitializeAsync() => Platform = await PlatformApp.StartAsync();
+
+    [Fact]
+    public async Task An_order_stored_before_its_lines_had_their_own_ids_is_still_read_and_listed()
+    {
+        // As the previous version stored an order: the order itself, each line's id the number's id.
+        const string Body = """{"id":"0b6a3c1e-4a57-4f2b-9d7e-1e1c1f0a0001","record_type":"number_order","status":"success","phone_numbers":[{"id":"1293384261075731499","phone_number":"\u002B13125559000","country_iso_alpha2":"US","record_type":"number_order_phone_number","status":"success","phone_number_type":"local","requirements_met":true,"requirements_status":"approved"}],"phone_numbers_count":1,"messaging_profile_id":null,"connection_id":null,"billing_group_id":null,"customer_reference":"old","requirements_met":true,"sub_number_orders_ids":[],"created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z"}""";
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Platform.Folder, Hosting.PlatformHost.DatabaseFile)};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "PRAGMA busy_timeout = 10000; INSERT INTO platform_resources (kind, id, body, created_at, updated_at) VALUES ('number_order', '0b6a3c1e-4a57-4f2b-9d7e-1e1c1f0a0001', $body, 1767225600000, 1767225600000)";
+            insert.Parameters.AddWithValue("$body", Body);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var order = await Platform.GetAsync("/v2/number_orders/0b6a3c1e-4a57-4f2b-9d7e-1e1c1f0a0001");
+        Assert.Equal(("+13125559000", 1, "old"), (order.GetProperty("phone_numbers")[0].GetProperty("phone_number").GetString(), order.GetProperty("phone_numbers_count").GetInt32(), order.GetProperty("customer_reference").GetString()));
+        Assert.False(order.TryGetProperty("connection_id", out _));
+        var listed = (await Platform.OkAsync(HttpMethod.Get, "/v2/number_orders?filter[customer_reference]=old")).EnumerateArray().Single();
+        Assert.Equal("1293384261075731499", listed.GetProperty("phone_numbers")[0].GetProperty("id").GetString());
+    }
 }
 
 [Collection(PostgresServer.Collection)]
