@@ -5,18 +5,29 @@ using Switchboard.Platform.Tests.Support;
 
 namespace Switchboard.Platform.Tests;
 
-/// <summary><c>/v2/recordings</c>: a call's saved recordings listed, read and deleted in the spec's shape, their links working without the API key until deleted.</summary>
-public sealed class RecordingsApiTests : IAsyncLifetime
+/// <summary>
+/// <c>/v2/recordings</c>: a call's saved recordings listed, read and deleted in the spec's shape, their links working
+/// without the API key until deleted. On SQLite here, on PostgreSQL by <see cref="PostgresRecordingsApiTests"/>.
+/// </summary>
+public abstract class RecordingsApiScenarios : IAsyncLifetime
 {
     private const string Number = "+18445550001";
     private WebhookSink _sink = null!;
     private PlatformApp _platform = null!;
     private string _application = "";
 
+    /// <summary>The platform's options beyond the test's (the database).</summary>
+    protected abstract Task<Action<PlatformOptions>> StoreAsync();
+
     public async Task InitializeAsync()
     {
         _sink = await WebhookSink.StartAsync();
-        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = TimeSpan.FromMilliseconds(50));
+        var store = await StoreAsync();
+        _platform = await PlatformApp.StartAsync(options =>
+        {
+            store(options);
+            options.LifecycleDelay = TimeSpan.FromMilliseconds(50);
+        });
         _application = await _platform.ApplicationWithNumberAsync(_sink.Url("/calls"), Number);
     }
 
@@ -103,5 +114,20 @@ public sealed class RecordingsApiTests : IAsyncLifetime
         var (ok, okBody) = await _platform.SendAsync(HttpMethod.Post, "/v2/recordings/actions/delete", new JsonObject { ["ids"] = new JsonArray(secondId) });
         Assert.Equal((200, "ok"), (ok, okBody.GetProperty("status").GetString()));
         Assert.Empty(await IdsAsync(""));
+    }
+}
+
+public sealed class RecordingsApiTests : RecordingsApiScenarios
+{
+    protected override Task<Action<PlatformOptions>> StoreAsync() => Task.FromResult<Action<PlatformOptions>>(_ => { });
+}
+
+[Collection(PostgresServer.Collection)]
+public sealed class PostgresRecordingsApiTests(PostgresServer server) : RecordingsApiScenarios
+{
+    protected override async Task<Action<PlatformOptions>> StoreAsync()
+    {
+        var database = await server.CreateDatabaseAsync();
+        return options => options.PostgresConnectionString = database.ConnectionString;
     }
 }
