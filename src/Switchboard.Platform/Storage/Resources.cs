@@ -30,8 +30,9 @@ internal readonly record struct ResourceColumns(
 internal readonly record struct TimeRange(DateTimeOffset? From = null, DateTimeOffset? To = null);
 
 /// <summary>
-/// A list's filters beyond the columns: top-level properties of the stored body equal to a value (matched as the stored
-/// JSON writes it, case-sensitive; several values of one property match any of them), time ranges on when a resource was created, started (a recording) and finished, the
+/// A list's filters beyond the columns: properties of the stored body equal to a value (found anywhere in the body, so
+/// only for a name the body has once; matched as the stored JSON writes it, case-sensitive; several values of one
+/// property match any of them), time ranges on when a resource was created, started (a recording) and finished, the
 /// lookups it may have, and the order by lookup instead of newest first.
 /// </summary>
 internal sealed record ResourceFilter
@@ -43,7 +44,7 @@ internal sealed record ResourceFilter
     public IReadOnlyList<string>? Lookups { get; init; }
     public bool? LookupAscending { get; init; }
 
-    /// <summary>A top-level string property of the body equal to <paramref name="value"/>.</summary>
+    /// <summary>A string property of the body equal to <paramref name="value"/>.</summary>
     public static (string, string) Property(string property, string value) =>
         (property, System.Text.Json.JsonSerializer.Serialize(value, Api.PlatformJson.Default.String));
 
