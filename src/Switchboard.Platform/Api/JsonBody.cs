@@ -210,6 +210,23 @@ public sealed class JsonBody
         return items;
     }
 
+    /// <summary>An object field, read with pointers under it (<c>/call_forwarding/...</c>); null when absent or null.</summary>
+    public JsonBody? Object(string name)
+    {
+        if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            _errors.Add(ApiErrors.Invalid(Pointer(name), $"{name} must be an object; got {Describe(value)}"));
+            return null;
+        }
+
+        return new JsonBody(value, Pointer(name), _errors);
+    }
+
     /// <summary>The objects of an array field, each read with pointers under it (<c>/phone_numbers/0/...</c>).</summary>
     public IReadOnlyList<JsonBody>? Objects(string name, int maxItems, bool required = false)
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Switchboard.Platform.Calls;
 using Switchboard.Platform.Messaging;
 using Switchboard.Platform.Numbers;
+using Switchboard.Platform.Storage;
 using Switchboard.Platform.Webhooks;
 
 namespace Switchboard.Platform.Api;
@@ -26,6 +27,7 @@ public static class PlatformApi
         MapWebhookDeliveries(v2.MapGroup("/webhook_deliveries"));
         MapCallControlApplications(v2.MapGroup("/call_control_applications"));
         MapCalls(v2.MapGroup("/calls"));
+        MapRecordingResources(v2.MapGroup("/recordings"));
         v2.Map("/{**path}", (HttpContext context) => ApiResults.Error(TelnyxFixedPaths.NotEmulated(context.Request)));
 
         var emulator = endpoints.MapGroup(EmulatorPrefix).AddEndpointFilter<ApiErrorFilter>().AddEndpointFilter<ApiKeyFilter>();
@@ -53,7 +55,7 @@ public static class PlatformApi
             await profilesService.GetAsync(id, ct);
             var paging = ApiResults.ReadPaging(request);
             var (items, total) = await numbers.ListAsync(paging.Number, paging.Size, messagingProfileId: id, cancellationToken: ct);
-            return ApiResults.List(items, paging, total);
+            return ApiResults.List([.. items.Select(PhoneNumberMessagingSettings.From)], paging, total);
         });
     }
 
@@ -62,6 +64,21 @@ public static class PlatformApi
         v2.MapPost("/number_orders", async (HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
             ApiResults.Data(await service.OrderAsync(await JsonBody.ReadAsync(request, ct), ct)));
         v2.MapGet("/number_orders/{id}", async (string id, PhoneNumbers service, CancellationToken ct) => ApiResults.Data(await service.GetOrderAsync(id, ct)));
+        v2.MapGet("/number_orders", async (HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
+        {
+            var paging = ApiResults.ReadPaging(request);
+            var filters = new QueryFilters(ApiResults.ReadFilters(request));
+            var filter = new NumberOrderFilter(filters.String("filter[status]"), filters.String("filter[customer_reference]"),
+                filters.Int("filter[phone_numbers_count]", 0, int.MaxValue), filters.Bool("filter[requirements_met]"), filters.Range("filter[created_at]", exclusive: true));
+            filters.ThrowIfInvalid();
+            var (items, total) = await service.ListOrdersAsync(paging.Number, paging.Size, filter, ct);
+            return ApiResults.List(items, paging, total);
+        });
+        v2.MapGet("/available_phone_numbers", async (HttpRequest request, AvailableNumbers service, CancellationToken ct) =>
+        {
+            var found = await service.SearchAsync(AvailableNumbers.ReadSearch(request), ct);
+            return Results.Json(new AvailablePhoneNumbersList(found, new(found.Count, found.Count(f => f.BestEffort))), PlatformJson.Wire.Options);
+        });
         var numbers = v2.MapGroup("/phone_numbers");
         numbers.MapGet("/", async (HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
         {
@@ -71,6 +88,14 @@ public static class PlatformApi
                 filters.GetValueOrDefault("filter[phone_number]"), filters.GetValueOrDefault("filter[messaging_profile_id]"), filters.GetValueOrDefault("filter[connection_id]"), ct);
             return ApiResults.List(items, paging, total);
         });
+        // Literal segments (/phone_numbers/messaging) win over /phone_numbers/{id} in ASP.NET Core's routing.
+        numbers.MapGet("/messaging", async (HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
+        {
+            var paging = ApiResults.ReadPaging(request);
+            var (filter, digits, profileId) = ReadMessagingFilter(request);
+            var (items, total) = await service.ListAsync(paging.Number, paging.Size, digits, profileId, connectionId: null, filter, ct);
+            return ApiResults.List([.. items.Select(PhoneNumberMessagingSettings.From)], paging, total);
+        });
         numbers.MapGet("/{id}", async (string id, PhoneNumbers service, CancellationToken ct) => ApiResults.Data(await service.GetAsync(id, ct)));
         numbers.MapPatch("/{id}", async (string id, HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
             ApiResults.Data(await service.UpdateAsync(id, await JsonBody.ReadAsync(request, ct), ct)));
@@ -79,6 +104,51 @@ public static class PlatformApi
             ApiResults.Data(PhoneNumberMessagingSettings.From(await service.GetAsync(id, ct))));
         numbers.MapPatch("/{id}/messaging", async (string id, HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
             ApiResults.Data(PhoneNumberMessagingSettings.From(await service.UpdateMessagingAsync(id, await JsonBody.ReadAsync(request, ct), ct))));
+        numbers.MapGet("/{id}/voice", async (string id, PhoneNumbers service, CancellationToken ct) => ApiResults.Data(await service.GetVoiceAsync(id, ct)));
+        numbers.MapPatch("/{id}/voice", async (string id, HttpRequest request, PhoneNumbers service, CancellationToken ct) =>
+            ApiResults.Data(await service.UpdateVoiceAsync(id, await JsonBody.ReadAsync(request, ct), ct)));
+    }
+
+    /// <summary>
+    /// The filters of <c>GET /phone_numbers/messaging</c>: exact numbers (comma-separated), digits the number contains,
+    /// the profile, the type (Telnyx's <c>longcode</c>, <c>tollfree</c>, <c>shortcode</c>) and <c>sort[phone_number]</c>.
+    /// </summary>
+    private static (ResourceFilter Filter, string? Digits, string? ProfileId) ReadMessagingFilter(HttpRequest request)
+    {
+        var filters = new QueryFilters(ApiResults.ReadFilters(request));
+        var exact = filters.String("filter[phone_number]")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (exact is { Length: > PhoneNumbers.MaxPerOrder })
+        {
+            filters.Bad("filter[phone_number]", $"at most {PhoneNumbers.MaxPerOrder} comma-separated numbers");
+        }
+
+        string[]? types = filters.String("filter[type]") switch
+        {
+            null => null,
+            "longcode" => ["local", "mobile", "national"],
+            "tollfree" => ["toll_free"],
+            "shortcode" => [],
+            _ => null,
+        };
+        if (types is null && filters.String("filter[type]") is not null)
+        {
+            filters.Bad("filter[type]", "one of tollfree, longcode, shortcode");
+        }
+
+        var sort = request.Query["sort[phone_number]"].ToString();
+        if (sort is not ("" or "asc" or "desc"))
+        {
+            filters.Bad("sort[phone_number]", "asc or desc");
+        }
+
+        filters.ThrowIfInvalid();
+        var filter = new ResourceFilter
+        {
+            Lookups = types is [] ? [] : exact,
+            BodyEquals = [.. (types ?? []).Select(t => ResourceFilter.Property("phone_number_type", t))],
+            LookupAscending = sort switch { "asc" => true, "desc" => false, _ => null },
+        };
+        return (filter, filters.String("filter[phone_number][contains]"), filters.String("filter[messaging_profile_id]"));
     }
 
     private static void MapMessages(RouteGroupBuilder messages)
@@ -118,6 +188,38 @@ public static class PlatformApi
             // Commands whose fields are all optional may come without a body.
             var body = request.ContentLength is 0 || (request.ContentLength is null && request.ContentType is null) ? JsonBody.Empty : await JsonBody.ReadAsync(request, ct);
             return ApiResults.Data(await service.CommandAsync(callControlId, action, body, ct));
+        });
+    }
+
+    private static void MapRecordingResources(RouteGroupBuilder recordings)
+    {
+        recordings.MapGet("/", async (HttpRequest request, Recordings service, CancellationToken ct) =>
+        {
+            var paging = ApiResults.ReadPaging(request);
+            var filters = new QueryFilters(ApiResults.ReadFilters(request));
+            var filter = new RecordingFilter
+            {
+                CallControlId = filters.String("filter[call_control_id]"),
+                CallLegId = filters.String("filter[call_leg_id]"),
+                CallSessionId = filters.String("filter[call_session_id]"),
+                ConnectionId = filters.String("filter[connection_id]"),
+                From = filters.String("filter[from]"),
+                To = filters.String("filter[to]"),
+                OnlyConferenceOrSip = new[] { "filter[conference_id]", "filter[conference_region]", "filter[sip_call_id]" }.Any(f => filters.String(f) is not null),
+                Created = filters.Range("filter[created_at]", exclusive: false),
+                Started = filters.Range("filter[start_time]", exclusive: false),
+                Ended = filters.Range("filter[end_time]", exclusive: false),
+            };
+            filters.ThrowIfInvalid();
+            var (items, total) = await service.ListAsync(paging.Number, paging.Size, filter, ct);
+            return ApiResults.List(items, paging, total);
+        });
+        recordings.MapGet("/{id}", async (string id, Recordings service, CancellationToken ct) => ApiResults.Data(await service.GetAsync(id, ct)));
+        recordings.MapDelete("/{id}", async (string id, Recordings service, CancellationToken ct) => ApiResults.Data(await service.DeleteAsync(id, ct)));
+        recordings.MapPost("/actions/delete", async (HttpRequest request, Recordings service, CancellationToken ct) =>
+        {
+            await service.DeleteManyAsync(await JsonBody.ReadAsync(request, ct), ct);
+            return Results.Json(new StatusResult("ok"), PlatformJson.Wire.Options);
         });
     }
 

@@ -199,14 +199,15 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             CallLegId = call.CallLegId,
             CallSessionId = call.CallSessionId,
             ConnectionId = call.ConnectionId,
+            From = call.From,
+            To = call.To,
             Format = active.Format,
             Channels = active.Channels,
             RecordingStartedAt = active.StartedAt,
             RecordingEndedAt = now,
             DurationMs = active.DurationMs(now),
         };
-        await Resources.InsertAsync(transaction, ResourceKinds.Recording, recording.Id,
-            System.Text.Json.JsonSerializer.Serialize(recording, Api.PlatformJson.Default.RecordingResource), now, new ResourceColumns(Owner: call.CallSessionId, FinishedAt: now));
+        await Recordings.SaveAsync(transaction, recording);
         call.Recording = null;
         await events.RecordingSavedAsync(transaction, call, application, recording);
     }

@@ -95,6 +95,8 @@ public sealed class RecordingResource
     public required string CallLegId { get; set; }
     public required string CallSessionId { get; set; }
     public required string ConnectionId { get; set; }
+    public string? From { get; set; }
+    public string? To { get; set; }
     public required string Format { get; set; }
     public required string Channels { get; set; }
     public DateTimeOffset RecordingStartedAt { get; set; }

@@ -139,6 +139,7 @@ public static class PlatformHost
         services.AddSingleton<CallControlApplications>();
         services.AddSingleton<MessagingProfiles>();
         services.AddSingleton<PhoneNumbers>();
+        services.AddSingleton<AvailableNumbers>();
         services.AddSingleton<Messages>();
         services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<GlobalWebhookSettings>();

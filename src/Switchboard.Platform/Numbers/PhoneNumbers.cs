@@ -49,7 +49,8 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         var order = new NumberOrderResource
         {
             Id = PlatformIdentity.NewId(),
-            PhoneNumbers = [.. numbers.Select(n => new NumberOrderPhoneNumber(PlatformIdentity.NewNumberId(), n, E164.Country(n)))],
+            PhoneNumbers = [.. numbers.Select(n => new NumberOrderPhoneNumber(PlatformIdentity.NewId(), n, E164.Country(n), AvailableNumbers.TypeOf(n)))],
+            PhoneNumbersCount = numbers.Count,
             MessagingProfileId = profileId,
             ConnectionId = connectionId,
             BillingGroupId = billingGroupId,
@@ -57,6 +58,7 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
             CreatedAt = now,
             UpdatedAt = now,
         };
+        var stored = new StoredNumberOrder(order, [.. numbers.Select(_ => PlatformIdentity.NewNumberId())]);
         return await store.WriteAsync(async transaction =>
         {
             var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
@@ -78,9 +80,10 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
 
                 var number = new PhoneNumberResource
                 {
-                    Id = ordered.Id,
+                    Id = stored.PhoneNumberIds[i],
                     PhoneNumber = ordered.PhoneNumber,
                     CountryIsoAlpha2 = ordered.CountryIsoAlpha2,
+                    PhoneNumberType = ordered.PhoneNumberType,
                     MessagingProfileId = profile?.Id,
                     MessagingProfileName = profile?.Name,
                     ConnectionId = connectionId,
@@ -94,28 +97,75 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
                 await SaveAsync(transaction, number, insert: true);
             }
 
-            await Resources.InsertAsync(transaction, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(order, PlatformJson.Default.NumberOrderResource), now);
+            await Resources.InsertAsync(transaction, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(stored, PlatformJson.Default.StoredNumberOrder), now);
             return order;
         }, cancellationToken);
     }
 
     public async Task<NumberOrderResource> GetOrderAsync(string id, CancellationToken cancellationToken = default) =>
-        await store.ReadAsync(async reader => await Resources.GetAsync(reader, ResourceKinds.NumberOrder, id) is { } stored
-            ? JsonSerializer.Deserialize(stored.Body, PlatformJson.Default.NumberOrderResource)
-            : null, cancellationToken) ?? throw ApiErrors.NotFound("number order", id);
+        (await store.ReadAsync(async reader => await Resources.GetAsync(reader, ResourceKinds.NumberOrder, id) is { } stored
+            ? ReadOrder(stored.Body)
+            : null, cancellationToken))?.Order ?? throw ApiErrors.NotFound("number order", id);
+
+    /// <summary>
+    /// <c>GET /number_orders</c>: a page of orders, newest first, filtered as the spec's <c>filter[...]</c> says (every
+    /// order here is filled at once: <c>status</c> success, <c>requirements_met</c> true).
+    /// </summary>
+    internal Task<(IReadOnlyList<NumberOrderListItem> Orders, long Total)> ListOrdersAsync(
+        int pageNumber, int pageSize, NumberOrderFilter filter, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(async reader =>
+        {
+            if ((filter.Status ?? "success") != "success" || filter.RequirementsMet == false)
+            {
+                return ((IReadOnlyList<NumberOrderListItem>)[], 0L);
+            }
+
+            var equals = new List<(string, string)>();
+            if (filter.CustomerReference is { } reference)
+            {
+                equals.Add(ResourceFilter.Property("customer_reference", reference));
+            }
+
+            if (filter.PhoneNumbersCount is { } count)
+            {
+                equals.Add(ResourceFilter.Property("phone_numbers_count", count));
+            }
+
+            var (items, total) = await Resources.ListAsync(reader, ResourceKinds.NumberOrder, pageNumber, pageSize,
+                filter: new ResourceFilter { BodyEquals = equals, Created = filter.Created });
+            return ((IReadOnlyList<NumberOrderListItem>)[.. items.Select(i => ReadOrder(i.Body)).Select(o => o.Order.ToListItem(o.PhoneNumberIds))], total);
+        }, cancellationToken);
+
+    // Orders stored before their numbers' ids were kept beside them: their lines' ids were the numbers' ids.
+    private static StoredNumberOrder ReadOrder(string json)
+    {
+        var stored = JsonSerializer.Deserialize(json, PlatformJson.Default.StoredNumberOrder);
+        if (stored?.Order is not null)
+        {
+            return stored;
+        }
+
+        var order = JsonSerializer.Deserialize(json, PlatformJson.Default.NumberOrderResource) ?? throw new InvalidDataException("a stored number order is empty");
+        order.PhoneNumbersCount = order.PhoneNumbers.Count;
+        return new StoredNumberOrder(order, [.. order.PhoneNumbers.Select(line => line.Id)]);
+    }
 
     public async Task<PhoneNumberResource> GetAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
         await store.ReadAsync(reader => FindAsync(reader, idOrNumber), cancellationToken) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
 
     /// <summary>A page of numbers, newest first; <paramref name="digits"/> matches numbers containing those digits (others ignored, as Telnyx does).</summary>
     public Task<(IReadOnlyList<PhoneNumberResource> Numbers, long Total)> ListAsync(
-        int pageNumber, int pageSize, string? digits = null, string? messagingProfileId = null, string? connectionId = null, CancellationToken cancellationToken = default)
+        int pageNumber, int pageSize, string? digits = null, string? messagingProfileId = null, string? connectionId = null, CancellationToken cancellationToken = default) =>
+        ListAsync(pageNumber, pageSize, digits, messagingProfileId, connectionId, filter: null, cancellationToken);
+
+    internal Task<(IReadOnlyList<PhoneNumberResource> Numbers, long Total)> ListAsync(
+        int pageNumber, int pageSize, string? digits, string? messagingProfileId, string? connectionId, ResourceFilter? filter, CancellationToken cancellationToken)
     {
         var onlyDigits = digits is null ? null : new string([.. digits.Where(char.IsAsciiDigit)]);
         return store.ReadAsync(async reader =>
         {
             var (items, total) = await Resources.ListAsync(reader, ResourceKinds.PhoneNumber, pageNumber, pageSize,
-                owner: messagingProfileId, connectionId: connectionId, lookupContains: string.IsNullOrEmpty(onlyDigits) ? null : onlyDigits);
+                owner: messagingProfileId, connectionId: connectionId, lookupContains: string.IsNullOrEmpty(onlyDigits) ? null : onlyDigits, filter: filter);
             return ((IReadOnlyList<PhoneNumberResource>)[.. items.Select(i => Deserialize(i.Body))], total);
         }, cancellationToken);
     }
@@ -164,11 +214,43 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         }, cancellationToken);
     }
 
+    public async Task<PhoneNumberVoiceSettings> GetVoiceAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
+        await store.ReadAsync(async reader => await FindAsync(reader, idOrNumber) is { } number
+            ? PhoneNumberVoiceSettings.From(number, await FindVoiceAsync(reader, number.Id))
+            : null, cancellationToken) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+
+    /// <summary><c>PATCH /phone_numbers/{id}/voice</c>: the settings the spec's request names; the others are kept.</summary>
+    public Task<PhoneNumberVoiceSettings> UpdateVoiceAsync(string idOrNumber, JsonBody body, CancellationToken cancellationToken = default)
+    {
+        var apply = StoredVoiceSettings.Parse(body);
+        return store.WriteAsync(async transaction =>
+        {
+            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            var stored = await Resources.GetAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, forUpdate: true);
+            var settings = stored is null ? new StoredVoiceSettings() : DeserializeVoice(stored.Body);
+            apply(number, settings);
+            number.UpdatedAt = time.GetUtcNow();
+            await SaveAsync(transaction, number, insert: false);
+            var json = JsonSerializer.Serialize(settings, PlatformJson.Default.StoredVoiceSettings);
+            await (stored is null
+                ? Resources.InsertAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt)
+                : Resources.UpdateAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt));
+            return PhoneNumberVoiceSettings.From(number, settings);
+        }, cancellationToken);
+    }
+
+    private static async ValueTask<StoredVoiceSettings> FindVoiceAsync(IWorkReader reader, string numberId) =>
+        await Resources.GetAsync(reader, ResourceKinds.NumberVoiceSettings, numberId) is { } stored ? DeserializeVoice(stored.Body) : new StoredVoiceSettings();
+
+    private static StoredVoiceSettings DeserializeVoice(string json) =>
+        JsonSerializer.Deserialize(json, PlatformJson.Default.StoredVoiceSettings) ?? throw new InvalidDataException("stored voice settings are empty");
+
     public Task<PhoneNumberResource> DeleteAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async transaction =>
         {
             var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
             await Resources.DeleteAsync(transaction, ResourceKinds.PhoneNumber, number.Id);
+            await Resources.DeleteAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id);
             number.Status = "deleted";
             return number;
         }, cancellationToken);
@@ -213,3 +295,6 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
     internal static PhoneNumberResource Deserialize(string json) =>
         JsonSerializer.Deserialize(json, PlatformJson.Default.PhoneNumberResource) ?? throw new InvalidDataException("a stored phone number is empty");
 }
+
+/// <summary>The <c>filter[...]</c> of <c>GET /number_orders</c>; <see cref="Created"/> with both ends included.</summary>
+internal sealed record NumberOrderFilter(string? Status, string? CustomerReference, int? PhoneNumbersCount, bool? RequirementsMet, TimeRange Created);

@@ -65,5 +65,10 @@ internal static class PlatformSchema
         );
         """,
         FinishTimes,
+        // When a recording started, for GET /v2/recordings?filter[start_time][gte|lte] (rows from before stay NULL and
+        // match no start_time filter).
+        """
+        ALTER TABLE platform_resources ADD COLUMN started_at BIGINT;
+        """,
     ];
 }

@@ -94,6 +94,19 @@ public sealed class PlatformApp : IAsyncDisposable
         return (profileId, number);
     }
 
+    /// <summary>A Call Control application sending its webhooks to <paramref name="webhookUrl"/>, and a number on it; returns the application's id.</summary>
+    public async Task<string> ApplicationWithNumberAsync(string webhookUrl, string number)
+    {
+        var application = (await PostAsync("/v2/call_control_applications",
+            new JsonObject { ["application_name"] = "calls", ["webhook_event_url"] = webhookUrl })).GetProperty("id").GetString()!;
+        await PostAsync("/v2/number_orders", new JsonObject
+        {
+            ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = number }),
+            ["connection_id"] = application,
+        });
+        return application;
+    }
+
     /// <summary>Rows of a kind in the platform's table, read beside the running process (WAL readers never block it).</summary>
     public async Task<long> CountResourcesAsync(string kind)
     {
