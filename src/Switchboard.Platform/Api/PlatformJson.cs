@@ -38,6 +38,7 @@ public sealed record PageMeta(int PageNumber, int PageSize, int TotalPages, long
 [JsonSerializable(typeof(PhoneNumberResource))]
 [JsonSerializable(typeof(ApiData<PhoneNumberResource>))]
 [JsonSerializable(typeof(ApiList<PhoneNumberResource>))]
+[JsonSerializable(typeof(ApiData<DeletedPhoneNumber>))]
 [JsonSerializable(typeof(ApiData<PhoneNumberMessagingSettings>))]
 [JsonSerializable(typeof(NumberOrderResource))]
 [JsonSerializable(typeof(ApiData<NumberOrderResource>))]

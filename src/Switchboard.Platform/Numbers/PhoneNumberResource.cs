@@ -35,6 +35,51 @@ public sealed class PhoneNumberResource
 }
 
 /// <summary>
+/// A number as <c>DELETE /phone_numbers/{id}</c> answers it (the spec's <c>PhoneNumberDeletedDetailed</c>): the same fields,
+/// but that schema types the optional strings as plain strings, so those not set are left out rather than null.
+/// </summary>
+public sealed class DeletedPhoneNumber
+{
+    private DeletedPhoneNumber(PhoneNumberResource number) => Number = number;
+
+    [JsonIgnore]
+    internal PhoneNumberResource Number { get; }
+
+    public string Id => Number.Id;
+    public string RecordType => Number.RecordType;
+    public string PhoneNumber => Number.PhoneNumber;
+    public string Status => "deleted";
+    public string PhoneNumberType => Number.PhoneNumberType;
+    public IList<string> Tags => Number.Tags;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MessagingProfileId => Number.MessagingProfileId;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MessagingProfileName => Number.MessagingProfileName;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConnectionId => Number.ConnectionId;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ConnectionName => Number.ConnectionName;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CustomerReference => Number.CustomerReference;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BillingGroupId => Number.BillingGroupId;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExternalPin => Number.ExternalPin;
+    public bool DeletionLockEnabled => Number.DeletionLockEnabled;
+    public bool EmergencyEnabled => Number.EmergencyEnabled;
+    public bool CallForwardingEnabled => Number.CallForwardingEnabled;
+    public bool CnamListingEnabled => Number.CnamListingEnabled;
+    public bool CallerIdNameEnabled => Number.CallerIdNameEnabled;
+    public bool CallRecordingEnabled => Number.CallRecordingEnabled;
+    public DateTimeOffset PurchasedAt => Number.PurchasedAt;
+    public DateTimeOffset? ActivatedAt => Number.ActivatedAt;
+    public DateTimeOffset CreatedAt => Number.CreatedAt;
+    public DateTimeOffset UpdatedAt => Number.UpdatedAt;
+
+    public static DeletedPhoneNumber From(PhoneNumberResource number) => new(number);
+}
+
+/// <summary>
 /// A number's messaging settings (<c>PhoneNumberWithMessagingSettings</c>, <c>record_type: "messaging_settings"</c>): the one
 /// shape of <c>/phone_numbers/{id}/messaging</c>, <c>/phone_numbers/messaging</c> and <c>/messaging_profiles/{id}/phone_numbers</c>.
 /// </summary>

@@ -245,14 +245,13 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
     private static StoredVoiceSettings DeserializeVoice(string json) =>
         JsonSerializer.Deserialize(json, PlatformJson.Default.StoredVoiceSettings) ?? throw new InvalidDataException("stored voice settings are empty");
 
-    public Task<PhoneNumberResource> DeleteAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
+    public Task<DeletedPhoneNumber> DeleteAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
         store.WriteAsync(async transaction =>
         {
             var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
             await Resources.DeleteAsync(transaction, ResourceKinds.PhoneNumber, number.Id);
             await Resources.DeleteAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id);
-            number.Status = "deleted";
-            return number;
+            return DeletedPhoneNumber.From(number);
         }, cancellationToken);
 
     internal static async ValueTask<PhoneNumberResource?> FindAsync(IWorkReader reader, string idOrNumber, bool forUpdate = false)

@@ -2,15 +2,6 @@
 // not fixed on this branch: the test reports them without failing. Each line is a prefix of a violation line
 // (`METHOD template status /field`). Whoever fixes one deletes its line; the test names lines that no longer match.
 export const knownViolations = [
-  // numbers and orders (issue 24 §1 bullets 1, 2, 4): the `endpoints` lane
-  'POST /number_orders 200 /data/billing_group_id',
-  'POST /number_orders 200 /data/customer_reference',
-  'POST /number_orders 200 /data/phone_numbers/0/id',
-  'GET /number_orders/{number_order_id} 200 /data/billing_group_id',
-  'GET /number_orders/{number_order_id} 200 /data/customer_reference',
-  'GET /number_orders/{number_order_id} 200 /data/phone_numbers/0/id',
-  'GET /messaging_profiles/{id}/phone_numbers 200 /data/0/',
-  'DELETE /phone_numbers/{id} 200 /data/',
   // calls (issue 24 §1 bullet 3): the `ivr` lane
   'POST /calls 200 /data/client_state',
   'POST /calls 200 /data/end_time',

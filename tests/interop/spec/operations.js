@@ -16,11 +16,16 @@ export const operations = [
   ['PATCH /call_control_applications/{id}', (sdk, ctx) => sdk.callControlApplications.update(ctx.application.id, { application_name: 'conformance renamed', webhook_event_url: ctx.webhookUrl })],
   ['POST /number_orders', async (sdk, ctx) => (ctx.order = (await sdk.numberOrders.create({ phone_numbers: [{ phone_number: ctx.ourNumber }], messaging_profile_id: ctx.profile.id, connection_id: ctx.application.id })).data)],
   ['GET /number_orders/{number_order_id}', (sdk, ctx) => sdk.numberOrders.retrieve(ctx.order.id)],
+  ['GET /available_phone_numbers', (sdk) => sdk.availablePhoneNumbers.list({ filter: { country_code: 'US', national_destination_code: '312', limit: 3 } })],
+  ['GET /number_orders', (sdk) => sdk.numberOrders.list({ page: { size: 5 } })],
   ['GET /phone_numbers', async (sdk, ctx) => (ctx.number = (await sdk.phoneNumbers.list({ filter: { phone_number: ctx.ourNumber } })).data[0])],
   ['GET /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.retrieve(ctx.number.id)],
   ['PATCH /phone_numbers/{id}', (sdk, ctx) => sdk.phoneNumbers.update(ctx.number.id, { tags: ['conformance'] })],
   ['GET /phone_numbers/{id}/messaging', (sdk, ctx) => sdk.phoneNumbers.messaging.retrieve(ctx.number.id)],
   ['PATCH /phone_numbers/{id}/messaging', (sdk, ctx) => sdk.phoneNumbers.messaging.update(ctx.number.id, { messaging_profile_id: ctx.profile.id })],
+  ['GET /phone_numbers/messaging', (sdk) => sdk.phoneNumbers.messaging.list()],
+  ['GET /phone_numbers/{id}/voice', (sdk, ctx) => sdk.phoneNumbers.voice.retrieve(ctx.number.id)],
+  ['PATCH /phone_numbers/{id}/voice', (sdk, ctx) => sdk.phoneNumbers.voice.update(ctx.number.id, { tech_prefix_enabled: true })],
   ['GET /messaging_profiles/{id}/phone_numbers', (sdk, ctx) => sdk.messagingProfiles.listPhoneNumbers(ctx.profile.id)],
   ['POST /messages', async (sdk, ctx) => (ctx.message = (await sdk.messages.send({ from: ctx.ourNumber, to: '+13125550199', text: 'conformance' })).data)],
   ['POST /messages/long_code', (sdk, ctx) => sdk.messages.sendLongCode({ from: ctx.ourNumber, to: '+13125550198', text: 'conformance long code' })],
@@ -37,6 +42,18 @@ export const operations = [
   ['POST /calls/{call_control_id}/actions/hangup', (sdk, ctx) => sdk.calls.actions.hangup(ctx.call.call_control_id)],
   ['POST /calls/{call_control_id}/actions/answer', (sdk, ctx) => sdk.calls.actions.answer(ctx.call.call_control_id), { expect: 422 }],
   ['POST /calls/{call_control_id}/actions/reject', (sdk, ctx) => sdk.calls.actions.reject(ctx.call.call_control_id, { cause: 'USER_BUSY' }), { expect: 422 }],
+  ['GET /recordings', async (sdk, ctx) => {
+    // The recording is saved by a lifecycle step after the hangup: list until it is there.
+    for (let tries = 0; tries < 100 && !ctx.recording; tries++) {
+      ctx.recording = (await sdk.recordings.list({ filter: { call_control_id: ctx.call.call_control_id } })).data[0];
+      if (!ctx.recording) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }],
+  ['GET /recordings/{recording_id}', (sdk, ctx) => sdk.recordings.retrieve(ctx.recording.id)],
+  ['DELETE /recordings/{recording_id}', (sdk, ctx) => sdk.recordings.delete(ctx.recording.id)],
+  ['GET /recordings/{recording_id}', (sdk, ctx) => sdk.recordings.retrieve(ctx.recording.id), { expect: 404 }],
+  ['POST /recordings/actions/delete', (sdk) => sdk.recordings.actions.delete({ ids: ['00000000-0000-4000-8000-000000000000'] }), { expect: 404 }],
+  ['GET /available_phone_numbers', (sdk) => sdk.availablePhoneNumbers.list({ filter: { phone_number_type: 'landline' } }), { expect: 422 }],
   ['GET /webhook_deliveries', async (sdk, ctx) => (ctx.delivery = (await sdk.webhookDeliveries.list()).data[0])],
   ['GET /webhook_deliveries/{id}', (sdk, ctx) => sdk.webhookDeliveries.retrieve(ctx.delivery.id)],
   ['GET /webhook_deliveries', (sdk) => sdk.webhookDeliveries.list({ page: { size: 251 } }), { expect: 422 }],
