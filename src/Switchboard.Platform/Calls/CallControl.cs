@@ -187,7 +187,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         var action = command.Action;
         return await store.WriteAsync(async transaction =>
         {
-            var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
+            var call = await LockAsync(transaction, callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
             var now = time.GetUtcNow();
             if (command.CommandId is { } commandId && await CallCommandIds.SeenAsync(transaction, call.CallControlId, commandId, now))
             {
@@ -241,7 +241,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         string callControlId, Func<IWorkTransaction, StoredCall, CallControlApplicationResource?, ValueTask> act, CancellationToken cancellationToken) =>
         await store.WriteAsync(async transaction =>
         {
-            var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
+            var call = await LockAsync(transaction, callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
             RequireAlive(call);
             await act(transaction, call, await CallControlApplications.FindAsync(transaction, call.ConnectionId));
             await SaveAsync(transaction, call, time.GetUtcNow());
@@ -256,6 +256,21 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             throw new ApiException(422, new ApiError(CallErrors.CallEndedCode, "Call has already ended",
                 $"call {ApiErrors.Printable(call.CallControlId)} ended at {call.EndedAt?.UtcDateTime.ToString(Events.UtcMillisecondsConverter.Format, System.Globalization.CultureInfo.InvariantCulture)} ({call.HangupCause}); no command can act on it"));
         }
+    }
+
+    /// <summary>
+    /// Reads and locks a call for a change. A call linked to another (a transfer, a bridge) may change that one too, so
+    /// of the two the lower id is locked first: two changes that start from either leg take the locks in one order and
+    /// cannot deadlock on PostgreSQL.
+    /// </summary>
+    internal static async ValueTask<StoredCall?> LockAsync(IWorkTransaction transaction, string callControlId)
+    {
+        if (await FindAsync(transaction, callControlId) is { LinkedCallControlId: { } linked } && string.CompareOrdinal(linked, callControlId) < 0)
+        {
+            await FindAsync(transaction, linked, forUpdate: true);
+        }
+
+        return await FindAsync(transaction, callControlId, forUpdate: true);
     }
 
     internal static async ValueTask<StoredCall?> FindAsync(IWorkReader reader, string callControlId, bool forUpdate = false) =>

@@ -32,7 +32,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
 
     public async ValueTask RunAsync(IWorkTransaction transaction, LifecycleStep step)
     {
-        var call = await CallControl.FindAsync(transaction, step.Id, forUpdate: true);
+        var call = await CallControl.LockAsync(transaction, step.Id);
         if (call is null || !call.IsAlive)
         {
             return; // ended already: by the application, or by this step before a crash cut off its completion
