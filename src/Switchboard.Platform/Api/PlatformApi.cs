@@ -189,6 +189,8 @@ public static class PlatformApi
             var body = request.ContentLength is 0 || (request.ContentLength is null && request.ContentType is null) ? JsonBody.Empty : await JsonBody.ReadAsync(request, ct);
             return ApiResults.Data(await service.CommandAsync(callControlId, action, body, ct));
         });
+        calls.MapPut("/{callControlId}/actions/client_state_update", async (string callControlId, HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.UpdateClientStateAsync(callControlId, await JsonBody.ReadAsync(request, ct), ct)));
     }
 
     private static void MapRecordingResources(RouteGroupBuilder recordings)
@@ -253,6 +255,10 @@ public static class PlatformApi
             ApiResults.Data(await settings.SetAsync(GlobalWebhooks.Parse(await JsonBody.ReadAsync(request, ct)), ct)));
         emulator.MapPost("/inbound_calls", async (HttpRequest request, CallControl service, CancellationToken ct) =>
             ApiResults.Data(await service.RingAsync(await JsonBody.ReadAsync(request, ct), ct)));
+        emulator.MapPost("/calls/{callControlId}/dtmf", async (string callControlId, HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.PressAsync(callControlId, await JsonBody.ReadAsync(request, ct), ct)));
+        emulator.MapPost("/calls/{callControlId}/hangup", async (string callControlId, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.FarEndHangupAsync(callControlId, ct)));
         emulator.MapPost("/inbound_messages", async (HttpRequest request, Messages service, CancellationToken ct) =>
             ApiResults.Message((await service.ReceiveAsync(await JsonBody.ReadAsync(request, ct), ct)).Message));
         emulator.MapPost("/webhook_deliveries/{id}/redeliver", async (string id, WebhookDeliveries service, CancellationToken ct) =>
