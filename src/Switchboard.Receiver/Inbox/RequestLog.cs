@@ -95,7 +95,11 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
                 excess++;
             }
 
-            return excess;
+            // Past the count, the oldest go a 64th of it at a time rather than one per new record: one delete
+            // statement for many records, and the log still holds no more than the bound.
+            return _sizes.Count + 1 > _options.RequestLogMaxCount
+                ? Math.Min(_sizes.Count, Math.Max(excess, _options.RequestLogMaxCount / 64))
+                : excess;
         }
     }
 
