@@ -25,13 +25,35 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     private readonly SemaphoreSlim _loading = new(1, 1);
     private long _bytes;
     private volatile bool _loaded;
+    // A chunk of the oldest records is being deleted (see ExcessWith); cleared by its commit, or by any failed write.
+    private bool _chunkInFlight;
 
     /// <summary>Writes a record in a transaction of its own, then trims the log. Throws if the store cannot write.</summary>
     public async Task AppendAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
     {
         var store = await storage.GetStoreAsync(CancellationToken.None);
         await LoadAsync(store);
-        await CommittedAsync(store, await store.WriteAsync(transaction => AppendAsync(transaction, body, context, outcome, receivedAt)));
+        AppendedRecord appended;
+        try
+        {
+            appended = await store.WriteAsync(transaction => AppendAsync(transaction, body, context, outcome, receivedAt));
+        }
+        catch
+        {
+            WriteFailed();
+            throw;
+        }
+
+        await CommittedAsync(store, appended);
+    }
+
+    /// <summary>A write that held <see cref="AppendAsync(IWorkTransaction, string, string, string, DateTimeOffset)"/> failed: its chunk, if any, is not in flight.</summary>
+    public void WriteFailed()
+    {
+        lock (_gate)
+        {
+            _chunkInFlight = false;
+        }
     }
 
     /// <summary>
@@ -46,13 +68,13 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
         var item = new NewWorkItem(Guid.CreateVersion7(receivedAt).ToString("N"), body, receivedAt, 1, outcome, context);
         await transaction.AddFinishedAsync(ReceiverQueues.Requests, [item]);
         var size = SizeOf(body, context);
-        var excess = ExcessWith(size);
+        var (excess, chunk) = ExcessWith(size);
         if (excess > 0)
         {
             await transaction.PruneAsync(ReceiverQueues.Requests, DateTimeOffset.MaxValue, excess);
         }
 
-        return new AppendedRecord(size, excess);
+        return new AppendedRecord(size, excess, chunk);
     }
 
     /// <summary>
@@ -70,13 +92,15 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
             {
                 _bytes -= _sizes.Dequeue();
             }
+
+            _chunkInFlight &= !appended.Chunk;
         }
 
         return TrimAsync(store);
     }
 
     /// <summary>How many of the oldest records to delete so that the log with one more record of <paramref name="size"/> holds both bounds (the newest record always stays).</summary>
-    private int ExcessWith(long size)
+    private (int Excess, bool Chunk) ExcessWith(long size)
     {
         lock (_gate)
         {
@@ -96,10 +120,16 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
             }
 
             // Past the count, the oldest go a 64th of it at a time rather than one per new record: one delete
-            // statement for many records, and the log still holds no more than the bound.
-            return _sizes.Count + 1 > _options.RequestLogMaxCount
-                ? Math.Min(_sizes.Count, Math.Max(excess, _options.RequestLogMaxCount / 64))
-                : excess;
+            // statement for many records, and the log still holds no more than the bound. One such chunk at a time:
+            // records written side by side each see the log without the others.
+            var chunk = Math.Min(_sizes.Count, _options.RequestLogMaxCount / 64);
+            if (_sizes.Count + 1 > _options.RequestLogMaxCount && chunk > excess && !_chunkInFlight)
+            {
+                _chunkInFlight = true;
+                return (chunk, true);
+            }
+
+            return (excess, false);
         }
     }
 
@@ -210,5 +240,5 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     }
 }
 
-/// <summary>A request record written in a transaction: its size, and how many of the oldest records were deleted with it.</summary>
-internal readonly record struct AppendedRecord(long Size, int Pruned);
+/// <summary>A request record written in a transaction: its size, and how many of the oldest records were deleted with it (a chunk or not).</summary>
+internal readonly record struct AppendedRecord(long Size, int Pruned, bool Chunk);

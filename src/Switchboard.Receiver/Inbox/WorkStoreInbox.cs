@@ -61,6 +61,7 @@ internal sealed partial class WorkStoreInbox(
         }
         catch (Exception ex)
         {
+            requestLog.WriteFailed();
             writeFailures.Failed(ex);
             throw;
         }
