@@ -380,17 +380,9 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
     {
         StoreSql.CheckQueue(queue);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        await using var prune = _dataSource.CreateCommand(
-            "WITH old AS (" +
-            "  DELETE FROM work_items WHERE id IN (" +
-            "    SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before " +
-            "    ORDER BY finished_at LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING id), " +
-            "attempts AS (DELETE FROM work_attempts WHERE item_id IN (SELECT id FROM old)) " +
-            "SELECT count(*) FROM old");
-        prune.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
-        prune.Parameters.Add(new NpgsqlParameter<long>("before", StoreSql.Ms(finishedBefore)));
-        prune.Parameters.Add(new NpgsqlParameter<int>("limit", maxItems));
-        return (int)(long)(await prune.ExecuteScalarAsync(cancellationToken))!;
+        // One auto-committed statement.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await new PostgresWorkTransaction(this, connection, null).PruneAsync(queue, finishedBefore, maxItems, cancellationToken);
     }
 
     /// <summary>PostgreSQL's autovacuum makes deleted rows' space reusable on its own.</summary>

@@ -60,6 +60,65 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
         return await EnqueueAsync(queue, items, leased: true, CancellationToken.None);
     }
 
+    public async ValueTask<IReadOnlyList<bool>> AddFinishedAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        await using var insert = Command(
+            "INSERT INTO work_items (queue, key, tag, payload, context, ordering_key, status, attempts, max_attempts, due_at, created_at, updated_at, finished_at) " +
+            $"SELECT @queue, u.key, u.tag, u.payload, u.context, u.ordering_key, {(int)WorkStatus.Succeeded}, 1, u.max_attempts, u.due_at, @now, @now, @now " +
+            "FROM unnest(@keys, @tags, @payloads, @contexts, @ordering_keys, @max_attempts, @due_at) AS u(key, tag, payload, context, ordering_key, max_attempts, due_at) " +
+            "ON CONFLICT (queue, key) DO NOTHING RETURNING key", []);
+        insert.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        insert.Parameters.Add(new NpgsqlParameter<long>("now", StoreSql.Ms(store.Time.GetUtcNow())));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("keys", [.. items.Select(i => i.Key)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("tags", [.. items.Select(i => i.Tag)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("payloads", [.. items.Select(i => i.Payload)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("contexts", [.. items.Select(i => i.Context)]));
+        insert.Parameters.Add(new NpgsqlParameter<string?[]>("ordering_keys", [.. items.Select(i => i.OrderingKey)]));
+        insert.Parameters.Add(new NpgsqlParameter<int[]>("max_attempts", [.. items.Select(i => i.MaxAttempts)]));
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("due_at", [.. items.Select(i => StoreSql.Ms(i.DueAt))]));
+        var added = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await insert.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                added.Add(reader.GetString(0));
+            }
+        }
+
+        // A key given twice is added once: the first occurrence reports it.
+        return [.. items.Select(i => added.Remove(i.Key))];
+    }
+
+    public async ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        return await PruneAsync(queue, finishedBefore, maxItems, CancellationToken.None);
+    }
+
+    /// <summary>Deletes up to <paramref name="maxItems"/> items that finished before <paramref name="finishedBefore"/>, oldest first, with their attempts.</summary>
+    public async Task<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken)
+    {
+        await using var prune = Command(
+            "WITH old AS (" +
+            "  DELETE FROM work_items WHERE id IN (" +
+            "    SELECT id FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before " +
+            "    ORDER BY finished_at LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING id), " +
+            "attempts AS (DELETE FROM work_attempts WHERE item_id IN (SELECT id FROM old)) " +
+            "SELECT count(*) FROM old", []);
+        prune.Parameters.Add(new NpgsqlParameter<string>("queue", queue));
+        prune.Parameters.Add(new NpgsqlParameter<long>("before", StoreSql.Ms(finishedBefore)));
+        prune.Parameters.Add(new NpgsqlParameter<int>("limit", maxItems));
+        return (int)(long)(await prune.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>
     /// Inserts the items (a key given twice is added once, the first time); with <paramref name="leased"/>, those that may
     /// start now are leased to the store's worker. Items without an ordering key go in one statement. Items with one go

@@ -43,6 +43,16 @@ public interface IWorkTransaction : IWorkReader
     /// <summary>Adds items like <see cref="IWorkStore.EnqueueLeasedAsync"/>, in this transaction.</summary>
     ValueTask<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items);
 
+    /// <summary>
+    /// Adds items already finished (succeeded, one attempt counted, no attempt log), in this transaction: records that
+    /// no worker ever takes, kept until pruned, such as a log. Idempotent on the key like <see cref="EnqueueAsync"/>;
+    /// returns, for each item in order, true if it was added.
+    /// </summary>
+    ValueTask<IReadOnlyList<bool>> AddFinishedAsync(string queue, IReadOnlyList<NewWorkItem> items);
+
+    /// <summary>Deletes finished items like <see cref="IWorkStore.PruneAsync"/>, in this transaction; returns how many.</summary>
+    ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems);
+
     /// <summary>Runs <paramref name="action"/> once this transaction has committed (not if it rolls back).</summary>
     void OnCommitted(Action action);
 }

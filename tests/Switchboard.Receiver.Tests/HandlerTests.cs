@@ -73,6 +73,21 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_event_no_handler_takes_is_handled_with_no_run_and_the_others_still_run()
+    {
+        await using var app = await StartAsync(h => h
+            .On(EventTypes.CallHangup, "hangup", (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }));
+
+        await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-untaken"));
+        await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
+
+        var untaken = await WaitForStateAsync(app, "e-untaken", InboxEntryState.Handled);
+        Assert.Equal((1, 0), (untaken!.Runs, untaken.HandlerRuns.Count));
+        await WaitForStateAsync(app, "e-hangup", InboxEntryState.Handled);
+        Assert.Equal((0, 1), (_sink.Runs("e-untaken", "hangup"), _sink.Runs("e-hangup", "hangup")));
+    }
+
+    [Fact]
     public async Task A_failing_handler_is_retried_with_backoff_and_the_others_do_not_run_again()
     {
         var failuresLeft = 2;

@@ -47,6 +47,48 @@ public sealed class RequestLogTests
     }
 
     [Fact]
+    public async Task Webhooks_accepted_at_once_are_each_stored_once_and_leave_the_log_at_its_count()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create(), o => o.RequestLogMaxCount = 5);
+        // 60 requests at once, each of 20 events three times: every event stored once, each request recorded with
+        // its outcome in the inbox's transaction, and the records written side by side still trimmed to the count.
+        var bodies = Enumerable.Range(0, 60).Select(i => Text.Utf8($"{{\"data\":{{\"id\":\"evt-{i % 20}\",\"event_type\":\"message.sent\",\"payload\":{{}}}}}}"));
+        var answers = await Task.WhenAll(bodies.Select(async body =>
+        {
+            using var response = await app.PostAsync(body, sender.Sign(body));
+            return (int)response.StatusCode;
+        }));
+
+        Assert.All(answers, status => Assert.Equal(200, status));
+        Assert.Equal(20, (await app.Admin.ListAsync(pageSize: 100)).Count);
+        var recorded = await app.Admin.ListRequestsAsync(1, 100);
+        Assert.Equal(5, recorded.Count);
+        Assert.All(recorded, r => Assert.Contains(r.Outcome, new[] { "accepted", "duplicate" }));
+    }
+
+    [Fact]
+    public async Task Past_its_count_a_log_written_side_by_side_stays_within_a_64th_of_it()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create(), o => o.RequestLogMaxCount = 128);
+        // Deleted two at a time once full (a 64th of 128); many writers at once must not each delete a chunk.
+        for (var batch = 0; batch < 4; batch++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+            {
+                var body = Text.Utf8($"{{\"data\":{{\"id\":\"evt-{batch}-{i}\",\"event_type\":\"message.sent\",\"payload\":{{}}}}}}");
+                using var response = await app.PostAsync(body, sender.Sign(body));
+                Assert.Equal(200, (int)response.StatusCode);
+            }));
+        }
+
+        var recorded = await app.Admin.ListRequestsAsync(1, 250);
+        Assert.InRange(recorded.Count, 126, 128);
+        Assert.Equal("evt-3-", recorded[0].EventId![..6]);
+    }
+
+    [Fact]
     public async Task The_log_keeps_the_newest_records_up_to_its_bytes()
     {
         using var sender = new TestSender();

@@ -507,35 +507,7 @@ internal sealed class SqliteWorkStore : IWorkStore
     {
         StoreSql.CheckQueue(queue);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        return _writer.WriteAsync(writer =>
-        {
-            var select = writer.Command(
-                "SELECT id, key FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
-            select.Set("@queue", queue);
-            select.Set("@before", StoreSql.Ms(finishedBefore));
-            select.Set("@limit", maxItems);
-            var items = new List<(long Id, string Key)>();
-            using (var reader = select.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    items.Add((reader.GetInt64(0), reader.GetString(1)));
-                }
-            }
-
-            foreach (var (id, key) in items)
-            {
-                _keys.Deleted(writer, queue, key, id);
-                var attempts = writer.Command("DELETE FROM work_attempts WHERE item_id = @id");
-                attempts.Set("@id", id);
-                attempts.ExecuteNonQuery();
-                var item = writer.Command("DELETE FROM work_items WHERE id = @id");
-                item.Set("@id", id);
-                item.ExecuteNonQuery();
-            }
-
-            return items.Count;
-        }, cancellationToken);
+        return _writer.WriteAsync(writer => Transaction(writer).Prune(queue, finishedBefore, maxItems), cancellationToken);
     }
 
     public Task<int> ReclaimSpaceAsync(int maxPages, CancellationToken cancellationToken = default)

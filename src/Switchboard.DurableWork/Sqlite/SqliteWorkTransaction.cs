@@ -44,6 +44,57 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
         return new(Enqueue(queue, items, StoreSql.NewLeaseToken(store.WorkerId)));
     }
 
+    public ValueTask<IReadOnlyList<bool>> AddFinishedAsync(string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        var added = new bool[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            added[i] = InsertFinished(queue, items[i]);
+        }
+
+        return new(added);
+    }
+
+    public ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        return new(Prune(queue, finishedBefore, maxItems));
+    }
+
+    /// <summary>Deletes up to <paramref name="maxItems"/> items that finished before <paramref name="finishedBefore"/>, oldest first, with their attempts.</summary>
+    public int Prune(string queue, DateTimeOffset finishedBefore, int maxItems)
+    {
+        var select = writer.Command(
+            "SELECT id, key FROM work_items WHERE queue = @queue AND finished_at IS NOT NULL AND finished_at < @before ORDER BY finished_at LIMIT @limit");
+        select.Set("@queue", queue);
+        select.Set("@before", StoreSql.Ms(finishedBefore));
+        select.Set("@limit", maxItems);
+        var items = new List<(long Id, string Key)>();
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+
+        foreach (var (id, key) in items)
+        {
+            keys.Deleted(writer, queue, key, id);
+            var attempts = writer.Command("DELETE FROM work_attempts WHERE item_id = @id");
+            attempts.Set("@id", id);
+            attempts.ExecuteNonQuery();
+            var item = writer.Command("DELETE FROM work_items WHERE id = @id");
+            item.Set("@id", id);
+            item.ExecuteNonQuery();
+        }
+
+        return items.Count;
+    }
+
     /// <summary>Inserts the items; with a token, those that may start now are leased with it.</summary>
     public EnqueuedItem[] Enqueue(string queue, IReadOnlyList<NewWorkItem> items, string? token)
     {
@@ -69,25 +120,47 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
 
         var waiting = item.OrderingKey is { } orderingKey && HasUnfinished(queue, orderingKey);
         var leased = token is not null && !waiting && item.DueAt <= now;
+        var id = InsertRow(queue, item, waiting ? WorkStatus.Waiting : WorkStatus.Pending, leased ? token : null);
+        return new EnqueuedItem(true, leased ? StoreSql.Leased(item, id, token!) : null);
+    }
+
+    /// <summary>Inserts one item as finished (succeeded, one attempt) unless the queue holds its key.</summary>
+    private bool InsertFinished(string queue, NewWorkItem item)
+    {
+        if (keys.Find(writer, queue, item.Key) is not null)
+        {
+            return false;
+        }
+
+        InsertRow(queue, item, WorkStatus.Succeeded, token: null);
+        return true;
+    }
+
+    /// <summary>Inserts the item's row (leased with <paramref name="token"/> if given; finished now if succeeded) and notes its key; returns its id.</summary>
+    private long InsertRow(string queue, NewWorkItem item, WorkStatus status, string? token)
+    {
+        var finished = status == WorkStatus.Succeeded;
         var insert = writer.Command(
-            "INSERT INTO work_items (queue, key, tag, payload, context, ordering_key, status, attempts, max_attempts, due_at, lease_owner, leased_at, created_at, updated_at) " +
-            "VALUES (@queue, @key, @tag, @payload, @context, @ordering_key, @status, 0, @max_attempts, @due_at, @token, @leased_at, @now, @now)");
+            "INSERT INTO work_items (queue, key, tag, payload, context, ordering_key, status, attempts, max_attempts, due_at, lease_owner, leased_at, created_at, updated_at, finished_at) " +
+            "VALUES (@queue, @key, @tag, @payload, @context, @ordering_key, @status, @attempts, @max_attempts, @due_at, @token, @leased_at, @now, @now, @finished_at)");
         insert.Set("@queue", queue);
         insert.Set("@key", item.Key);
         insert.Set("@tag", (object?)item.Tag ?? DBNull.Value);
         insert.Set("@payload", item.Payload);
         insert.Set("@context", (object?)item.Context ?? DBNull.Value);
         insert.Set("@ordering_key", (object?)item.OrderingKey ?? DBNull.Value);
-        insert.Set("@status", waiting ? (int)WorkStatus.Waiting : (int)WorkStatus.Pending);
+        insert.Set("@status", (int)status);
+        insert.Set("@attempts", finished ? 1 : 0);
         insert.Set("@max_attempts", item.MaxAttempts);
         insert.Set("@due_at", StoreSql.Ms(item.DueAt));
-        insert.Set("@token", leased ? token! : DBNull.Value);
-        insert.Set("@leased_at", leased ? StoreSql.Ms(now) : DBNull.Value);
+        insert.Set("@token", (object?)token ?? DBNull.Value);
+        insert.Set("@leased_at", token is not null ? StoreSql.Ms(now) : DBNull.Value);
         insert.Set("@now", StoreSql.Ms(now));
+        insert.Set("@finished_at", finished ? StoreSql.Ms(now) : DBNull.Value);
         insert.ExecuteNonQuery();
         var id = writer.LastInsertRowId();
         keys.Added(queue, item.Key, id);
-        return new EnqueuedItem(true, leased ? StoreSql.Leased(item, id, token!) : null);
+        return id;
     }
 
     private bool HasUnfinished(string queue, string orderingKey)

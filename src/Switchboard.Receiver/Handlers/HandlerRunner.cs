@@ -73,6 +73,14 @@ internal sealed partial class HandlerRunner(
     internal async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
     {
         var now = time.GetUtcNow();
+        if (item.Tag is { } eventType && !registry.For(eventType).Any())
+        {
+            // No handler for its type (listen without --forward-to has none): done, without reading the stored record
+            // back. The item's tag is its event type and its due time when it arrived (or was replayed).
+            metrics.InboxLag(now - item.DueAt);
+            return WorkCompletion.Succeeded(item.Lease, []);
+        }
+
         var attempt = item.Attempts + 1;
         var stored = StoredRequest.FromJson(item.Context);
         var rawBody = stored?.DecodeBody(item.Payload);

@@ -25,20 +25,112 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     private readonly SemaphoreSlim _loading = new(1, 1);
     private long _bytes;
     private volatile bool _loaded;
+    // A chunk of the oldest records is being deleted (see ExcessWith); cleared by its commit, or by any failed write.
+    private bool _chunkInFlight;
 
-    /// <summary>Writes a record as a finished item (stored leased, then completed), so no worker ever claims it, then trims the log. Throws if the store cannot write.</summary>
+    /// <summary>Writes a record in a transaction of its own, then trims the log. Throws if the store cannot write.</summary>
     public async Task AppendAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
     {
         var store = await storage.GetStoreAsync(CancellationToken.None);
         await LoadAsync(store);
-        var item = new NewWorkItem(Guid.NewGuid().ToString("N"), body, receivedAt, 1, outcome, context);
-        var leased = await store.EnqueueLeasedAsync(ReceiverQueues.Requests, [item], CancellationToken.None);
-        if (leased[0].Leased is { } claimed)
+        AppendedRecord appended;
+        try
         {
-            await store.CompleteAsync([WorkCompletion.Succeeded(claimed.Lease, [])], CancellationToken.None);
+            appended = await store.WriteAsync(transaction => AppendAsync(transaction, body, context, outcome, receivedAt));
+        }
+        catch
+        {
+            WriteFailed();
+            throw;
         }
 
-        await TrimAsync(store, SizeOf(body, context));
+        await CommittedAsync(store, appended);
+    }
+
+    /// <summary>A write that held <see cref="AppendAsync(IWorkTransaction, string, string, string, DateTimeOffset)"/> failed: its chunk, if any, is not in flight.</summary>
+    public void WriteFailed()
+    {
+        lock (_gate)
+        {
+            _chunkInFlight = false;
+        }
+    }
+
+    /// <summary>
+    /// Writes a record as a finished item (no worker ever takes it) in <paramref name="transaction"/>, with the deletion
+    /// of the oldest records it pushes past the bounds; pass the result to <see cref="CommittedAsync"/> once the transaction
+    /// committed. The log must be loaded (<see cref="LoadAsync"/>). Counts nothing itself, so a transaction that is
+    /// rolled back and run again leaves nothing behind.
+    /// </summary>
+    public async ValueTask<AppendedRecord> AppendAsync(IWorkTransaction transaction, string body, string context, string outcome, DateTimeOffset receivedAt)
+    {
+        // Time-ordered keys: the key index takes them at its end, not a page here and there.
+        var item = new NewWorkItem(Guid.CreateVersion7(receivedAt).ToString("N"), body, receivedAt, 1, outcome, context);
+        await transaction.AddFinishedAsync(ReceiverQueues.Requests, [item]);
+        var size = SizeOf(body, context);
+        var (excess, chunk) = ExcessWith(size);
+        if (excess > 0)
+        {
+            await transaction.PruneAsync(ReceiverQueues.Requests, DateTimeOffset.MaxValue, excess);
+        }
+
+        return new AppendedRecord(size, excess, chunk);
+    }
+
+    /// <summary>
+    /// Counts a record written and the oldest records deleted with it (<see cref="AppendAsync(IWorkTransaction, string, string, string, DateTimeOffset)"/>),
+    /// then trims what is still past the bounds: records written at the same time each saw the log without the others.
+    /// Throws if the store cannot write.
+    /// </summary>
+    public Task CommittedAsync(IWorkStore store, AppendedRecord appended)
+    {
+        lock (_gate)
+        {
+            _sizes.Enqueue(appended.Size);
+            _bytes += appended.Size;
+            for (var i = 0; i < appended.Pruned && _sizes.Count > 1; i++)
+            {
+                _bytes -= _sizes.Dequeue();
+            }
+
+            _chunkInFlight &= !appended.Chunk;
+        }
+
+        return TrimAsync(store);
+    }
+
+    /// <summary>How many of the oldest records to delete so that the log with one more record of <paramref name="size"/> holds both bounds (the newest record always stays).</summary>
+    private (int Excess, bool Chunk) ExcessWith(long size)
+    {
+        lock (_gate)
+        {
+            var count = _sizes.Count + 1;
+            var bytes = _bytes + size;
+            var excess = 0;
+            foreach (var oldest in _sizes)
+            {
+                if (count <= _options.RequestLogMaxCount && bytes <= _options.RequestLogMaxBytes)
+                {
+                    break;
+                }
+
+                bytes -= oldest;
+                count--;
+                excess++;
+            }
+
+            // Past the count, the oldest go a 64th of it at a time rather than one per new record: one delete
+            // statement for many records, and the log still holds no more than the bound. One such chunk at a time:
+            // records written side by side each see the log without the others.
+            var chunk = Math.Min(_sizes.Count, _options.RequestLogMaxCount / 64);
+            if (_sizes.Count + 1 > _options.RequestLogMaxCount && chunk > excess && !_chunkInFlight)
+            {
+                _chunkInFlight = true;
+                return (chunk, true);
+            }
+
+            return (excess, false);
+        }
     }
 
     /// <summary>
@@ -70,17 +162,12 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
 
     private static long SizeOf(string body, string? context) => body.Length + (context?.Length ?? 0);
 
-    private async Task TrimAsync(IWorkStore store, long? added)
+    /// <summary>Deletes the oldest records while the log is past either bound (the newest record always stays).</summary>
+    private async Task TrimAsync(IWorkStore store)
     {
         var excess = 0;
         lock (_gate)
         {
-            if (added is { } size)
-            {
-                _sizes.Enqueue(size);
-                _bytes += size;
-            }
-
             while (_sizes.Count > 1 && (_sizes.Count > _options.RequestLogMaxCount || _bytes > _options.RequestLogMaxBytes))
             {
                 _bytes -= _sizes.Dequeue();
@@ -95,7 +182,7 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     }
 
     /// <summary>Once per process: the sizes of the records a previous run left, newest first until the bounds are reached; the rest are deleted.</summary>
-    private async Task LoadAsync(IWorkStore store)
+    public async Task LoadAsync(IWorkStore store)
     {
         if (_loaded)
         {
@@ -143,7 +230,7 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
                 }
             }
 
-            await TrimAsync(store, added: null);
+            await TrimAsync(store);
             _loaded = true;
         }
         finally
@@ -152,3 +239,6 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
         }
     }
 }
+
+/// <summary>A request record written in a transaction: its size, and how many of the oldest records were deleted with it (a chunk or not).</summary>
+internal readonly record struct AppendedRecord(long Size, int Pruned, bool Chunk);

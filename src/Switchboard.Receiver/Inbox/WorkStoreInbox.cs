@@ -29,6 +29,7 @@ internal sealed partial class WorkStoreInbox(
         var eventId = webhook.EventId ?? throw new ArgumentException("an accepted webhook has an event id", nameof(webhook));
         bool added;
         NewWorkItem? item = null;
+        AppendedRecord? recorded = null;
         try
         {
             var store = await storage.GetStoreAsync(cancellationToken);
@@ -38,14 +39,29 @@ internal sealed partial class WorkStoreInbox(
             }
             else
             {
-                item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
+                var accepted = item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
                 // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-                added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [item], CancellationToken.None))[0];
+                if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
+                {
+                    // The event and its request record in one transaction: one commit to wait for, not three.
+                    (added, recorded) = await store.WriteAsync<(bool, AppendedRecord?)>(async transaction =>
+                    {
+                        var isNew = (await runner.EnqueueAsync(transaction, ReceiverQueues.Inbox, [accepted]))[0];
+                        var (body, context) = isNew ? (accepted.Payload, accepted.Context!) : Stored(webhook, DuplicateRecord(webhook));
+                        return (isNew, await requestLog.AppendAsync(transaction, body, context, isNew ? "accepted" : "duplicate", webhook.ReceivedAt));
+                    }, CancellationToken.None);
+                }
+                else
+                {
+                    added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
+                }
+
                 await recent.RememberAsync(eventId);
             }
         }
         catch (Exception ex)
         {
+            requestLog.WriteFailed();
             writeFailures.Failed(ex);
             throw;
         }
@@ -56,7 +72,11 @@ internal sealed partial class WorkStoreInbox(
             LogDuplicate(logger, eventId, webhook.EventType);
         }
 
-        if (_options.RecordAllRequests)
+        if (recorded is { } appended)
+        {
+            await ReportAsync(async () => await requestLog.CommittedAsync(await storage.GetStoreAsync(CancellationToken.None), appended));
+        }
+        else if (_options.RecordAllRequests)
         {
             if (added)
             {
@@ -65,11 +85,29 @@ internal sealed partial class WorkStoreInbox(
             }
             else
             {
-                await RecordAsync(webhook, Record(webhook, "duplicate", 200, "duplicate", $"event {eventId} was received before"));
+                await RecordAsync(webhook, DuplicateRecord(webhook));
             }
         }
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
+    }
+
+    private static StoredRequest DuplicateRecord(ReceivedWebhook webhook) =>
+        Record(webhook, "duplicate", 200, "duplicate", $"event {webhook.EventId} was received before");
+
+    /// <summary>Loads the request log's sizes once (see <see cref="RequestLog"/>); a failure is reported, not thrown: the webhook is stored without its record.</summary>
+    private async Task<bool> TryLoadRequestLogAsync(IWorkStore store)
+    {
+        try
+        {
+            await requestLog.LoadAsync(store);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            writeFailures.Failed(ex);
+            return false;
+        }
     }
 
     public async ValueTask RecordRejectedAsync(ReceivedWebhook webhook, int status, string reason, string detail, CancellationToken cancellationToken)
@@ -111,11 +149,15 @@ internal sealed partial class WorkStoreInbox(
     }
 
     /// <summary>Writes a request record; a failure (the store included) is reported (logged, and seen by the health check), not thrown.</summary>
-    private async Task RecordAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
+    private Task RecordAsync(string body, string context, string outcome, DateTimeOffset receivedAt) =>
+        ReportAsync(() => requestLog.AppendAsync(body, context, outcome, receivedAt));
+
+    /// <summary>Runs a write of the request log; a failure (the store included) is reported (logged, and seen by the health check), not thrown.</summary>
+    private async Task ReportAsync(Func<Task> write)
     {
         try
         {
-            await requestLog.AppendAsync(body, context, outcome, receivedAt);
+            await write();
             writeFailures.Succeeded();
         }
         catch (Exception ex)

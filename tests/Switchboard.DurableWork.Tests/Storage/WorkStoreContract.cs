@@ -469,6 +469,33 @@ public abstract class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_transaction_adds_finished_items_no_worker_takes_and_prunes_the_oldest()
+    {
+        var added = await Store.WriteAsync(async transaction =>
+        {
+            await transaction.EnqueueAsync(Queue, [Item("work")]);
+            return await transaction.AddFinishedAsync(Queue, [Item("log-1"), Item("log-1"), Item("work")]);
+        });
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([true], await Store.WriteAsync(transaction => transaction.AddFinishedAsync(Queue, [Item("log-2")])));
+
+        Assert.Equal([true, false, false], added);
+        var record = (await Store.GetAsync(Queue, "log-1"))!;
+        Assert.Equal((WorkStatus.Succeeded, 1, Time.GetUtcNow().AddSeconds(-1)), (record.Status, record.Attempts, record.FinishedAt));
+        Assert.Empty(record.AttemptLog);
+        Assert.Equal(["work"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
+        Assert.Equal(1, await Store.CountPendingAsync(Queue));
+
+        // Oldest finished first; the pending item stays.
+        Assert.Equal(1, await Store.WriteAsync(transaction => transaction.PruneAsync(Queue, DateTimeOffset.MaxValue, 1)));
+        Assert.Null(await Store.GetAsync(Queue, "log-1"));
+        Assert.Equal(1, await Store.WriteAsync(transaction => transaction.PruneAsync(Queue, DateTimeOffset.MaxValue, 5)));
+        Assert.Equal(["work"], (await Store.QueryAsync(Queue, new WorkQuery())).Items.Select(i => i.Key));
+        // A pruned key is free again.
+        Assert.Equal([true], await Store.WriteAsync(transaction => transaction.AddFinishedAsync(Queue, [Item("log-1")])));
+    }
+
+    [Fact]
     public async Task Prune_deletes_only_items_finished_before_the_cutoff_with_their_logs()
     {
         await Store.EnqueueAsync(Queue, [Item("old-1"), Item("old-2"), Item("old-3"), Item("pending", TimeSpan.FromDays(10))]);
