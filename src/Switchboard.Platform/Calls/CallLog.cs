@@ -1,0 +1,23 @@
+using Switchboard.DurableWork;
+using Switchboard.Platform.Api;
+using Switchboard.Platform.Storage;
+
+namespace Switchboard.Platform.Calls;
+
+/// <summary>
+/// The calls as stored, for the dashboard's Calls page: Telnyx has no list of calls in its API, so this is no endpoint.
+/// Ended calls stay until retention prunes them.
+/// </summary>
+public sealed class CallLog(IWorkStore store)
+{
+    /// <summary>The newest <paramref name="count"/> calls, newest first, and how many there are.</summary>
+    public Task<(IReadOnlyList<StoredCall> Calls, long Total)> ListAsync(int count, CancellationToken cancellationToken = default) =>
+        store.ReadAsync(async reader =>
+        {
+            var (items, total) = await Resources.ListAsync(reader, ResourceKinds.Call, 1, count);
+            return ((IReadOnlyList<StoredCall>)[.. items.Select(i => CallControl.Deserialize(i.Body))], total);
+        }, cancellationToken);
+
+    public async Task<StoredCall> GetAsync(string callControlId, CancellationToken cancellationToken = default) =>
+        await store.ReadAsync(reader => CallControl.FindAsync(reader, callControlId), cancellationToken) ?? throw ApiErrors.NotFound("call", callControlId);
+}
