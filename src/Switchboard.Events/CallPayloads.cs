@@ -70,6 +70,34 @@ public sealed class CallPlaybackPayload : CallPayload
     public string? Status { get; set; }
 }
 
+/// <summary><c>call.dtmf.received</c>: one key the far end pressed.</summary>
+public sealed class CallDtmfReceivedPayload : CallPayload
+{
+    /// <summary><c>0</c>-<c>9</c>, <c>*</c>, <c>#</c>, <c>A</c>-<c>D</c>.</summary>
+    public string? Digit { get; set; }
+}
+
+/// <summary><c>call.gather.ended</c>: the digits gathered (the terminating digit left out) and how the gather ended.</summary>
+public sealed class CallGatherEndedPayload : CallPayload
+{
+    public string? Digits { get; set; }
+
+    /// <summary><c>valid</c>, <c>invalid</c>, <c>call_hangup</c>, <c>cancelled</c>, <c>cancelled_amd</c> or <c>timeout</c>.</summary>
+    public string? Status { get; set; }
+}
+
+/// <summary><c>call.bridged</c>: the call is joined with another; only the shared fields.</summary>
+public sealed class CallBridgedPayload : CallPayload
+{
+}
+
+/// <summary><c>call.machine.detection.ended</c> and <c>call.machine.greeting.ended</c>.</summary>
+public sealed class CallMachineDetectionPayload : CallPayload
+{
+    /// <summary>Detection: <c>human</c>, <c>machine</c>, <c>not_sure</c>; greeting: <c>ended</c>, <c>not_sure</c>.</summary>
+    public string? Result { get; set; }
+}
+
 public sealed class RecordingUrls : ExtensibleObject
 {
     public string? Mp3 { get; set; }

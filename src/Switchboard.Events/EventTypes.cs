@@ -19,6 +19,11 @@ public static class EventTypes
     public const string CallSpeakEnded = "call.speak.ended";
     public const string CallPlaybackStarted = "call.playback.started";
     public const string CallPlaybackEnded = "call.playback.ended";
+    public const string CallDtmfReceived = "call.dtmf.received";
+    public const string CallGatherEnded = "call.gather.ended";
+    public const string CallBridged = "call.bridged";
+    public const string CallMachineDetectionEnded = "call.machine.detection.ended";
+    public const string CallMachineGreetingEnded = "call.machine.greeting.ended";
 
     /// <summary>The nine event types of the seed, in lifecycle order.</summary>
     public static IReadOnlyList<string> All { get; } =
@@ -39,6 +44,10 @@ public static class EventTypes
         CallRecordingSaved => typeof(CallRecordingSavedPayload),
         CallSpeakStarted or CallSpeakEnded => typeof(CallSpeakPayload),
         CallPlaybackStarted or CallPlaybackEnded => typeof(CallPlaybackPayload),
+        CallDtmfReceived => typeof(CallDtmfReceivedPayload),
+        CallGatherEnded => typeof(CallGatherEndedPayload),
+        CallBridged => typeof(CallBridgedPayload),
+        CallMachineDetectionEnded or CallMachineGreetingEnded => typeof(CallMachineDetectionPayload),
         _ => null,
     };
 }

@@ -19,6 +19,10 @@ namespace Switchboard.Events;
 [JsonSerializable(typeof(CallRecordingSavedPayload))]
 [JsonSerializable(typeof(CallSpeakPayload))]
 [JsonSerializable(typeof(CallPlaybackPayload))]
+[JsonSerializable(typeof(CallDtmfReceivedPayload))]
+[JsonSerializable(typeof(CallGatherEndedPayload))]
+[JsonSerializable(typeof(CallBridgedPayload))]
+[JsonSerializable(typeof(CallMachineDetectionPayload))]
 internal sealed partial class EventsJsonContext : JsonSerializerContext
 {
     /// <summary>

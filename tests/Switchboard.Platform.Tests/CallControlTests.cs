@@ -348,4 +348,78 @@ public sealed class CallControlTests : IAsyncLifetime
         Assert.Equal("timeout", first.GetProperty("error").GetProperty("code").GetString());
         Assert.Contains("1000 ms", first.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    private async Task<(string Id, string Session)> AnsweredInboundCallAsync(string from = "+13125550160")
+    {
+        var call = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = from, ["to"] = Number });
+        var (id, session) = (call.GetProperty("call_control_id").GetString()!, call.GetProperty("call_session_id").GetString()!);
+        await CommandAsync(id, "answer");
+        await EventsAsync(session, "call.answered");
+        return (id, session);
+    }
+
+    private static string FarEnd(string id, string what) => $"/_switchboard/calls/{Uri.EscapeDataString(id)}/{what}";
+
+    [Fact]
+    public async Task The_far_end_presses_keys_one_event_each_and_hangs_up_through_the_escaped_id()
+    {
+        var (id, session) = await AnsweredInboundCallAsync();
+        Assert.Contains("%3A", FarEnd(id, "dtmf"), StringComparison.Ordinal);
+
+        await _platform.PostAsync(FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "1*#A9D" });
+        var pressed = (await Eventually.GetAsync(() => Task.FromResult<IReadOnlyList<SinkRequest>?>(
+            _sink.Received.Count(r => r.CallSessionId == session && r.EventType == "call.dtmf.received") == 6
+                ? [.. _sink.Received.Where(r => r.CallSessionId == session && r.EventType == "call.dtmf.received")] : null), "six key presses"))!;
+        Assert.Equal(["1", "*", "#", "A", "9", "D"], pressed.Select(e => e.Payload.GetProperty("digit").GetString()));
+        Assert.All(pressed, e => Assert.Equal((id, "+13125550160", Number), (e.Payload.GetProperty("call_control_id").GetString(),
+            e.Payload.GetProperty("from").GetString(), e.Payload.GetProperty("to").GetString())));
+        Assert.Equal(6, pressed.Select(e => e.EventId).Distinct().Count());
+
+        await _platform.PostAsync(FarEnd(id, "hangup"), new JsonObject());
+        var hangup = (await EventsAsync(session, "call.hangup")).Single(e => e.EventType == "call.hangup").Payload;
+        Assert.Equal(("normal_clearing", "caller"), (hangup.GetProperty("hangup_cause").GetString(), hangup.GetProperty("hangup_source").GetString()));
+
+        // An ended call answers 90018 to the far end too; an unknown one 404.
+        var (pressEnded, pressEndedJson) = await _platform.SendAsync(HttpMethod.Post, FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "1" });
+        var (hangupEnded, hangupEndedJson) = await _platform.SendAsync(HttpMethod.Post, FarEnd(id, "hangup"), new JsonObject());
+        var (unknown, _) = await _platform.SendAsync(HttpMethod.Post, FarEnd("v3:no-such-call", "dtmf"), new JsonObject { ["digits"] = "1" });
+        Assert.Equal((422, "90018"), (pressEnded, pressEndedJson.GetProperty("errors")[0].GetProperty("code").GetString()));
+        Assert.Equal((422, "90018"), (hangupEnded, hangupEndedJson.GetProperty("errors")[0].GetProperty("code").GetString()));
+        Assert.Equal(404, unknown);
+    }
+
+    [Theory]
+    [InlineData("12E")]
+    [InlineData("a")]
+    [InlineData("1 2")]
+    [InlineData("")]
+    public async Task Keys_a_keypad_does_not_have_are_refused_in_telnyxs_error_shape_and_press_nothing(string digits)
+    {
+        var (id, session) = await AnsweredInboundCallAsync();
+
+        var (status, json) = await _platform.SendAsync(HttpMethod.Post, FarEnd(id, "dtmf"), new JsonObject { ["digits"] = digits });
+        var (missing, missingJson) = await _platform.SendAsync(HttpMethod.Post, FarEnd(id, "dtmf"), new JsonObject());
+
+        Assert.Equal((422, "/digits"), (status, json.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString()));
+        Assert.False(string.IsNullOrEmpty(json.GetProperty("errors")[0].GetProperty("code").GetString()));
+        Assert.Equal((422, "/digits"), (missing, missingJson.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString()));
+        await _platform.PostAsync(FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "5" });
+        await Eventually.GetAsync(() => Task.FromResult(_sink.Received.Any(r => r.CallSessionId == session && r.EventType == "call.dtmf.received") ? "" : null), "the valid press");
+        Assert.Equal(["5"], _sink.Received.Where(r => r.CallSessionId == session && r.EventType == "call.dtmf.received").Select(e => e.Payload.GetProperty("digit").GetString()));
+    }
+
+    [Fact]
+    public async Task A_ringing_call_cannot_take_key_presses_and_its_caller_hanging_up_cancels_it()
+    {
+        var call = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = "+13125550161", ["to"] = Number });
+        var id = call.GetProperty("call_control_id").GetString()!;
+
+        var (press, _) = await _platform.SendAsync(HttpMethod.Post, FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "1" });
+        await _platform.PostAsync(FarEnd(id, "hangup"), new JsonObject());
+
+        Assert.Equal(422, press);
+        var events = await EventsAsync(call.GetProperty("call_session_id").GetString()!, "call.hangup");
+        Assert.Equal(["call.initiated", "call.hangup"], events.Select(e => e.EventType));
+        Assert.Equal(("originator_cancel", "caller"), (events[1].Payload.GetProperty("hangup_cause").GetString(), events[1].Payload.GetProperty("hangup_source").GetString()));
+    }
 }

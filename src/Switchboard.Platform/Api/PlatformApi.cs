@@ -152,6 +152,10 @@ public static class PlatformApi
             ApiResults.Data(await settings.SetAsync(GlobalWebhooks.Parse(await JsonBody.ReadAsync(request, ct)), ct)));
         emulator.MapPost("/inbound_calls", async (HttpRequest request, CallControl service, CancellationToken ct) =>
             ApiResults.Data(await service.RingAsync(await JsonBody.ReadAsync(request, ct), ct)));
+        emulator.MapPost("/calls/{callControlId}/dtmf", async (string callControlId, HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.PressAsync(callControlId, await JsonBody.ReadAsync(request, ct), ct)));
+        emulator.MapPost("/calls/{callControlId}/hangup", async (string callControlId, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.FarEndHangupAsync(callControlId, ct)));
         emulator.MapPost("/inbound_messages", async (HttpRequest request, Messages service, CancellationToken ct) =>
             ApiResults.Message((await service.ReceiveAsync(await JsonBody.ReadAsync(request, ct), ct)).Message));
         emulator.MapPost("/webhook_deliveries/{id}/redeliver", async (string id, WebhookDeliveries service, CancellationToken ct) =>

@@ -173,12 +173,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
                 return new CommandResult("ok"); // a repeated command_id: done already, nothing happens again
             }
 
-            if (!call.IsAlive)
-            {
-                throw new ApiException(422, new ApiError(CallErrors.CallEndedCode, "Call has already ended",
-                    $"call {ApiErrors.Printable(callControlId)} ended at {call.EndedAt?.UtcDateTime.ToString(Events.UtcMillisecondsConverter.Format, System.Globalization.CultureInfo.InvariantCulture)} ({call.HangupCause}); no command can act on it"));
-            }
-
+            RequireAlive(call);
             var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId);
             if (command.ClientState is not null)
             {
@@ -194,6 +189,52 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             await SaveAsync(transaction, call, now);
             return new CommandResult("ok");
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>POST /_switchboard/calls/{call_control_id}/dtmf</c>: the far end presses <c>digits</c> (<c>0-9 * # A-D</c>), one
+    /// <c>call.dtmf.received</c> each, in order, feeding the call's gather.
+    /// </summary>
+    public async Task<CommandResult> PressAsync(string callControlId, JsonBody body, CancellationToken cancellationToken = default)
+    {
+        var digits = body.String("digits", required: true, maxLength: MaxPressedDigits);
+        if (digits is not null && (digits.Length == 0 || !digits.All(IsDtmfKey)))
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer("digits"), $"digits must be keys of a phone's keypad (0-9, *, #, A-D); got '{ApiErrors.Printable(digits)}'"));
+        }
+
+        body.ThrowIfInvalid();
+        return await FarEndAsync(callControlId, (transaction, call, application) => calls.PressAsync(transaction, call, application, digits!), cancellationToken);
+    }
+
+    /// <summary><c>POST /_switchboard/calls/{call_control_id}/hangup</c>: the far end hangs up (the caller of an inbound call, the callee of an outbound one).</summary>
+    public Task<CommandResult> FarEndHangupAsync(string callControlId, CancellationToken cancellationToken = default) =>
+        FarEndAsync(callControlId, calls.FarEndHangupAsync, cancellationToken);
+
+    /// <summary>The longest <c>digits</c> one far-end request presses (a gather takes at most 128).</summary>
+    public const int MaxPressedDigits = 128;
+
+    public static bool IsDtmfKey(char key) => key is (>= '0' and <= '9') or '*' or '#' or (>= 'A' and <= 'D');
+
+    private async Task<CommandResult> FarEndAsync(
+        string callControlId, Func<IWorkTransaction, StoredCall, CallControlApplicationResource?, ValueTask> act, CancellationToken cancellationToken) =>
+        await store.WriteAsync(async transaction =>
+        {
+            var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
+            RequireAlive(call);
+            await act(transaction, call, await CallControlApplications.FindAsync(transaction, call.ConnectionId));
+            await SaveAsync(transaction, call, time.GetUtcNow());
+            return new CommandResult("ok");
+        }, cancellationToken);
+
+    /// <summary>Telnyx answers every action on an ended call with 422 "Call has already ended" (90018).</summary>
+    internal static void RequireAlive(StoredCall call)
+    {
+        if (!call.IsAlive)
+        {
+            throw new ApiException(422, new ApiError(CallErrors.CallEndedCode, "Call has already ended",
+                $"call {ApiErrors.Printable(call.CallControlId)} ended at {call.EndedAt?.UtcDateTime.ToString(Events.UtcMillisecondsConverter.Format, System.Globalization.CultureInfo.InvariantCulture)} ({call.HangupCause}); no command can act on it"));
+        }
     }
 
     internal static async ValueTask<StoredCall?> FindAsync(IWorkReader reader, string callControlId, bool forUpdate = false) =>

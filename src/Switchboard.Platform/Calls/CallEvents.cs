@@ -54,6 +54,23 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
             PublicRecordingUrls = new RecordingUrls(),
         });
 
+    /// <summary><c>call.dtmf.received</c>; <paramref name="key"/> tells this key press from the call's others.</summary>
+    public ValueTask DtmfReceivedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, char digit, int key) =>
+        PublishAsync(transaction, call, application, EventTypes.CallDtmfReceived, $"{EventTypes.CallDtmfReceived}:{key}",
+            Fill(new CallDtmfReceivedPayload { Digit = digit.ToString() }, call));
+
+    public ValueTask GatherEndedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status) =>
+        PublishAsync(transaction, call, application, EventTypes.CallGatherEnded, $"{EventTypes.CallGatherEnded}:{gather.Key}",
+            Fill(new CallGatherEndedPayload { Digits = gather.Digits, Status = status }, call));
+
+    /// <summary><c>call.bridged</c> on <paramref name="call"/>, joined to the leg <paramref name="otherLegId"/>.</summary>
+    public ValueTask BridgedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string otherLegId) =>
+        PublishAsync(transaction, call, application, EventTypes.CallBridged, $"{EventTypes.CallBridged}:{otherLegId}", Fill(new CallBridgedPayload(), call));
+
+    /// <summary><c>call.machine.detection.ended</c> or <c>call.machine.greeting.ended</c> (once each per call).</summary>
+    public ValueTask MachineDetectionAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string result) =>
+        PublishAsync(transaction, call, application, eventType, eventType, Fill(new CallMachineDetectionPayload { Result = result }, call));
+
     public ValueTask MediaAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveMedia media, bool started, string? status)
     {
         var eventType = (media.Kind, started) switch

@@ -151,6 +151,26 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
         }
     }
 
+    /// <summary>The far end presses <paramref name="digits"/> on an answered call: one <c>call.dtmf.received</c> per key.</summary>
+    public async ValueTask PressAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string digits)
+    {
+        RequireAnswered(call, "pressing keys");
+        foreach (var digit in digits)
+        {
+            await events.DtmfReceivedAsync(transaction, call, application, digit, ++call.Sequence);
+        }
+    }
+
+    /// <summary>The far end hangs up: while it rings, an inbound caller gives up and an outbound callee declines; once answered, a normal clearing.</summary>
+    public ValueTask FarEndHangupAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application)
+    {
+        var farEnd = call.Direction == StoredCall.Incoming ? "caller" : "callee";
+        var (cause, sip) = call.IsAnswered ? (HangupCauses.NormalClearing, "200")
+            : call.Direction == StoredCall.Incoming ? (HangupCauses.OriginatorCancel, "487")
+            : (HangupCauses.CallRejected, "603");
+        return HangupAsync(transaction, call, application, cause, farEnd, sip, time.GetUtcNow());
+    }
+
     private async ValueTask AnswerAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, DateTimeOffset now)
     {
         call.State = CallStates.Answered;

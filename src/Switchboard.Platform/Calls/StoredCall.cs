@@ -45,6 +45,7 @@ public sealed class StoredCall
 
     public ActiveRecording? Recording { get; set; }
     public ActiveMedia? Media { get; set; }
+    public ActiveGather? Gather { get; set; }
 
     /// <summary>A counter for the keys of steps that can happen more than once (each speak's end).</summary>
     public int Sequence { get; set; }
@@ -85,6 +86,39 @@ public sealed class ActiveMedia
     public string? MediaUrl { get; set; }
     public string? MediaName { get; set; }
     public bool? Overlay { get; set; }
+}
+
+/// <summary>
+/// A gather in progress (<c>gather</c>, <c>gather_using_speak</c>, <c>gather_using_audio</c>): its rules, the digits so
+/// far, and where it is. Its timeouts are lifecycle steps named after <see cref="Key"/> and <see cref="Epoch"/>; each
+/// key press or prompt bumps the epoch, so a wait scheduled before it finds itself stale and does nothing.
+/// </summary>
+public sealed class ActiveGather
+{
+    /// <summary><c>gather</c>, <c>speak</c> or <c>audio</c>: which command started it (the prompt it plays).</summary>
+    public required string Kind { get; set; }
+    public required string Key { get; set; }
+    public int MinimumDigits { get; set; } = 1;
+    public int MaximumDigits { get; set; } = 128;
+    public string? TerminatingDigit { get; set; } = "#";
+    public string ValidDigits { get; set; } = "0123456789#*";
+    public int TimeoutMillis { get; set; } = 60_000;
+    public int InterDigitTimeoutMillis { get; set; } = 5_000;
+    public int InitialTimeoutMillis { get; set; } = 5_000;
+    public int MaximumTries { get; set; } = 3;
+    public int Tries { get; set; } = 1;
+    public string Digits { get; set; } = "";
+    public int Epoch { get; set; }
+
+    /// <summary>The prompt plays (speak or audio); a key press interrupts it.</summary>
+    public bool Prompting { get; set; }
+
+    /// <summary>The last entry was invalid: the next prompt begins with the invalid prompt.</summary>
+    public bool LastInvalid { get; set; }
+    public string? AudioUrl { get; set; }
+    public string? MediaName { get; set; }
+    public string? InvalidAudioUrl { get; set; }
+    public string? InvalidMediaName { get; set; }
 }
 
 /// <summary>A saved recording, kept to serve its audio: <c>GET /_switchboard/recordings/{id}.wav</c> (a pre-signed link).</summary>
