@@ -17,7 +17,7 @@ public sealed class CallsPageTests(BrowserFixture browser)
     private const string Caller = "+13125550177";
 
     [Fact]
-    public async Task A_call_rung_from_the_form_is_listed_shows_its_events_live_and_Hang_up_ends_it()
+    public async Task A_call_rung_from_the_form_is_listed_shows_its_events_live_takes_key_presses_and_Hang_up_ends_it()
     {
         await using var hosts = await PlatformAndReceiver.StartAsync();
         var api = hosts.Api;
@@ -57,7 +57,15 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await Expect(row).ToContainTextAsync("recording (wav, single)");
         await BrowserFixture.ScreenshotAsync(page, "dashboard-calls");
 
+        // The caller presses keys: one button, then a sequence typed in; each key one call.dtmf.received.
         await row.GetByRole(AriaRole.Link).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Press 1", Exact = true }).ClickAsync();
+        await Expect(page.Locator("p.notice")).ToHaveTextAsync("Pressed 1.");
+        await page.GetByLabel("Keys", new() { Exact = true }).FillAsync("2#");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Press", Exact = true }).ClickAsync();
+        await Expect(Event(page, "call.dtmf.received")).ToHaveCountAsync(3);
+        await Expect(Event(page, "call.dtmf.received").Locator(".detail:has-text('digit') code")).ToHaveTextAsync(["1", "2", "#"]);
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToHaveTextAsync("Hung up.");
         await Expect(Event(page, "call.hangup")).ToContainTextAsync("normal_clearing");
@@ -70,7 +78,7 @@ public sealed class CallsPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Ringing_a_number_that_is_not_the_accounts_or_hanging_up_an_ended_call_says_why()
+    public async Task Ringing_a_number_that_is_not_the_accounts_pressing_a_key_no_keypad_has_or_hanging_up_an_ended_call_says_why()
     {
         await using var hosts = await PlatformAndReceiver.StartAsync();
         await CallApplicationWithNumberAsync(hosts.Api, hosts.Listen.BaseUrl + "/webhooks/telnyx");
@@ -94,6 +102,13 @@ public sealed class CallsPageTests(BrowserFixture browser)
 
         await page.GetByLabel("To").FillAsync(CallNumber);
         await page.GetByRole(AriaRole.Button, new() { Name = "Ring" }).ClickAsync();
+        await page.GetByLabel("Keys", new() { Exact = true }).FillAsync("12x");
+        var badKeys = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Press", Exact = true }).ClickAsync(), IsPost);
+        Assert.Equal(422, badKeys.Status);
+        await Expect(page.Locator(".errors")).ToContainTextAsync("digits must be keys of a phone's keypad (0-9, *, #, A-D); got '12x' (digits)");
+        await BrowserFixture.ScreenshotAsync(page, "dashboard-call-bad-keys");
+        await Expect(Event(page, "call.dtmf.received")).ToHaveCountAsync(0);
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToHaveTextAsync("Hung up.");
         var again = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync(), IsPost);

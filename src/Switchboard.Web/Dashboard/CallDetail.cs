@@ -22,7 +22,7 @@ public sealed record CallDetail(StoredCall Call, IReadOnlyList<CallEvent> Events
     private static readonly string[] DetailFields =
     [
         "direction", "digit", "digits", "status", "result", "hangup_cause", "hangup_source", "sip_hangup_cause",
-        "media_url", "media_name", "channels", "from", "to", "client_state",
+        "media_url", "media_name", "channels", "client_state",
     ];
 
     /// <summary>The form that was refused (<see cref="CallPage.KeypadForm"/> or <see cref="CallPage.HangupForm"/>), and why.</summary>

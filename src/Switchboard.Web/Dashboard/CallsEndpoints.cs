@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -58,8 +59,9 @@ internal static class CallsEndpoints
                 return "<p class=\"muted\">This call is gone (pruned).</p>";
             }
         }));
-        MapFarEnd("/calls/{id}/hangup", CallPage.HangupForm, (id, _, ct) =>
-            callControl.CommandAsync(id, "hangup", FormBody.ToJson(new FormCollection(null)), ct), "Hung up.");
+        MapFarEnd("/calls/{id}/dtmf", CallPage.KeypadForm,
+            (id, form, ct) => callControl.PressAsync(id, FormBody.Body(new JsonObject { ["digits"] = KeysOf(form) }), ct), form => $"Pressed {KeysOf(form)}.");
+        MapFarEnd("/calls/{id}/hangup", CallPage.HangupForm, (id, _, ct) => callControl.FarEndHangupAsync(id, ct), _ => "Hung up.");
 
         async Task<IResult> CallPageAsync(string id, Func<CallDetail, CallDetail> with, int status, CancellationToken ct)
         {
@@ -75,13 +77,14 @@ internal static class CallsEndpoints
         }
 
         // A far-end action, then the call's page again: with the notice, or with the form's errors and the API's status.
-        void MapFarEnd(string pattern, string formName, Func<string, IFormCollection, CancellationToken, Task> act, string done) =>
+        void MapFarEnd(string pattern, string formName, Func<string, IFormCollection, CancellationToken, Task> act, Func<IFormCollection, string> done) =>
             pages.MapPost(pattern, async (string id, HttpRequest request, CancellationToken ct) =>
             {
                 try
                 {
-                    await act(id, await FormBody.ReadAsync(request, ct), ct);
-                    return await CallPageAsync(id, detail => detail with { Notice = done }, StatusCodes.Status200OK, ct);
+                    var form = await FormBody.ReadAsync(request, ct);
+                    await act(id, form, ct);
+                    return await CallPageAsync(id, detail => detail with { Notice = done(form) }, StatusCodes.Status200OK, ct);
                 }
                 catch (ApiException ex)
                 {
@@ -89,4 +92,7 @@ internal static class CallsEndpoints
                 }
             });
     }
+
+    /// <summary>The keys a keypad form presses: its button's, else the field's.</summary>
+    private static string KeysOf(IFormCollection form) => form["key"].ToString() is { Length: > 0 } key ? key : form["digits"].ToString().Trim();
 }
