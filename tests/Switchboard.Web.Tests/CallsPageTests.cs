@@ -46,6 +46,10 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await api.PostAsync($"/v2/calls/{Uri.EscapeDataString(id)}/actions/speak", new JsonObject { ["payload"] = "Press 1 for sales", ["voice"] = "female" });
         await Expect(Event(page, "call.speak.started")).ToHaveCountAsync(1);
         await Expect(Event(page, "call.speak.ended")).ToContainTextAsync("completed");
+        await Expect(page.Locator("li[data-heard='said']")).ToContainTextAsync("Press 1 for sales");
+        await api.PostAsync($"/v2/calls/{Uri.EscapeDataString(id)}/actions/playback_start", new JsonObject { ["audio_url"] = "https://audio.example.com/menu.wav" });
+        await Expect(Event(page, "call.playback.ended")).ToHaveCountAsync(1);
+        await Expect(page.Locator("li[data-heard='played']")).ToContainTextAsync("https://audio.example.com/menu.wav");
         await api.PostAsync($"/v2/calls/{Uri.EscapeDataString(id)}/actions/record_start", new JsonObject { ["format"] = "wav", ["channels"] = "single" });
         await Expect(page.Locator("dl.facts")).ToContainTextAsync("recording (wav, single)");
         Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");

@@ -138,6 +138,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     MediaName = command.MediaName,
                     Overlay = command.Overlay,
                 };
+                CallPrompt.Add(call, call.Media.Kind, command.Payload ?? command.MediaUrl ?? command.MediaName, now);
                 await events.MediaAsync(transaction, call, application, call.Media, started: true, status: null);
                 await ScheduleAsync(transaction, call, call.Media.Key, now + options.LifecycleDelay * 2);
                 break;

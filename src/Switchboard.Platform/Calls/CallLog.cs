@@ -21,3 +21,32 @@ public sealed class CallLog(IWorkStore store)
     public async Task<StoredCall> GetAsync(string callControlId, CancellationToken cancellationToken = default) =>
         await store.ReadAsync(reader => CallControl.FindAsync(reader, callControlId), cancellationToken) ?? throw ApiErrors.NotFound("call", callControlId);
 }
+
+/// <summary>Something the call heard: a speak's text, or a playback's audio URL or media name.</summary>
+public sealed class CallPrompt
+{
+    /// <summary>How many prompts a call keeps, the newest.</summary>
+    public const int Kept = 20;
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary><c>speak</c> or <c>playback</c> (<see cref="ActiveMedia.Kind"/>).</summary>
+    public required string Kind { get; set; }
+
+    public required string Text { get; set; }
+
+    /// <summary>Keeps what a speak or playback that starts now plays, dropping the oldest beyond <see cref="Kept"/>.</summary>
+    public static void Add(StoredCall call, string kind, string? text, DateTimeOffset at)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        call.Prompts.Add(new CallPrompt { At = at, Kind = kind, Text = text });
+        while (call.Prompts.Count > Kept)
+        {
+            call.Prompts.RemoveAt(0);
+        }
+    }
+}

@@ -6,8 +6,14 @@ using Switchboard.Platform.Webhooks;
 
 namespace Switchboard.Web.Dashboard;
 
-/// <summary>One event of a call as the page lists it: when, its type, the payload fields that say what happened, its webhook delivery.</summary>
-public sealed record CallEvent(DateTimeOffset? OccurredAt, string EventType, IReadOnlyList<(string Name, string Value)> Details, string DeliveryId, string DeliveryStatus);
+/// <summary>
+/// One line of a call's timeline: an event (its type, the payload fields that say what happened, its webhook delivery),
+/// or what the call heard (<see cref="Heard"/>: a speak's text, a playback's audio), which no event carries.
+/// </summary>
+public sealed record CallEvent(DateTimeOffset? OccurredAt, string EventType, IReadOnlyList<(string Name, string Value)> Details, string? DeliveryId, string? DeliveryStatus)
+{
+    public string? Heard { get; init; }
+}
 
 /// <summary>
 /// One call's page: the call as stored and its events, oldest first. The events are the call's webhooks (every event of
@@ -39,16 +45,25 @@ public sealed record CallDetail(StoredCall Call, IReadOnlyList<CallEvent> Events
         var filter = new Dictionary<string, string> { ["filter[webhook][contains]"] = call.CallSessionId };
         var (records, total) = await deliveries.ListAsync(1, ShownEvents, filter, cancellationToken);
         // A message whose text holds the session id matches too: only call events are the call's.
-        return new CallDetail(call, [.. records.Reverse().Select(EventOf).Where(e => e.EventType.StartsWith("call.", StringComparison.Ordinal))], total);
+        var events = records.Select(d => EventOf(call, d)).Where(e => e.EventType.StartsWith("call.", StringComparison.Ordinal));
+        // A prompt is kept as it starts, just before its call.speak.started or call.playback.started is sent: it goes first at a tie.
+        var heard = call.Prompts.Select(p => new CallEvent(p.At, p.Kind == "speak" ? "said" : "played", [], null, null) { Heard = p.Text });
+        return new CallDetail(call, [.. heard.Concat(events.Reverse()).OrderBy(e => e.OccurredAt)], total);
     }
 
-    private static CallEvent EventOf(WebhookDeliveryRecord delivery)
+    private static CallEvent EventOf(StoredCall call, WebhookDeliveryRecord delivery)
     {
         var webhook = delivery.Webhook;
         var payload = webhook.ValueKind == JsonValueKind.Object && webhook.TryGetProperty("payload", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         var details = new List<(string, string)>();
         if (payload.ValueKind == JsonValueKind.Object)
         {
+            // A transfer's leg shares the session: its events show here too, marked.
+            if (payload.TryGetProperty("call_control_id", out var leg) && leg.ValueKind == JsonValueKind.String && leg.GetString() != call.CallControlId)
+            {
+                details.Add(("leg", "the other leg"));
+            }
+
             foreach (var name in DetailFields)
             {
                 if (payload.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)

@@ -47,7 +47,7 @@ public sealed record CallsView(IReadOnlyList<StoredCall> Calls, long Total, IRea
     public static string? MediaOf(StoredCall call) => call.Media switch
     {
         null => null,
-        { Kind: "speak" } => "speaking",
+        { Kind: "speak" } => call.Prompts is [.., { Kind: "speak" } said] ? $"saying “{said.Text}”" : "speaking",
         var media => $"playing {media.MediaUrl ?? media.MediaName}",
     };
 
