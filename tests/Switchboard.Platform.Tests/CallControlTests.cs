@@ -8,7 +8,7 @@ namespace Switchboard.Platform.Tests;
 /// Call Control driven as an application drives Telnyx: dial, commands, inbound calls, the far end by magic number,
 /// recordings; the webhooks each causes, in order, with the fields the SDK's types declare.
 /// </summary>
-public sealed class CallControlTests : IAsyncLifetime
+public sealed partial class CallControlTests : IAsyncLifetime
 {
     private const string Number = "+18445550001";
     private const string ClientState = "aGVsbG8gd29ybGQ=";

@@ -120,6 +120,8 @@ public static class PlatformApi
             var body = request.ContentLength is 0 || (request.ContentLength is null && request.ContentType is null) ? JsonBody.Empty : await JsonBody.ReadAsync(request, ct);
             return ApiResults.Data(await service.CommandAsync(callControlId, action, body, ct));
         });
+        calls.MapPut("/{callControlId}/actions/client_state_update", async (string callControlId, HttpRequest request, CallControl service, CancellationToken ct) =>
+            ApiResults.Data(await service.UpdateClientStateAsync(callControlId, await JsonBody.ReadAsync(request, ct), ct)));
     }
 
     /// <summary>A recording's audio, behind a pre-signed link (no API key, as Telnyx's recording URLs); HEAD too, for players and download managers.</summary>

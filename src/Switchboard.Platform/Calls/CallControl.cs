@@ -18,7 +18,10 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
 {
     /// <summary>The commands the emulator carries out; any other answers 422.</summary>
     public static IReadOnlyList<string> SupportedActions { get; } =
-        ["answer", "reject", "hangup", "record_start", "record_stop", "record_pause", "record_resume", "speak", "playback_start", "playback_stop"];
+        [
+            "answer", "reject", "hangup", "record_start", "record_stop", "record_pause", "record_resume", "speak", "playback_start", "playback_stop",
+            "gather", "gather_using_speak", "gather_using_audio", "gather_stop", "send_dtmf", "transfer", "bridge",
+        ];
 
     public async Task<CallStatus> DialAsync(JsonBody body, CancellationToken cancellationToken = default)
     {
@@ -46,6 +49,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         var recordChannels = OneOf(body, "record_channels", ["single", "dual"]) ?? "dual";
         var callerIdName = body.String("from_display_name", maxLength: 128);
         var customHeaders = CustomHeaders(body);
+        var machineDetection = MachineDetection(body);
         body.ThrowIfInvalid();
 
         var now = time.GetUtcNow();
@@ -69,6 +73,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             TimeLimitSecs = timeLimitSecs,
             RecordFromAnswerFormat = record is null ? null : recordFormat,
             RecordFromAnswerChannels = record is null ? null : recordChannels,
+            MachineDetection = machineDetection,
         };
         return await store.WriteAsync(async transaction =>
         {
@@ -163,7 +168,23 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
                 $"the Switchboard emulator does not support the call command '{ApiErrors.Printable(action)}'; it supports {string.Join(", ", SupportedActions)}"));
         }
 
-        var command = CallCommand.Read(action, body);
+        return await ExecuteAsync(callControlId, CallCommand.Read(action, body), cancellationToken);
+    }
+
+    /// <summary><c>PUT /calls/{call_control_id}/actions/client_state_update</c>: the <c>client_state</c> of every webhook after.</summary>
+    public async Task<CommandResult> UpdateClientStateAsync(string callControlId, JsonBody body, CancellationToken cancellationToken = default)
+    {
+        if (!body.Has("client_state"))
+        {
+            body.Add(ApiErrors.Missing(body.Pointer("client_state")));
+        }
+
+        return await ExecuteAsync(callControlId, CallCommand.Read("client_state_update", body), cancellationToken);
+    }
+
+    private async Task<CommandResult> ExecuteAsync(string callControlId, CallCommand command, CancellationToken cancellationToken)
+    {
+        var action = command.Action;
         return await store.WriteAsync(async transaction =>
         {
             var call = await FindAsync(transaction, callControlId, forUpdate: true) ?? throw ApiErrors.NotFound("call", callControlId);
@@ -244,7 +265,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         Resources.UpdateAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
             new ResourceColumns(Owner: call.CallSessionId, ConnectionId: call.ConnectionId, FinishedAt: call.IsAlive ? null : call.EndedAt));
 
-    private static ValueTask<int> InsertAsync(IWorkTransaction transaction, StoredCall call, string? dialCommand, DateTimeOffset now) =>
+    internal static ValueTask<int> InsertAsync(IWorkTransaction transaction, StoredCall call, string? dialCommand, DateTimeOffset now) =>
         Resources.InsertAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
             new ResourceColumns(Lookup: dialCommand, Owner: call.CallSessionId, ConnectionId: call.ConnectionId));
 
@@ -255,14 +276,14 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
     private static string DialCommand(string commandId) => $"dial:{commandId}";
 
     /// <summary>Telnyx's call control ids are opaque strings (<c>v3:...</c>).</summary>
-    private static string NewCallControlId() => "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    internal static string NewCallControlId() => "v3:" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    internal static string? ClientState(JsonBody body)
+    internal static string? ClientState(JsonBody body, string name = "client_state")
     {
-        var state = body.String("client_state", maxLength: 4096);
+        var state = body.String(name, maxLength: 4096);
         if (state is not null && !IsBase64(state))
         {
-            body.Add(ApiErrors.Invalid(body.Pointer("client_state"), "client_state must be base64 (it comes back untouched on the webhooks that follow)"));
+            body.Add(ApiErrors.Invalid(body.Pointer(name), $"{name} must be base64 (it comes back untouched on the webhooks that follow)"));
             return null;
         }
 
@@ -280,6 +301,10 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
 
         return value;
     }
+
+    /// <summary>Standard detection only: premium sends its own events (<c>call.machine.premium.*</c>), which the emulator does not.</summary>
+    internal static string? MachineDetection(JsonBody body) =>
+        OneOf(body, "answering_machine_detection", ["detect", "detect_beep", "detect_words", "greeting_end", "disabled"]) is { } mode and not "disabled" ? mode : null;
 
     private static IList<CallCustomHeader> CustomHeaders(JsonBody body) =>
         [.. (body.Objects("custom_headers", 20) ?? []).Select(h => new CallCustomHeader { Name = h.String("name", required: true, maxLength: 128), Value = h.String("value", required: true, maxLength: 1024) })];
@@ -311,6 +336,14 @@ public sealed record CallCommand(string Action, string? ClientState, string? Com
     public string? MediaUrl { get; init; }
     public string? MediaName { get; init; }
     public bool? Overlay { get; init; }
+    public ActiveGather? Gather { get; init; }
+
+    /// <summary><c>send_dtmf</c>'s digits.</summary>
+    public string? Digits { get; init; }
+
+    /// <summary><c>bridge</c>'s other call.</summary>
+    public string? OtherCallControlId { get; init; }
+    public TransferRequest? Transfer { get; init; }
 
     public static CallCommand Read(string action, JsonBody body)
     {
@@ -340,6 +373,14 @@ public sealed record CallCommand(string Action, string? ClientState, string? Com
                 MediaName = body.String("media_name", maxLength: 255),
                 Overlay = body.Bool("overlay"),
             },
+            "gather" or "gather_using_speak" or "gather_using_audio" => command with
+            {
+                Gather = ReadGather(action, body),
+                Payload = action == "gather_using_speak" ? body.String("payload", required: true, maxLength: 3000) : null,
+            },
+            "send_dtmf" => command with { Digits = ReadSentDigits(body) },
+            "bridge" => command with { OtherCallControlId = body.String("call_control_id", required: true, maxLength: 128) },
+            "transfer" => command with { Transfer = TransferRequest.Read(body) },
             _ => command,
         };
         if (action == "playback_start" && command.MediaUrl is null && command.MediaName is null && body.Errors.Count == 0)
@@ -349,6 +390,68 @@ public sealed record CallCommand(string Action, string? ClientState, string? Com
 
         body.ThrowIfInvalid();
         return command;
+    }
+
+    private static ActiveGather ReadGather(string action, JsonBody body)
+    {
+        var gather = new ActiveGather
+        {
+            Kind = action switch { "gather" => "gather", "gather_using_speak" => "speak", _ => "audio" },
+            MinimumDigits = body.Int("minimum_digits", 1, 128) ?? 1,
+            MaximumDigits = body.Int("maximum_digits", 1, 128) ?? 128,
+            TerminatingDigit = Keys(body, "terminating_digit", 1) ?? "#",
+            ValidDigits = Keys(body, "valid_digits", 16) ?? "0123456789#*",
+            TimeoutMillis = body.Int("timeout_millis", 1, 3_600_000) ?? 60_000,
+            InterDigitTimeoutMillis = body.Int("inter_digit_timeout_millis", 1, 3_600_000) ?? 5_000,
+            InitialTimeoutMillis = action == "gather" ? body.Int("initial_timeout_millis", 1, 3_600_000) ?? 5_000 : 0,
+            MaximumTries = action == "gather" ? 1 : body.Int("maximum_tries", 1, 10) ?? 3,
+        };
+        if (gather.MinimumDigits > gather.MaximumDigits && body.Errors.Count == 0)
+        {
+            body.Add(ApiErrors.Invalid(body.Pointer("minimum_digits"),
+                $"minimum_digits ({gather.MinimumDigits}) must not be greater than maximum_digits ({gather.MaximumDigits})"));
+        }
+
+        if (action == "gather")
+        {
+            body.String("gather_id", maxLength: 40);
+        }
+        else if (action == "gather_using_speak")
+        {
+            body.String("invalid_payload", maxLength: 3000);
+        }
+        else
+        {
+            gather.AudioUrl = WebhookUrls.Read(body, "audio_url");
+            gather.MediaName = body.String("media_name", maxLength: 255);
+            gather.InvalidAudioUrl = WebhookUrls.Read(body, "invalid_audio_url");
+            gather.InvalidMediaName = body.String("invalid_media_name", maxLength: 255);
+            if ((gather.AudioUrl is null) == (gather.MediaName is null) && body.Errors.Count == 0)
+            {
+                body.Add(ApiError.At(body.Pointer("audio_url"), ApiErrors.MissingParameterCode, "Missing required parameter", "exactly one of audio_url and media_name is required"));
+            }
+        }
+
+        return gather;
+    }
+
+    /// <summary>A string of keypad keys (<c>0-9 * # A-D</c>), at most <paramref name="maxLength"/> long.</summary>
+    private static string? Keys(JsonBody body, string name, int maxLength)
+    {
+        var keys = body.String(name, maxLength: maxLength);
+        return keys is not null && (keys.Length == 0 || !keys.All(CallControl.IsDtmfKey))
+            ? Bad(body, name, $"{name} must be keypad keys (0-9, *, #, A-D); got '{ApiErrors.Printable(keys)}'")
+            : keys;
+    }
+
+    /// <summary><c>send_dtmf</c>: keys, and <c>w</c> (half a second's pause) and <c>W</c> (a second's).</summary>
+    private static string? ReadSentDigits(JsonBody body)
+    {
+        body.Int("duration_millis", 100, 500);
+        var digits = body.String("digits", required: true, maxLength: 256);
+        return digits is not null && (digits.Length == 0 || !digits.All(d => CallControl.IsDtmfKey(d) || d is 'w' or 'W'))
+            ? Bad(body, "digits", $"digits must be 0-9, A-D, *, # and the pauses w and W; got '{ApiErrors.Printable(digits)}'")
+            : digits;
     }
 
     private static string? Bad(JsonBody body, string name, string detail)
@@ -365,5 +468,34 @@ public sealed record CallCommand(string Action, string? ClientState, string? Com
         }
 
         return null;
+    }
+}
+
+/// <summary><c>transfer</c>'s new leg: where it goes and how it is dialled.</summary>
+public sealed record TransferRequest(string To, string? From)
+{
+    public int TimeoutSecs { get; init; } = 30;
+    public int TimeLimitSecs { get; init; } = 14_400;
+    public string? MachineDetection { get; init; }
+    public string? TargetLegClientState { get; init; }
+    public string? WebhookUrl { get; init; }
+    public string? WebhookFailoverUrl { get; init; }
+    public string? CallerIdName { get; init; }
+
+    public static TransferRequest? Read(JsonBody body)
+    {
+        var to = E164.Required(body, "to");
+        var from = body.Has("from") ? E164.Required(body, "from") : null;
+        var request = new TransferRequest(to ?? "", from)
+        {
+            TimeoutSecs = body.Int("timeout_secs", 1, 600) ?? 30,
+            TimeLimitSecs = body.Int("time_limit_secs", 30, 14_400) ?? 14_400,
+            MachineDetection = CallControl.MachineDetection(body),
+            WebhookUrl = WebhookUrls.Read(body, "webhook_url"),
+            WebhookFailoverUrl = WebhookUrls.Read(body, "webhook_failover_url"),
+            CallerIdName = body.String("from_display_name", maxLength: 128),
+        };
+        request = request with { TargetLegClientState = CallControl.ClientState(body, "target_leg_client_state") };
+        return to is null ? null : request;
     }
 }

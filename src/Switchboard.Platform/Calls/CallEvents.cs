@@ -60,7 +60,7 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
             Fill(new CallDtmfReceivedPayload { Digit = digit.ToString() }, call));
 
     public ValueTask GatherEndedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status) =>
-        PublishAsync(transaction, call, application, EventTypes.CallGatherEnded, $"{EventTypes.CallGatherEnded}:{gather.Key}",
+        PublishAsync(transaction, call, application, EventTypes.CallGatherEnded, $"{EventTypes.CallGatherEnded}:{gather.Number}",
             Fill(new CallGatherEndedPayload { Digits = gather.Digits, Status = status }, call));
 
     /// <summary><c>call.bridged</c> on <paramref name="call"/>, joined to the leg <paramref name="otherLegId"/>.</summary>

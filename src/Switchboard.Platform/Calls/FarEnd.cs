@@ -15,6 +15,8 @@ public enum FarEndBehaviour
     Rejects,
     /// <summary>Answers, then hangs up itself a few lifecycle delays later: <c>normal_clearing</c> from the callee.</summary>
     AnswersThenHangsUp,
+    /// <summary>An answering machine answers: answering machine detection says <c>machine</c>.</summary>
+    AnswersAsMachine,
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public static class FarEnd
         ("5550112", FarEndBehaviour.NoAnswer, "rings out: call.hangup with timeout after timeout_secs"),
         ("5550113", FarEndBehaviour.Rejects, "rejects: call.hangup with call_rejected (SIP 603)"),
         ("5550114", FarEndBehaviour.AnswersThenHangsUp, "answers, then hangs up: call.hangup with normal_clearing from the callee"),
+        ("5550115", FarEndBehaviour.AnswersAsMachine, "an answering machine answers: call.machine.detection.ended says machine"),
     ];
 
     public static FarEndBehaviour For(string to)

@@ -50,6 +50,19 @@ public sealed class StoredCall
     public ActiveMedia? Media { get; set; }
     public ActiveGather? Gather { get; set; }
 
+    /// <summary>
+    /// The other leg: the new leg of this call's transfer (ringing, then bridged), the call a transfer leg was dialled
+    /// for, or the call a bridge joined. A bridged leg hanging up hangs this one up; the original call hanging up cancels
+    /// its ringing transfer leg.
+    /// </summary>
+    public string? LinkedCallControlId { get; set; }
+
+    /// <summary>Joined with <see cref="LinkedCallControlId"/> (<c>call.bridged</c> sent on both).</summary>
+    public bool Bridged { get; set; }
+
+    /// <summary>The dial's or transfer's <c>answering_machine_detection</c> (<c>detect</c>, <c>detect_beep</c>, <c>detect_words</c>, <c>greeting_end</c>); null: none.</summary>
+    public string? MachineDetection { get; set; }
+
     /// <summary>A counter for the keys of steps that can happen more than once (each speak's end).</summary>
     public int Sequence { get; set; }
 
@@ -93,14 +106,16 @@ public sealed class ActiveMedia
 
 /// <summary>
 /// A gather in progress (<c>gather</c>, <c>gather_using_speak</c>, <c>gather_using_audio</c>): its rules, the digits so
-/// far, and where it is. Its timeouts are lifecycle steps named after <see cref="Key"/> and <see cref="Epoch"/>; each
+/// far, and where it is. Its timeouts are lifecycle steps named after <see cref="Number"/> and <see cref="Epoch"/>; each
 /// key press or prompt bumps the epoch, so a wait scheduled before it finds itself stale and does nothing.
 /// </summary>
 public sealed class ActiveGather
 {
     /// <summary><c>gather</c>, <c>speak</c> or <c>audio</c>: which command started it (the prompt it plays).</summary>
     public required string Kind { get; set; }
-    public required string Key { get; set; }
+
+    /// <summary>Tells this gather from the call's others (its <c>call.gather.ended</c> and its steps).</summary>
+    public int Number { get; set; }
     public int MinimumDigits { get; set; } = 1;
     public int MaximumDigits { get; set; } = 128;
     public string? TerminatingDigit { get; set; } = "#";
@@ -147,8 +162,14 @@ public sealed record CallStatus
     public required string CallSessionId { get; init; }
     public required bool IsAlive { get; init; }
     public string RecordType => "call";
+
+    /// <summary>Left out when the call has none (Telnyx types it as a plain string, never null).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? ClientState { get; init; }
     public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>Only once the call has ended, as Telnyx: "only present when the call is not alive".</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? EndTime { get; init; }
 
     /// <summary>Seconds since the call started (to its end, once it ended).</summary>
