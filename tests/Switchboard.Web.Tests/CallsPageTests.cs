@@ -61,14 +61,21 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await Expect(row).ToContainTextAsync("recording (wav, single)");
         await BrowserFixture.ScreenshotAsync(page, "dashboard-calls");
 
-        // The caller presses keys: one button, then a sequence typed in; each key one call.dtmf.received.
+        // The application gathers a key with a spoken menu; the caller presses 2 on the keypad, then a sequence typed
+        // in; each key one call.dtmf.received.
         await row.GetByRole(AriaRole.Link).ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Press 1", Exact = true }).ClickAsync();
-        await Expect(page.Locator("p.notice")).ToHaveTextAsync("Pressed 1.");
+        await api.PostAsync($"/v2/calls/{Uri.EscapeDataString(id)}/actions/gather_using_speak",
+            new JsonObject { ["payload"] = "For support press 2", ["voice"] = "female", ["maximum_digits"] = 1 });
+        await Expect(page.Locator("li[data-heard='said']").Last).ToContainTextAsync("For support press 2");
+        await Expect(page.Locator("dl.facts")).ToContainTextAsync("gathering keys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Press 2", Exact = true }).ClickAsync();
+        await Expect(page.Locator("p.notice")).ToHaveTextAsync("Pressed 2.");
+        await Expect(Event(page, "call.gather.ended")).ToContainTextAsync("digits 2");
+        await Expect(Event(page, "call.gather.ended")).ToContainTextAsync("status valid");
         await page.GetByLabel("Keys", new() { Exact = true }).FillAsync("2#");
         await page.GetByRole(AriaRole.Button, new() { Name = "Press", Exact = true }).ClickAsync();
         await Expect(Event(page, "call.dtmf.received")).ToHaveCountAsync(3);
-        await Expect(Event(page, "call.dtmf.received").Locator(".detail:has-text('digit') code")).ToHaveTextAsync(["1", "2", "#"]);
+        await Expect(Event(page, "call.dtmf.received").Locator(".detail:has-text('digit') code")).ToHaveTextAsync(["2", "2", "#"]);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToHaveTextAsync("Hung up.");

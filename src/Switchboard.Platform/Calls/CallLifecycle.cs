@@ -181,6 +181,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     await EndMediaAsync(transaction, call, application, "cancelled");
                 }
 
+                CallPrompt.Add(call, command.Action == "gather_using_speak" ? "speak" : "playback", command.Payload ?? command.Gather!.AudioUrl ?? command.Gather!.MediaName, now);
                 await gathers.StartAsync(transaction, call, application, command.Gather!, now);
                 break;
             case "gather_stop":

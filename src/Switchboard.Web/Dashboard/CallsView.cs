@@ -35,21 +35,34 @@ public sealed record CallsView(IReadOnlyList<StoredCall> Calls, long Total, IRea
         _ => ("ringing", "wait"),
     };
 
-    /// <summary>The recording's state: recording, paused, or none.</summary>
-    public static string? RecordingOf(StoredCall call) => call.Recording switch
+    /// <summary>What goes on in the call now: what it plays, a gather and its keys so far, a bridge, a recording; null: nothing.</summary>
+    public static string? NowOf(StoredCall call)
     {
-        null => null,
-        { PausedAt: not null } => $"paused ({call.Recording.Format}, {call.Recording.Channels})",
-        _ => $"recording ({call.Recording.Format}, {call.Recording.Channels})",
-    };
+        var now = new List<string>(4);
+        if (call.Media is { } media)
+        {
+            now.Add(media.Kind == "speak"
+                ? call.Prompts is [.., { Kind: "speak" } said] ? $"saying “{said.Text}”" : "speaking"
+                : $"playing {media.MediaUrl ?? media.MediaName}");
+        }
 
-    /// <summary>What plays on the call now: the speak's or the playback's.</summary>
-    public static string? MediaOf(StoredCall call) => call.Media switch
-    {
-        null => null,
-        { Kind: "speak" } => call.Prompts is [.., { Kind: "speak" } said] ? $"saying “{said.Text}”" : "speaking",
-        var media => $"playing {media.MediaUrl ?? media.MediaName}",
-    };
+        if (call.Gather is { } gather)
+        {
+            now.Add(gather.Digits.Length > 0 ? $"gathering keys: {gather.Digits}" : "gathering keys");
+        }
+
+        if (call.Bridged)
+        {
+            now.Add("bridged");
+        }
+
+        if (call.Recording is { } recording)
+        {
+            now.Add($"{(recording.PausedAt is null ? "recording" : "recording paused")} ({recording.Format}, {recording.Channels})");
+        }
+
+        return now.Count == 0 ? null : string.Join("; ", now);
+    }
 
     /// <summary>The call's page; its id holds a <c>:</c>, escaped.</summary>
     public static string PageOf(string callControlId) => "/calls/" + Uri.EscapeDataString(callControlId);
