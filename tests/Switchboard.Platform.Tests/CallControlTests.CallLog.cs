@@ -9,7 +9,7 @@ namespace Switchboard.Platform.Tests;
 public sealed partial class CallControlTests
 {
     [Fact]
-    public async Task The_call_log_lists_calls_newest_first_and_a_call_keeps_the_last_20_things_it_heard()
+    public async Task The_call_log_lists_calls_newest_first_and_a_call_keeps_the_last_things_it_heard_cut_short()
     {
         var log = _platform.Services.GetRequiredService<CallLog>();
         var first = await RingAsync("+13125550101");
@@ -20,6 +20,7 @@ public sealed partial class CallControlTests
             await CommandAsync(second, "speak", new JsonObject { ["payload"] = $"prompt {i}", ["voice"] = "female" });
         }
 
+        await CommandAsync(second, "speak", new JsonObject { ["payload"] = new string('a', 3000), ["voice"] = "female" });
         await CommandAsync(second, "playback_start", new JsonObject { ["audio_url"] = "https://audio.example.com/menu.wav" });
 
         var (calls, total) = await log.ListAsync(10);
@@ -28,7 +29,8 @@ public sealed partial class CallControlTests
 
         var heard = (await log.GetAsync(second)).Prompts;
         Assert.Equal(CallPrompt.Kept, heard.Count);
-        Assert.Equal(("speak", "prompt 7"), (heard[0].Kind, heard[0].Text));
+        Assert.Equal(("speak", "prompt 8"), (heard[0].Kind, heard[0].Text));
+        Assert.Equal(new string('a', CallPrompt.KeptLength) + "…", heard[^2].Text);
         Assert.Equal(("playback", "https://audio.example.com/menu.wav"), (heard[^1].Kind, heard[^1].Text));
         Assert.Empty((await log.GetAsync(first)).Prompts);
 

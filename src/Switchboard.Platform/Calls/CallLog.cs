@@ -25,9 +25,14 @@ public sealed class CallLog(IWorkStore store)
 /// <summary>Something the call heard: a speak's text, or a playback's audio URL or media name.</summary>
 public sealed class CallPrompt
 {
-    /// <summary>How many prompts a call keeps, the newest.</summary>
-    public const int Kept = 20;
+    /// <summary>How many prompts a call keeps, the newest: the call's record is saved at every change.</summary>
+    public const int Kept = 10;
 
+    /// <summary>How much of a prompt's text is kept (a speak takes 3,000 characters): enough to know it again.</summary>
+    public const int KeptLength = 300;
+
+    /// <summary>To the millisecond, so the record keeps its size as prompts come and go.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(Events.UtcMillisecondsConverter))]
     public DateTimeOffset At { get; set; }
 
     /// <summary><c>speak</c> or <c>playback</c> (<see cref="ActiveMedia.Kind"/>).</summary>
@@ -43,7 +48,7 @@ public sealed class CallPrompt
             return;
         }
 
-        call.Prompts.Add(new CallPrompt { At = at, Kind = kind, Text = text });
+        call.Prompts.Add(new CallPrompt { At = at, Kind = kind, Text = text.Length > KeptLength ? text[..KeptLength] + "…" : text });
         while (call.Prompts.Count > Kept)
         {
             call.Prompts.RemoveAt(0);
