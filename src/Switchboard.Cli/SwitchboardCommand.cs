@@ -12,6 +12,7 @@ public static class SwitchboardCommand
         root.Subcommands.Add(ServeCommand.Create(time));
         root.Subcommands.Add(InboundCommand.Create());
         root.Subcommands.Add(InboundCallCommand.Create());
+        root.Subcommands.Add(FarEndCallCommand.Create());
         root.Subcommands.Add(DeliveriesCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(SignCommand.Create(time));

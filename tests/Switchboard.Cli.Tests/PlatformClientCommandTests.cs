@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Switchboard.Cli.Tests;
 
-/// <summary>The verbs that call a running <c>serve</c> (<c>inbound</c>, <c>inbound-call</c>, <c>deliveries retry</c>) with <c>--url</c>, against a real HTTP listener on 127.0.0.1.</summary>
+/// <summary>The verbs that call a running <c>serve</c> (<c>inbound</c>, <c>inbound-call</c>, <c>deliveries retry</c>, <c>call press|hangup</c>) with <c>--url</c>, against a real HTTP listener on 127.0.0.1.</summary>
 public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClassFixture<WebhookReceiver>
 {
     private readonly FakeTimeProvider _time = new();
@@ -12,7 +12,21 @@ public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClas
         { ["inbound", "--from", "+13125550100", "--to", "+18445550001", "--text", "hi"], "/_switchboard/inbound_messages" },
         { ["inbound-call", "--from", "+13125550100", "--to", "+18445550001"], "/_switchboard/inbound_calls" },
         { ["deliveries", "retry", "some-event-id"], "/_switchboard/webhook_deliveries/some-event-id/redeliver" },
+        { ["call", "press", "v3:press-test", "12#"], "/_switchboard/calls/v3:press-test/dtmf" },
+        { ["call", "hangup", "v3:hangup-test"], "/_switchboard/calls/v3:hangup-test/hangup" },
     };
+
+    [Fact]
+    public async Task Call_press_sends_the_digits_for_the_escaped_call_control_id()
+    {
+        var id = $"v3:{Guid.NewGuid():N}/x";
+
+        var run = await Cli.Run(_time, ["call", "press", id, "*9#", "--url", receiver.BaseUrl, "--api-key", "KEY-press"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var request = Assert.Single(receiver.RequestsTo($"/_switchboard/calls/{id.Replace("/", "%2F", StringComparison.Ordinal)}/dtmf"));
+        Assert.Equal("*9#", System.Text.Json.JsonDocument.Parse(request.Body).RootElement.GetProperty("digits").GetString());
+    }
 
     [Theory]
     [MemberData(nameof(Commands))]

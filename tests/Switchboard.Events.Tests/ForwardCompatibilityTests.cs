@@ -6,10 +6,10 @@ namespace Switchboard.Events.Tests;
 /// <summary>Telnyx adds event types and fields; a receiver keeps what it does not know instead of rejecting it.</summary>
 public sealed class ForwardCompatibilityTests
 {
-    private const string GatherEnded = """
+    private const string ConversationEnded = """
         {
           "data": {
-            "event_type": "call.gather.ended",
+            "event_type": "call.conversation.ended",
             "id": "7d8e9f00-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
             "occurred_at": "2025-10-24T18:21:00.000Z",
             "payload": {
@@ -49,9 +49,9 @@ public sealed class ForwardCompatibilityTests
     [Fact]
     public void Unknown_event_type_parses_and_its_payload_is_reachable()
     {
-        var envelope = Fixtures.Parse(GatherEnded);
+        var envelope = Fixtures.Parse(ConversationEnded);
 
-        Assert.Equal("call.gather.ended", envelope.Data.EventType);
+        Assert.Equal("call.conversation.ended", envelope.Data.EventType);
         Assert.False(envelope.Data.IsKnownType);
         Assert.Null(EventTypes.PayloadTypeOf(envelope.Data.EventType));
         Assert.Equal(JsonValueKind.Object, envelope.Data.Payload.ValueKind);
@@ -62,8 +62,8 @@ public sealed class ForwardCompatibilityTests
     [Fact]
     public void Unknown_event_type_round_trips_unchanged_in_meaning()
     {
-        var envelope = Fixtures.Parse(GatherEnded);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(GatherEnded), JsonNode.Parse(envelope.ToUtf8Bytes())));
+        var envelope = Fixtures.Parse(ConversationEnded);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(ConversationEnded), JsonNode.Parse(envelope.ToUtf8Bytes())));
     }
 
     [Fact]

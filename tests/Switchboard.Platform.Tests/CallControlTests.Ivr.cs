@@ -105,6 +105,7 @@ public sealed partial class CallControlTests
         var (tooMany, tooManyJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/gather", new JsonObject { ["maximum_digits"] = 129 });
         var (badValid, badValidJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/gather", new JsonObject { ["valid_digits"] = "12x" });
         var (noAudio, noAudioJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/gather_using_audio", new JsonObject());
+        var (noVoice, noVoiceJson) = await _platform.SendAsync(HttpMethod.Post, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/gather_using_speak", new JsonObject { ["payload"] = "Press 1" });
         await PressAsync(id, "1");
         await CommandAsync(id, "hangup");
 
@@ -112,6 +113,7 @@ public sealed partial class CallControlTests
         Assert.Equal((422, "/maximum_digits"), (tooMany, Pointer(tooManyJson)));
         Assert.Equal((422, "/valid_digits"), (badValid, Pointer(badValidJson)));
         Assert.Equal((422, "/audio_url"), (noAudio, Pointer(noAudioJson)));
+        Assert.Equal((422, "/voice"), (noVoice, Pointer(noVoiceJson)));
         var events = await EventsAsync(session, "call.hangup");
         Assert.DoesNotContain(events, e => e.EventType == "call.gather.ended");
     }

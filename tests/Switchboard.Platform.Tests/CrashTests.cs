@@ -149,6 +149,88 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{accepted.Count} calls over {Kills} kills; {_sink.Received.Count} webhooks, {repeats} repeated (at-least-once)");
     }
 
+    [Fact]
+    public async Task Gathers_and_transfers_cut_off_by_kills_still_end_with_their_webhooks()
+    {
+        const int Kills = 2;
+        const int PerRun = 6;
+        string[] arguments = ["--data", Path.Combine(_folder, "data"), "--lifecycle-delay", "300ms"];
+        var gathering = new ConcurrentBag<(string Id, string Session)>();
+        var transferring = new ConcurrentBag<string>();
+        string? application = null;
+
+        for (var run = 0; run <= Kills; run++)
+        {
+            await using var serve = await ServeProcess.StartAsync(arguments);
+            using var client = serve.Client();
+            if (run == 0)
+            {
+                application = (await PostAsync(client, "/v2/call_control_applications",
+                    new JsonObject { ["application_name"] = "crash ivr", ["webhook_event_url"] = _sink.Url("/calls") }))!.Value.GetProperty("id").GetString();
+                await PostAsync(client, "/v2/number_orders", new JsonObject
+                {
+                    ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = "+18445550001" }),
+                    ["connection_id"] = application,
+                });
+            }
+
+            if (run == Kills)
+            {
+                await Eventually.TrueAsync(() => gathering.All(c => _sink.Received.Any(w => w.CallSessionId == c.Session && w.EventType == "call.gather.ended"))
+                    && transferring.All(s => _sink.Received.Where(w => w.CallSessionId == s && w.EventType == "call.hangup").DistinctBy(w => w.EventId).Count() == 2),
+                    "every gather to time out and every transfer to end on both legs", TimeSpan.FromMinutes(2));
+                foreach (var (id, _) in gathering)
+                {
+                    await PostAsync(client, $"/v2/calls/{Uri.EscapeDataString(id)}/actions/hangup", []);
+                }
+
+                await Eventually.TrueAsync(() => gathering.All(c => _sink.Received.Any(w => w.CallSessionId == c.Session && w.EventType == "call.hangup")), "the gathering calls hung up");
+                break;
+            }
+
+            // Answered inbound calls: half gather (their waits run out after the kill), half transfer to a far end that
+            // answers and hangs up a few lifecycle delays later (the bridge and both hang-ups come after the kill).
+            for (var i = 0; i < PerRun; i++)
+            {
+                var ringing = await PostAsync(client, "/_switchboard/inbound_calls", new JsonObject { ["from"] = $"+1312555{3000 + run * 100 + i:D4}", ["to"] = "+18445550001" });
+                var id = ringing!.Value.GetProperty("call_control_id").GetString()!;
+                var session = ringing.Value.GetProperty("call_session_id").GetString()!;
+                var path = $"/v2/calls/{Uri.EscapeDataString(id)}/actions";
+                Assert.NotNull(await PostAsync(client, $"{path}/answer", []));
+                if (i % 2 == 0)
+                {
+                    Assert.NotNull(await PostAsync(client, $"{path}/gather", new JsonObject { ["initial_timeout_millis"] = 1500 }));
+                    gathering.Add((id, session));
+                }
+                else
+                {
+                    Assert.NotNull(await PostAsync(client, $"{path}/transfer", new JsonObject { ["to"] = "+13125550114" }));
+                    transferring.Add(session);
+                }
+            }
+
+            serve.Kill();
+        }
+
+        foreach (var (_, session) in gathering)
+        {
+            var events = _sink.Received.Where(w => w.CallSessionId == session).DistinctBy(w => w.EventId).ToList();
+            Assert.Equal(["call.initiated", "call.answered", "call.gather.ended", "call.hangup"], events.Select(w => w.EventType));
+            Assert.Equal("timeout", events[2].Payload.GetProperty("status").GetString());
+        }
+
+        foreach (var session in transferring)
+        {
+            var legs = _sink.Received.Where(w => w.CallSessionId == session).DistinctBy(w => w.EventId)
+                .GroupBy(w => w.Payload.GetProperty("call_control_id").GetString()).ToList();
+            Assert.Equal(2, legs.Count);
+            Assert.All(legs, leg => Assert.Equal(["call.initiated", "call.answered", "call.bridged", "call.hangup"], leg.Select(w => w.EventType)));
+        }
+
+        Assert.All(_sink.Received, w => Assert.True(w.VerifiesWith(PublicKey())));
+        output.WriteLine($"{gathering.Count} gathers and {transferring.Count} transfers over {Kills} kills; {_sink.Received.Count} webhooks");
+    }
+
     private string PublicKey() => File.ReadAllText(Path.Combine(_folder, "data", "ed25519.pub")).Trim();
 
     /// <summary>The answer's data on a 2xx; null when the request failed (the process was killed under it).</summary>

@@ -55,7 +55,7 @@ public sealed class HandlerTests : IDisposable
 
         await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-received"));
         await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
-        var unknown = Text.Utf8("{\"data\":{\"event_type\":\"call.gather.ended\",\"id\":\"e-unknown\",\"occurred_at\":\"2025-10-24T18:10:02.574Z\",\"record_type\":\"event\",\"payload\":{\"call_control_id\":\"c\"}}}");
+        var unknown = Text.Utf8("{\"data\":{\"event_type\":\"call.conversation.ended\",\"id\":\"e-unknown\",\"occurred_at\":\"2025-10-24T18:10:02.574Z\",\"record_type\":\"event\",\"payload\":{\"call_control_id\":\"c\"}}}");
         await PostAsync(app, unknown);
         foreach (var id in new[] { "e-received", "e-hangup", "e-unknown" })
         {

@@ -418,6 +418,7 @@ public sealed record CallCommand(string Action, string? ClientState, string? Com
         }
         else if (action == "gather_using_speak")
         {
+            body.String("voice", required: true, maxLength: 128); // required by Telnyx: an app that leaves it out must fail here too
             body.String("invalid_payload", maxLength: 3000);
         }
         else

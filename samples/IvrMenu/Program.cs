@@ -1,0 +1,3 @@
+using IvrMenu;
+
+await IvrApp.Create(args).RunAsync();
