@@ -132,13 +132,13 @@ public sealed class CallsPageTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task A_caller_name_with_script_and_a_bidi_override_shows_as_escaped_text()
+    public async Task A_caller_name_with_script_and_a_bidi_override_shows_as_escaped_text_at_a_phones_width()
     {
         await using var hosts = await PlatformAndReceiver.StartAsync();
         await CallApplicationWithNumberAsync(hosts.Api, hosts.Listen.BaseUrl + "/webhooks/telnyx");
         const string Name = "<script>alert(1)</script>evil\u202Etxt.exe";
         var call = await hosts.Api.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = Caller, ["to"] = CallNumber, ["caller_id_name"] = Name });
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(phone: true);
         var dialogs = 0;
         page.Dialog += async (_, dialog) =>
         {
@@ -152,6 +152,7 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await Expect(page.Locator("dl.facts")).ToContainTextAsync("<script>alert(1)</script>evil\\u202Etxt.exe");
         Assert.DoesNotContain("\u202E", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
         await Expect(page.Locator("main script")).ToHaveCountAsync(0);
+        await BrowserFixture.ScreenshotAsync(page, "phone-width-call");
         Assert.Equal(0, dialogs);
     }
 
