@@ -227,6 +227,22 @@ public sealed partial class CallControlTests
     }
 
     [Fact]
+    public async Task A_ringing_inbound_call_can_be_transferred_without_answering_as_telnyxs_forwarding_guide_does()
+    {
+        var ringing = await _platform.PostAsync("/_switchboard/inbound_calls", new JsonObject { ["from"] = "+13125550162", ["to"] = Number });
+        var (id, session) = (ringing.GetProperty("call_control_id").GetString()!, ringing.GetProperty("call_session_id").GetString()!);
+
+        await CommandAsync(id, "transfer", new JsonObject { ["to"] = "+13125550199" });
+
+        await Eventually.TrueAsync(() => Of(session, "call.bridged").Count == 2, "call.bridged on both legs");
+        Assert.Equal(["call.initiated", "call.bridged"], _sink.Received.Where(r => r.CallSessionId == session && r.Payload.GetProperty("call_control_id").GetString() == id).Select(r => r.EventType));
+        Assert.True((await _platform.GetAsync($"/v2/calls/{Uri.EscapeDataString(id)}")).GetProperty("is_alive").GetBoolean());
+        await _platform.PostAsync(FarEnd(id, "hangup"), new JsonObject());
+        await Eventually.TrueAsync(() => Of(session, "call.hangup").Count == 2, "both legs hung up");
+        Assert.All(Of(session, "call.hangup"), e => Assert.Equal("normal_clearing", e.Payload.GetProperty("hangup_cause").GetString()));
+    }
+
+    [Fact]
     public async Task A_transfer_to_a_number_that_is_not_e164_is_refused_and_dials_nothing()
     {
         var (id, session) = await AnsweredInboundCallAsync();

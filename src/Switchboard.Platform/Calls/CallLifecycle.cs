@@ -201,12 +201,17 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     }
 
     /// <summary>
-    /// <c>transfer</c>: dials a new leg in the call's session (its far end by the magic numbers, as a dial's); when it
-    /// answers, both legs get <c>call.bridged</c>. If it does not, the call stays as it was.
+    /// <c>transfer</c> of an answered call, or of a ringing inbound one: dials a new leg in the call's session (its far end
+    /// by the magic numbers, as a dial's); when it answers, both legs get <c>call.bridged</c>. If it does not, the call
+    /// stays as it was.
     /// </summary>
     private async ValueTask TransferAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, TransferRequest transfer, DateTimeOffset now)
     {
-        RequireAnswered(call, "transfer");
+        if (!call.IsAnswered && !(call.Direction == StoredCall.Incoming && call.State == CallStates.Parked))
+        {
+            throw CallErrors.NotNow($"transfer: the call is {call.State}; transfer an answered call or a ringing inbound one");
+        }
+
         RequireUnlinked(call, "transfer");
         var leg = new StoredCall
         {
@@ -327,6 +332,14 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     {
         if (await CallControl.FindAsync(transaction, transferredId, forUpdate: true) is { IsAlive: true } transferred && transferred.LinkedCallControlId == leg.CallControlId)
         {
+            if (transferred.State == CallStates.Parked)
+            {
+                // Transferred while it rang (Telnyx's forwarding pattern): the caller is connected by the bridge, with no call.answered of its own.
+                transferred.State = CallStates.Answered;
+                transferred.AnsweredAt = now;
+                await ScheduleAsync(transaction, transferred, TimeLimit, now + TimeSpan.FromSeconds(transferred.TimeLimitSecs));
+            }
+
             await JoinAsync(transaction, transferred, await CallControlApplications.FindAsync(transaction, transferred.ConnectionId), leg, application);
             await CallControl.SaveAsync(transaction, transferred, now);
         }
