@@ -76,7 +76,9 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         var requests = new List<string>();
         page.Request += (_, request) => requests.Add(request.Url);
 
-        foreach (var path in new[] { "/", "/charts", "/config", "/try" })
+        await CallsPageTests.CallApplicationWithNumberAsync(api, listen.BaseUrl + "/webhooks/telnyx");
+        var call = await api.PostAsync("/_switchboard/inbound_calls", new() { ["from"] = "+13125550177", ["to"] = CallsPageTests.CallNumber });
+        foreach (var path in new[] { "/", "/charts", "/config", "/try", "/calls", "/calls/" + Uri.EscapeDataString(call.GetProperty("call_control_id").GetString()!) })
         {
             await page.GotoAsync(serve.BaseUrl + path);
             await Expect(page.Locator("h1")).ToBeVisibleAsync();
@@ -107,7 +109,7 @@ public sealed class PageSafetyTests(BrowserFixture browser) : IDisposable
         Assert.Contains("?token=", serve.PageLink, StringComparison.Ordinal);
         Assert.Contains("?token=", listen.PageLink, StringComparison.Ordinal);
 
-        foreach (var url in new[] { serve.BaseUrl + "/", serve.BaseUrl + "/live/deliveries", serve.BaseUrl + "/config", listen.BaseUrl + "/", listen.BaseUrl + "/live/requests", listen.BaseUrl + "/api/requests" })
+        foreach (var url in new[] { serve.BaseUrl + "/", serve.BaseUrl + "/live/deliveries", serve.BaseUrl + "/config", serve.BaseUrl + "/calls", serve.BaseUrl + "/live/calls", listen.BaseUrl + "/", listen.BaseUrl + "/live/requests", listen.BaseUrl + "/api/requests" })
         {
             using var refused = await _client.GetAsync(url);
             Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{url} answered {(int)refused.StatusCode}");

@@ -163,6 +163,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     MediaName = command.MediaName,
                     Overlay = command.Overlay,
                 };
+                CallPrompt.Add(call, call.Media.Kind, command.Payload ?? command.MediaUrl ?? command.MediaName, now);
                 await events.MediaAsync(transaction, call, application, call.Media, started: true, status: null);
                 await ScheduleAsync(transaction, call, call.Media.Key, now + options.LifecycleDelay * 2);
                 break;
@@ -180,6 +181,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     await EndMediaAsync(transaction, call, application, "cancelled");
                 }
 
+                CallPrompt.Add(call, command.Action == "gather_using_speak" ? "speak" : "playback", command.Payload ?? command.Gather!.AudioUrl ?? command.Gather!.MediaName, now);
                 await gathers.StartAsync(transaction, call, application, command.Gather!, now);
                 break;
             case "gather_stop":

@@ -39,6 +39,9 @@ public sealed class StoredCall
     public int TimeoutSecs { get; set; } = 30;
     public int TimeLimitSecs { get; set; } = 14_400;
 
+    /// <summary>What the call heard last (the newest <see cref="CallPrompt.Kept"/>, cut short): the dashboard's Calls page shows it.</summary>
+    public IList<CallPrompt> Prompts { get; set; } = [];
+
     /// <summary>The dial's <c>record: "record-from-answer"</c>: start a recording in this format and channels when answered.</summary>
     public string? RecordFromAnswerFormat { get; set; }
     public string? RecordFromAnswerChannels { get; set; }

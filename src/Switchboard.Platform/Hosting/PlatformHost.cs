@@ -136,6 +136,7 @@ public static class PlatformHost
         services.AddSingleton<RecordingLinks>();
         services.AddSingleton<Recordings>();
         services.AddSingleton<CallControl>();
+        services.AddSingleton<CallLog>();
         services.AddSingleton<CallControlApplications>();
         services.AddSingleton<MessagingProfiles>();
         services.AddSingleton<PhoneNumbers>();

@@ -80,6 +80,7 @@ public static class DashboardEndpoints
         pages.MapGet("/config", async (HttpRequest request, CancellationToken ct) =>
             await renderer.PageAsync<ConfigPage>(await ConfigView.LoadAsync(services, ct) with { Saved = request.Query["saved"].ToString() }));
         MapConfigForms(pages, services, renderer);
+        CallsEndpoints.Map(pages, services, renderer, live);
 
         pages.MapGet("/try", async (HttpRequest request, CancellationToken ct) => await renderer.PageAsync<TryPage>(await TryViewAsync(request, ct)));
         pages.MapPost("/try/message", async (HttpRequest request, CancellationToken ct) =>

@@ -8,6 +8,7 @@ internal static class DashboardNav
     public static IReadOnlyList<(string Href, string Label)> Items { get; } =
     [
         ("/", "Deliveries"),
+        ("/calls", "Calls"),
         ("/charts", "Charts"),
         ("/config", "Configuration"),
         ("/try", "Try it"),
