@@ -232,6 +232,29 @@ public sealed partial class CallControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_speak_cut_short_ends_completed_and_a_playback_cut_short_ends_cancelled_as_the_specs_enums_allow()
+    {
+        // An hour's lifecycle delay on a clock that does not move: nothing ends on its own, every end is a cut.
+        await _platform.DisposeAsync();
+        await StartPlatformAsync(TimeSpan.FromHours(1), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow));
+        var (id, session) = await AnsweredInboundCallAsync();
+
+        await CommandAsync(id, "speak", new JsonObject { ["payload"] = "Hello", ["voice"] = "female" });
+        await CommandAsync(id, "playback_start", new JsonObject { ["audio_url"] = "https://example.com/hold.mp3" });
+        await CommandAsync(id, "speak", new JsonObject { ["payload"] = "Welcome", ["voice"] = "female" });
+        await CommandAsync(id, "gather_using_speak", new JsonObject { ["payload"] = "Press 1", ["voice"] = "female" });
+        await CommandAsync(id, "hangup");
+
+        var events = await EventsAsync(session, "call.hangup");
+        Assert.Equal(["call.speak.started", "call.speak.ended", "call.playback.started", "call.playback.ended", "call.speak.started", "call.speak.ended", "call.gather.ended", "call.hangup"],
+            events.SkipWhile(e => e.EventType != "call.speak.started").Select(e => e.EventType));
+        string? Status(SinkRequest e) => e.Payload.GetProperty("status").GetString();
+        Assert.Equal(["completed", "completed"], events.Where(e => e.EventType == "call.speak.ended").Select(Status));
+        Assert.Equal("cancelled", Status(events.Single(e => e.EventType == "call.playback.ended")));
+        Assert.Equal("call_hangup", Status(events.Single(e => e.EventType == "call.gather.ended")));
+    }
+
+    [Fact]
     public async Task Commands_are_refused_with_telnyx_errors_and_a_repeated_command_id_does_nothing_twice()
     {
         var call = await DialAsync("+13125550199");

@@ -40,7 +40,15 @@ describe('serve answers in the shapes and statuses of Telnyx\'s OpenAPI spec', (
     const fetch = validatingFetch(spec, serve.baseURL, exchanges);
     const sdk = new Telnyx({ apiKey: serve.apiKey, baseURL: serve.baseURL, maxRetries: 0, fetch });
     const stranger = new Telnyx({ apiKey: 'KEY0000000000000000000000', baseURL: serve.baseURL, maxRetries: 0, fetch });
-    const ctx = { webhookUrl: receiver.url('/webhooks'), ourNumber: '+18445550170', stranger };
+    const answered = async (call) => {
+      const isAnswered = (request) => {
+        const event = JSON.parse(request.body).data;
+        return event.event_type === 'call.answered' && event.payload.call_control_id === call.call_control_id;
+      };
+      await receiver.until((requests) => requests.some(isAnswered), 30_000, `call.answered of ${call.call_control_id}`);
+      return call;
+    };
+    const ctx = { webhookUrl: receiver.url('/webhooks'), ourNumber: '+18445550170', stranger, answered };
     const failures = [];
     for (const [key, drive, { expect } = {}] of operations) {
       const before = exchanges.length;

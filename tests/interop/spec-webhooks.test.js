@@ -1,5 +1,7 @@
 // Every webhook serve sends for a message lifecycle (delivered, failed, inbound) and a call lifecycle (outbound with
-// speak, playback and a recording; inbound answered by the app) validates against Telnyx's schema for its event type
+// speak, playback and a recording; inbound answered by the app; an IVR call with a speak cut short by
+// gather_using_speak, a far-end key press and a transfer that bridges; a dial answered by a machine with
+// answering_machine_detection) validates against Telnyx's schema for its event type
 // (spec/operations.js: webhookSchemas). The seed's message.delivered and message.failed carry exactly the outbound
 // message payload: they are checked against the outbound message event schema.
 import assert from 'node:assert/strict';
@@ -73,10 +75,27 @@ describe('webhooks in the shapes of Telnyx\'s webhook schemas', () => {
     await receiver.until(() => has('call.answered', (p) => p.call_control_id === ringing.call_control_id), 30_000, 'the inbound call answered');
     await client.calls.actions.hangup(ringing.call_control_id);
 
+    // An IVR call: a speak cut short by the menu, a key pressed at the far end, a transfer that bridges.
+    const ivr = await emulator('/inbound_calls', { from: '+13125550124', to: ourNumber });
+    await receiver.until(() => has('call.answered', (p) => p.call_control_id === ivr.call_control_id), 30_000, 'the IVR call answered');
+    await client.calls.actions.speak(ivr.call_control_id, { payload: 'Welcome', voice: 'female' });
+    await client.calls.actions.gatherUsingSpeak(ivr.call_control_id, { payload: 'Press 1 for sales', voice: 'female', language: 'en-US', valid_digits: '12', maximum_digits: 1 });
+    await emulator(`/calls/${encodeURIComponent(ivr.call_control_id)}/dtmf`, { digits: '1' });
+    await receiver.until(() => has('call.gather.ended', (p) => p.call_control_id === ivr.call_control_id), 30_000, 'the IVR gather ended');
+    await client.calls.actions.transfer(ivr.call_control_id, { to: '+13125550199' });
+    await receiver.until(() => events().filter((e) => e.data.event_type === 'call.bridged' && e.data.payload.call_session_id === ivr.call_session_id).length >= 2,
+      30_000, 'call.bridged on both legs');
+    await client.calls.actions.hangup(ivr.call_control_id);
+    const machine = (await client.calls.dial({ connection_id: application.id, from: ourNumber, to: '+13125550115', answering_machine_detection: 'greeting_end' })).data;
+    await receiver.until(() => has('call.machine.greeting.ended', (p) => p.call_control_id === machine.call_control_id), 30_000, 'the machine\'s greeting ended');
+    await client.calls.actions.hangup(machine.call_control_id);
+
     const finalized = (id) => has('message.finalized', (p) => p.id === id);
     await receiver.until(
       () => [delivered.id, failed.id, mms.id].every(finalized) && has('message.received', (p) => p.id === inbound.id)
-        && has('call.recording.saved', (p) => p.call_leg_id === call.call_leg_id) && has('call.hangup', (p) => p.call_control_id === ringing.call_control_id),
+        && has('call.recording.saved', (p) => p.call_leg_id === call.call_leg_id) && has('call.hangup', (p) => p.call_control_id === ringing.call_control_id)
+        && events().filter((e) => e.data.event_type === 'call.hangup' && e.data.payload.call_session_id === ivr.call_session_id).length >= 2
+        && has('call.hangup', (p) => p.call_control_id === machine.call_control_id),
       30_000, 'every message and call webhook');
     assert.equal(receiver.answerError, undefined);
 
@@ -95,7 +114,8 @@ describe('webhooks in the shapes of Telnyx\'s webhook schemas', () => {
       failures.push(...spec.checkWebhook(schema, body).map((line) => `${type} ${line}`));
     }
     for (const type of ['message.sent', 'message.delivered', 'message.failed', 'message.finalized', 'message.received', 'call.initiated', 'call.answered',
-      'call.speak.started', 'call.playback.started', 'call.hangup', 'call.recording.saved']) {
+      'call.speak.started', 'call.speak.ended', 'call.playback.started', 'call.playback.ended', 'call.hangup', 'call.recording.saved', 'call.dtmf.received',
+      'call.gather.ended', 'call.bridged', 'call.machine.detection.ended', 'call.machine.greeting.ended']) {
       assert.ok(seen.has(type), `no ${type} webhook arrived (got ${[...seen].join(', ')})`);
     }
     const unknown = unexpectedViolations(t, failures, knownWebhookViolations);

@@ -71,6 +71,7 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
     public ValueTask MachineDetectionAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string result) =>
         PublishAsync(transaction, call, application, eventType, eventType, Fill(new CallMachineDetectionPayload { Result = result }, call));
 
+    /// <summary>A speak's or playback's start, or its end with <paramref name="status"/>: <c>completed</c>, <c>cancelled</c> (cut short), <c>call_hangup</c>.</summary>
     public ValueTask MediaAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveMedia media, bool started, string? status)
     {
         var eventType = (media.Kind, started) switch
@@ -81,8 +82,10 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
             _ => EventTypes.CallPlaybackEnded,
         };
         var name = $"{eventType}:{media.Key}";
+        // call.speak.ended's status enum (completed, call_hangup, cancelled_amd) has no "cancelled", unlike
+        // call.playback.ended's: a speak cut short by another command ends "completed".
         return media.Kind == "speak"
-            ? PublishAsync(transaction, call, application, eventType, name, Fill(new CallSpeakPayload { Status = status }, call, withParties: false))
+            ? PublishAsync(transaction, call, application, eventType, name, Fill(new CallSpeakPayload { Status = status == "cancelled" ? "completed" : status }, call, withParties: false))
             : PublishAsync(transaction, call, application, eventType, name, Fill(new CallPlaybackPayload
             {
                 MediaUrl = media.MediaUrl,

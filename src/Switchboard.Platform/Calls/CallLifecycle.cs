@@ -154,7 +154,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 break;
             case "speak" or "playback_start":
                 RequireAnswered(call, command.Action);
-                await EndMediaAsync(transaction, call, application, command.Action == "speak" ? "completed" : "cancelled");
+                await EndMediaAsync(transaction, call, application, "cancelled");
                 call.Media = new ActiveMedia
                 {
                     Kind = command.Action == "speak" ? "speak" : "playback",

@@ -1,17 +1,7 @@
 // Violations of the spec that spec-conformance.test.js has found in another engineer's lane (issue 24) and that are
 // not fixed on this branch: the test reports them without failing. Each line is a prefix of a violation line
 // (`METHOD template status /field`). Whoever fixes one deletes its line; the test names lines that no longer match.
-export const knownViolations = [
-  // calls (issue 24 §1 bullet 3): the `ivr` lane
-  'POST /calls 200 /data/client_state',
-  'POST /calls 200 /data/end_time',
-  'GET /calls/{call_control_id} 200 /data/client_state',
-  'GET /calls/{call_control_id} 200 /data/end_time',
-];
+export const knownViolations = [];
 
 /** The same for webhooks (spec-webhooks.test.js): prefixes of `event_type schema /field` lines. */
-export const knownWebhookViolations = [
-  // a speak cut short by playback_start ends with status "cancelled"; the spec's enum is completed, call_hangup,
-  // cancelled_amd (Calls/CallLifecycle.cs): the `ivr` lane
-  'call.speak.ended CallSpeakEndedEvent /data/payload/status',
-];
+export const knownWebhookViolations = [];

@@ -3,7 +3,8 @@
 // subset (telnyx-subset.yml) is extracted from these keys by extract-subset.js, and spec-conformance.test.js fails
 // on every response that the spec does not allow. Adding an operation: one line here, then `npm run spec:subset`.
 // An `expect` status drives the operation into an error (the SDK rejects; the status is checked, and the spec must
-// declare it). `ctx.stranger` is the SDK with a wrong API key.
+// declare it). `ctx.stranger` is the SDK with a wrong API key; `ctx.answered(call)` resolves with the call once its
+// call.answered webhook arrived.
 
 export const operations = [
   ['POST /messaging_profiles', async (sdk, ctx) => (ctx.profile = (await sdk.messagingProfiles.create({ name: 'conformance', whitelisted_destinations: ['US'], webhook_url: ctx.webhookUrl })).data)],
@@ -30,11 +31,24 @@ export const operations = [
   ['POST /messages', async (sdk, ctx) => (ctx.message = (await sdk.messages.send({ from: ctx.ourNumber, to: '+13125550199', text: 'conformance' })).data)],
   ['POST /messages/long_code', (sdk, ctx) => sdk.messages.sendLongCode({ from: ctx.ourNumber, to: '+13125550198', text: 'conformance long code' })],
   ['GET /messages/{id}', (sdk, ctx) => sdk.messages.retrieve(ctx.message.id)],
-  ['POST /calls', async (sdk, ctx) => (ctx.call = (await sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: '+13125550110' })).data)],
+  ['POST /calls', async (sdk, ctx) => (ctx.call = await ctx.answered((await sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: '+13125550110' })).data))],
   ['GET /calls/{call_control_id}', (sdk, ctx) => sdk.calls.retrieveStatus(ctx.call.call_control_id)],
   ['POST /calls/{call_control_id}/actions/speak', (sdk, ctx) => sdk.calls.actions.speak(ctx.call.call_control_id, { payload: 'Hello', voice: 'female' })],
   ['POST /calls/{call_control_id}/actions/playback_start', (sdk, ctx) => sdk.calls.actions.startPlayback(ctx.call.call_control_id, { audio_url: 'https://example.com/a.mp3' })],
   ['POST /calls/{call_control_id}/actions/playback_stop', (sdk, ctx) => sdk.calls.actions.stopPlayback(ctx.call.call_control_id)],
+  ['POST /calls/{call_control_id}/actions/gather', (sdk, ctx) => sdk.calls.actions.gather(ctx.call.call_control_id, { minimum_digits: 1, maximum_digits: 4, terminating_digit: '#' })],
+  ['POST /calls/{call_control_id}/actions/gather_using_speak', (sdk, ctx) => sdk.calls.actions.gatherUsingSpeak(ctx.call.call_control_id, { payload: 'Press 1 or 2', voice: 'female', language: 'en-US', valid_digits: '12', maximum_digits: 1 })],
+  ['POST /calls/{call_control_id}/actions/gather_using_audio', (sdk, ctx) => sdk.calls.actions.gatherUsingAudio(ctx.call.call_control_id, { audio_url: 'https://example.com/menu.mp3', valid_digits: '123', maximum_tries: 2 })],
+  ['POST /calls/{call_control_id}/actions/gather_stop', (sdk, ctx) => sdk.calls.actions.stopGather(ctx.call.call_control_id, {})],
+  ['POST /calls/{call_control_id}/actions/send_dtmf', (sdk, ctx) => sdk.calls.actions.sendDtmf(ctx.call.call_control_id, { digits: '1w2#', duration_millis: 250 })],
+  ['PUT /calls/{call_control_id}/actions/client_state_update', (sdk, ctx) => sdk.calls.actions.updateClientState(ctx.call.call_control_id, { client_state: Buffer.from('menu').toString('base64') })],
+  ['POST /calls/{call_control_id}/actions/gather', (sdk, ctx) => sdk.calls.actions.gather(ctx.call.call_control_id, { minimum_digits: 5, maximum_digits: 2 }), { expect: 422 }],
+  ['POST /calls/{call_control_id}/actions/transfer', (sdk, ctx) => sdk.calls.actions.transfer(ctx.call.call_control_id, { to: '3125550199' }), { expect: 422 }],
+  ['POST /calls/{call_control_id}/actions/bridge', (sdk, ctx) => sdk.calls.actions.bridge(ctx.call.call_control_id, { call_control_id_to_bridge_with: ctx.call.call_control_id }), { expect: 422 }],
+  ['POST /calls', async (sdk, ctx) => (ctx.machine = await ctx.answered((await sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: '+13125550115', answering_machine_detection: 'detect' })).data))],
+  ['POST /calls/{call_control_id}/actions/transfer', (sdk, ctx) => sdk.calls.actions.transfer(ctx.machine.call_control_id, { to: '+13125550199' })],
+  ['POST /calls', async (sdk, ctx) => (ctx.partner = await ctx.answered((await sdk.calls.dial({ connection_id: ctx.application.id, from: ctx.ourNumber, to: '+13125550110' })).data))],
+  ['POST /calls/{call_control_id}/actions/bridge', (sdk, ctx) => sdk.calls.actions.bridge(ctx.call.call_control_id, { call_control_id_to_bridge_with: ctx.partner.call_control_id })],
   ['POST /calls/{call_control_id}/actions/record_start', (sdk, ctx) => sdk.calls.actions.startRecording(ctx.call.call_control_id, { format: 'mp3', channels: 'single' })],
   ['POST /calls/{call_control_id}/actions/record_pause', (sdk, ctx) => sdk.calls.actions.pauseRecording(ctx.call.call_control_id)],
   ['POST /calls/{call_control_id}/actions/record_resume', (sdk, ctx) => sdk.calls.actions.resumeRecording(ctx.call.call_control_id)],
@@ -42,6 +56,7 @@ export const operations = [
   ['POST /calls/{call_control_id}/actions/hangup', (sdk, ctx) => sdk.calls.actions.hangup(ctx.call.call_control_id)],
   ['POST /calls/{call_control_id}/actions/answer', (sdk, ctx) => sdk.calls.actions.answer(ctx.call.call_control_id), { expect: 422 }],
   ['POST /calls/{call_control_id}/actions/reject', (sdk, ctx) => sdk.calls.actions.reject(ctx.call.call_control_id, { cause: 'USER_BUSY' }), { expect: 422 }],
+  ['POST /calls/{call_control_id}/actions/gather', (sdk, ctx) => sdk.calls.actions.gather(ctx.call.call_control_id, {}), { expect: 422 }],
   ['GET /recordings', async (sdk, ctx) => {
     // The recording is saved by a lifecycle step after the hangup: list until it is there.
     for (let tries = 0; tries < 100 && !ctx.recording; tries++) {
