@@ -77,11 +77,18 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await Expect(Event(page, "call.dtmf.received")).ToHaveCountAsync(3);
         await Expect(Event(page, "call.dtmf.received").Locator(".detail:has-text('digit') code")).ToHaveTextAsync(["2", "2", "#"]);
 
+        // The press answered with a redirect to the call's page (a GET): reloading it shows the notice and presses
+        // nothing again (the count of key presses is checked once more after the hang-up's events are in).
+        Assert.EndsWith("?pressed=2%23", page.Url, StringComparison.Ordinal);
+        await page.ReloadAsync();
+        await Expect(page.Locator("p.notice")).ToHaveTextAsync("Pressed 2#.");
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync();
         await Expect(page.Locator("p.notice")).ToHaveTextAsync("Hung up.");
         await Expect(Event(page, "call.hangup")).ToContainTextAsync("normal_clearing");
         await Expect(Event(page, "call.recording.saved")).ToHaveCountAsync(1);
         await Expect(page.Locator("dl.facts .badge")).ToHaveTextAsync("ended");
+        await Expect(Event(page, "call.dtmf.received")).ToHaveCountAsync(3);
         await BrowserFixture.ScreenshotAsync(page, "dashboard-call");
 
         var ended = await api.GetAsync($"/v2/calls/{Uri.EscapeDataString(id)}");
@@ -114,6 +121,7 @@ public sealed class CallsPageTests(BrowserFixture browser)
         await page.GetByLabel("To").FillAsync(CallNumber);
         await page.GetByRole(AriaRole.Button, new() { Name = "Ring" }).ClickAsync();
         await page.GetByLabel("Keys", new() { Exact = true }).FillAsync("12x");
+        var callPage = page.Url;
         var badKeys = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Press", Exact = true }).ClickAsync(), IsPost);
         Assert.Equal(422, badKeys.Status);
         await Expect(page.Locator(".errors")).ToContainTextAsync("digits must be keys of a phone's keypad (0-9, *, #, A-D); got '12x' (digits)");
@@ -125,6 +133,11 @@ public sealed class CallsPageTests(BrowserFixture browser)
         var again = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Hang up" }).ClickAsync(), IsPost);
         Assert.Equal(422, again.Status);
         await Expect(page.Locator(".errors")).ToContainTextAsync("no command can act on it");
+
+        // The notice after a press comes from the query, which anyone can write: only keys a press accepts are shown.
+        await page.GotoAsync(callPage + "?pressed=" + Uri.EscapeDataString("12<b>x</b>"));
+        await Expect(page.Locator("dl.facts .badge")).ToHaveTextAsync("ended");
+        await Expect(page.Locator("p.notice")).ToHaveCountAsync(0);
 
         var missing = await page.GotoAsync(hosts.Serve.BaseUrl + "/calls/v3%3Ano-such-call");
         Assert.Equal(404, missing!.Status);

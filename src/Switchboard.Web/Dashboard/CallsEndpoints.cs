@@ -47,7 +47,8 @@ internal static class CallsEndpoints
             }
         });
 
-        pages.MapGet("/calls/{id}", async (string id, CancellationToken ct) => await CallPageAsync(id, detail => detail, StatusCodes.Status200OK, ct));
+        pages.MapGet("/calls/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+            await CallPageAsync(id, detail => detail with { Notice = DoneNotice(request.Query) }, StatusCodes.Status200OK, ct));
         pages.MapGet("/live/calls/{id}", (string id) => live.Stream("/live/calls/" + id, async ct =>
         {
             try
@@ -60,8 +61,8 @@ internal static class CallsEndpoints
             }
         }));
         MapFarEnd("/calls/{id}/dtmf", CallPage.KeypadForm,
-            (id, form, ct) => callControl.PressAsync(id, FormBody.Body(new JsonObject { ["digits"] = KeysOf(form) }), ct), form => $"Pressed {KeysOf(form)}.");
-        MapFarEnd("/calls/{id}/hangup", CallPage.HangupForm, (id, _, ct) => callControl.FarEndHangupAsync(id, ct), _ => "Hung up.");
+            (id, form, ct) => callControl.PressAsync(id, FormBody.Body(new JsonObject { ["digits"] = KeysOf(form) }), ct), form => "pressed=" + Uri.EscapeDataString(KeysOf(form)));
+        MapFarEnd("/calls/{id}/hangup", CallPage.HangupForm, (id, _, ct) => callControl.FarEndHangupAsync(id, ct), _ => "hung_up=1");
 
         async Task<IResult> CallPageAsync(string id, Func<CallDetail, CallDetail> with, int status, CancellationToken ct)
         {
@@ -76,7 +77,8 @@ internal static class CallsEndpoints
             }
         }
 
-        // A far-end action, then the call's page again: with the notice, or with the form's errors and the API's status.
+        // A far-end action, then the call's page: done, a redirect to it saying what was done (so reloading the page does
+        // not press the keys again); refused, the page with the form's errors and the API's status.
         void MapFarEnd(string pattern, string formName, Func<string, IFormCollection, CancellationToken, Task> act, Func<IFormCollection, string> done) =>
             pages.MapPost(pattern, async (string id, HttpRequest request, CancellationToken ct) =>
             {
@@ -84,7 +86,7 @@ internal static class CallsEndpoints
                 {
                     var form = await FormBody.ReadAsync(request, ct);
                     await act(id, form, ct);
-                    return await CallPageAsync(id, detail => detail with { Notice = done(form) }, StatusCodes.Status200OK, ct);
+                    return Results.Redirect(CallsView.PageOf(id) + "?" + done(form));
                 }
                 catch (ApiException ex)
                 {
@@ -92,6 +94,19 @@ internal static class CallsEndpoints
                 }
             });
     }
+
+    /// <summary>
+    /// The notice of a far-end action the page was redirected from. The query is anyone's to write, so only keys a press
+    /// accepts (at most a keypad form's worth) are shown back.
+    /// </summary>
+    private static string? DoneNotice(IQueryCollection query) =>
+        query["hung_up"] == "1" ? "Hung up."
+        : query["pressed"].ToString() is { Length: > 0 and <= MaxNoticeKeys } keys && keys.All(IsKey) ? $"Pressed {keys}."
+        : null;
+
+    private const int MaxNoticeKeys = 64;
+
+    private static bool IsKey(char c) => char.IsAsciiDigit(c) || c is '*' or '#' or (>= 'A' and <= 'D');
 
     /// <summary>The keys a keypad form presses: its button's, else the field's.</summary>
     private static string KeysOf(IFormCollection form) => form["key"].ToString() is { Length: > 0 } key ? key : form["digits"].ToString().Trim();
