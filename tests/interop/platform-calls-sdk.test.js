@@ -55,7 +55,8 @@ async function eventsOf(session, types) {
 describe('Call Control through the official SDK', () => {
   it('dials, records and hangs up; the recording is a WAV of the recorded length; client_state round-trips', async () => {
     const call = (await client.calls.dial({ connection_id: application.id, from: ourNumber, to: '+13125550110', client_state: clientState })).data;
-    assert.equal(call.is_alive, true);
+    assert.equal(call.is_alive, false); // the spec: always false in a dial's answer (dialing is asynchronous)
+    assert.equal((await client.calls.retrieveStatus(call.call_control_id)).data.is_alive, true);
     assert.equal(call.record_type, 'call');
 
     let events = await eventsOf(call.call_session_id, ['call.initiated', 'call.answered']);

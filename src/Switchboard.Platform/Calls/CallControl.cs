@@ -84,7 +84,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
 
             if (commandId is not null && await Resources.FindByLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId)) is { } repeated)
             {
-                return CallStatus.Of(Deserialize(repeated.Body), now); // a repeated dial: the same call, nothing new
+                return CallStatus.OfDial(Deserialize(repeated.Body), now); // a repeated dial: the same call, nothing new
             }
 
             var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId)
@@ -105,7 +105,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             await InsertAsync(transaction, call, commandId is null ? null : DialCommand(commandId), now);
             await events.InitiatedAsync(transaction, call, application);
             await lifecycle.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.FarEndActs), now + options.LifecycleDelay);
-            return CallStatus.Of(call, now);
+            return CallStatus.OfDial(call, now);
         }, cancellationToken);
     }
 

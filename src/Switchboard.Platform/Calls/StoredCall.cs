@@ -177,6 +177,9 @@ public sealed record CallStatus
     /// <summary>Seconds since the call started (to its end, once it ended).</summary>
     public long? CallDuration { get; init; }
 
+    /// <summary>The answer of a dial: <c>is_alive</c> is always false there (the spec: dialing is asynchronous).</summary>
+    public static CallStatus OfDial(StoredCall call, DateTimeOffset now) => Of(call, now) with { IsAlive = false };
+
     public static CallStatus Of(StoredCall call, DateTimeOffset now) => new()
     {
         CallControlId = call.CallControlId,
