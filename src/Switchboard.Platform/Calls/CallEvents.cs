@@ -1,4 +1,3 @@
-using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Events;
 using Switchboard.Platform.Webhooks;
@@ -6,9 +5,8 @@ using Switchboard.Platform.Webhooks;
 namespace Switchboard.Platform.Calls;
 
 /// <summary>
-/// A call's webhooks, with exactly the fields the official SDK's webhook types declare for each event: they go to the
-/// dial's own <c>webhook_url</c> if it gave one, else the application's <c>webhook_event_url</c> (then the failover),
-/// within the application's <c>webhook_timeout_secs</c>; and all of one call share its session as ordering key.
+/// A call's webhooks, with exactly the fields the official SDK's webhook types declare for each event: where they go is
+/// <see cref="WebhookRouting.ForCall"/>'s; all of one call share its session as ordering key.
 /// </summary>
 public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
 {
@@ -98,19 +96,8 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
     private async ValueTask PublishAsync<T>(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string eventName, T payload)
         where T : class
     {
-        var chain = new List<WebhookTarget>(2);
-        if (call.WebhookUrl is not null || call.WebhookFailoverUrl is not null)
-        {
-            WebhookRouting.Add(chain, call.WebhookUrl, call.WebhookFailoverUrl);
-        }
-        else if (application is not null)
-        {
-            WebhookRouting.Add(chain, application.WebhookEventUrl, application.WebhookEventFailoverUrl);
-        }
-
-        var timeout = application?.WebhookTimeoutSecs is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         await publisher.PublishAsync(transaction, eventType, call.CallControlId, eventName, payload,
-            [.. chain.Select(t => t with { Timeout = timeout })], orderingKey: call.CallSessionId);
+            WebhookRouting.ForCall(call.WebhookUrl, call.WebhookFailoverUrl, application), orderingKey: call.CallSessionId);
     }
 
     /// <summary>The fields every call event shares; the parties (<c>from</c>, <c>to</c>) on the events whose types declare them.</summary>

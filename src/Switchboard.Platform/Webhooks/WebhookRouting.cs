@@ -1,4 +1,5 @@
 using Switchboard.Delivery.Outbox;
+using Switchboard.Platform.Calls;
 using Switchboard.Platform.Messaging;
 
 namespace Switchboard.Platform.Webhooks;
@@ -8,7 +9,9 @@ namespace Switchboard.Platform.Webhooks;
 /// failover URL follows its primary. Messages (the seed's three levels, and Telnyx's <c>use_profile_webhooks</c>): the
 /// message's own URLs first; then, unless <c>use_profile_webhooks</c> is false, its messaging profile's (if the profile
 /// takes this event type: a profile that does not, sends no webhook of that type); the account's global URLs only when
-/// the message has none and the profile level has none or is skipped. An empty chain: no webhook.
+/// the message has none and the profile level has none or is skipped. Calls (Telnyx's Call Control): the call's own
+/// URLs (a dial's or a transfer's <c>webhook_url</c>) if it has any, else its application's <c>webhook_event_url</c>;
+/// never the global URLs; every target within the application's <c>webhook_timeout_secs</c>. An empty chain: no webhook.
 /// </summary>
 public static class WebhookRouting
 {
@@ -32,8 +35,24 @@ public static class WebhookRouting
         return chain;
     }
 
+    public static IReadOnlyList<WebhookTarget> ForCall(string? callUrl, string? callFailoverUrl, CallControlApplicationResource? application)
+    {
+        var chain = new List<WebhookTarget>(2);
+        if (callUrl is not null || callFailoverUrl is not null)
+        {
+            Add(chain, callUrl, callFailoverUrl);
+        }
+        else if (application is not null)
+        {
+            Add(chain, application.WebhookEventUrl, application.WebhookEventFailoverUrl);
+        }
+
+        var timeout = application?.WebhookTimeoutSecs is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        return [.. chain.Select(t => t with { Timeout = timeout })];
+    }
+
     /// <summary>A level's URLs: its primary, then its failover (a failover alone is used alone).</summary>
-    internal static void Add(List<WebhookTarget> chain, string? primary, string? failover)
+    private static void Add(List<WebhookTarget> chain, string? primary, string? failover)
     {
         foreach (var url in new[] { primary, failover })
         {
