@@ -66,7 +66,10 @@ public sealed class TelnyxWebhookOptions
     /// <summary>Runs of an event's handlers before it is dead-lettered. Default 5.</summary>
     public int MaxHandlerAttempts { get; set; } = 5;
 
-    /// <summary>Wait before the first retry of a failed handler; doubles on each retry, up to one hour. Default 10 s.</summary>
+    /// <summary>
+    /// Longest wait before the first retry of a failed handler; doubles on each retry, up to one hour. Each retry waits
+    /// a random time between half of that and all of it (jitter), so events that failed together spread out. Default 10 s.
+    /// </summary>
     public TimeSpan HandlerRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

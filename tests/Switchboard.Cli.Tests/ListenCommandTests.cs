@@ -127,7 +127,7 @@ public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
         // The app never answers: each forward is cut off after half a second (not the default 5 s) and tried again.
         await listen.WaitForAsync(() => listen.Output.Contains($"forwarding {webhook.Data.Id} failed (try 2 of 8)", StringComparison.Ordinal), "the forward to be retried");
         Assert.Contains($"forwarding {webhook.Data.Id} failed (try 1 of 8): Timeout", listen.Output, StringComparison.Ordinal);
-        Assert.Contains("retrying in 1 s", listen.Output, StringComparison.Ordinal);
+        Assert.Contains("retrying within 1 s", listen.Output, StringComparison.Ordinal);
         Assert.Contains("500 ms", listen.Output, StringComparison.Ordinal);
         Assert.True(_app.RequestsTo("/hang/app").Count >= 2);
     }

@@ -165,7 +165,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
 
         await listen.WaitForAsync(() => listen.Output.Contains("gave up", StringComparison.Ordinal), "the forward was not given up");
         var lines = listen.Output.Split('\n');
-        Assert.Contains(lines, l => l.Contains($"forwarding {id} failed (try 1 of 2): HTTP 500; retrying in 1 s", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"forwarding {id} failed (try 1 of 2): HTTP 500; retrying within 1 s", StringComparison.Ordinal));
         var last = Assert.Single(lines, l => l.Contains($"forwarding {id} failed (try 2 of 2)", StringComparison.Ordinal));
         Assert.DoesNotContain("retrying", last, StringComparison.Ordinal);
         Assert.Contains($"gave up, dead-lettered; replay it with: curl -X POST {listen.BaseUrl}/api/events/{id}/replay", last, StringComparison.Ordinal);

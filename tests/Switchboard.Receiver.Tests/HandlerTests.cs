@@ -189,6 +189,20 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Handler_retries_of_the_same_attempt_are_jittered_within_the_doubling_ceiling()
+    {
+        await using var app = await StartAsync(h => h.OnAny("any", (_, _) => Task.CompletedTask), o => o.HandlerRetryDelay = TimeSpan.FromSeconds(10));
+        var runner = app.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Handlers.HandlerRunner>().Single();
+
+        // Events failing together (their handler's dependency is down) must not all come back at the same instant.
+        var delays = Enumerable.Range(0, 20).Select(_ => runner.RetryDelay(3)).ToList();
+
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40)));
+        Assert.True(delays.Distinct().Count() > 15, $"20 retries of attempt 3 got only {delays.Distinct().Count()} different delays");
+        Assert.InRange(runner.RetryDelay(40), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1));
+    }
+
+    [Fact]
     public async Task A_completed_handler_is_not_run_again_after_a_restart()
     {
         await using (var first = await StartAsync(h => h

@@ -19,7 +19,7 @@ internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25
 {
     public const string HandlerName = "forward";
 
-    /// <summary>The first retry waits this long; each later one twice the one before (the inbox's handler backoff).</summary>
+    /// <summary>The first retry waits at most this long; each later one at most twice that (the inbox's handler backoff, jittered down to half).</summary>
     public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -48,7 +48,7 @@ internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25
         return tries;
     }
 
-    /// <summary>When try <paramref name="tries"/> starts at the latest: every earlier try timed out, then waited its backoff (1 s, 2 s, 4 s, ...).</summary>
+    /// <summary>When try <paramref name="tries"/> starts at the latest: every earlier try timed out, then waited its longest backoff (1 s, 2 s, 4 s, ...; the jitter only shortens it).</summary>
     public static TimeSpan LastTryStartsAfter(int tries, TimeSpan forwardTimeout) =>
         (forwardTimeout * (tries - 1)) + (FirstRetryDelay * (Math.Pow(2, tries - 1) - 1));
 
@@ -75,7 +75,7 @@ internal sealed class ListenForwarder(HttpWebhookSender sender, Uri target, Ed25
         // A replayed dead-lettered forward gets one try more than it had, so "the last" is any try from the limit on.
         var next = context.Attempt >= tries
             ? $"gave up, dead-lettered; replay it with: curl -X POST {ReplayBaseUrl}/api/events/{Uri.EscapeDataString(context.Event.Id)}/replay"
-            : $"retrying in {FirstRetryDelay.TotalSeconds * Math.Pow(2, context.Attempt - 1)} s";
+            : $"retrying within {FirstRetryDelay.TotalSeconds * Math.Pow(2, context.Attempt - 1)} s";
         output.WriteLine($"           -> forwarding {id} failed (try {context.Attempt} of {Math.Max(tries, context.Attempt)}): {reason}; {next}");
         throw new ForwardFailedException($"forwarding to {target} failed: {reason}");
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Switchboard.DurableWork;
 
 namespace Switchboard.Delivery.Outbox;
 
@@ -8,7 +9,15 @@ namespace Switchboard.Delivery.Outbox;
 /// </summary>
 public sealed class DeliverySchedule
 {
-    private DeliverySchedule(TimeSpan[] delays) => Delays = delays;
+    private readonly RetryDelays _retries;
+
+    private DeliverySchedule(TimeSpan[] delays)
+    {
+        Delays = delays;
+        // Retries wait exactly the configured delays (no jitter): the delays after attempts 1, 2, ... are the
+        // schedule's second, third, ... (a one-delay schedule has no retries, and answers its only delay).
+        _retries = RetryDelays.Fixed(delays.Length > 1 ? delays[1..] : delays);
+    }
 
     /// <summary>Attempt 1 at once, then 1 min, 5 min, 15 min and 1 h after the previous attempt: 5 attempts.</summary>
     public static DeliverySchedule Default { get; } = Parse("0s,1m,5m,15m,1h");
@@ -21,7 +30,7 @@ public sealed class DeliverySchedule
     public TimeSpan FirstDelay => Delays[0];
 
     /// <summary>The delay between the start of <paramref name="attempt"/> and the next one (the last delay for attempts past the schedule).</summary>
-    public TimeSpan DelayAfter(int attempt) => Delays[Math.Min(Math.Max(attempt, 1), Delays.Count - 1)];
+    public TimeSpan DelayAfter(int attempt) => _retries.DelayAfter(attempt);
 
     /// <summary>
     /// Parses a comma-separated list of delays with a unit each: <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c> or

@@ -10,7 +10,7 @@ namespace Switchboard.Platform.Lifecycle;
 /// Works the lifecycle queue in this process on the shared <see cref="WorkPump"/>: each due step runs in a write
 /// transaction of its own through the handler of its resource. A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the pump runs it again as soon as the database answers, with no attempt
-/// counted. A step that fails otherwise is retried with growing pauses; one that keeps failing is given up and logged.
+/// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
     IWorkStore store,
@@ -19,7 +19,8 @@ internal sealed partial class LifecycleRunner(
     TimeProvider time,
     ILogger<LifecycleRunner> logger) : BackgroundService
 {
-    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
+    /// <summary>100 ms after the first failure, doubling up to a minute, with jitter so steps that failed together spread out.</summary>
+    internal static readonly RetryDelays Retries = RetryDelays.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
 
     private readonly Dictionary<string, ILifecycleStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
 
@@ -77,8 +78,7 @@ internal sealed partial class LifecycleRunner(
             }
 
             LogRetry(logger, item.Key, attempt, ex);
-            var delay = TimeSpan.FromMilliseconds(Math.Min(LongestRetry.TotalMilliseconds, 100 * Math.Pow(2, attempt - 1)));
-            return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + delay, [log]);
+            return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + Retries.DelayAfter(attempt), [log]);
         }
     }
 

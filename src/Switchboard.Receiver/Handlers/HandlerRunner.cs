@@ -14,7 +14,7 @@ namespace Switchboard.Receiver.Handlers;
 /// Runs handlers in the background from the inbox, on the shared <see cref="WorkPump"/>: takes stored events with a
 /// lease (handed over by the inbox of this process, or claimed), runs the matching handlers (a DI scope each) with
 /// bounded concurrency, and records each handler's run in the event's attempt log. A failed handler is retried with
-/// exponential backoff, without rerunning the handlers of that event that completed already (also after a restart);
+/// exponential backoff and jitter (<see cref="RetryDelays.Exponential"/>), without rerunning the handlers of that event that completed already (also after a restart);
 /// after <see cref="TelnyxWebhookOptions.MaxHandlerAttempts"/> runs the event is dead-lettered with its last error kept.
 /// </summary>
 internal sealed partial class HandlerRunner(
@@ -31,6 +31,7 @@ internal sealed partial class HandlerRunner(
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
 
     private readonly TelnyxWebhookOptions _options = options.Value;
+    private readonly RetryDelays _retryDelays = RetryDelays.Exponential(options.Value.HandlerRetryDelay, MaxRetryDelay);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -164,11 +165,7 @@ internal sealed partial class HandlerRunner(
         return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + RetryDelay(attempt), log);
     }
 
-    internal TimeSpan RetryDelay(int attempt)
-    {
-        var delay = _options.HandlerRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
-        return delay > MaxRetryDelay ? MaxRetryDelay : delay;
-    }
+    internal TimeSpan RetryDelay(int attempt) => _retryDelays.DelayAfter(attempt);
 
     /// <summary>The handler runs logged for the event, and how many runs were interrupted (the process stopped mid-run).</summary>
     private async Task<(IReadOnlyList<HandlerRunDetail> Runs, int Interrupted)> PreviousRunsAsync(string eventId, CancellationToken cancellationToken)
