@@ -11,7 +11,7 @@ namespace Switchboard.Cli.Tests;
 public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
 {
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
-    private readonly WebhookReceiver _app = new();
+    private readonly WebhookSink _app = new();
     private readonly HttpClient _client = new();
     private InProcessListen _listen = null!;
     private string _baseUrl = "";
@@ -22,7 +22,7 @@ public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
         // A forward timeout no busy test machine reaches: a forward that timed out would be retried, and these tests count forwards.
         _listen = await InProcessListen.StartAsync(
             "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("data"),
-            "--forward-to", _app.BaseUrl + "/app/webhooks", "--forward-timeout", "60");
+            "--forward-to", _app.Url("/app/webhooks"), "--forward-timeout", "60");
         _baseUrl = _listen.BaseUrl;
     }
 
@@ -109,7 +109,7 @@ public sealed class ListenCommandTests : TempFolderTest, IAsyncLifetime
     public async Task A_forward_the_app_does_not_answer_within_the_forward_timeout_is_cut_off_and_retried()
     {
         await using var listen = await InProcessListen.StartAsync(
-            "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("slow"), "--forward-to", _app.BaseUrl + "/hang/app", "--forward-timeout", "0.5");
+            "--public-key", _key.PublicKey.ToBase64(), "--data", PathOf("slow"), "--forward-to", _app.Url("/hang/app"), "--forward-timeout", "0.5");
         var webhook = new WebhookEnvelope { Data = SampleEvents.Create(EventTypes.MessageReceived, TimeProvider.System) };
         var body = webhook.ToUtf8Bytes();
         using (var request = new HttpRequestMessage(HttpMethod.Post, listen.BaseUrl + "/webhooks/telnyx") { Content = new ByteArrayContent(body) })

@@ -14,7 +14,7 @@ namespace Switchboard.Cli.Tests;
 /// <c>switchboard listen</c> under hostile or unlucky input: what it prints is safe for a terminal, its path is
 /// routing's, what it stores and serves is bounded, failed forwards stay inside the tolerance and can be replayed.
 /// </summary>
-public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, IClassFixture<WebhookReceiver>, IDisposable
+public sealed class ListenHardeningTests(WebhookSink app) : TempFolderTest, IClassFixture<WebhookSink>, IDisposable
 {
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly HttpClient _client = new();
@@ -56,7 +56,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
     {
         var keyFile = PathOf($"listen-{Guid.NewGuid():N}.key");
         listenKey.WriteToFile(keyFile);
-        return InProcessListen.StartAsync(Args("--forward-to", app.BaseUrl + appPath, "--forward-sign-key", keyFile));
+        return InProcessListen.StartAsync(Args("--forward-to", app.Url(appPath), "--forward-sign-key", keyFile));
     }
 
     private static byte[] Webhook(out string id)
@@ -156,7 +156,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
     [Fact]
     public async Task A_forward_the_app_refuses_every_time_is_dead_lettered_visibly_and_can_be_replayed()
     {
-        await using var listen = await InProcessListen.StartAsync(Args("--forward-to", app.BaseUrl + "/status/500/refused", "--forward-tries", "2"));
+        await using var listen = await InProcessListen.StartAsync(Args("--forward-to", app.Url("/status/500/refused"), "--forward-tries", "2"));
         var body = Webhook(out var id);
         using (var response = await PostAsync(listen.BaseUrl + "/webhooks/telnyx", body, Sign(body)))
         {
@@ -247,7 +247,7 @@ public sealed class ListenHardeningTests(WebhookReceiver app) : TempFolderTest, 
     [Fact]
     public async Task More_tries_than_the_tolerance_allows_are_refused_without_re_signing()
     {
-        var run = await Cli.Run(TimeProvider.System, ["listen", .. Args("--forward-to", app.BaseUrl + "/app", "--forward-tries", "20")]);
+        var run = await Cli.Run(TimeProvider.System, ["listen", .. Args("--forward-to", app.Url("/app"), "--forward-tries", "20")]);
 
         Cli.AssertCleanFailure(run, 2, "--forward-tries", "300 s tolerance", "--forward-sign-key");
     }

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Time.Testing;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
 /// <summary>The verbs that call a running <c>serve</c> (<c>inbound</c>, <c>inbound-call</c>, <c>deliveries retry</c>, <c>call press|hangup</c>) with <c>--url</c>, against a real HTTP listener on 127.0.0.1.</summary>
-public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClassFixture<WebhookReceiver>
+public sealed class PlatformClientCommandTests(WebhookSink receiver) : IClassFixture<WebhookSink>
 {
     private readonly FakeTimeProvider _time = new();
 
@@ -21,7 +22,7 @@ public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClas
     {
         var id = $"v3:{Guid.NewGuid():N}/x";
 
-        var run = await Cli.Run(_time, ["call", "press", id, "*9#", "--url", receiver.BaseUrl, "--api-key", "KEY-press"]);
+        var run = await Cli.Run(_time, ["call", "press", id, "*9#", "--url", receiver.BaseAddress.GetLeftPart(UriPartial.Authority), "--api-key", "KEY-press"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var request = Assert.Single(receiver.RequestsTo($"/_switchboard/calls/{id.Replace("/", "%2F", StringComparison.Ordinal)}/dtmf"));
@@ -34,7 +35,7 @@ public sealed class PlatformClientCommandTests(WebhookReceiver receiver) : IClas
     {
         var apiKey = $"KEY-{Guid.NewGuid():N}";
 
-        var run = await Cli.Run(_time, [.. command, "--url", receiver.BaseUrl, "--api-key", apiKey]);
+        var run = await Cli.Run(_time, [.. command, "--url", receiver.BaseAddress.GetLeftPart(UriPartial.Authority), "--api-key", apiKey]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var request = Assert.Single(receiver.RequestsTo(path), r => r.Headers["Authorization"] == $"Bearer {apiKey}");

@@ -6,11 +6,12 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Events;
 using Switchboard.Signing;
+using Switchboard.Testing;
 
 namespace Switchboard.Cli.Tests;
 
 /// <summary><c>switchboard trigger</c> against a real HTTP listener on 127.0.0.1.</summary>
-public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTest, IClassFixture<WebhookReceiver>
+public sealed class TriggerCommandTests(WebhookSink receiver) : TempFolderTest, IClassFixture<WebhookSink>
 {
     private static readonly DateTimeOffset Now = new(2025, 10, 24, 18, 10, 2, 574, TimeSpan.Zero);
 
@@ -18,7 +19,7 @@ public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTe
 
     public static TheoryData<string> NineEventTypes => [.. EventTypes.All];
 
-    private string UniqueUrl(string prefix = "hooks") => $"{receiver.BaseUrl}/{prefix}/{Guid.NewGuid():N}";
+    private string UniqueUrl(string prefix = "hooks") => receiver.Url($"/{prefix}/{Guid.NewGuid():N}");
 
     private async Task<(string KeyPath, string PublicKey)> GenerateKeys()
     {
@@ -30,7 +31,7 @@ public sealed class TriggerCommandTests(WebhookReceiver receiver) : TempFolderTe
     private Task<CliRun> Trigger(string eventType, string url, string keyPath, params string[] extra) =>
         Cli.Run(_time, ["trigger", eventType, "--to", url, "--key", keyPath, .. extra]);
 
-    private ReceivedRequest SingleRequestTo(string url) =>
+    private SinkRequest SingleRequestTo(string url) =>
         Assert.Single(receiver.RequestsTo(new Uri(url).PathAndQuery));
 
     [Theory]

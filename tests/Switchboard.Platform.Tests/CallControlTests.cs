@@ -369,7 +369,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
     public async Task The_applications_webhook_timeout_applies_to_its_calls_webhooks()
     {
         await _platform.OkAsync(HttpMethod.Patch, $"/v2/call_control_applications/{_application}", new JsonObject { ["webhook_timeout_secs"] = 1 });
-        _sink.Delay = _ => TimeSpan.FromMilliseconds(1500);
+        _sink.Respond = _ => new SinkResponse { Delay = TimeSpan.FromMilliseconds(1500) };
 
         var call = await DialAsync("+13125550113");
         var initiated = (await EventsAsync(call.GetProperty("call_session_id").GetString()!, "call.initiated"))[0];

@@ -24,7 +24,7 @@ public sealed class RetentionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _sink = await WebhookSink.StartAsync();
-        _sink.Respond = path => path == "/refused" ? 500 : 200;
+        _sink.Respond = path => new SinkResponse(path == "/refused" ? 500 : 200);
         _platform = await PlatformApp.StartAsync(options =>
         {
             options.Retention = Retention;

@@ -52,7 +52,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
     {
         await SetGlobalAsync(_sink.Url("/global"));
         var (_, number) = await _platform.ProfileWithNumberAsync(_sink.Url("/profile"));
-        _sink.Respond = path => path == "/message" ? 500 : 200;
+        _sink.Respond = path => new SinkResponse(path == "/message" ? 500 : 200);
 
         var id = await SendAsync(number, new JsonObject { ["webhook_url"] = _sink.Url("/message") });
 
@@ -82,7 +82,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
     public async Task Without_message_or_profile_urls_the_global_urls_get_the_webhooks_and_a_profile_url_wins_over_them()
     {
         await SetGlobalAsync(_sink.Url("/global"), _sink.Url("/global-failover"));
-        _sink.Respond = path => path == "/global" ? 503 : 200;
+        _sink.Respond = path => new SinkResponse(path == "/global" ? 503 : 200);
         var (_, bare) = await _platform.ProfileWithNumberAsync(webhookUrl: null, number: "+18445550002");
         var (_, withUrl) = await _platform.ProfileWithNumberAsync(_sink.Url("/profile"), number: "+18445550003");
 
@@ -97,7 +97,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
     public async Task A_primary_answering_500_sends_attempt_1_to_its_failover_with_a_body_signed_for_it()
     {
         var (_, number) = await _platform.ProfileWithNumberAsync(_sink.Url("/primary"), _sink.Url("/failover"));
-        _sink.Respond = path => path == "/primary" ? 500 : 200;
+        _sink.Respond = path => new SinkResponse(path == "/primary" ? 500 : 200);
 
         var webhooks = await WebhooksAsync(await SendAsync(number), 2);
 
@@ -112,7 +112,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
     public async Task A_chain_that_always_fails_follows_the_schedule_ends_failed_with_every_request_and_is_redelivered_once_the_receiver_recovers()
     {
         var (_, number) = await _platform.ProfileWithNumberAsync(_sink.Url("/down"), _sink.Url("/down-too"));
-        _sink.Respond = _ => 500;
+        _sink.Respond = _ => new SinkResponse(500);
 
         var id = await SendAsync(number);
         var sent = (await WebhooksAsync(id, 2))[0].EventId;
@@ -129,7 +129,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
         // A list carries each delivery's newest requests only, so a page costs memory bounded by its size.
         Assert.Equal([3, 3, 2, 2, 1], Assert.Single(listed.EnumerateArray()).GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attempt").GetInt32()));
 
-        _sink.Respond = _ => 200;
+        _sink.Respond = _ => new SinkResponse(200);
         var redelivered = await _platform.PostAsync($"/_switchboard/webhook_deliveries/{sent}/redeliver", "{}");
         Assert.Equal("pending", redelivered.GetProperty("status").GetString());
         var delivered = await _platform.DeliveryAsync(sent, "delivered");
@@ -147,7 +147,7 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
             options.AttemptLogLimit = 2;
         });
         var (_, number) = await _platform.ProfileWithNumberAsync(_sink.Url("/down"), _sink.Url("/down-too"));
-        _sink.Respond = _ => 500;
+        _sink.Respond = _ => new SinkResponse(500);
 
         var id = await SendAsync(number);
         var sent = (await WebhooksAsync(id, 2))[0].EventId;
@@ -161,13 +161,13 @@ public sealed class WebhookRoutingTests : IAsyncLifetime
     public async Task Every_failed_delivery_since_a_time_is_redelivered_and_only_those()
     {
         var (_, number) = await _platform.ProfileWithNumberAsync(_sink.Url("/down"));
-        _sink.Respond = _ => 500;
+        _sink.Respond = _ => new SinkResponse(500);
         var id = await SendAsync(number);
         var sent = (await WebhooksAsync(id, 1))[0].EventId;
         await _platform.DeliveryAsync(sent, "failed");
         var since = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O");
 
-        _sink.Respond = _ => 200;
+        _sink.Respond = _ => new SinkResponse(200);
         var result = await _platform.PostAsync("/_switchboard/webhook_deliveries/redeliver_failed", new JsonObject { ["since"] = since });
 
         Assert.True(result.GetProperty("redelivered").GetInt32() >= 1);

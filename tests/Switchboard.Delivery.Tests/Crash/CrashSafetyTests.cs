@@ -26,7 +26,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest
     [Fact]
     public async Task Killed_dispatchers_lose_nothing_and_repeat_only_attempts_in_flight_at_a_kill()
     {
-        await using var sink = await LoopbackSink.StartAsync();
+        await using var sink = await OkOrFailEndpoint.StartAsync();
         var database = Path.Combine(Folder, "outbox.db");
         var leasedAtKills = new List<string>();
 
@@ -34,8 +34,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest
         {
             var host = StartHost(database, sink);
             // Under load: wait until this run has delivered something, then kill it mid-flight.
-            var before = sink.Count;
-            await Eventually.TrueAsync(() => sink.Count >= before + 100 || host.HasExited, $"run {kill} to deliver", Patience);
+            var before = sink.Received.Count;
+            await Eventually.TrueAsync(() => sink.Received.Count >= before + 100 || host.HasExited, $"run {kill} to deliver", Patience);
             host.Kill9();
             leasedAtKills.AddRange(await LeasedKeysAsync(database));
         }
@@ -48,7 +48,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest
         var repeated = requests.GroupBy(r => r).Where(g => g.Count() > 1).ToList();
         var duplicates = repeated.Sum(g => g.Count() - 1);
         Assert.True(duplicates <= leasedAtKills.Count, $"{duplicates} duplicate requests, but only {leasedAtKills.Count} deliveries were in flight at the kills");
-        output.WriteLine($"{sink.Count} requests for {Events} events; {leasedAtKills.Count} deliveries in flight at {Kills} kills; {duplicates} repeated");
+        output.WriteLine($"{sink.Received.Count} requests for {Events} events; {leasedAtKills.Count} deliveries in flight at {Kills} kills; {duplicates} repeated");
         Assert.NotEmpty(leasedAtKills); // the kills did hit work in flight
         var inFlight = leasedAtKills.ToHashSet();
         Assert.All(repeated, g => Assert.Contains(g.Key.Id, inFlight));
@@ -57,7 +57,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest
     [Fact]
     public async Task A_full_disk_holds_publishing_back_until_there_is_room_and_loses_nothing()
     {
-        await using var sink = await LoopbackSink.StartAsync();
+        await using var sink = await OkOrFailEndpoint.StartAsync();
         var database = Path.Combine(Folder, "outbox.db");
         // No file of the host may grow past 1 MiB: its database fills up while it publishes and delivers.
         var host = Start(FileSizeLimit.Dotnet(1024 * 1024, HostArguments(database, sink)));
@@ -70,16 +70,16 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : CrashFolderTest
         await AssertEveryEventEndedAsync(database, sink);
     }
 
-    private ChildProcess StartHost(string database, LoopbackSink sink) =>
+    private ChildProcess StartHost(string database, WebhookSink sink) =>
         Start(new ProcessStartInfo("dotnet", HostArguments(database, sink)));
 
-    private static string[] HostArguments(string database, LoopbackSink sink) =>
+    private static string[] HostArguments(string database, WebhookSink sink) =>
         [DispatcherHost.Assembly, database, sink.BaseAddress.ToString(), Events.ToString(CultureInfo.InvariantCulture)];
 
     private static async Task RunsToTheEndAsync(ChildProcess host) => Assert.Equal(0, await host.WaitForExitAsync(Patience));
 
     /// <summary>Every event ended delivered (or failed after its attempts) and reached the sink at least once.</summary>
-    private static async Task AssertEveryEventEndedAsync(string database, LoopbackSink sink)
+    private static async Task AssertEveryEventEndedAsync(string database, WebhookSink sink)
     {
         await using var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = database });
         var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,1s,2s") });

@@ -7,11 +7,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Delivery.Http;
 using Switchboard.Events;
+using Switchboard.Testing;
 
 namespace Switchboard.Delivery.Tests.Http;
 
 /// <summary>Real HTTP against endpoints on 127.0.0.1 that answer well and badly.</summary>
-public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixture<LoopbackServer>
+public sealed class HttpWebhookSenderTests(WebhookSink server) : IClassFixture<WebhookSink>
 {
     private static readonly KeyValuePair<string, string>[] s_signedHeaders =
     [
@@ -42,12 +43,12 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 10, 24, 18, 10, 2, TimeSpan.Zero));
         byte[] padded = Encoding.UTF8.GetBytes("xx{\"data\":{\"text\":\"héllo ✓ 👋\"},\"meta\":{\"attempt\":1}}yy");
         ReadOnlyMemory<byte> body = padded.AsMemory(2, padded.Length - 4);
-        (Uri url, Task<ReceivedRequest> received) = server.MapRecording(200, "ok", response => response.Headers["X-Seen"] = "yes");
+        Uri url = server.Map(new SinkResponse(200, "ok") { Headers = response => response.Headers["X-Seen"] = "yes" });
         using var sender = LoopbackSender(time);
 
         SendOutcome outcome = await sender.SendAsync(Post(url, body), CancellationToken.None);
 
-        ReceivedRequest request = await received;
+        SinkRequest request = await server.FirstAsync(url);
         Assert.Equal("POST", request.Method);
         Assert.Equal(body.ToArray(), request.Body);
         Assert.Equal("application/json", request.Headers["Content-Type"]);
@@ -76,25 +77,25 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [Fact]
     public async Task Our_trace_context_is_not_sent_to_the_endpoint()
     {
-        (Uri url, Task<ReceivedRequest> received) = server.MapRecording(200);
+        Uri url = server.Map(new SinkResponse(200));
         using var sender = LoopbackSender();
         using var activity = new Activity("dispatch").SetIdFormat(ActivityIdFormat.W3C).Start();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
 
         Assert.True(outcome.Succeeded);
-        Assert.False((await received).Headers.ContainsKey("traceparent"));
+        Assert.False((await server.FirstAsync(url)).Headers.ContainsKey("traceparent"));
     }
 
     [Fact]
     public async Task A_204_succeeds_with_an_empty_body()
     {
-        (Uri url, Task<ReceivedRequest> received) = server.MapRecording(204);
+        Uri url = server.Map(new SinkResponse(204));
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
 
-        await received;
+        await server.FirstAsync(url);
         Assert.True(outcome.Succeeded);
         Assert.Equal(204, outcome.StatusCode);
         Assert.Equal("", outcome.ResponseBody);
@@ -103,7 +104,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [Fact]
     public async Task A_500_fails_with_its_status_and_body()
     {
-        (Uri url, _) = server.MapRecording(500, "{\"error\":\"boom\"}");
+        Uri url = server.Map(new SinkResponse(500, "{\"error\":\"boom\"}"));
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
@@ -124,12 +125,12 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
             Interlocked.Increment(ref targetHits);
             return Task.CompletedTask;
         });
-        (Uri url, Task<ReceivedRequest> received) = server.MapRecording(302, configure: response => response.Headers.Location = target.ToString());
+        Uri url = server.Map(new SinkResponse(302) { Headers = response => response.Headers.Location = target.ToString() });
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
 
-        await received;
+        await server.FirstAsync(url);
         Assert.False(outcome.Succeeded);
         Assert.Equal(SendErrorKind.HttpStatus, outcome.Error);
         Assert.Equal(302, outcome.StatusCode);
@@ -144,7 +145,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [InlineData(429, "0", 0)]
     public async Task Retry_after_seconds_on_429_and_503_is_reported(int status, string retryAfter, int expectedSeconds)
     {
-        (Uri url, _) = server.MapRecording(status, configure: response => response.Headers.RetryAfter = retryAfter);
+        Uri url = server.Map(new SinkResponse(status) { Headers = response => response.Headers.RetryAfter = retryAfter });
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
@@ -162,7 +163,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2025, 10, 24, 18, 10, 2, TimeSpan.Zero));
         string date = time.GetUtcNow().AddSeconds(offsetSeconds).ToString("r");
-        (Uri url, _) = server.MapRecording(status, configure: response => response.Headers.RetryAfter = date);
+        Uri url = server.Map(new SinkResponse(status) { Headers = response => response.Headers.RetryAfter = date });
         using var sender = LoopbackSender(time);
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
@@ -176,7 +177,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [InlineData(429, "soon")]
     public async Task Retry_after_is_ignored_on_other_statuses_and_when_unreadable(int status, string retryAfter)
     {
-        (Uri url, _) = server.MapRecording(status, configure: response => response.Headers.RetryAfter = retryAfter);
+        Uri url = server.Map(new SinkResponse(status) { Headers = response => response.Headers.RetryAfter = retryAfter });
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);
@@ -342,7 +343,7 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
 
         Assert.True(outcome.Succeeded);
         Assert.Equal(new string('x', SendOutcome.MaxLoggedBodyBytes), outcome.ResponseBody);
-        (Uri next, _) = server.MapRecording(200, "again");
+        Uri next = server.Map(new SinkResponse(200, "again"));
         Assert.Equal("again", (await sender.SendAsync(Post(next), CancellationToken.None)).ResponseBody);
     }
 
@@ -440,8 +441,8 @@ public sealed class HttpWebhookSenderTests(LoopbackServer server) : IClassFixtur
     [Fact]
     public async Task An_untrusted_certificate_is_a_tls_failure()
     {
-        (Uri http, _) = server.MapRecording(200);
-        Uri url = new(server.HttpsBase, http.AbsolutePath);
+        await using var tls = await WebhookSink.StartAsync(https: true);
+        Uri url = new(tls.HttpsBaseAddress, tls.Map(new SinkResponse(200)).AbsolutePath);
         using var sender = LoopbackSender();
 
         SendOutcome outcome = await sender.SendAsync(Post(url), CancellationToken.None);

@@ -2,10 +2,11 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Switchboard.Delivery.Http;
+using Switchboard.Testing;
 
 namespace Switchboard.Delivery.Tests.Http;
 
-public sealed class SenderMetricsTests(LoopbackServer server) : IClassFixture<LoopbackServer>
+public sealed class SenderMetricsTests(WebhookSink server) : IClassFixture<WebhookSink>
 {
     [Fact]
     public async Task Every_request_counts_once_by_outcome_and_records_its_duration()
@@ -35,8 +36,8 @@ public sealed class SenderMetricsTests(LoopbackServer server) : IClassFixture<Lo
         closed.Start();
         int closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();
-        await sender.SendAsync(Request(server.MapRecording(200).Url), CancellationToken.None);
-        await sender.SendAsync(Request(server.MapRecording(503).Url), CancellationToken.None);
+        await sender.SendAsync(Request(server.Map(new SinkResponse(200))), CancellationToken.None);
+        await sender.SendAsync(Request(server.Map(new SinkResponse(503))), CancellationToken.None);
         await sender.SendAsync(Request(new Uri($"http://127.0.0.1:{closedPort}/")), CancellationToken.None);
         await sender.SendAsync(Request(new Uri("ftp://example.com/")), CancellationToken.None);
 

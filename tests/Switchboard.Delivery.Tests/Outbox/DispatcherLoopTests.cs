@@ -31,7 +31,7 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
     [Fact]
     public async Task The_hosted_loop_delivers_over_real_http_with_failover_and_verifiable_signatures()
     {
-        await using var sink = await LoopbackSink.StartAsync();
+        await using var sink = await OkOrFailEndpoint.StartAsync();
         // Not a timeout test: a generous timeout, so that a busy machine cannot turn a slow success into a timed-out
         // attempt (the default 2 s is real time) and upset the exact attempt lists below.
         using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(30) });
@@ -43,13 +43,13 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
 
         var webhooks = Enumerable.Range(0, 50).Select(i => OutboundWebhook.From(
             SampleEvents.Create(EventTypes.MessageFinalized, TimeProvider.System),
-            i % 2 == 0 ? [new WebhookTarget(sink.Url("/ok"))] : [new WebhookTarget(closedPort), new WebhookTarget(sink.Url("/fail")), new WebhookTarget(sink.Url("/ok/failover"))])).ToList();
+            i % 2 == 0 ? [new WebhookTarget(new Uri(sink.Url("/ok")))] : [new WebhookTarget(closedPort), new WebhookTarget(new Uri(sink.Url("/fail"))), new WebhookTarget(new Uri(sink.Url("/ok/failover")))])).ToList();
         foreach (var webhook in webhooks)
         {
             await outbox.PublishAsync(webhook);
         }
 
-        var doomed = OutboundWebhook.From(SampleEvents.Create(EventTypes.CallHangup, TimeProvider.System), [new WebhookTarget(sink.Url("/fail"))]);
+        var doomed = OutboundWebhook.From(SampleEvents.Create(EventTypes.CallHangup, TimeProvider.System), [new WebhookTarget(new Uri(sink.Url("/fail")))]);
         await outbox.PublishAsync(doomed);
         await Eventually.TrueAsync(async () => await outbox.CountPendingAsync() == 0, "every delivery to end", Patience);
         await dispatcher.StopAsync(CancellationToken.None);
@@ -66,7 +66,7 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
         Assert.Equal(["delivered", "failed", "failed"], viaFailover.Attempts.Select(a => a.Status));
         Assert.Equal("connection_refused", viaFailover.Attempts[2].Errors.Single().Code);
         using var body = JsonDocument.Parse(delivered.Single(r => r.Path == "/ok/failover" && r.Body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(webhooks[1].EventId)) >= 0).Body);
-        Assert.Equal(sink.Url("/ok/failover").OriginalString, body.RootElement.GetProperty("meta").GetProperty("delivered_to").GetString());
+        Assert.Equal(sink.Url("/ok/failover"), body.RootElement.GetProperty("meta").GetProperty("delivered_to").GetString());
     }
 
     [Fact]
