@@ -89,7 +89,11 @@ public sealed class ReadyQueueTests
         var queue = new ReadyQueue(capacity: 2, refillAt: 0, async items =>
         {
             await release.Task;
-            released.AddRange(items.Select(i => i.Key));
+            // The two releases may resume side by side (xunit's context runs continuations on its own threads).
+            lock (released)
+            {
+                released.AddRange(items.Select(i => i.Key));
+            }
         });
 
         var overflow = queue.Add([Item(0), Item(1), Item(2)]);
