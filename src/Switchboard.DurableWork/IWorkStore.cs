@@ -1,6 +1,13 @@
+using System.ComponentModel;
+
 namespace Switchboard.DurableWork;
 
 /// <summary>
+/// The driver behind <see cref="WorkQueue"/> and <see cref="WorkQueueWorker"/>: not for implementing or calling directly
+/// outside Switchboard's packages. Add work with a <see cref="WorkQueue"/> and work it with a <see cref="WorkQueueWorker"/>
+/// (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>), which own claims, leases, hand-over,
+/// completion and retries. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it, and because the
+/// packages built on it (delivery, receiver) read and write through it; members may be added in any release.
 /// Durable work with a due time and a lease. Items live in named queues and are unique on (queue, key).
 /// The store's worker claims the items that are due, which leases them to it; it does the work with no lock or
 /// connection held, then completes each item with the lease it got. A completion is recorded only while that lease
@@ -20,6 +27,7 @@ namespace Switchboard.DurableWork;
 /// durable when its task completes.
 /// </para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IWorkStore : IAsyncDisposable
 {
     /// <summary>This store's worker: the owner of every lease it takes.</summary>

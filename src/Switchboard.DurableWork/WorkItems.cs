@@ -171,7 +171,8 @@ public sealed record WorkQuery
     /// <summary>The most tags one query may ask for.</summary>
     public const int MaxTags = 50;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> if a setting is out of range (the stores check every query so).</summary>
+    public void Validate()
     {
         if (Tags is { Count: > MaxTags })
         {

@@ -26,8 +26,11 @@ public sealed class RetentionOptions
     }
 }
 
-/// <summary>A background job that deletes a queue's finished items once they are older than the retention period.</summary>
-internal sealed class WorkPruner : BackgroundService
+/// <summary>
+/// A background job that deletes a queue's finished items once they are older than the retention period (every
+/// <see cref="RetentionOptions.Interval"/>), and gives their space back to the file system.
+/// </summary>
+public sealed class WorkPruner : BackgroundService
 {
     private readonly IWorkStore _store;
     private readonly string _queue;

@@ -1,7 +1,7 @@
 namespace Switchboard.DurableWork.Pump;
 
 /// <summary>
-/// The items leased to a running <see cref="WorkPump"/> that wait for one of its workers: the ones it claimed and the ones
+/// The items leased to a running <see cref="WorkQueueWorker"/> that wait for one of its workers: the ones it claimed and the ones
 /// handed over in memory. One lock guards all of its state, and these hold whenever the lock is free
 /// (<see cref="CheckInvariants"/>):
 /// <list type="bullet">

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.DurableWork.Pump;
 using Switchboard.Testing;
 
@@ -133,7 +134,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
 
         var bad = await _store.GetAsync(Queue, "bad");
         Assert.Equal((WorkStatus.Pending, 0), (bad!.Status, bad.Attempts));
-        Assert.InRange(bad.DueAt, before + WorkPump.AfterUnexpectedFailure, DateTimeOffset.UtcNow + WorkPump.AfterUnexpectedFailure);
+        Assert.InRange(bad.DueAt, before + WorkQueueWorker.AfterUnexpectedFailure, DateTimeOffset.UtcNow + WorkQueueWorker.AfterUnexpectedFailure);
     }
 
     [Fact]
@@ -163,7 +164,7 @@ public sealed class WorkPumpTests : IAsyncLifetime
     public async Task Results_the_store_cannot_record_while_the_database_is_down_are_recorded_by_the_live_pump_once_it_is_back()
     {
         var recording = new FailingCompletions(_store) { Down = true };
-        var pump = new WorkPump(recording, new WorkPumpOptions { Queue = Queue, PollInterval = TimeSpan.FromMilliseconds(50) }, (item, _) => Done(item));
+        var pump = new WorkQueueWorker(new WorkQueue(recording, Queue), new DelegateWorkHandler((item, _) => Done(item)), new WorkQueueWorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
         using var stop = new CancellationTokenSource();
         var running = pump.RunAsync(stop.Token);
 
@@ -174,6 +175,27 @@ public sealed class WorkPumpTests : IAsyncLifetime
             "the result to be recorded once the database is back", TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         await running;
+    }
+
+    [Fact]
+    public async Task Stopping_while_results_cannot_be_recorded_gives_up_after_its_tries_without_waiting_for_the_clock()
+    {
+        // The pause between two tries to record is on the worker's clock; on a clock nobody advances (a test's) it never
+        // ends by itself, so stopping must cut it short (it hung a Delivery.Tests run).
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var recording = new FailingCompletions(_store) { Down = true };
+        var pump = new WorkQueueWorker(new WorkQueue(recording, Queue), new DelegateWorkHandler((item, _) => Done(item)), time: clock);
+        using var stop = new CancellationTokenSource();
+        var running = pump.RunAsync(stop.Token);
+
+        await pump.EnqueueAsync([Item("k")]);
+        await Eventually.TrueAsync(() => recording.Failures >= 1, "recording to fail once");
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(3, recording.Failures);
+        // Left leased to this worker: the next start of the store takes it back at once.
+        Assert.Equal(WorkStatus.Pending, (await _store.GetAsync(Queue, "k"))!.Status);
     }
 
     [Fact]
@@ -290,15 +312,15 @@ public sealed class WorkPumpTests : IAsyncLifetime
     }
 
     /// <summary>A pump whose handler counts how often each key is worked.</summary>
-    private WorkPump CountingPump(ConcurrentDictionary<string, int> worked) => Pump("a", item =>
+    private WorkQueueWorker CountingPump(ConcurrentDictionary<string, int> worked) => Pump("a", item =>
     {
         worked.AddOrUpdate(item.Key, 1, (_, n) => n + 1);
         return Done(item);
     });
 
-    private WorkPump Pump(string worker, Func<ClaimedWorkItem, Task<WorkCompletion>> handler, int concurrency = 4) =>
-        new(_store, new WorkPumpOptions { Queue = Queue, Concurrency = concurrency, PollInterval = TimeSpan.FromMilliseconds(50) },
-            (item, _) => handler(item));
+    private WorkQueueWorker Pump(string worker, Func<ClaimedWorkItem, Task<WorkCompletion>> handler, int concurrency = 4) =>
+        new(new WorkQueue(_store, Queue), new DelegateWorkHandler((item, _) => handler(item)),
+            new WorkQueueWorkerOptions { Concurrency = concurrency, PollInterval = TimeSpan.FromMilliseconds(50) });
 
     private static NewWorkItem Item(string key, string? orderingKey = null) => new(key, "{}", DateTimeOffset.UtcNow.AddSeconds(-1), 3, OrderingKey: orderingKey);
 

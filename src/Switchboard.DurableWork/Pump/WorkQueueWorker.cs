@@ -1,34 +1,27 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Switchboard.DurableWork.Pump;
 
-namespace Switchboard.DurableWork.Pump;
+namespace Switchboard.DurableWork;
 
-/// <summary>
-/// Works one claimed item and says what became of it. Throwing a transient store error (<see cref="TransientStoreErrors"/>)
-/// means the database was briefly unavailable: the pump runs the item again, still leased to it, as soon as the database
-/// answers. Throwing anything else is a bug of the handler: the error is logged and the item given back, due again after
-/// <see cref="WorkPump.AfterUnexpectedFailure"/>, with no attempt counted.
-/// </summary>
-internal delegate Task<WorkCompletion> WorkItemHandler(ClaimedWorkItem item, CancellationToken stoppingToken);
-
-/// <summary>How a <see cref="WorkPump"/> works its queue.</summary>
-internal sealed record WorkPumpOptions
+/// <summary>How a <see cref="WorkQueueWorker"/> works its queue.</summary>
+public sealed class WorkQueueWorkerOptions
 {
-    public required string Queue { get; init; }
+    /// <summary>How many items are worked at once. Default 8.</summary>
+    public int Concurrency { get; set; } = 8;
 
-    /// <summary>How many items are worked at once.</summary>
-    public int Concurrency { get; init; } = 8;
+    /// <summary>
+    /// How many due items one claim takes. Default 64. The worker holds up to four claims' worth leased in memory; each
+    /// of those counts an interrupted attempt should the process die.
+    /// </summary>
+    public int ClaimBatchSize { get; set; } = 64;
 
-    /// <summary>How many due items one claim takes.</summary>
-    public int ClaimBatchSize { get; init; } = 64;
-
-    /// <summary>The longest wait between two looks for due items when nothing signals new work.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The longest wait between two looks for due items when nothing signals new work. Default one second.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     internal void Validate()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(Queue);
         ArgumentOutOfRangeException.ThrowIfLessThan(Concurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ClaimBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero);
@@ -36,19 +29,25 @@ internal sealed record WorkPumpOptions
 }
 
 /// <summary>
-/// Works the items of one queue in this process, the one loop the delivery dispatcher and the webhook handler runner
-/// share: claims due items in batches (leased to this pump), runs them with bounded concurrency, and records the
-/// results in batches. Items enqueued through <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
-/// while the pump runs and keeps up are stored already leased to it and handed over in memory: no claim, no polling, and
-/// the same durability (the rows and their leases commit first; should the process die, the items are due again when it
-/// restarts, or when another worker takes them over). An item with an ordering key that finishes lets the next one of
-/// its key start: the pump looks for it at once.
+/// Works the items of one <see cref="WorkQueue"/> in this process, the one loop every worker of Switchboard runs (the
+/// delivery dispatcher, the webhook handler runner, the platform's lifecycle steps): claims due items in batches (leased
+/// to this process), runs them through its <see cref="IWorkHandler"/> with bounded concurrency, and records the results in
+/// batches. While it runs, items enqueued through its queue (alone or in a transaction) that may start now are stored
+/// already leased to it and handed over in memory: no claim, no polling, and the same durability (the rows and their
+/// leases commit first; should the process die, the items are due again when it restarts, or when another worker takes
+/// them over). An item with an ordering key that finishes lets the next one of its key start: the worker looks for it at
+/// once. When it stops, the items in hand finish (cancelled ones are given back), what waits in memory is given back due
+/// at once, and the results are recorded.
 /// </summary>
-internal sealed partial class WorkPump
+/// <remarks>
+/// Register one with <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>, or run one yourself with
+/// <see cref="RunAsync"/> (one run at a time per worker; a later worker of the same queue object takes over the hand-over).
+/// </remarks>
+public sealed partial class WorkQueueWorker
 {
     private const int MaxCompletionsPerWrite = 512;
 
-    /// <summary>How long an item whose handler threw waits before it is worked again.</summary>
+    /// <summary>How long an item whose handler threw (not a transient store error) waits before it is worked again.</summary>
     public static readonly TimeSpan AfterUnexpectedFailure = TimeSpan.FromSeconds(30);
 
     private static readonly TimeSpan FirstRecordRetry = TimeSpan.FromMilliseconds(100);
@@ -60,72 +59,80 @@ internal sealed partial class WorkPump
     /// </summary>
     internal static readonly TimeSpan LongestTransientRetry = TimeSpan.FromSeconds(1);
 
-    /// <summary>Tries to record a batch once the pump is stopping; after that its items are left to the next start.</summary>
+    /// <summary>Tries to record a batch once the worker is stopping; after that its items are left to the next start.</summary>
     private const int RecordTriesWhileStopping = 3;
 
     private readonly IWorkStore _store;
-    private readonly WorkPumpOptions _options;
-    private readonly WorkItemHandler _handler;
+    private readonly string _queue;
+    private readonly WorkQueueWorkerOptions _options;
+    private readonly IWorkHandler _handler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WorkSignal _signal = new();
     private ReadyQueue? _ready;
 
-    public WorkPump(IWorkStore store, WorkPumpOptions options, WorkItemHandler handler, TimeProvider? time = null, ILogger? logger = null)
+    /// <param name="queue">The queue to work; enqueue through it to have fresh items handed over in memory.</param>
+    /// <param name="handler">Works one claimed item at a time (up to <see cref="WorkQueueWorkerOptions.Concurrency"/> at once).</param>
+    /// <param name="options">Concurrency, claim size and polling; the defaults if null.</param>
+    /// <param name="time">The clock of pauses, polls and give-back times; the system's if null.</param>
+    public WorkQueueWorker(WorkQueue queue, IWorkHandler handler, WorkQueueWorkerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(handler);
+        options ??= new WorkQueueWorkerOptions();
         options.Validate();
-        _store = store;
+        Queue = queue;
+        _store = queue.Store;
+        _queue = queue.Name;
         _options = options;
         _handler = handler;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
     }
 
-    public string Queue => _options.Queue;
+    /// <summary>The queue this worker works.</summary>
+    public WorkQueue Queue { get; }
 
     /// <summary>Work may be due now (stored or requeued elsewhere in this process): look without waiting for the next poll.</summary>
-    public void Notify() => _signal.Notify();
+    internal void Notify() => _signal.Notify();
 
     /// <summary>
-    /// Enqueues items; each result says whether its key was new. While the pump runs and has room, items that may start
-    /// now are stored leased to it and handed over in memory; otherwise they are stored due and the pump is woken.
+    /// Enqueues items; each result says whether its key was new. While the worker runs and has room, items that may start
+    /// now are stored leased to it and handed over in memory; otherwise they are stored due and the worker is woken.
     /// </summary>
-    public async Task<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
-            var enqueued = await _store.EnqueueLeasedAsync(_options.Queue, items, cancellationToken);
-            // Items that no longer fit (or come after the pump stopped) are given back before this returns.
+            var enqueued = await _store.EnqueueLeasedAsync(_queue, items, cancellationToken);
+            // Items that no longer fit (or come after the worker stopped) are given back before this returns.
             await HandOver(ready, enqueued);
             return [.. enqueued.Select(e => e.Added)];
         }
 
-        var created = await _store.EnqueueAsync(_options.Queue, items, cancellationToken);
+        var created = await _store.EnqueueAsync(_queue, items, cancellationToken);
         _signal.Notify();
         return created;
     }
 
     /// <summary>
     /// Enqueues items in <paramref name="transaction"/>, as <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
-    /// does; what is leased to the pump is handed over once the transaction commits.
+    /// does; what is leased to the worker is handed over once the transaction commits (nothing if it rolls back).
     /// </summary>
-    public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items)
+    internal async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(items);
         if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
-            var enqueued = await transaction.EnqueueLeasedAsync(_options.Queue, items);
-            // What no longer fits once this commits is given back by the queue; the pump awaits that when it stops.
+            var enqueued = await transaction.EnqueueLeasedAsync(_queue, items);
+            // What no longer fits once this commits is given back by the queue; the worker awaits that when it stops.
             transaction.OnCommitted(() => _ = HandOver(ready, enqueued));
             return [.. enqueued.Select(e => e.Added)];
         }
 
-        var created = await transaction.EnqueueAsync(_options.Queue, items);
+        var created = await transaction.EnqueueAsync(_queue, items);
         transaction.OnCommitted(_signal.Notify);
         return created;
     }
@@ -141,7 +148,10 @@ internal sealed partial class WorkPump
         return ready.Add([.. enqueued.Where(e => e.Leased is not null).Select(e => e.Leased!)]);
     }
 
-    /// <summary>Runs the pump until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are given back) and records their results.</summary>
+    /// <summary>
+    /// Works the queue until <paramref name="stoppingToken"/> fires, then finishes the items in hand (cancelled ones are
+    /// given back), gives back what waits in memory, and records the results. A worker runs once at a time.
+    /// </summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         // Claimed items wait here for a free worker: claims run ahead of the work (a batch at a time) instead of one
@@ -150,14 +160,16 @@ internal sealed partial class WorkPump
         var ready = new ReadyQueue(capacity: batch * 4, refillAt: batch, ReleaseAsync);
         if (Interlocked.CompareExchange(ref _ready, ready, null) is not null)
         {
-            throw new InvalidOperationException("the pump is running already");
+            throw new InvalidOperationException("the worker is running already");
         }
 
+        Queue.Attach(this);
+
         var completions = Channel.CreateUnbounded<Result>(new UnboundedChannelOptions { SingleReader = true });
-        var recorder = RecordAsync(completions.Reader);
+        var recorder = RecordAsync(completions.Reader, stoppingToken);
         Action<IReadOnlyList<string>> returned = queues =>
         {
-            if (queues.Contains(_options.Queue))
+            if (queues.Contains(_queue))
             {
                 _signal.Notify();
             }
@@ -180,11 +192,11 @@ internal sealed partial class WorkPump
                 IReadOnlyList<ClaimedWorkItem> claimed;
                 try
                 {
-                    claimed = await _store.ClaimAsync(_options.Queue, Math.Min(batch, ready.Capacity - ready.Count), stoppingToken);
+                    claimed = await _store.ClaimAsync(_queue, Math.Min(batch, ready.Capacity - ready.Count), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogClaimFailed(_logger, _options.Queue, ex);
+                    LogClaimFailed(_logger, _queue, ex);
                     await Task.Delay(_options.PollInterval, _time, stoppingToken);
                     continue;
                 }
@@ -206,6 +218,7 @@ internal sealed partial class WorkPump
                 notifier.WorkReturned -= returned;
             }
 
+            Queue.Detach(this);
             Interlocked.CompareExchange(ref _ready, null, ready);
             ready.Close();
             await Task.WhenAll(workers);
@@ -216,25 +229,25 @@ internal sealed partial class WorkPump
         }
     }
 
-    /// <summary>One of <see cref="WorkPumpOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
+    /// <summary>One of <see cref="WorkQueueWorkerOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
     private async Task WorkAsync(ReadyQueue ready, ChannelWriter<Result> completions, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (await ready.TakeAsync() is { } item)
         {
-            var completion = await RunAsync(item, stoppingToken);
+            var completion = await RunItemAsync(item, stoppingToken);
             completions.TryWrite(new Result(completion, item.OrderingKey is not null && completion.Outcome is WorkOutcome.Succeeded or WorkOutcome.Failed));
         }
     }
 
-    private async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
+    private async Task<WorkCompletion> RunItemAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
     {
         var pause = FirstRecordRetry;
         for (var tries = 1; !stoppingToken.IsCancellationRequested; tries++)
         {
             try
             {
-                return await _handler(item, stoppingToken);
+                return await _handler.HandleAsync(item, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -246,7 +259,7 @@ internal sealed partial class WorkPump
                 // The database, not the work: the item stays leased here and runs again once the database answers.
                 if (tries == 1)
                 {
-                    LogWorkInterrupted(_logger, item.Key, _options.Queue, ex);
+                    LogWorkInterrupted(_logger, item.Key, _queue, ex);
                 }
 
                 try
@@ -263,7 +276,7 @@ internal sealed partial class WorkPump
             catch (Exception ex)
             {
                 // Leases do not expire: an item kept would wait for the next start. Give it back, later.
-                LogWorkFailed(_logger, _options.Queue, item.Key, AfterUnexpectedFailure, ex);
+                LogWorkFailed(_logger, _queue, item.Key, AfterUnexpectedFailure, ex);
                 return WorkCompletion.Release(item.Lease, _time.GetUtcNow() + AfterUnexpectedFailure);
             }
         }
@@ -287,7 +300,7 @@ internal sealed partial class WorkPump
         }
         catch (Exception ex)
         {
-            LogReleaseFailed(_logger, items.Count, _options.Queue, ex);
+            LogReleaseFailed(_logger, items.Count, _queue, ex);
         }
     }
 
@@ -296,7 +309,9 @@ internal sealed partial class WorkPump
     /// a database down) is tried again, with growing pauses, for as long as the pump runs: its items stay leased to this
     /// process meanwhile, and leases do not expire. Once stopping, what still cannot be written is left to the next start.
     /// </summary>
-    private async Task RecordAsync(ChannelReader<Result> reader)
+    /// <param name="stoppingToken">Ends a pause between tries: once stopping, the last tries come without waiting for the
+    /// clock (a test's clock that nobody advances would otherwise hold the stop for ever).</param>
+    private async Task RecordAsync(ChannelReader<Result> reader, CancellationToken stoppingToken)
     {
         var batch = new List<WorkCompletion>(MaxCompletionsPerWrite);
         while (await reader.WaitToReadAsync())
@@ -322,7 +337,7 @@ internal sealed partial class WorkPump
                     var stale = result.Recorded.Count(r => !r);
                     if (stale > 0)
                     {
-                        LogStaleResults(_logger, stale, _options.Queue);
+                        LogStaleResults(_logger, stale, _queue);
                     }
 
                     if (result.Started.Count > 0)
@@ -339,19 +354,25 @@ internal sealed partial class WorkPump
                 }
                 catch (Exception ex)
                 {
-                    var stopping = reader.Completion.IsCompleted || Volatile.Read(ref _ready) is null;
-                    if (stopping && tries >= RecordTriesWhileStopping)
+                    if (stoppingToken.IsCancellationRequested && tries >= RecordTriesWhileStopping)
                     {
-                        LogRecordGivenUp(_logger, batch.Count, _options.Queue, ex);
+                        LogRecordGivenUp(_logger, batch.Count, _queue, ex);
                         break;
                     }
 
                     if (tries == 1)
                     {
-                        LogRecordFailed(_logger, batch.Count, _options.Queue, ex);
+                        LogRecordFailed(_logger, batch.Count, _queue, ex);
                     }
 
-                    await Task.Delay(pause, _time);
+                    try
+                    {
+                        await Task.Delay(pause, _time, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
                     // A database that is briefly unavailable is looked at again every second: the results are recorded
                     // (and the items they let start are started) within that of its return.
                     pause = Shorter(pause * 2, TransientStoreErrors.IsTransient(ex) ? LongestTransientRetry : LongestRecordRetry);
@@ -365,7 +386,7 @@ internal sealed partial class WorkPump
         var wait = _options.PollInterval;
         try
         {
-            if (await _store.NextDueAtAsync(_options.Queue, stoppingToken) is { } next)
+            if (await _store.NextDueAtAsync(_queue, stoppingToken) is { } next)
             {
                 var untilDue = next - _time.GetUtcNow();
                 // Due already but nothing claimed: another worker claimed it between the two looks; look again soon.
@@ -374,7 +395,7 @@ internal sealed partial class WorkPump
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogClaimFailed(_logger, _options.Queue, ex);
+            LogClaimFailed(_logger, _queue, ex);
         }
 
         await Task.WhenAny(wake, Task.Delay(wait, _time, stoppingToken));
