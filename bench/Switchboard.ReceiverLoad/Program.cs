@@ -61,12 +61,12 @@ static async Task StoreOnlyAsync(int count, string data, int bodyBytes, int reco
     var body = new string('b', bodyBytes);
     var context = new string('c', recordBytes);
     var handled = 0;
-    var pump = new Switchboard.DurableWork.Pump.WorkPump(store, new() { Queue = "inbox" }, (item, _) =>
+    var pump = new Switchboard.DurableWork.WorkQueueWorker(new Switchboard.DurableWork.WorkQueue(store, "inbox"), new Switchboard.DurableWork.DelegateWorkHandler((item, _) =>
     {
         Interlocked.Increment(ref handled);
         var now = DateTimeOffset.UtcNow;
         return Task.FromResult(Switchboard.DurableWork.WorkCompletion.Succeeded(item.Lease, [new(1, now, now, true, """{"handler":"noop","ok":true}""")]));
-    });
+    }));
     using var stop = new CancellationTokenSource();
     // Without the pump, nothing claims: the enqueue is measured alone, not beside a pump polling an empty queue.
     var running = withPump ? pump.RunAsync(stop.Token) : Task.CompletedTask;

@@ -41,7 +41,8 @@ public sealed class PostgresWorkStoreOptions
     /// <summary>Where the heartbeat's trouble is reported (a database that cannot be reached, this worker presumed stopped).</summary>
     public ILogger? Logger { get; set; }
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> if a setting is out of range (opening the store checks so too).</summary>
+    public void Validate()
     {
         if (HeartbeatInterval <= TimeSpan.Zero)
         {

@@ -4,19 +4,18 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Delivery.Http;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 
 namespace Switchboard.Delivery.Outbox;
 
 /// <summary>
-/// The hosted loop that delivers the outbox, on the shared <see cref="WorkPump"/>: claims due deliveries in batches (leased to this dispatcher),
+/// The hosted loop that delivers the outbox, a handler on the shared <see cref="WorkQueueWorker"/>: claims due deliveries in batches (leased to this dispatcher),
 /// attempts them with bounded concurrency, and records the results in batches. Holds no lock or connection
 /// during HTTP. Several dispatchers, in one process or many, can share one PostgreSQL store.
-/// The pump's workers are the deliveries in hand, <see cref="ItemsInHandPerSlot"/> per request slot: requests are bounded
+/// The worker's slots are the deliveries in hand, <see cref="ItemsInHandPerSlot"/> per request slot: requests are bounded
 /// by <see cref="TargetSlots"/> (in all and per target), so a delivery waiting for its busy target holds a worker but
 /// no slot, and there are workers to spare for the other targets' deliveries.
 /// </summary>
-internal sealed class DeliveryDispatcher : BackgroundService
+internal sealed class DeliveryDispatcher : BackgroundService, IWorkHandler
 {
     private const int ItemsInHandPerSlot = 4;
 
@@ -52,24 +51,23 @@ internal sealed class DeliveryDispatcher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var depth = RefreshQueueDepthAsync(stoppingToken);
-        var pump = new WorkPump(_store, new WorkPumpOptions
+        var worker = new WorkQueueWorker(_outbox.Queue, this, new WorkQueueWorkerOptions
         {
-            Queue = _options.QueueName,
             Concurrency = _options.MaxConcurrency * ItemsInHandPerSlot,
             ClaimBatchSize = _options.ClaimBatchSize,
             PollInterval = _options.PollInterval,
-        }, AttemptAsync, _time, _logger);
-        _outbox.Attach(pump);
+        }, _time, _logger);
         try
         {
-            await pump.RunAsync(stoppingToken);
+            await worker.RunAsync(stoppingToken);
         }
         finally
         {
-            _outbox.Detach(pump);
             await depth.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
+
+    Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => AttemptAsync(item, stoppingToken);
 
     private Task<WorkCompletion> AttemptAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
     {

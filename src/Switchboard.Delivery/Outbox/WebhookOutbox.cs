@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 
 namespace Switchboard.Delivery.Outbox;
 
@@ -10,8 +9,6 @@ namespace Switchboard.Delivery.Outbox;
 /// </summary>
 public sealed class WebhookOutbox
 {
-    private readonly LocalPump _localDispatcher = new();
-
     public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -19,9 +16,13 @@ public sealed class WebhookOutbox
         Options.Validate();
         Store = store;
         Time = time ?? TimeProvider.System;
+        Queue = new WorkQueue(store, Options.QueueName);
     }
 
     internal IWorkStore Store { get; }
+
+    /// <summary>The deliveries' queue: a dispatcher of this process works it, and takes fresh deliveries straight from publishing.</summary>
+    internal WorkQueue Queue { get; }
 
     internal DeliveryOptions Options { get; }
 
@@ -35,8 +36,8 @@ public sealed class WebhookOutbox
     /// <summary>Stores many webhooks in one transaction; durable when this returns. Each result says whether it was new.</summary>
     public async Task<IReadOnlyList<PublishResult>> PublishAsync(IReadOnlyList<OutboundWebhook> webhooks, CancellationToken cancellationToken = default)
     {
-        // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkPump).
-        var created = await _localDispatcher.EnqueueAsync(Store, Options.QueueName, Items(webhooks), cancellationToken);
+        // A dispatcher running in this process takes fresh deliveries straight from publishing (see WorkQueue).
+        var created = await Queue.EnqueueAsync(Items(webhooks), cancellationToken);
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
 #pragma warning restore RS0026
@@ -48,7 +49,7 @@ public sealed class WebhookOutbox
     public async ValueTask<IReadOnlyList<PublishResult>> PublishAsync(IWorkTransaction transaction, IReadOnlyList<OutboundWebhook> webhooks)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var created = await _localDispatcher.EnqueueAsync(transaction, Options.QueueName, Items(webhooks));
+        var created = await Queue.EnqueueAsync(transaction, Items(webhooks));
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
 
@@ -73,11 +74,6 @@ public sealed class WebhookOutbox
 
         return items;
     }
-
-    /// <summary>A dispatcher of this process starts taking fresh deliveries straight from publishing.</summary>
-    internal void Attach(WorkPump dispatcher) => _localDispatcher.Attach(dispatcher);
-
-    internal void Detach(WorkPump dispatcher) => _localDispatcher.Detach(dispatcher);
 
     /// <summary>One delivery with the requests of its newest attempts, newest first; null if the event id is unknown.</summary>
     public async Task<WebhookDelivery?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -140,7 +136,7 @@ public sealed class WebhookOutbox
     {
         ArgumentNullException.ThrowIfNull(id);
         var found = await Store.RequeueAsync(Options.QueueName, id, Time.GetUtcNow(), cancellationToken);
-        _localDispatcher.Notify();
+        Queue.Notify();
         return found;
     }
 
@@ -148,7 +144,7 @@ public sealed class WebhookOutbox
     public async Task<int> RedeliverFailedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         var count = await Store.RequeueFailedAsync(Options.QueueName, since, Time.GetUtcNow(), cancellationToken);
-        _localDispatcher.Notify();
+        Queue.Notify();
         return count;
     }
 

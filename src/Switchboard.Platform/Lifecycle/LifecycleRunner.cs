@@ -2,14 +2,13 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 
 namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
-/// Works the lifecycle queue in this process on the shared <see cref="WorkPump"/>: each due step runs in a write
+/// Works the lifecycle queue in this process, a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs in a write
 /// transaction of its own through the handler of its resource. A step cut off by the database (a lost connection, a
-/// restart, a failover) is not the step's fault: the pump runs it again as soon as the database answers, with no attempt
+/// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
 /// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
@@ -17,32 +16,22 @@ internal sealed partial class LifecycleRunner(
     LifecycleSteps steps,
     IEnumerable<ILifecycleStepHandler> handlers,
     TimeProvider time,
-    ILogger<LifecycleRunner> logger) : BackgroundService
+    ILogger<LifecycleRunner> logger) : BackgroundService, IWorkHandler
 {
     /// <summary>100 ms after the first failure, doubling up to a minute, with jitter so steps that failed together spread out.</summary>
     internal static readonly RetryDelays Retries = RetryDelays.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
 
     private readonly Dictionary<string, ILifecycleStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var pump = new WorkPump(store, new WorkPumpOptions
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        new WorkQueueWorker(steps.Steps, this, new WorkQueueWorkerOptions
         {
-            Queue = LifecycleSteps.Queue,
             Concurrency = 64,
             ClaimBatchSize = 256,
             PollInterval = TimeSpan.FromSeconds(1),
-        }, RunAsync, time, logger);
-        steps.Attach(pump);
-        try
-        {
-            await pump.RunAsync(stoppingToken);
-        }
-        finally
-        {
-            steps.Detach(pump);
-        }
-    }
+        }, time, logger).RunAsync(stoppingToken);
+
+    Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => RunAsync(item, stoppingToken);
 
     internal async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)
     {

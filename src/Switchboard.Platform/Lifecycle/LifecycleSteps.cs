@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 using Switchboard.Platform.Api;
 
 namespace Switchboard.Platform.Lifecycle;
@@ -27,7 +26,7 @@ public interface ILifecycleStepHandler
 /// <summary>
 /// The lifecycle queue: every step of every resource is durable work with a due time, on the same store as the
 /// resources and the outbox. Scheduling happens inside the transaction that changes the resource, and while the runner
-/// of this process runs, a step due now is handed to it in memory (see <see cref="WorkPump"/>).
+/// of this process runs, a step due now is handed to it in memory (see <see cref="WorkQueue"/>).
 /// </summary>
 public sealed class LifecycleSteps
 {
@@ -36,18 +35,17 @@ public sealed class LifecycleSteps
     /// <summary>A step is tried this many times before it is given up (logged as an error); each retry waits longer, up to a minute.</summary>
     public const int MaxAttempts = 30;
 
-    private readonly LocalPump _runner = new();
+    public LifecycleSteps(IWorkStore store) => Steps = new WorkQueue(store, Queue);
+
+    /// <summary>The queue of steps; the <see cref="LifecycleRunner"/> of this process works it.</summary>
+    internal WorkQueue Steps { get; }
 
     /// <summary>Schedules <paramref name="step"/> at <paramref name="dueAt"/>; scheduling the same step again does nothing.</summary>
     public async ValueTask ScheduleAsync(IWorkTransaction transaction, LifecycleStep step, DateTimeOffset dueAt)
     {
         var item = new NewWorkItem($"{step.Resource}:{step.Id}:{step.Step}", JsonSerializer.Serialize(step, PlatformJson.Default.LifecycleStep), dueAt, MaxAttempts, step.Resource);
-        await _runner.EnqueueAsync(transaction, Queue, [item]);
+        await Steps.EnqueueAsync(transaction, [item]);
     }
-
-    internal void Attach(WorkPump runner) => _runner.Attach(runner);
-
-    internal void Detach(WorkPump runner) => _runner.Detach(runner);
 
     internal static LifecycleStep Read(ClaimedWorkItem item) =>
         JsonSerializer.Deserialize(item.Payload, PlatformJson.Default.LifecycleStep) ?? throw new InvalidDataException($"lifecycle step {item.Key} is empty");

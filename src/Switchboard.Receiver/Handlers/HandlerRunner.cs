@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 using Switchboard.Events;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Storage;
@@ -11,7 +10,7 @@ using Switchboard.Receiver.Storage;
 namespace Switchboard.Receiver.Handlers;
 
 /// <summary>
-/// Runs handlers in the background from the inbox, on the shared <see cref="WorkPump"/>: takes stored events with a
+/// Runs handlers in the background from the inbox, a handler on the shared <see cref="WorkQueueWorker"/>: takes stored events with a
 /// lease (handed over by the inbox of this process, or claimed), runs the matching handlers (a DI scope each) with
 /// bounded concurrency, and records each handler's run in the event's attempt log. A failed handler is retried with
 /// exponential backoff and jitter (<see cref="RetryDelays.Exponential"/>), without rerunning the handlers of that event that completed already (also after a restart);
@@ -25,7 +24,7 @@ internal sealed partial class HandlerRunner(
     IOptions<TelnyxWebhookOptions> options,
     TimeProvider time,
     ReceiverMetrics metrics,
-    ILogger<HandlerRunner> logger) : BackgroundService
+    ILogger<HandlerRunner> logger) : BackgroundService, IWorkHandler
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -50,25 +49,17 @@ internal sealed partial class HandlerRunner(
             }
         }
 
-        var pump = new WorkPump(store, new WorkPumpOptions
+        await new WorkQueueWorker(local.QueueOf(store), this, new WorkQueueWorkerOptions
         {
-            Queue = ReceiverQueues.Inbox,
             Concurrency = _options.HandlerConcurrency,
-            // Small on purpose: the pump holds up to four batches leased in memory, and each of those counts an
+            // Small on purpose: the worker holds up to four batches leased in memory, and each of those counts an
             // interrupted run after a crash.
             ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 16),
             PollInterval = IdlePoll,
-        }, RunAsync, time, logger);
-        local.Attach(pump);
-        try
-        {
-            await pump.RunAsync(stoppingToken);
-        }
-        finally
-        {
-            local.Detach(pump);
-        }
+        }, time, logger).RunAsync(stoppingToken);
     }
+
+    Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => RunAsync(item, stoppingToken);
 
     /// <summary>Runs the event's handlers that have not completed yet and says what became of the event.</summary>
     internal async Task<WorkCompletion> RunAsync(ClaimedWorkItem item, CancellationToken stoppingToken)

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
-using Switchboard.DurableWork.Pump;
 using Switchboard.Receiver.Storage;
 
 namespace Switchboard.Receiver.Inbox;
@@ -202,6 +201,3 @@ internal sealed partial class WorkStoreInbox(
     [LoggerMessage(Level = LogLevel.Information, Message = "Duplicate webhook {EventId} ({EventType}): answered 200, not handled again")]
     private static partial void LogDuplicate(ILogger logger, string eventId, string? eventType);
 }
-
-/// <summary>The handler runner of this process while it runs: the inbox hands fresh events to it, and replays wake it.</summary>
-internal sealed class LocalHandlerRunner : LocalPump;
