@@ -4,16 +4,19 @@ namespace Switchboard.DurableWork;
 
 /// <summary>
 /// The driver behind <see cref="WorkQueue"/> and <see cref="WorkQueueWorker"/>: not for implementing or calling directly
-/// outside Switchboard's packages. Add work with a <see cref="WorkQueue"/> and work it with a <see cref="WorkQueueWorker"/>
-/// (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>), which own claims, leases, hand-over,
-/// completion and retries. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it, and because the
-/// packages built on it (delivery, receiver) read and write through it; members may be added in any release.
+/// outside Switchboard's packages. Open a store (<see cref="WorkStore"/>), give it to a <see cref="WorkQueue"/> to add
+/// work and to a <see cref="WorkQueueWorker"/> (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>)
+/// to work it: they own claims, leases, hand-over, completion and retries. Your own transactions still start at
+/// <see cref="WriteAsync{T}"/>. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it and Switchboard's
+/// packages built on it read and write through it; members may be added in any release.
+/// </summary>
+/// <remarks>
+/// <para>
 /// Durable work with a due time and a lease. Items live in named queues and are unique on (queue, key).
 /// The store's worker claims the items that are due, which leases them to it; it does the work with no lock or
 /// connection held, then completes each item with the lease it got. A completion is recorded only while that lease
 /// is still the item's.
-/// </summary>
-/// <remarks>
+/// </para>
 /// <para>
 /// A lease lasts as long as its worker lives, however long the work takes. Each open store is one worker
 /// (<see cref="WorkerId"/>). SQLite: one process per database file (opening takes an exclusive lock on it), so when

@@ -6,7 +6,7 @@ namespace Switchboard.DurableWork;
 /// <summary>
 /// The one answer, for both backends, to "did this fail because the database was briefly unavailable?": the connection
 /// was lost or refused, the server is shutting down or starting up, a failover, no resources left, or SQLite's database
-/// busy or locked. Such a failure is not the work's fault: it is tried again as soon as the database answers (the pump),
+/// busy or locked. Such a failure is not the work's fault: it is tried again as soon as the database answers (the worker),
 /// and the API answers 503 for it, never 500. A handler (<see cref="IWorkHandler"/>) that lets such an error out has its
 /// item run again, still leased to it, once the database answers.
 /// </summary>

@@ -59,7 +59,7 @@ internal sealed class ReadyQueue
     }
 
     /// <summary>
-    /// Adds items leased to the pump: to waiting workers first, then to the queue up to its capacity; the rest is given back.
+    /// Adds items leased to the worker: to waiting workers first, then to the queue up to its capacity; the rest is given back.
     /// Returns the giving back (completed when nothing was refused).
     /// </summary>
     public Task Add(IReadOnlyList<ClaimedWorkItem> items)

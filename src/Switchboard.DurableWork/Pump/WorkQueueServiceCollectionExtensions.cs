@@ -28,11 +28,18 @@ public static class WorkQueueServiceCollectionExtensions
     /// holds when the host stops. The handler is the container's <typeparamref name="THandler"/> if registered, else one
     /// built with its dependencies; either way one instance serves every item. The store, the
     /// <see cref="TimeProvider"/> (the system's by default) and the logger come from the container when the host starts.
+    /// One worker per queue in a process: registering a second throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public static IServiceCollection AddWorkQueue<THandler>(this IServiceCollection services, string queue, Action<WorkQueueWorkerOptions>? configure = null)
         where THandler : class, IWorkHandler
     {
         services.AddWorkQueue(queue);
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(HostedWorkQueueWorkerMark) && Equals(d.ServiceKey, queue)))
+        {
+            throw new InvalidOperationException($"queue '{queue}' has a worker registered already; one worker per queue works it in a process");
+        }
+
+        services.AddKeyedSingleton<HostedWorkQueueWorkerMark>(queue);
         var options = new WorkQueueWorkerOptions();
         configure?.Invoke(options);
         options.Validate();
@@ -56,3 +63,6 @@ internal sealed class HostedWorkQueueWorker<THandler>(IServiceProvider services,
         return worker.RunAsync(stoppingToken);
     }
 }
+
+/// <summary>Marks, keyed by the queue's name, that a queue has its hosted worker.</summary>
+internal sealed class HostedWorkQueueWorkerMark;

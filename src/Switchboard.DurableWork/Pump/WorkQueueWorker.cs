@@ -155,7 +155,7 @@ public sealed partial class WorkQueueWorker
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         // Claimed items wait here for a free worker: claims run ahead of the work (a batch at a time) instead of one
-        // claim per free slot, and items enqueued through this pump are handed over here too.
+        // claim per free slot, and items enqueued through its queue are handed over here too.
         var batch = Math.Max(_options.ClaimBatchSize, _options.Concurrency);
         var ready = new ReadyQueue(capacity: batch * 4, refillAt: batch, ReleaseAsync);
         if (Interlocked.CompareExchange(ref _ready, ready, null) is not null)
@@ -229,7 +229,7 @@ public sealed partial class WorkQueueWorker
         }
     }
 
-    /// <summary>One of <see cref="WorkQueueWorkerOptions.Concurrency"/> workers: works ready items one at a time until the pump stops.</summary>
+    /// <summary>One of <see cref="WorkQueueWorkerOptions.Concurrency"/> slots: works ready items one at a time until the worker stops.</summary>
     private async Task WorkAsync(ReadyQueue ready, ChannelWriter<Result> completions, CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -251,7 +251,7 @@ public sealed partial class WorkQueueWorker
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Shutting down mid-work: hand the item back so another pump need not wait for the lease.
+                // Shutting down mid-work: hand the item back so another worker need not wait for the lease.
                 break;
             }
             catch (Exception ex) when (TransientStoreErrors.IsTransient(ex))
@@ -290,7 +290,7 @@ public sealed partial class WorkQueueWorker
     /// <param name="FinishesInOrder">The item had an ordering key and finishes: the next of its key may start once this is recorded.</param>
     private readonly record struct Result(WorkCompletion Completion, bool FinishesInOrder);
 
-    /// <summary>Gives back items that were leased to this pump but will not be worked by it (it stopped).</summary>
+    /// <summary>Gives back items that were leased to this worker but will not be worked by it (it stopped).</summary>
     private async Task ReleaseAsync(IReadOnlyList<ClaimedWorkItem> items)
     {
         try
@@ -306,7 +306,7 @@ public sealed partial class WorkQueueWorker
 
     /// <summary>
     /// Writes results in batches; drains what is queued even while stopping. A batch that cannot be written (a full disk,
-    /// a database down) is tried again, with growing pauses, for as long as the pump runs: its items stay leased to this
+    /// a database down) is tried again, with growing pauses, for as long as the worker runs: its items stay leased to this
     /// process meanwhile, and leases do not expire. Once stopping, what still cannot be written is left to the next start.
     /// </summary>
     /// <param name="stoppingToken">Ends a pause between tries: once stopping, the last tries come without waiting for the
@@ -329,7 +329,7 @@ public sealed partial class WorkQueueWorker
             {
                 try
                 {
-                    // Items that finish in order let the next of their key start: leased to this pump, handed over here.
+                    // Items that finish in order let the next of their key start: leased to this worker, handed over here.
                     var ready = Volatile.Read(ref _ready);
                     var result = finishesInOrder && ready is not null
                         ? await _store.CompleteAndStartNextAsync(batch, CancellationToken.None)

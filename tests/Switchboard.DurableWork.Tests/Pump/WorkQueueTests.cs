@@ -45,6 +45,15 @@ public sealed class WorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_second_worker_for_one_queue_is_refused_at_registration()
+    {
+        var services = new ServiceCollection().AddWorkQueue<RecordingHandler>(Queue).AddWorkQueue<RecordingHandler>("other");
+
+        var refused = Assert.Throws<InvalidOperationException>(() => services.AddWorkQueue<RecordingHandler>(Queue));
+        Assert.Contains(Queue, refused.Message);
+    }
+
+    [Fact]
     public async Task Items_enqueued_in_a_transaction_are_handed_over_after_it_commits_and_never_before()
     {
         var queue = new WorkQueue(_store, Queue);
