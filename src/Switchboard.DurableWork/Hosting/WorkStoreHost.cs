@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Switchboard.DurableWork;
@@ -39,11 +40,12 @@ internal sealed class WorkStoreHost(WorkStoreOpening open, IReadOnlyList<(string
 
 /// <summary>
 /// Opens the store in <see cref="IHostedLifecycleService.StartingAsync"/>, which the host calls before any hosted service's
-/// StartAsync (the web server's included), so everything that starts finds it open.
+/// StartAsync (the web server's included), so everything that starts finds it open. The store is built here too, not when
+/// the host makes its hosted services: after the host has validated the options that building it may read.
 /// </summary>
-internal sealed class WorkStoreOpener(WorkStoreHost store) : IHostedLifecycleService
+internal sealed class WorkStoreOpener(IServiceProvider services) : IHostedLifecycleService
 {
-    public Task StartingAsync(CancellationToken cancellationToken) => store.OpenAsync(cancellationToken);
+    public Task StartingAsync(CancellationToken cancellationToken) => services.GetRequiredService<WorkStoreHost>().OpenAsync(cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
