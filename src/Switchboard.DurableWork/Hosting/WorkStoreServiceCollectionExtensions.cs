@@ -36,3 +36,20 @@ public static class WorkStoreServiceCollectionExtensions
         return services;
     }
 }
+
+/// <summary>Opens the registered work store ahead of the host's start.</summary>
+public static class WorkStoreServiceProviderExtensions
+{
+    /// <summary>
+    /// Opens the store registered with <see cref="WorkStoreServiceCollectionExtensions.AddWorkStore"/> now, exactly as the
+    /// host's start would (it then finds it open), for a host that resolves services needing the store before it starts:
+    /// e.g. endpoints that take them when they are mapped. A failure (<see cref="WorkStoreInUseException"/>, ...) is thrown
+    /// here; the store is still disposed with the container.
+    /// </summary>
+    public static Task OpenWorkStoreAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetRequiredService<WorkStoreHost>().OpenAsync(cancellationToken);
+    }
+}
+

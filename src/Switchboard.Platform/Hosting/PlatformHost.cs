@@ -55,10 +55,12 @@ public static class PlatformHost
         }
 
         time ??= TimeProvider.System;
-        var app = Build(options, urls, logging, time, mapPages);
+        var app = Build(options, urls, logging, time);
         try
         {
-            // The store opens first (before the other hosted services and the server), with the platform's migrations.
+            // The store opens first, with the platform's migrations: the endpoints take the services that need it when mapped.
+            await app.Services.OpenWorkStoreAsync(cancellationToken);
+            Map(app, options, mapPages);
             await app.StartAsync(cancellationToken);
         }
         catch
@@ -76,8 +78,7 @@ public static class PlatformHost
         return app;
     }
 
-    private static WebApplication Build(
-        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time, Action<WebApplication>? mapPages)
+    private static WebApplication Build(PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time)
     {
         // A tool's host: the working folder is the user's (their app's appsettings.json, our data folder inside it), so
         // the content root, where configuration files are read and watched, is the tool's own folder.
@@ -159,7 +160,11 @@ public static class PlatformHost
         services.AddSingleton<PlatformMetrics>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PlatformJson.Wire));
 
-        var app = builder.Build();
+        return builder.Build();
+    }
+
+    private static void Map(WebApplication app, PlatformOptions options, Action<WebApplication>? mapPages)
+    {
         if (options.RunsApi)
         {
             PlatformApi.Map(app);
@@ -182,7 +187,6 @@ public static class PlatformHost
             ResponseWriter = PlatformHealthCheck.WriteAsync,
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        return app;
     }
 
     private static string HomePage(HttpContext context, PlatformOptions options)
