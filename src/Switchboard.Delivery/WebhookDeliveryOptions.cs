@@ -8,19 +8,12 @@ namespace Switchboard.Delivery;
 /// <summary>Everything <c>AddWebhookDelivery</c> sets up, with documented defaults. Validated when the host starts.</summary>
 public sealed class WebhookDeliveryOptions
 {
-    /// <summary>The folder of the embedded SQLite store (<c>switchboard.db</c> in it). Default <c>data</c>. Unused when <see cref="OpenStore"/> is set.</summary>
+    /// <summary>The folder of the embedded SQLite store (<c>switchboard.db</c> in it). Default <c>data</c>. Unused when the host chose
+    /// its store with <c>services.AddWorkStore(...)</c>.</summary>
     public string DataFolder { get; set; } = "data";
 
     /// <summary>SQLite syncs every commit to disk (survives power loss). Default true; see <see cref="SqliteWorkStoreOptions.SynchronousFull"/>.</summary>
     public bool SqliteSynchronousFull { get; set; } = true;
-
-    /// <summary>
-    /// Opens another store instead of SQLite in <see cref="DataFolder"/>; called once, when the host starts. E.g. PostgreSQL
-    /// (package <c>Switchboard.DurableWork.PostgreSql</c>), for several dispatcher processes on one database:
-    /// <c>o.OpenStore = (time, ct) =&gt; PostgresWorkStore.OpenAsync(dataSource, time: time, cancellationToken: ct)</c>.
-    /// The store is disposed with the service provider.
-    /// </summary>
-    public Func<TimeProvider, CancellationToken, Task<IWorkStore>>? OpenStore { get; set; }
 
     /// <summary>The platform's default Ed25519 signing key. Required unless <see cref="SigningKeyFile"/> is set.</summary>
     public Ed25519PrivateKey? SigningKey { get; set; }
@@ -52,9 +45,9 @@ public sealed class WebhookDeliveryOptions
             yield return $"SigningKeyFile {SigningKeyFile} does not exist";
         }
 
-        if (OpenStore is null && string.IsNullOrWhiteSpace(DataFolder))
+        if (string.IsNullOrWhiteSpace(DataFolder))
         {
-            yield return "webhook delivery needs a DataFolder for its SQLite store, or OpenStore";
+            yield return "webhook delivery needs a DataFolder for its SQLite store";
         }
 
         foreach (var (name, validate) in new (string, Action)[]

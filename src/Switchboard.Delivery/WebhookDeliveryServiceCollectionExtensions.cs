@@ -15,11 +15,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class WebhookDeliveryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds durable webhook delivery: the store (SQLite in <see cref="WebhookDeliveryOptions.DataFolder"/> by default, or what
-    /// <see cref="WebhookDeliveryOptions.OpenStore"/> opens), the <see cref="WebhookOutbox"/> to publish to and query, the
-    /// SSRF-guarded <see cref="HttpWebhookSender"/>, and, as hosted services, the dispatcher and the pruner that applies
-    /// retention. The options are validated when the host starts (every problem listed), and the store is opened then too,
-    /// before the dispatcher starts: resolve <see cref="WebhookOutbox"/> once the host has started.
+    /// Adds durable webhook delivery: the <see cref="WebhookOutbox"/> to publish to and query, the SSRF-guarded
+    /// <see cref="HttpWebhookSender"/>, and, as hosted services, the dispatcher and the pruner that applies retention. They
+    /// use the host's work store: the one chosen with <c>services.AddWorkStore(...)</c> (before or after this call; e.g.
+    /// PostgreSQL with <c>UseNpgsql</c>, for several dispatcher processes on one database), else SQLite in
+    /// <see cref="WebhookDeliveryOptions.DataFolder"/>. The options are validated when the host starts (every problem
+    /// listed), and the store is opened then, before the dispatcher starts: resolve <see cref="WebhookOutbox"/> once the
+    /// host has started.
     /// </summary>
     public static IServiceCollection AddWebhookDelivery(this IServiceCollection services, Action<WebhookDeliveryOptions> configure)
     {
@@ -27,11 +29,18 @@ public static class WebhookDeliveryServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<WebhookDeliveryOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookDeliveryOptions>, WebhookDeliveryOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<DeliveryStore>();
-        // The store opens first, so that the dispatcher and anything registered later find it open.
-        services.AddHostedService<DeliveryStoreStartup>();
-        services.TryAddSingleton(sp => sp.GetRequiredService<DeliveryStore>().Store);
+        services.AddWorkStore(store =>
+        {
+            if (!store.HasStore)
+            {
+                store.UseSqlite((sp, sqlite) =>
+                {
+                    var options = Options(sp);
+                    sqlite.DatabasePath = Path.Combine(options.DataFolder, "switchboard.db");
+                    sqlite.SynchronousFull = options.SqliteSynchronousFull;
+                });
+            }
+        });
         services.TryAddSingleton(sp => new WebhookOutbox(
             sp.GetRequiredService<IWorkStore>(), Options(sp).Delivery, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IWebhookSender>(sp => new HttpWebhookSender(Options(sp).Http, sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
@@ -42,6 +51,7 @@ public static class WebhookDeliveryServiceCollectionExtensions
             options.ConfigureKeys?.Invoke(keys);
             return keys;
         });
+        services.TryAddSingleton<WebhookDispatcherStatus>();
         services.AddHostedService(sp => new DispatcherHost(sp, Options(sp).RunDispatcher));
         return services;
     }
@@ -57,47 +67,6 @@ internal sealed class WebhookDeliveryOptionsValidator : IValidateOptions<Webhook
         var problems = options.Problems().ToList();
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
-}
-
-/// <summary>The delivery store, opened when the host starts and disposed with the service provider.</summary>
-internal sealed class DeliveryStore(IOptions<WebhookDeliveryOptions> options, TimeProvider time) : IAsyncDisposable
-{
-    private IWorkStore? _store;
-
-    public IWorkStore Store => _store ?? throw new InvalidOperationException(
-        "the webhook delivery store is opened when the host starts: resolve WebhookOutbox (or IWorkStore) after the host has started");
-
-    public async Task OpenAsync(CancellationToken cancellationToken)
-    {
-        if (_store is not null)
-        {
-            return;
-        }
-
-        var settings = options.Value;
-        _store = settings.OpenStore is { } open
-            ? await open(time, cancellationToken)
-            : await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions
-            {
-                DatabasePath = Path.Combine(settings.DataFolder, "switchboard.db"),
-                SynchronousFull = settings.SqliteSynchronousFull,
-            }, time, cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-    }
-}
-
-internal sealed class DeliveryStoreStartup(DeliveryStore store) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => store.OpenAsync(cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -117,8 +86,10 @@ internal sealed class DispatcherHost(IServiceProvider services, bool run) : IHos
 
         var outbox = services.GetRequiredService<WebhookOutbox>();
         var options = services.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value;
-        _running.Add(new DeliveryDispatcher(outbox, services.GetRequiredService<IWebhookSender>(), services.GetRequiredService<IWebhookSignerResolver>(),
-            services.GetService<IMeterFactory>(), services.GetService<ILogger<DeliveryDispatcher>>()));
+        var dispatcher = new DeliveryDispatcher(outbox, services.GetRequiredService<IWebhookSender>(), services.GetRequiredService<IWebhookSignerResolver>(),
+            services.GetService<IMeterFactory>(), services.GetService<ILogger<DeliveryDispatcher>>());
+        services.GetRequiredService<WebhookDispatcherStatus>().Dispatcher = dispatcher;
+        _running.Add(dispatcher);
         _running.Add(new WorkPruner(outbox.Store, options.Delivery.QueueName, options.Delivery.Retention, services.GetRequiredService<TimeProvider>(),
             services.GetService<ILogger<WorkPruner>>()));
         foreach (var service in _running)

@@ -40,6 +40,22 @@ internal sealed partial class EventsJsonContext : JsonSerializerContext
         ?? throw new NotSupportedException($"{typeof(T).Name} is not part of the Switchboard event model.");
 }
 
+/// <summary>How webhook bodies are written, for code that writes or reads the model's JSON itself.</summary>
+public static class EventJson
+{
+    /// <summary>
+    /// Escapes only what JSON requires, so bodies read as Telnyx writes them (<c>"+18445550001"</c>, <c>"café"</c>,
+    /// <c>"?a=1&amp;b=2"</c>) rather than <c>"\u002B18445550001"</c>. Webhook bodies are not embedded in HTML.
+    /// </summary>
+    public static JavaScriptEncoder WireEncoder => EventsJsonContext.WireEncoder;
+
+    /// <summary>
+    /// The source-generated metadata for <typeparamref name="T"/>, a type of the event model (snake_case, nulls omitted, UTC
+    /// milliseconds, written with <see cref="WireEncoder"/>); throws <see cref="NotSupportedException"/> for a type outside it.
+    /// </summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() => EventsJsonContext.TypeInfo<T>();
+}
+
 /// <summary>
 /// Writes timestamps as ISO 8601 UTC with exactly three fractional digits (<c>2025-10-24T18:10:02.574Z</c>);
 /// reads any ISO 8601 form.

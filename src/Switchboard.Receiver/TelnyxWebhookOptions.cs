@@ -56,7 +56,8 @@ public sealed class TelnyxWebhookOptions
 
     /// <summary>
     /// The folder of the SQLite database (<c>telnyx-webhooks.db</c>). Default <c>data</c>. One receiver process per file.
-    /// Unused with PostgreSQL (<c>UsePostgreSql</c>, in the package Switchboard.Receiver.PostgreSql).
+    /// Unused when the host chose another store (<c>UsePostgreSql</c>, in the package Switchboard.Receiver.PostgreSql, or
+    /// <c>services.AddWorkStore(...)</c>): the receiver keeps its queues in the host's one store.
     /// </summary>
     public string DataDirectory { get; set; } = "data";
 

@@ -151,7 +151,7 @@ public sealed class TelnyxWebhooksBuilder
             throw new ArgumentException($"'{eventType}' carries a {expected.Name}, not a {typeof(TPayload).Name}", nameof(TPayload));
         }
 
-        _ = EventsJsonContext.TypeInfo<TPayload>(); // fails now, not at the first webhook, for a type outside the model
+        _ = EventJson.TypeInfo<TPayload>(); // fails now, not at the first webhook, for a type outside the model
     }
 
     private static TPayload PayloadOf<TPayload>(WebhookContext context)

@@ -48,6 +48,17 @@ public static class TelnyxWebhooksServiceCollectionExtensions
             return new TelnyxWebhooksBuilder(services, existing);
         }
 
+        // The host's store: SQLite in DataDirectory unless one is chosen with AddWorkStore (before or after this call)
+        // or UsePostgreSql. It opens before the receiver's services start.
+        services.AddWorkStore(store =>
+        {
+            if (!store.HasStore)
+            {
+                store.UseStore(SqliteInbox.Build);
+            }
+
+            store.AddMigrations(ReceiverStorage.OrderingComponent, ReceiverStorage.OrderingMigrations);
+        });
         services.AddOptions<TelnyxWebhookOptions>().ValidateOnStart();
         services.TryAddSingleton<IValidateOptions<TelnyxWebhookOptions>, TelnyxWebhookOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
@@ -58,13 +69,11 @@ public static class TelnyxWebhooksServiceCollectionExtensions
         services.AddHostedService<UnsignedModeWarning>();
         services.TryAddSingleton<ReceiverStorage>();
         services.TryAddSingleton<IRecentEventIds, NoRecentEventIds>();
-        services.TryAddSingleton<IInboxStoreLocation, SqliteInboxLocation>();
         services.TryAddSingleton<LocalHandlerRunner>();
         services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
         services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
         services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();
-        services.AddHostedService<SqliteInboxStartup>();
         services.AddHostedService<HandlerRunner>();
         services.AddHostedService<InboxRetention>();
         services.AddHealthChecks().AddCheck<ReceiverHealthCheck>("telnyx-webhooks");

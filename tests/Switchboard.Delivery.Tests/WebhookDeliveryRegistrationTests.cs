@@ -58,21 +58,35 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         await host.StopAsync();
     }
 
-    [Fact]
-    public async Task Another_store_is_opened_by_the_function_given()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_store_chosen_with_AddWorkStore_before_or_after_is_the_one_used(bool before)
     {
-        IWorkStore? opened = null;
-        using var host = Build(o =>
+        var other = Path.Combine(_folder, "other.db");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        if (before)
+        {
+            builder.Services.AddWorkStore(b => b.UseSqlite(o => o.DatabasePath = other));
+        }
+
+        builder.Services.AddWebhookDelivery(o =>
         {
             o.SigningKey = _key;
-            o.DataFolder = "";
-            o.OpenStore = async (time, ct) => opened = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "other.db") }, time, ct);
+            o.DataFolder = _folder;
         });
+        if (!before)
+        {
+            builder.Services.AddWorkStore(b => b.UseSqlite(o => o.DatabasePath = other));
+        }
 
+        using var host = builder.Build();
         await host.StartAsync();
 
-        Assert.NotNull(opened);
-        Assert.Same(opened, host.Services.GetRequiredService<WebhookOutbox>().Store);
+        Assert.Same(host.Services.GetRequiredService<IWorkStore>(), host.Services.GetRequiredService<WebhookOutbox>().Store);
+        Assert.True(File.Exists(other));
+        Assert.False(File.Exists(Path.Combine(_folder, "switchboard.db")));
         await host.StopAsync();
     }
 

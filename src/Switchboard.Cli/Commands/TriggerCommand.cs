@@ -155,7 +155,7 @@ internal static class TriggerCommand
     private static byte[] Serialize(JsonNode document)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = EventsJsonContext.WireEncoder }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = EventJson.WireEncoder }))
         {
             document.WriteTo(writer);
         }

@@ -74,10 +74,10 @@ internal sealed class MessageResult(Events.MessagePayload message) : IResult
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         httpContext.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new System.Text.Json.Utf8JsonWriter(httpContext.Response.BodyWriter, new System.Text.Json.JsonWriterOptions { Encoder = Events.EventsJsonContext.WireEncoder });
+        await using var json = new System.Text.Json.Utf8JsonWriter(httpContext.Response.BodyWriter, new System.Text.Json.JsonWriterOptions { Encoder = Events.EventJson.WireEncoder });
         json.WriteStartObject();
         json.WritePropertyName("data");
-        System.Text.Json.JsonSerializer.Serialize(json, message, Events.EventsJsonContext.Wire.MessagePayload);
+        System.Text.Json.JsonSerializer.Serialize(json, message, Events.EventJson.TypeInfo<Events.MessagePayload>());
         json.WriteEndObject();
     }
 }

@@ -69,6 +69,6 @@ public sealed record PageMeta(int PageNumber, int PageSize, int TotalPages, long
 [JsonSerializable(typeof(string))]
 public sealed partial class PlatformJson : JsonSerializerContext
 {
-    /// <summary>The API's settings with <see cref="EventsJsonContext.WireEncoder"/>: <c>+</c> and <c>&amp;</c> as written, not <c>\u002B</c>.</summary>
-    public static PlatformJson Wire => field ??= new(new JsonSerializerOptions(Default.Options) { Encoder = EventsJsonContext.WireEncoder });
+    /// <summary>The API's settings with <see cref="EventJson.WireEncoder"/>: <c>+</c> and <c>&amp;</c> as written, not <c>\u002B</c>.</summary>
+    public static PlatformJson Wire => field ??= new(new JsonSerializerOptions(Default.Options) { Encoder = EventJson.WireEncoder });
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Switchboard.Delivery.Outbox;
+using Switchboard.Delivery;
 using Switchboard.DurableWork;
 
 namespace Switchboard.Platform.Hosting;
@@ -22,9 +22,9 @@ internal sealed class PlatformHealthCheck(IWorkStore store, IServiceProvider ser
             return HealthCheckResult.Unhealthy($"the database does not answer ({cause})", ex);
         }
 
-        if (services.GetService<DeliveryDispatcher>() is { ExecuteTask: { IsCompleted: true } stopped })
+        if (services.GetService<WebhookDispatcherStatus>() is { HasStopped: true } dispatcher)
         {
-            return HealthCheckResult.Unhealthy("the webhook dispatcher has stopped", stopped.Exception);
+            return HealthCheckResult.Unhealthy("the webhook dispatcher has stopped", dispatcher.Failure);
         }
 
         return HealthCheckResult.Healthy();

@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using Microsoft.Extensions.Hosting;
+using Switchboard.Delivery;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Switchboard.Delivery.Http;
@@ -25,8 +26,9 @@ using Switchboard.Platform.Webhooks;
 namespace Switchboard.Platform.Hosting;
 
 /// <summary>
-/// Builds and starts the platform as a web application: opens the store (SQLite in the data folder, or PostgreSQL) and
-/// brings its tables up to date, sets the global webhook URLs given at start, then serves what <see cref="PlatformOptions.Role"/>
+/// Builds and starts the platform as a web application: registers the store (SQLite in the data folder, or PostgreSQL) with
+/// <c>AddWorkStore</c>, which opens it and brings its tables up to date first, and webhook delivery with
+/// <c>AddWebhookDelivery</c>; sets the global webhook URLs given at start, then serves what <see cref="PlatformOptions.Role"/>
 /// asks for: the API, and the background work (lifecycle steps and the webhook dispatcher). <c>switchboard serve</c>
 /// only hosts this.
 /// </summary>
@@ -53,61 +55,30 @@ public static class PlatformHost
         }
 
         time ??= TimeProvider.System;
-        var (store, dataSource) = await OpenStoreAsync(options, time, cancellationToken);
+        var app = Build(options, urls, logging, time);
         try
         {
-            await store.MigrateAsync(PlatformSchema.Component, PlatformSchema.Migrations, cancellationToken);
-            if (options.GlobalWebhookUrl is not null || options.GlobalWebhookFailoverUrl is not null)
-            {
-                await new GlobalWebhookSettings(store).SetAsync(new GlobalWebhooks(options.GlobalWebhookUrl, options.GlobalWebhookFailoverUrl), cancellationToken);
-            }
-
-            var app = Build(options, store, dataSource, urls, logging, time, mapPages);
+            // The store opens first, with the platform's migrations: the endpoints take the services that need it when mapped.
+            await app.Services.OpenWorkStoreAsync(cancellationToken);
+            Map(app, options, mapPages);
             await app.StartAsync(cancellationToken);
-            if (options.PublicBaseUrl.Length == 0)
-            {
-                // Links (recordings) name this process as it is reached: its first address, with the port it bound.
-                options.PublicBaseUrl = app.Urls.First().TrimEnd('/');
-            }
-
-            return app;
         }
         catch
         {
-            await store.DisposeAsync();
-            if (dataSource is not null)
-            {
-                await dataSource.DisposeAsync();
-            }
-
+            await app.DisposeAsync();
             throw;
         }
-    }
 
-    private static async Task<(IWorkStore Store, NpgsqlDataSource? DataSource)> OpenStoreAsync(PlatformOptions options, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (options.PostgresConnectionString is { } connectionString)
+        if (options.PublicBaseUrl.Length == 0)
         {
-            var dataSource = NpgsqlDataSource.Create(connectionString);
-            try
-            {
-                var heartbeat = options.TakeoverAfter / 10 < TimeSpan.FromSeconds(1) ? options.TakeoverAfter / 10 : TimeSpan.FromSeconds(1);
-                return (await PostgresWorkStore.OpenAsync(dataSource, new PostgresWorkStoreOptions { TakeoverAfter = options.TakeoverAfter, HeartbeatInterval = heartbeat }, time, cancellationToken), dataSource);
-            }
-            catch
-            {
-                await dataSource.DisposeAsync();
-                throw;
-            }
+            // Links (recordings) name this process as it is reached: its first address, with the port it bound.
+            options.PublicBaseUrl = app.Urls.First().TrimEnd('/');
         }
 
-        var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile) }, time, cancellationToken);
-        return (store, null);
+        return app;
     }
 
-    private static WebApplication Build(
-        PlatformOptions options, IWorkStore store, NpgsqlDataSource? dataSource, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time,
-        Action<WebApplication>? mapPages)
+    private static WebApplication Build(PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time)
     {
         // A tool's host: the working folder is the user's (their app's appsettings.json, our data folder inside it), so
         // the content root, where configuration files are read and watched, is the tool's own folder.
@@ -122,11 +93,40 @@ public static class PlatformHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(time);
-        services.AddSingleton(store);
-        services.AddSingleton(sp => new WebhookOutbox(store, new DeliveryOptions { Schedule = options.RetrySchedule, AttemptLogLimit = options.AttemptLogLimit }, time));
-        services.AddSingleton<IWebhookSender>(sp => new HttpWebhookSender(
-            new HttpWebhookSenderOptions { Timeout = options.AttemptTimeout, AllowPrivateNetworks = !options.BlockPrivateTargets }, time, sp.GetService<IMeterFactory>()));
-        services.AddSingleton<IWebhookSignerResolver>(new WebhookSigningKeys(options.SigningKey!));
+        // The store is disposed with the application (after the hosted services have stopped), and with it the SQLite
+        // file lock, so a restarted process can open the folder at once.
+        services.AddWorkStore(store =>
+        {
+            if (options.PostgresConnectionString is { } connectionString)
+            {
+                var heartbeat = options.TakeoverAfter / 10 < TimeSpan.FromSeconds(1) ? options.TakeoverAfter / 10 : TimeSpan.FromSeconds(1);
+                store.UseNpgsql(connectionString, o =>
+                {
+                    o.TakeoverAfter = options.TakeoverAfter;
+                    o.HeartbeatInterval = heartbeat;
+                });
+            }
+            else
+            {
+                store.UseSqlite(o => o.DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile));
+            }
+
+            store.AddMigrations(PlatformSchema.Component, PlatformSchema.Migrations);
+        });
+        services.AddHostedService<GlobalWebhooksAtStart>();
+        services.AddWebhookDelivery(delivery =>
+        {
+            delivery.SigningKey = options.SigningKey;
+            delivery.Delivery = new DeliveryOptions
+            {
+                Schedule = options.RetrySchedule,
+                AttemptLogLimit = options.AttemptLogLimit,
+                // The same retention as PlatformRetention's, which also prunes the delivery queue.
+                Retention = new RetentionOptions { KeepFinishedFor = options.Retention },
+            };
+            delivery.Http = new HttpWebhookSenderOptions { Timeout = options.AttemptTimeout, AllowPrivateNetworks = !options.BlockPrivateTargets };
+            delivery.RunDispatcher = options.RunsWorkers;
+        });
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<LifecycleSteps>();
         services.AddSingleton<ILifecycleStepHandler, MessageLifecycle>();
@@ -147,11 +147,10 @@ public static class PlatformHost
         services.AddSingleton<ApiKeyFilter>();
         if (options.RunsWorkers)
         {
-            services.AddSingleton<DeliveryDispatcher>();
-            services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
-            services.AddHostedService<LifecycleRunner>();
+            services.AddSingleton<LifecycleRunner>();
+            services.AddHostedService<AfterStoreOpens<LifecycleRunner>>();
             services.AddSingleton<PlatformRetention>();
-            services.AddHostedService(sp => sp.GetRequiredService<PlatformRetention>());
+            services.AddHostedService<AfterStoreOpens<PlatformRetention>>();
         }
 
         services.AddHealthChecks().AddCheck<PlatformHealthCheck>("platform");
@@ -161,11 +160,11 @@ public static class PlatformHost
         services.AddSingleton<PlatformMetrics>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PlatformJson.Wire));
 
-        var app = builder.Build();
-        // After the hosted services (dispatcher, lifecycle runner) have stopped: the store goes last, and with it the
-        // SQLite file lock, so a restarted process can open the folder at once.
-        var owned = new StoreOwnership(store, dataSource);
-        app.Lifetime.ApplicationStopped.Register(() => owned.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return builder.Build();
+    }
+
+    private static void Map(WebApplication app, PlatformOptions options, Action<WebApplication>? mapPages)
+    {
         if (options.RunsApi)
         {
             PlatformApi.Map(app);
@@ -188,7 +187,6 @@ public static class PlatformHost
             ResponseWriter = PlatformHealthCheck.WriteAsync,
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        return app;
     }
 
     private static string HomePage(HttpContext context, PlatformOptions options)
@@ -204,15 +202,31 @@ public static class PlatformHost
     }
 }
 
-/// <summary>Disposes the store (and its data source) when the application stops.</summary>
-internal sealed class StoreOwnership(IWorkStore store, NpgsqlDataSource? dataSource) : IAsyncDisposable
+/// <summary>Sets the global webhook URLs given at start, once the store has opened and before the API serves.</summary>
+internal sealed class GlobalWebhooksAtStart(PlatformOptions options, IServiceProvider services) : IHostedService
 {
-    public async ValueTask DisposeAsync()
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        options.GlobalWebhookUrl is null && options.GlobalWebhookFailoverUrl is null
+            ? Task.CompletedTask
+            : services.GetRequiredService<GlobalWebhookSettings>().SetAsync(new GlobalWebhooks(options.GlobalWebhookUrl, options.GlobalWebhookFailoverUrl), cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Runs a hosted service that needs the store: the host makes its hosted services before the store opens, so this one is
+/// made when it starts.
+/// </summary>
+internal sealed class AfterStoreOpens<T>(IServiceProvider services) : IHostedService
+    where T : IHostedService
+{
+    private T? _service;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await store.DisposeAsync();
-        if (dataSource is not null)
-        {
-            await dataSource.DisposeAsync();
-        }
+        _service = services.GetRequiredService<T>();
+        return _service.StartAsync(cancellationToken);
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _service?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 }

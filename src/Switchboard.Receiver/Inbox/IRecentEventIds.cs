@@ -4,12 +4,14 @@ namespace Switchboard.Receiver.Inbox;
 /// A cache of event ids stored recently, in front of the database, so most duplicates are answered without a database
 /// write: an id is remembered only after the database stored it, so a hit is always a true duplicate, and a miss falls
 /// through to the database's unique key, which stays the truth. None by default; Redis with <c>UseRedis</c>
-/// (Switchboard.Receiver.Redis).
+/// (Switchboard.Receiver.Redis). Implementations must never fail a request: trouble is a miss.
 /// </summary>
-internal interface IRecentEventIds
+public interface IRecentEventIds
 {
+    /// <summary>True when the event was stored recently (a true duplicate); false when unknown or the cache is unavailable.</summary>
     ValueTask<bool> SeenRecentlyAsync(string eventId);
 
+    /// <summary>Remembers an event id that the database has just stored.</summary>
     ValueTask RememberAsync(string eventId);
 }
 

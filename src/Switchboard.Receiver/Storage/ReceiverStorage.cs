@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.DurableWork;
 
 namespace Switchboard.Receiver.Storage;
@@ -15,104 +14,23 @@ internal static class ReceiverQueues
 }
 
 /// <summary>
-/// Where the receiver's work store lives: a SQLite file in <see cref="TelnyxWebhookOptions.DataDirectory"/> by default, or
-/// what an optional package registers instead (<c>UsePostgreSql</c> in Switchboard.Receiver.PostgreSql).
+/// The receiver's view of the host's work store (registered with <c>AddWorkStore</c>; by default a SQLite file in
+/// <see cref="TelnyxWebhookOptions.DataDirectory"/>, see <see cref="SqliteInbox"/>), and the small event-ordering table beside
+/// its queues. The store is opened when the host starts, before the receiver's services.
 /// </summary>
-internal interface IInboxStoreLocation
+internal sealed class ReceiverStorage(IServiceProvider services)
 {
-    /// <summary>True: opened when the host starts, so a place that cannot hold it stops the start. False: on first use (a server not up yet is no mistake).</summary>
-    bool OpensAtStart { get; }
+    /// <summary>The ordering table's migrations, run by the store's opener.</summary>
+    public static readonly string[] OrderingMigrations = [OrderingSql.CreateTable];
 
-    /// <summary>Where it is, for messages.</summary>
-    string Describe(TelnyxWebhookOptions options);
+    /// <summary>The component name of <see cref="OrderingMigrations"/>.</summary>
+    public const string OrderingComponent = "receiver-ordering";
 
-    /// <summary>What is wrong with the options for this location; nothing when they are usable.</summary>
-    IEnumerable<string> Validate(TelnyxWebhookOptions options);
+    private IWorkStore? _store;
 
-    Task<IWorkStore> OpenAsync(TelnyxWebhookOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken);
-}
-
-/// <summary>The default: one SQLite file, one receiver process per file.</summary>
-internal sealed class SqliteInboxLocation : IInboxStoreLocation
-{
-    public bool OpensAtStart => true;
-
-    public string Describe(TelnyxWebhookOptions options) => options.SqlitePath;
-
-    public IEnumerable<string> Validate(TelnyxWebhookOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.DataDirectory))
-        {
-            yield return $"{nameof(TelnyxWebhookOptions.DataDirectory)} is required for the SQLite inbox (or use PostgreSQL: UsePostgreSql in Switchboard.Receiver.PostgreSql)";
-        }
-    }
-
-    public Task<IWorkStore> OpenAsync(TelnyxWebhookOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken) =>
-        WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = options.SqlitePath }, time, cancellationToken);
-}
-
-/// <summary>
-/// The receiver's database: the durable-work store with its queues, and beside it the small event-ordering table.
-/// Opened on first use and retried if opening failed (a database not up yet).
-/// </summary>
-internal sealed class ReceiverStorage : IAsyncDisposable
-{
-    private static readonly string[] OrderingMigrations = [OrderingSql.CreateTable];
-
-    private readonly TelnyxWebhookOptions _options;
-    private readonly IInboxStoreLocation _location;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _opening = new(1, 1);
-    private Task<IWorkStore>? _store;
-
-    public ReceiverStorage(IOptions<TelnyxWebhookOptions> options, IInboxStoreLocation location, TimeProvider time, ILogger<ReceiverStorage> logger)
-    {
-        _options = options.Value;
-        _location = location;
-        _time = time;
-        _logger = logger;
-    }
-
-    public bool OpensAtStart => _location.OpensAtStart;
-
-    public string Where => _location.Describe(_options);
-
-    public ValueTask<IWorkStore> GetStoreAsync(CancellationToken cancellationToken = default)
-    {
-        var store = Volatile.Read(ref _store);
-        return store is { IsCompletedSuccessfully: true } ? new(store.Result) : new(OpenAsync(cancellationToken));
-    }
-
-    private async Task<IWorkStore> OpenAsync(CancellationToken cancellationToken)
-    {
-        await _opening.WaitAsync(cancellationToken);
-        try
-        {
-            if (_store is { IsCompletedSuccessfully: true })
-            {
-                return _store.Result;
-            }
-
-            var store = await _location.OpenAsync(_options, _time, _logger, cancellationToken);
-            try
-            {
-                await store.MigrateAsync("receiver-ordering", OrderingMigrations, cancellationToken);
-            }
-            catch
-            {
-                await store.DisposeAsync();
-                throw;
-            }
-
-            _store = Task.FromResult(store);
-            return store;
-        }
-        finally
-        {
-            _opening.Release();
-        }
-    }
+    /// <summary>The store; before the host has started, an <see cref="InvalidOperationException"/> saying so.</summary>
+    public ValueTask<IWorkStore> GetStoreAsync(CancellationToken cancellationToken = default) =>
+        new(_store ??= services.GetRequiredService<IWorkStore>());
 
     /// <summary>
     /// Records (resource → newest event) if this event is not older than the one recorded, in one statement, so
@@ -126,21 +44,6 @@ internal sealed class ReceiverStorage : IAsyncDisposable
             (await transaction.QueryAsync(OrderingSql.Advance, reader => reader.GetString(0),
                 new SqlArg("@resource", resource), new SqlArg("@occurred", occurredMs), new SqlArg("@rank", rank), new SqlArg("@event", eventId))).Count > 0,
             cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is { IsCompletedSuccessfully: true } store)
-        {
-            await store.Result.DisposeAsync();
-        }
-
-        if (_location is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-
-        _opening.Dispose();
     }
 }
 
