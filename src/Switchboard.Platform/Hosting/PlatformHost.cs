@@ -41,9 +41,15 @@ public static class PlatformHost
     /// </param>
     /// <exception cref="ArgumentException">The options are not valid (the message lists every problem).</exception>
     /// <exception cref="WorkStoreInUseException">Another process has the SQLite data folder open.</exception>
-    public static async Task<WebApplication> StartAsync(
+    public static Task<WebApplication> StartAsync(
         PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null,
-        Action<WebApplication>? mapPages = null, CancellationToken cancellationToken = default)
+        Action<WebApplication>? mapPages = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, urls, logging, time, mapPages, watchStore: null, cancellationToken);
+
+    /// <param name="watchStore">Tests: wraps the opened store, which everything in the process then uses (to see when the workers are idle on a fake clock).</param>
+    internal static async Task<WebApplication> StartAsync(
+        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider? time,
+        Action<WebApplication>? mapPages, Func<IWorkStore, IWorkStore>? watchStore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
@@ -54,6 +60,7 @@ public static class PlatformHost
 
         time ??= TimeProvider.System;
         var (store, dataSource) = await OpenStoreAsync(options, time, cancellationToken);
+        store = watchStore?.Invoke(store) ?? store;
         try
         {
             await store.MigrateAsync(PlatformSchema.Component, PlatformSchema.Migrations, cancellationToken);
