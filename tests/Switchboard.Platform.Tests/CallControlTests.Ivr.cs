@@ -16,6 +16,9 @@ public sealed partial class CallControlTests
     private static (string? Digits, string? Status) Ended(SinkRequest gatherEnded) =>
         (gatherEnded.Payload.GetProperty("digits").GetString(), gatherEnded.Payload.GetProperty("status").GetString());
 
+    /// <summary>The fake clock's step where a test moves it itself: the gathers' waits are whole quarter seconds.</summary>
+    private static readonly TimeSpan Quarter = TimeSpan.FromMilliseconds(250);
+
     private static string Code(JsonElement error) => error.GetProperty("errors")[0].GetProperty("code").GetString()!;
 
     private static string? Pointer(JsonElement error) => error.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString();
@@ -39,7 +42,7 @@ public sealed partial class CallControlTests
     public async Task An_audio_menu_plays_its_prompt_until_a_key_interrupts_it_and_ends_at_maximum_digits()
     {
         await _platform.DisposeAsync();
-        await StartPlatformAsync(TimeSpan.FromSeconds(1)); // the prompt lasts two seconds: the key comes during it
+        await StartPlatformAsync(TimeSpan.FromSeconds(1), new FakeTimeProvider(DateTimeOffset.UtcNow)); // the prompt lasts two seconds: the key comes during it
         var (id, session) = await AnsweredInboundCallAsync();
 
         await CommandAsync(id, "gather_using_audio", new JsonObject { ["audio_url"] = "https://example.com/menu.mp3", ["maximum_digits"] = 2 });
@@ -118,25 +121,6 @@ public sealed partial class CallControlTests
         Assert.DoesNotContain(events, e => e.EventType == "call.gather.ended");
     }
 
-    /// <summary>
-    /// Moves the fake clock on in quarter seconds until <paramref name="done"/> (the lifecycle pump polls on this clock, and
-    /// a step it is running when the clock moves may only be looked at on its next poll); returns how far the clock moved:
-    /// never less than the wait (a step cannot run early), but more on a busy machine, so only lower bounds are checked.
-    /// </summary>
-    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, Func<bool> done, string what)
-    {
-        var moved = TimeSpan.Zero;
-        while (!done())
-        {
-            Assert.True(moved < TimeSpan.FromMinutes(5), $"the clock moved five minutes without {what}");
-            clock.Advance(TimeSpan.FromMilliseconds(250));
-            moved += TimeSpan.FromMilliseconds(250);
-            await Task.Delay(20);
-        }
-
-        return moved;
-    }
-
     [Fact]
     public async Task A_gathers_waits_run_on_the_clock_first_key_then_between_keys_then_in_all()
     {
@@ -145,7 +129,7 @@ public sealed partial class CallControlTests
         await StartPlatformAsync(TimeSpan.FromHours(1), clock);
         var (id, session) = await AnsweredInboundCallAsync();
         var gathersEnded = 0;
-        Task<TimeSpan> NextEndAsync() => AdvanceUntilAsync(clock, () => Of(session, "call.gather.ended").Count > gathersEnded, "the gather's end");
+        Task<TimeSpan> NextEndAsync() => _platform.AdvanceUntilAsync(clock, Quarter, () => Of(session, "call.gather.ended").Count > gathersEnded, "the gather's end");
 
         // No key within initial_timeout_millis: timeout.
         await CommandAsync(id, "gather", new JsonObject { ["initial_timeout_millis"] = 5000, ["inter_digit_timeout_millis"] = 3000 });
@@ -178,7 +162,7 @@ public sealed partial class CallControlTests
         var (id, session) = await AnsweredInboundCallAsync();
 
         await CommandAsync(id, "gather_using_audio", new JsonObject { ["audio_url"] = "https://example.com/menu.mp3", ["timeout_millis"] = 4000, ["maximum_tries"] = 2 });
-        var moved = await AdvanceUntilAsync(clock, () => Of(session, "call.gather.ended").Count > 0, "the gather's end");
+        var moved = await _platform.AdvanceUntilAsync(clock, Quarter, () => Of(session, "call.gather.ended").Count > 0, "the gather's end");
 
         Assert.InRange(moved, TimeSpan.FromSeconds(12), TimeSpan.FromMinutes(5)); // twice the 2 s prompt and the 4 s wait (no upper bound: the clock runs ahead of a busy pump)
         Assert.Equal(2, Of(session, "call.playback.started").Count);
@@ -192,7 +176,8 @@ public sealed partial class CallControlTests
         var (id, session) = await AnsweredInboundCallAsync();
 
         await CommandAsync(id, "transfer", new JsonObject { ["to"] = "+13125550199", ["target_leg_client_state"] = ClientState });
-        var bridged = await Eventually.GetAsync(() => Task.FromResult(Of(session, "call.bridged") is { Count: 2 } both ? both : null), "call.bridged on both legs");
+        await UntilAsync(() => Of(session, "call.bridged").Count == 2, "call.bridged on both legs");
+        var bridged = Of(session, "call.bridged");
         var legId = bridged.Select(e => e.Payload.GetProperty("call_control_id").GetString()).Single(leg => leg != id)!;
         var leg = _sink.Received.Where(r => r.CallSessionId == session && r.Payload.GetProperty("call_control_id").GetString() == legId).ToList();
         Assert.Equal(["call.initiated", "call.answered", "call.bridged"], leg.Select(e => e.EventType));
@@ -203,7 +188,7 @@ public sealed partial class CallControlTests
 
         await _platform.PostAsync(FarEnd(legId, "hangup"), new JsonObject());
 
-        await Eventually.TrueAsync(() => Of(session, "call.hangup").Count == 2, "both legs hung up");
+        await UntilAsync(() => Of(session, "call.hangup").Count == 2, "both legs hung up");
         var hangups = Of(session, "call.hangup").ToDictionary(e => e.Payload.GetProperty("call_control_id").GetString()!, e => e.Payload);
         Assert.Equal(("normal_clearing", "callee"), (hangups[legId].GetProperty("hangup_cause").GetString(), hangups[legId].GetProperty("hangup_source").GetString()));
         Assert.Equal("normal_clearing", hangups[id].GetProperty("hangup_cause").GetString());
@@ -222,7 +207,7 @@ public sealed partial class CallControlTests
 
         await CommandAsync(id, "transfer", new JsonObject { ["to"] = "+13125550112", ["timeout_secs"] = 600 });
         await CommandAsync(id, "hangup");
-        await Eventually.TrueAsync(() => Of(session, "call.hangup").Count == 3, "the call and its ringing leg hung up");
+        await UntilAsync(() => Of(session, "call.hangup").Count == 3, "the call and its ringing leg hung up");
         Assert.Contains(Of(session, "call.hangup"), e => e.Payload.GetProperty("hangup_cause").GetString() == "originator_cancel");
     }
 
@@ -234,11 +219,11 @@ public sealed partial class CallControlTests
 
         await CommandAsync(id, "transfer", new JsonObject { ["to"] = "+13125550199" });
 
-        await Eventually.TrueAsync(() => Of(session, "call.bridged").Count == 2, "call.bridged on both legs");
+        await UntilAsync(() => Of(session, "call.bridged").Count == 2, "call.bridged on both legs");
         Assert.Equal(["call.initiated", "call.bridged"], _sink.Received.Where(r => r.CallSessionId == session && r.Payload.GetProperty("call_control_id").GetString() == id).Select(r => r.EventType));
         Assert.True((await _platform.GetAsync($"/v2/calls/{Uri.EscapeDataString(id)}")).GetProperty("is_alive").GetBoolean());
         await _platform.PostAsync(FarEnd(id, "hangup"), new JsonObject());
-        await Eventually.TrueAsync(() => Of(session, "call.hangup").Count == 2, "both legs hung up");
+        await UntilAsync(() => Of(session, "call.hangup").Count == 2, "both legs hung up");
         Assert.All(Of(session, "call.hangup"), e => Assert.Equal("normal_clearing", e.Payload.GetProperty("hangup_cause").GetString()));
     }
 
@@ -298,7 +283,7 @@ public sealed partial class CallControlTests
 
         var detection = (await EventsAsync(session, "call.machine.detection.ended")).Single(e => e.EventType == "call.machine.detection.ended");
         Assert.Equal(result, detection.Payload.GetProperty("result").GetString());
-        await Task.Delay(500); // four lifecycle delays: the greeting would have ended
+        await PassAsync(TimeSpan.FromMilliseconds(500)); // the greeting would have ended after four lifecycle delays
         Assert.Equal(greeting is null ? [] : [greeting], Of(session, "call.machine.greeting.ended").Select(e => e.Payload.GetProperty("result").GetString()));
     }
 

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.Platform.Tests.Support;
 
 namespace Switchboard.Platform.Tests;
 
 /// <summary>
 /// Call Control driven as an application drives Telnyx: dial, commands, inbound calls, the far end by magic number,
-/// recordings; the webhooks each causes, in order, with the fields the SDK's types declare.
+/// recordings; the webhooks each causes, in order, with the fields the SDK's types declare. The platform runs on a fake
+/// clock: a test moves it and waits until everything due has run (<see cref="PlatformApp.RunDueAsync"/>), no sleeps.
 /// </summary>
 public sealed partial class CallControlTests : IAsyncLifetime
 {
@@ -15,17 +17,24 @@ public sealed partial class CallControlTests : IAsyncLifetime
     private WebhookSink _sink = null!;
     private PlatformApp _platform = null!;
     private string _application = "";
+    private FakeTimeProvider? _clock;
+    private TimeSpan _step;
 
     public async Task InitializeAsync()
     {
         _sink = await WebhookSink.StartAsync();
-        await StartPlatformAsync(TimeSpan.FromMilliseconds(50));
+        await StartPlatformAsync(TimeSpan.FromMilliseconds(50), new FakeTimeProvider(DateTimeOffset.UtcNow));
     }
 
-    /// <summary>The platform with an application and a number; each step of a call's life (answer, a speak's end) comes <paramref name="lifecycleDelay"/> after the last.</summary>
-    private async Task StartPlatformAsync(TimeSpan lifecycleDelay, TimeProvider? time = null)
+    /// <summary>
+    /// The platform with an application and a number; each step of a call's life (answer, a speak's end) comes
+    /// <paramref name="lifecycleDelay"/> after the last. On a <paramref name="clock"/>, waiting for events moves it a
+    /// lifecycle delay at a time, unless that is an hour or more (then it never moves by itself).
+    /// </summary>
+    private async Task StartPlatformAsync(TimeSpan lifecycleDelay, FakeTimeProvider? clock)
     {
-        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = lifecycleDelay, time);
+        (_clock, _step) = (clock, lifecycleDelay < TimeSpan.FromHours(1) ? lifecycleDelay : TimeSpan.Zero);
+        _platform = await PlatformApp.StartAsync(options => options.LifecycleDelay = lifecycleDelay, clock);
         _application = (await _platform.PostAsync("/v2/call_control_applications",
             new JsonObject { ["application_name"] = "calls", ["webhook_event_url"] = _sink.Url("/calls") })).GetProperty("id").GetString()!;
         await _platform.PostAsync("/v2/number_orders", new JsonObject
@@ -55,12 +64,19 @@ public sealed partial class CallControlTests : IAsyncLifetime
     private Task<JsonElement> CommandAsync(string callControlId, string action, JsonObject? body = null) =>
         _platform.PostAsync($"/v2/calls/{Uri.EscapeDataString(callControlId)}/actions/{action}", body ?? []);
 
-    private Task<IReadOnlyList<SinkRequest>> EventsAsync(string session, params string[] upTo) =>
-        Eventually.GetAsync(() =>
-        {
-            IReadOnlyList<SinkRequest> events = [.. _sink.Received.Where(r => r.CallSessionId == session)];
-            return Task.FromResult(upTo.All(type => events.Any(e => e.EventType == type)) ? events : null);
-        }, $"{string.Join(", ", upTo)} of call session {session}");
+    private async Task<IReadOnlyList<SinkRequest>> EventsAsync(string session, params string[] upTo)
+    {
+        IReadOnlyList<SinkRequest> Events() => [.. _sink.Received.Where(r => r.CallSessionId == session)];
+        await UntilAsync(() => upTo.All(type => Events().Any(e => e.EventType == type)), $"{string.Join(", ", upTo)} of call session {session}");
+        return Events();
+    }
+
+    /// <summary>Runs the platform until <paramref name="done"/>: on the fake clock, moving it a step at a time.</summary>
+    private Task UntilAsync(Func<bool> done, string what) =>
+        _clock is null ? Eventually.TrueAsync(done, what) : _platform.AdvanceUntilAsync(_clock, _step, done, what);
+
+    /// <summary>Lets <paramref name="span"/> pass on the fake clock, a step at a time, running what is due at each.</summary>
+    private Task PassAsync(TimeSpan span) => _platform.AdvanceAsync(_clock!, span, _step);
 
     [Fact]
     public async Task A_dialed_call_is_answered_recorded_and_hung_up_with_the_sdks_fields_in_order()
@@ -75,7 +91,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
 
         await EventsAsync(session, "call.answered");
         await CommandAsync(id, "record_start", new JsonObject { ["format"] = "mp3", ["channels"] = "dual" });
-        await Task.Delay(1200);
+        await PassAsync(TimeSpan.FromMilliseconds(1200));
         await CommandAsync(id, "hangup");
         var events = await EventsAsync(session, "call.recording.saved");
 
@@ -117,7 +133,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
         var call = await DialAsync("+13125550199", new JsonObject { ["record"] = "record-from-answer", ["record_format"] = "mp3" });
         var session = call.GetProperty("call_session_id").GetString()!;
         await EventsAsync(session, "call.answered");
-        await Task.Delay(500);
+        await PassAsync(TimeSpan.FromMilliseconds(500));
         await CommandAsync(call.GetProperty("call_control_id").GetString()!, "hangup");
         var saved = (await EventsAsync(session, "call.recording.saved")).Single(e => e.EventType == "call.recording.saved").Payload;
         using var client = new HttpClient();
@@ -212,10 +228,10 @@ public sealed partial class CallControlTests : IAsyncLifetime
     [Fact]
     public async Task A_speak_starts_and_ends_and_a_hangup_during_one_ends_it_first()
     {
-        // A playback lasts two lifecycle delays: two seconds here, so the hangup sent right after it arrives during it
-        // even on a loaded machine (with 50 ms it sometimes arrived after the playback had ended on its own).
+        // A playback lasts two lifecycle delays, and the fake clock stands still between two commands: the hangup sent
+        // right after it arrives during it.
         await _platform.DisposeAsync();
-        await StartPlatformAsync(TimeSpan.FromSeconds(1));
+        await StartPlatformAsync(TimeSpan.FromSeconds(1), new FakeTimeProvider(DateTimeOffset.UtcNow));
         var call = await DialAsync("+13125550199");
         var id = call.GetProperty("call_control_id").GetString()!;
         var session = call.GetProperty("call_session_id").GetString()!;
@@ -238,7 +254,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
     {
         // An hour's lifecycle delay on a clock that does not move: nothing ends on its own, every end is a cut.
         await _platform.DisposeAsync();
-        await StartPlatformAsync(TimeSpan.FromHours(1), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow));
+        await StartPlatformAsync(TimeSpan.FromHours(1), new FakeTimeProvider(DateTimeOffset.UtcNow));
         var (id, session) = await AnsweredInboundCallAsync();
 
         await CommandAsync(id, "speak", new JsonObject { ["payload"] = "Hello", ["voice"] = "female" });
@@ -309,7 +325,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
     public async Task A_command_id_is_remembered_for_telnyxs_60_seconds_and_then_forgotten()
     {
         await _platform.DisposeAsync();
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await StartPlatformAsync(TimeSpan.FromHours(1), clock);
         var id = (await DialAsync("+13125550199")).GetProperty("call_control_id").GetString()!;
         var path = $"/v2/calls/{Uri.EscapeDataString(id)}/actions/hangup";
@@ -368,6 +384,9 @@ public sealed partial class CallControlTests : IAsyncLifetime
     [Fact]
     public async Task The_applications_webhook_timeout_applies_to_its_calls_webhooks()
     {
+        // The attempt's timeout runs on the platform's clock while the sink answers late in real time: the system clock.
+        await _platform.DisposeAsync();
+        await StartPlatformAsync(TimeSpan.FromMilliseconds(50), clock: null);
         await _platform.OkAsync(HttpMethod.Patch, $"/v2/call_control_applications/{_application}", new JsonObject { ["webhook_timeout_secs"] = 1 });
         _sink.Respond = _ => new SinkResponse { Delay = TimeSpan.FromMilliseconds(1500) };
 
@@ -398,9 +417,8 @@ public sealed partial class CallControlTests : IAsyncLifetime
         Assert.Contains("%3A", FarEnd(id, "dtmf"), StringComparison.Ordinal);
 
         await _platform.PostAsync(FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "1*#A9D" });
-        var pressed = (await Eventually.GetAsync(() => Task.FromResult<IReadOnlyList<SinkRequest>?>(
-            _sink.Received.Count(r => r.CallSessionId == session && r.EventType == "call.dtmf.received") == 6
-                ? [.. _sink.Received.Where(r => r.CallSessionId == session && r.EventType == "call.dtmf.received")] : null), "six key presses"))!;
+        await UntilAsync(() => _sink.Received.Count(r => r.CallSessionId == session && r.EventType == "call.dtmf.received") == 6, "six key presses");
+        var pressed = _sink.Received.Where(r => r.CallSessionId == session && r.EventType == "call.dtmf.received").ToList();
         Assert.Equal(["1", "*", "#", "A", "9", "D"], pressed.Select(e => e.Payload.GetProperty("digit").GetString()));
         Assert.All(pressed, e => Assert.Equal((id, "+13125550160", Number), (e.Payload.GetProperty("call_control_id").GetString(),
             e.Payload.GetProperty("from").GetString(), e.Payload.GetProperty("to").GetString())));
@@ -435,7 +453,7 @@ public sealed partial class CallControlTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(json.GetProperty("errors")[0].GetProperty("code").GetString()));
         Assert.Equal((422, "/digits"), (missing, missingJson.GetProperty("errors")[0].GetProperty("source").GetProperty("pointer").GetString()));
         await _platform.PostAsync(FarEnd(id, "dtmf"), new JsonObject { ["digits"] = "5" });
-        await Eventually.GetAsync(() => Task.FromResult(_sink.Received.Any(r => r.CallSessionId == session && r.EventType == "call.dtmf.received") ? "" : null), "the valid press");
+        await UntilAsync(() => _sink.Received.Any(r => r.CallSessionId == session && r.EventType == "call.dtmf.received"), "the valid press");
         Assert.Equal(["5"], _sink.Received.Where(r => r.CallSessionId == session && r.EventType == "call.dtmf.received").Select(e => e.Payload.GetProperty("digit").GetString()));
     }
 

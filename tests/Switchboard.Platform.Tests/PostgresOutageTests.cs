@@ -16,7 +16,7 @@ namespace Switchboard.Platform.Tests;
 /// outage is finalized within seconds of the database accepting connections again: the processes recover by themselves,
 /// without waiting for a restart, a takeover or the pause given to work that failed on its own.
 /// </summary>
-public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresOutageTests(ITestOutputHelper output) : ServeProcessTest("switchboard-serve-pg-outage-")
 {
     /// <summary>
     /// The issue's target: every message accepted before the outage finalized within 10 s of the database answering. On
@@ -27,22 +27,19 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
 
     // A server of its own: the restarts must not cut off the tests that share the collection's server.
     private readonly PostgresServer _server = new();
-    private readonly string _folder = Directory.CreateTempSubdirectory("switchboard-serve-pg-outage-").FullName;
     private readonly Dictionary<string, long> _finalized = [];
     private int _webhooksRead;
-    private WebhookSink _sink = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         await _server.InitializeAsync();
-        _sink = await WebhookSink.StartAsync();
+        await base.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _sink.DisposeAsync();
+        await base.DisposeAsync();
         await _server.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
@@ -50,7 +47,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     {
         const int Restarts = 3;
         var database = await _server.CreateDatabaseAsync();
-        var shared = ServeProcess.OnPostgres(_folder, database.ConnectionString, lifecycleDelay: "50ms");
+        var shared = ServeProcess.OnPostgres(Folder, database.ConnectionString, lifecycleDelay: "50ms");
         await using var api = await ServeProcess.StartAsync([.. shared, "--role", "api"]);
         await using var worker = await ServeProcess.StartAsync([.. shared, "--role", "worker"]);
         using var client = api.Client();
@@ -127,7 +124,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
             recoveries.Add(recovery < TimeSpan.Zero ? TimeSpan.Zero : recovery);
             output.WriteLine($"restart {restart}: {inFlight.Count} messages accepted before it; the last finalized {recovery.TotalSeconds:F1} s after the database was back " +
                 $"(down {Stopwatch.GetElapsedTime(stoppedAt, backAt).TotalSeconds:F1} s; its webhooks at " +
-                $"{string.Join(", ", _sink.For(last).Select(w => $"{w.EventType} {Stopwatch.GetElapsedTime(backAt, w.ReceivedAt).TotalSeconds:F1} s"))})");
+                $"{string.Join(", ", Sink.For(last).Select(w => $"{w.EventType} {Stopwatch.GetElapsedTime(backAt, w.ReceivedAt).TotalSeconds:F1} s"))})");
         }
 
         await stop.CancelAsync();
@@ -139,7 +136,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine(string.Join('\n', worker.Output.Split('\n').Where(l => !l.Contains("interrupted by a database error", StringComparison.Ordinal) && !l.Contains("Claiming due items", StringComparison.Ordinal))));
         Assert.Empty(wrongAnswers);
         Assert.All(healthWhileDown, h => Assert.Matches(@"^503 .*the database does not answer", h));
-        var events = _sink.Received.GroupBy(w => w.PayloadId ?? "").ToDictionary(g => g.Key, g => g.DistinctBy(w => w.EventId).Select(w => w.EventType).ToList());
+        var events = Sink.Received.GroupBy(w => w.PayloadId ?? "").ToDictionary(g => g.Key, g => g.DistinctBy(w => w.EventId).Select(w => w.EventType).ToList());
         foreach (var id in ids)
         {
             Assert.Equal(["message.sent", "message.delivered", "message.finalized"], events[id]);
@@ -155,7 +152,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         lock (_finalized)
         {
             // Each webhook is read once (the sink keeps them in arrival order): the waits below look up hundreds of ids.
-            foreach (var webhook in _sink.Received.Skip(_webhooksRead))
+            foreach (var webhook in Sink.Received.Skip(_webhooksRead))
             {
                 _webhooksRead++;
                 if (webhook.EventType == "message.finalized")
@@ -171,15 +168,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     private async Task<string> SetUpNumberAsync(HttpClient client)
     {
         const string Number = "+18445550001";
-        var profile = await PostAsync(client, "/v2/messaging_profiles", new JsonObject
-        {
-            ["name"] = "outage", ["whitelisted_destinations"] = new JsonArray("US"), ["webhook_url"] = _sink.Url("/hooks"),
-        });
-        await PostAsync(client, "/v2/number_orders", new JsonObject
-        {
-            ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = Number }),
-            ["messaging_profile_id"] = profile.GetProperty("id").GetString(),
-        });
+        await ProfileWithNumberAsync(client, "outage", Number, Sink.Url("/hooks"));
         return Number;
     }
 
@@ -196,12 +185,4 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     private static string Tail(string text) => text.Length <= 6000 ? text : text[^6000..];
-
-    private static async Task<JsonElement> PostAsync(HttpClient client, string path, JsonObject body)
-    {
-        using var response = await client.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.GetProperty("data").Clone();
-    }
 }

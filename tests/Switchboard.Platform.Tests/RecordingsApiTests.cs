@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.Platform.Tests.Support;
 
 namespace Switchboard.Platform.Tests;
@@ -15,6 +16,8 @@ public abstract class RecordingsApiScenarios : IAsyncLifetime
     private WebhookSink _sink = null!;
     private PlatformApp _platform = null!;
     private string _application = "";
+    private static readonly TimeSpan LifecycleDelay = TimeSpan.FromMilliseconds(50);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
 
     /// <summary>The platform's options beyond the test's (the database).</summary>
     protected abstract Task<Action<PlatformOptions>> StoreAsync();
@@ -26,8 +29,8 @@ public abstract class RecordingsApiScenarios : IAsyncLifetime
         _platform = await PlatformApp.StartAsync(options =>
         {
             store(options);
-            options.LifecycleDelay = TimeSpan.FromMilliseconds(50);
-        });
+            options.LifecycleDelay = LifecycleDelay;
+        }, _clock);
         _application = await _platform.ApplicationWithNumberAsync(_sink.Url("/calls"), Number);
     }
 
@@ -43,12 +46,12 @@ public abstract class RecordingsApiScenarios : IAsyncLifetime
         var call = await _platform.PostAsync("/v2/calls", new JsonObject { ["connection_id"] = _application, ["from"] = Number, ["to"] = to });
         var id = Uri.EscapeDataString(call.GetProperty("call_control_id").GetString()!);
         var session = call.GetProperty("call_session_id").GetString();
-        await Eventually.TrueAsync(() => Task.FromResult(_sink.Received.Any(r => r.CallSessionId == session && r.EventType == "call.answered")), "the call to be answered");
+        await _platform.AdvanceUntilAsync(_clock, LifecycleDelay, () => _sink.Received.Any(r => r.CallSessionId == session && r.EventType == "call.answered"), "the call to be answered");
         await _platform.PostAsync($"/v2/calls/{id}/actions/record_start", new JsonObject { ["format"] = format, ["channels"] = "single" });
         await _platform.PostAsync($"/v2/calls/{id}/actions/hangup", new JsonObject());
-        var saved = await Eventually.GetAsync(() => Task.FromResult(_sink.Received.FirstOrDefault(r => r.CallSessionId == session && r.EventType == "call.recording.saved")),
-            "call.recording.saved");
-        return (call, saved.Payload);
+        SinkRequest? Saved() => _sink.Received.FirstOrDefault(r => r.CallSessionId == session && r.EventType == "call.recording.saved");
+        await _platform.AdvanceUntilAsync(_clock, LifecycleDelay, () => Saved() is not null, "call.recording.saved");
+        return (call, Saved()!.Payload);
     }
 
     private async Task<string[]> IdsAsync(string query)

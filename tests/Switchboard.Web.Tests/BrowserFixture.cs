@@ -12,6 +12,13 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
+    /// <summary>
+    /// How long an action or an assertion waits for the page's state before it fails: the patience of
+    /// <see cref="Switchboard.Testing.Eventually"/>, not a duration tested. A loaded machine (two cores, other builds
+    /// beside) has taken more than Playwright's 5 s (assertions) and the 15 s these tests had (actions).
+    /// </summary>
+    public static readonly float Patience = (float)Switchboard.Testing.Eventually.DefaultPatience.TotalMilliseconds;
+
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>Where each test's screenshot goes: a folder beside the test assembly (the test run's artifacts).</summary>
@@ -21,6 +28,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: run scripts/install-deps.sh as root (it installs Debian's chromium)");
         Directory.CreateDirectory(ScreenshotFolder);
+        Assertions.SetDefaultExpectTimeout(Patience);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -40,7 +48,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Permissions = permissions,
         });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
+        page.SetDefaultTimeout(Patience);
         return page;
     }
 

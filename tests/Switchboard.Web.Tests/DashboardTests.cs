@@ -20,9 +20,9 @@ public sealed partial class DashboardTests(BrowserFixture browser)
 
         var messageId = await api.SendAsync("+13125550100", "Hello from the browser test");
 
-        // message.sent, message.delivered and message.finalized, pushed to the open page.
+        // message.sent, message.delivered and message.finalized, pushed to the open page (not reloaded: checked below).
         var rows = page.Locator("tr[data-delivery]", new() { HasText = messageId });
-        await Expect(rows).ToHaveCountAsync(3, new() { Timeout = 2_000 });
+        await Expect(rows).ToHaveCountAsync(3);
         Assert.True(await page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
         await Expect(page.Locator("tr[data-status='delivered']")).ToHaveCountAsync(3);
         await BrowserFixture.ScreenshotAsync(page, "dashboard-deliveries");

@@ -5,41 +5,37 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks.js';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 
 const ourNumber = '+18445550777';
 const clientState = Buffer.from('{"order":42}').toString('base64');
-let dir;
+let platform;
 let serve;
 let client;
 let application;
 let receiver;
 
 before(async () => {
-  dir = await makeTempDir();
   // The "app": answers every incoming call it is told about, as a real Call Control app does.
-  receiver = await startReceiver((request) => {
-    const event = JSON.parse(request.body).data;
-    if (event.event_type === 'call.initiated' && event.payload.direction === 'incoming') {
-      client.calls.actions.answer(event.payload.call_control_id, { client_state: clientState }).catch((error) => {
-        receiver.answerError = error;
-      });
-    }
-    return 200;
+  platform = await startPlatform({
+    respond: (request) => {
+      const event = JSON.parse(request.body).data;
+      if (event.event_type === 'call.initiated' && event.payload.direction === 'incoming') {
+        client.calls.actions.answer(event.payload.call_control_id, { client_state: clientState }).catch((error) => {
+          receiver.answerError = error;
+        });
+      }
+      return 200;
+    },
   });
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  ({ serve, receiver } = platform);
   process.env.TELNYX_BASE_URL = serve.baseURL;
   client = new Telnyx({ apiKey: serve.apiKey, maxRetries: 0 });
   application = (await client.callControlApplications.create({ application_name: 'interop calls', webhook_event_url: receiver.url('/calls') })).data;
   await client.numberOrders.create({ phone_numbers: [{ phone_number: ourNumber }], connection_id: application.id });
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 /** The verified webhooks of one call session, once `types` have all arrived. */
 async function eventsOf(session, types) {

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks.js';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 
 const ourNumber = '+18445550888';
 const ivrCaller = '+13125550100'; // calls from this number get the menu; the others only get answered
 const salesDesk = '+13125550199';
-let dir;
+let platform;
 let serve;
 let client;
 let application;
@@ -39,23 +38,20 @@ async function ivr(event) {
 }
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver((request) => {
-    ivr(JSON.parse(request.body).data).catch((error) => appErrors.push(error));
-    return 200;
+  platform = await startPlatform({
+    respond: (request) => {
+      ivr(JSON.parse(request.body).data).catch((error) => appErrors.push(error));
+      return 200;
+    },
   });
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  ({ serve, receiver } = platform);
   process.env.TELNYX_BASE_URL = serve.baseURL;
   client = new Telnyx({ apiKey: serve.apiKey, maxRetries: 0 });
   application = (await client.callControlApplications.create({ application_name: 'interop ivr', webhook_event_url: receiver.url('/ivr') })).data;
   await client.numberOrders.create({ phone_numbers: [{ phone_number: ourNumber }], connection_id: application.id });
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 /** The emulator's own routes (not part of Telnyx's API, so not in the SDK). */
 async function emulator(path, body) {

@@ -4,27 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx, { NotFoundError, UnprocessableEntityError } from 'telnyx';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 
-let dir;
+let platform;
 let serve;
 let client;
 let receiver;
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver();
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  platform = await startPlatform();
+  ({ serve, receiver } = platform);
   process.env.TELNYX_BASE_URL = serve.baseURL;
   client = new Telnyx({ apiKey: serve.apiKey, maxRetries: 0 });
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 async function all(page) {
   const items = [];

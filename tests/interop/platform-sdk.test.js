@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx, { AuthenticationError, UnprocessableEntityError } from 'telnyx';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks.js';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 
-let dir;
+let platform;
 let serve;
 let receiver;
 let client;
@@ -16,20 +15,15 @@ let profile;
 const ourNumber = '+18445550123';
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver();
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  platform = await startPlatform();
+  ({ serve, receiver } = platform);
   process.env.TELNYX_BASE_URL = serve.baseURL;
   client = new Telnyx({ apiKey: serve.apiKey, maxRetries: 0 });
   profile = (await client.messagingProfiles.create({ name: 'interop', whitelisted_destinations: ['US'], webhook_url: receiver.url('/webhooks') })).data;
   await client.numberOrders.create({ phone_numbers: [{ phone_number: ourNumber }], messaging_profile_id: profile.id });
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 /** Polls `probe` until it returns something truthy (at most 10 s). */
 async function eventually(probe, what) {

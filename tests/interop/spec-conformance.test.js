@@ -4,28 +4,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 import { loadSpec, unexpectedViolations, validatingFetch } from './lib/spec.js';
 import { knownViolations } from './spec/known-violations.js';
 import { operations } from './spec/operations.js';
 
 const spec = loadSpec();
-let dir;
+let platform;
 let serve;
 let receiver;
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver();
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  platform = await startPlatform();
+  ({ serve, receiver } = platform);
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 describe('serve answers in the shapes and statuses of Telnyx\'s OpenAPI spec', () => {
   it('every line of spec/operations.js is an operation of the committed subset', () => {

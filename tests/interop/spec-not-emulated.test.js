@@ -6,22 +6,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 import { loadSpec } from './lib/spec.js';
 import { notEmulatedMarkdown, platformDoc } from './spec/not-emulated-doc.js';
 
 const spec = loadSpec();
 const ourNumber = '+18445550172';
-let dir;
+let platform;
 let serve;
 let receiver;
 const ids = {};
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver();
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  platform = await startPlatform();
+  ({ serve, receiver } = platform);
   const client = new Telnyx({ apiKey: serve.apiKey, baseURL: serve.baseURL, maxRetries: 0 });
   ids.messaging_profiles = (await client.messagingProfiles.create({ name: 'paths', whitelisted_destinations: ['US'], webhook_url: receiver.url() })).data.id;
   const application = (await client.callControlApplications.create({ application_name: 'paths', webhook_event_url: receiver.url() })).data;
@@ -31,11 +29,7 @@ before(async () => {
   ids.calls = (await client.calls.dial({ connection_id: application.id, from: ourNumber, to: '+13125550110' })).data.call_control_id;
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 /** The path with its parameters filled: the resource's own id where it names one of ours, else an id nobody has. */
 function fill(template) {

@@ -7,37 +7,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 import { loadSpec, unexpectedViolations } from './lib/spec.js';
 import { knownWebhookViolations } from './spec/known-violations.js';
 import { seedOnlyEvents, webhookSchemas } from './spec/operations.js';
 
 const spec = loadSpec();
 const ourNumber = '+18445550171';
-let dir;
+let platform;
 let serve;
 let receiver;
 let client;
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver((request) => {
-    const event = JSON.parse(request.body).data;
-    if (event.event_type === 'call.initiated' && event.payload.direction === 'incoming') {
-      client.calls.actions.answer(event.payload.call_control_id).catch((error) => (receiver.answerError = error));
-    }
-    return 200;
+  platform = await startPlatform({
+    respond: (request) => {
+      const event = JSON.parse(request.body).data;
+      if (event.event_type === 'call.initiated' && event.payload.direction === 'incoming') {
+        client.calls.actions.answer(event.payload.call_control_id).catch((error) => (receiver.answerError = error));
+      }
+      return 200;
+    },
   });
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms']);
+  ({ serve, receiver } = platform);
   client = new Telnyx({ apiKey: serve.apiKey, baseURL: serve.baseURL, maxRetries: 0 });
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 const emulator = (path, body) =>
   fetch(`${serve.baseURL.replace(/\/v2$/, '')}/_switchboard${path}`, {

@@ -4,24 +4,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Telnyx from 'telnyx';
-import { makeTempDir, removeTempDir } from './lib/cli.js';
-import { startReceiver, startServe } from './lib/serve.js';
+import { startPlatform } from './lib/serve.js';
 
-let dir;
+let platform;
 let serve;
 let receiver;
 
 before(async () => {
-  dir = await makeTempDir();
-  receiver = await startReceiver();
-  serve = await startServe(dir, ['--lifecycle-delay', '50ms', '--telnyx-events']);
+  platform = await startPlatform({ extra: ['--telnyx-events'] });
+  ({ serve, receiver } = platform);
 });
 
-after(async () => {
-  await serve?.stop();
-  await receiver?.close();
-  await removeTempDir(dir);
-});
+after(() => platform?.stop());
 
 describe('serve --telnyx-events', () => {
   it('says so at start, and a profile that does not choose gets Telnyx\'s events, the outcome in message.finalized', async () => {

@@ -43,9 +43,15 @@ public static class PlatformHost
     /// </param>
     /// <exception cref="ArgumentException">The options are not valid (the message lists every problem).</exception>
     /// <exception cref="WorkStoreInUseException">Another process has the SQLite data folder open.</exception>
-    public static async Task<WebApplication> StartAsync(
+    public static Task<WebApplication> StartAsync(
         PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null,
-        Action<WebApplication>? mapPages = null, CancellationToken cancellationToken = default)
+        Action<WebApplication>? mapPages = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, urls, logging, time, mapPages, watchStore: null, cancellationToken);
+
+    /// <param name="watchStore">Tests: wraps the opened store, which everything in the process then uses (to see when the workers are idle on a fake clock).</param>
+    internal static async Task<WebApplication> StartAsync(
+        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider? time,
+        Action<WebApplication>? mapPages, Func<IWorkStore, IWorkStore>? watchStore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate().ToList();
@@ -55,7 +61,7 @@ public static class PlatformHost
         }
 
         time ??= TimeProvider.System;
-        var app = Build(options, urls, logging, time);
+        var app = Build(options, urls, logging, time, watchStore);
         try
         {
             // The store opens first, with the platform's migrations: the endpoints take the services that need it when mapped.
@@ -78,7 +84,8 @@ public static class PlatformHost
         return app;
     }
 
-    private static WebApplication Build(PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time)
+    private static WebApplication Build(
+        PlatformOptions options, IReadOnlyList<string> urls, Action<ILoggingBuilder>? logging, TimeProvider time, Func<IWorkStore, IWorkStore>? watchStore)
     {
         // A tool's host: the working folder is the user's (their app's appsettings.json, our data folder inside it), so
         // the content root, where configuration files are read and watched, is the tool's own folder.
@@ -106,9 +113,14 @@ public static class PlatformHost
                     o.HeartbeatInterval = heartbeat;
                 });
             }
-            else
+            else if (watchStore is null)
             {
                 store.UseSqlite(o => o.DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile));
+            }
+            else
+            {
+                var sqlite = new SqliteWorkStoreOptions { DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile) };
+                store.UseStore(_ => async cancellationToken => watchStore(await WorkStore.OpenSqliteAsync(sqlite, time, cancellationToken)));
             }
 
             store.AddMigrations(PlatformSchema.Component, PlatformSchema.Migrations);

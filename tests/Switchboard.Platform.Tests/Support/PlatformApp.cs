@@ -4,8 +4,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.Delivery.Outbox;
 using Switchboard.Platform.Hosting;
+using Switchboard.Platform.Lifecycle;
 using Switchboard.Signing;
 
 namespace Switchboard.Platform.Tests.Support;
@@ -21,10 +23,13 @@ public sealed class PlatformApp : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Ed25519PrivateKey _key;
 
-    private PlatformApp(WebApplication app, Ed25519PrivateKey key, string folder)
+    private readonly IdleWatchedStore? _watch;
+
+    private PlatformApp(WebApplication app, Ed25519PrivateKey key, string folder, IdleWatchedStore? watch)
     {
         _app = app;
         _key = key;
+        _watch = watch;
         Folder = folder;
         Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
@@ -38,14 +43,53 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null, TimeProvider? time = null)
+    /// <summary>Starts the platform; on a fake <paramref name="clock"/> its store is watched, so <see cref="RunDueAsync"/> can tell when the workers are idle.</summary>
+    public static async Task<PlatformApp> StartAsync(Action<PlatformOptions>? configure = null, FakeTimeProvider? clock = null)
     {
         var folder = Directory.CreateTempSubdirectory("switchboard-platform-").FullName;
         var key = Ed25519PrivateKey.Generate();
         var options = new PlatformOptions { ApiKey = ApiKey, SigningKey = key, DataDirectory = folder, LifecycleDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { }, time);
-        return new PlatformApp(app, key, folder);
+        IdleWatchedStore? watch = null;
+        var app = await PlatformHost.StartAsync(options, ["http://127.0.0.1:0"], logging => { }, clock, mapPages: null,
+            clock is null ? null : store => watch = new IdleWatchedStore(store, clock, LifecycleSteps.Queue, new DeliveryOptions().QueueName), CancellationToken.None);
+        return new PlatformApp(app, key, folder, watch);
+    }
+
+    /// <summary>On the fake clock: waits until the lifecycle runner and the dispatcher have run everything due at the clock's time and recorded the results (every webhook due is in the sink).</summary>
+    public Task RunDueAsync() =>
+        (_watch ?? throw new InvalidOperationException("the platform was started on the system clock")).WaitUntilIdleAsync();
+
+    /// <summary>
+    /// On the fake clock: runs what is due, then moves the clock by <paramref name="step"/> and runs what is due again,
+    /// until <paramref name="done"/>; returns how far the clock moved. A <paramref name="step"/> of zero never moves it (what
+    /// is asked for must follow from what is due now).
+    /// </summary>
+    public async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan step, Func<bool> done, string what)
+    {
+        var moved = TimeSpan.Zero;
+        await RunDueAsync();
+        while (!done())
+        {
+            Assert.True(step > TimeSpan.Zero, $"everything due has run without {what}");
+            Assert.True(moved < TimeSpan.FromHours(1), $"the clock moved an hour without {what}");
+            clock.Advance(step);
+            moved += step;
+            await RunDueAsync();
+        }
+
+        return moved;
+    }
+
+    /// <summary>On the fake clock: moves it by <paramref name="span"/> in <paramref name="step"/>s, running what is due at each.</summary>
+    public async Task AdvanceAsync(FakeTimeProvider clock, TimeSpan span, TimeSpan step)
+    {
+        await RunDueAsync();
+        for (var moved = TimeSpan.Zero; moved < span; moved += step)
+        {
+            clock.Advance(step < span - moved ? step : span - moved);
+            await RunDueAsync();
+        }
     }
 
     /// <summary>Sends JSON (a string or bytes, sent as they are, or a node); returns the status and the parsed answer.</summary>

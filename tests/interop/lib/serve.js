@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { cliPath } from './cli.js';
+import { cliPath, makeTempDir, removeTempDir } from './cli.js';
 
 /** `switchboard serve --data <dir>/data --urls http://127.0.0.1:0 ...extra`; resolves once it printed "Ready.". */
 export async function startServe(dir, extra = [], { timeoutMs = 60_000 } = {}) {
@@ -97,4 +97,27 @@ export async function startReceiver(respond = () => 200) {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * What the platform tests start with: a temp folder, a receiver answering `respond(request)` (see `startReceiver`), and
+ * `switchboard serve` in it with a 50 ms lifecycle delay and `extra` arguments. `stop()` ends both and removes the folder.
+ */
+export async function startPlatform({ respond, extra = [] } = {}) {
+  const dir = await makeTempDir();
+  let receiver;
+  let serve;
+  const stop = async () => {
+    await serve?.stop();
+    await receiver?.close();
+    await removeTempDir(dir);
+  };
+  try {
+    receiver = await startReceiver(respond);
+    serve = await startServe(dir, ['--lifecycle-delay', '50ms', ...extra]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { serve, receiver, stop };
 }
