@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Switchboard.DurableWork.Sqlite;
@@ -10,6 +11,9 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
+    /// <summary>How long deferrable writes (see <see cref="WriteAsync{T}"/>) wait for another write to share their commit.</summary>
+    internal static readonly TimeSpan DeferrableWait = TimeSpan.FromMilliseconds(5);
+
     private readonly ConcurrentQueue<Job> _jobs = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SqliteConnection _connection;
@@ -35,10 +39,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
-    public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
+    /// <param name="deferrable">
+    /// Nobody waits for this write to answer a request (a worker's completions): it does not start a transaction of its
+    /// own while it is younger than <see cref="DeferrableWait"/>, but joins the next write that does, so it costs no
+    /// commit (no fsync) of its own while other writes keep coming.
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken, bool deferrable = false)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
-        var job = new Job<T>(work, cancellationToken);
+        var job = new Job<T>(work, cancellationToken) { Deferrable = deferrable, Queued = Stopwatch.GetTimestamp() };
         _jobs.Enqueue(job);
         if (_closed && !_loop.IsAlive)
         {
@@ -79,7 +88,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var batch = new List<Job>(_maxJobsPerTransaction);
         while (true)
         {
-            batch.Clear();
             while (batch.Count < _maxJobsPerTransaction && _jobs.TryDequeue(out var job))
             {
                 batch.Add(job);
@@ -87,7 +95,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
             if (batch.Count > 0)
             {
+                if (WaitedForCompany(batch))
+                {
+                    continue;
+                }
+
                 RunTransaction(batch);
+                batch.Clear();
                 if (_checkpointer.TakeRewindRequest())
                 {
                     FinishCheckpoint();
@@ -111,6 +125,32 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         FailLateJobs();
+    }
+
+    /// <summary>
+    /// A batch of deferrable writes only waits, up to <see cref="DeferrableWait"/> after the first was queued, for a write
+    /// to commit with; true if it waited (the caller looks at the queue again).
+    /// </summary>
+    private bool WaitedForCompany(List<Job> batch)
+    {
+        if (_closed || batch.Count >= _maxJobsPerTransaction || !batch.TrueForAll(j => j.Deferrable))
+        {
+            return false;
+        }
+
+        var left = DeferrableWait - Stopwatch.GetElapsedTime(batch[0].Queued);
+        if (left <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (_jobs.IsEmpty && !_closed)
+        {
+            _wake.Wait(left);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -297,6 +337,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private abstract class Job
     {
+        public bool Deferrable { get; init; }
+
+        /// <summary>When it was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public long Queued { get; init; }
+
         public abstract void Run(SqliteWriter writer);
 
         public abstract void Commit();
