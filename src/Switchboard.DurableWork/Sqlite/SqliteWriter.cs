@@ -11,14 +11,15 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    /// <summary>How long deferrable writes (see <see cref="WriteAsync{T}"/>) wait for another write to share their commit.</summary>
-    internal static readonly TimeSpan DeferrableWait = TimeSpan.FromMilliseconds(5);
+    /// <summary>How long deferrable writes (see <see cref="WriteAsync{T}"/>) wait for another write to share their commit, unless told otherwise.</summary>
+    internal static readonly TimeSpan DefaultDeferrableWait = TimeSpan.FromMilliseconds(5);
 
     private readonly ConcurrentQueue<Job> _jobs = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly int _maxJobsPerTransaction;
+    private readonly TimeSpan _deferrableWait;
     private readonly Thread _loop;
     private int _sleeping;
     private volatile bool _closed;
@@ -27,10 +28,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly ISqliteTransactionParticipant? _participant;
 
     /// <param name="participant">State outside the database that follows each transaction (the store's <see cref="SqliteKeys"/>).</param>
-    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, ISqliteTransactionParticipant? participant = null)
+    /// <param name="deferrableWait">How long deferrable writes wait for company (<see cref="DefaultDeferrableWait"/> if not given).</param>
+    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, ISqliteTransactionParticipant? participant = null, TimeSpan? deferrableWait = null)
     {
         _connection = openConnection;
         _maxJobsPerTransaction = maxJobsPerTransaction;
+        _deferrableWait = deferrableWait ?? DefaultDeferrableWait;
         _participant = participant;
         _checkpointer = new SqliteCheckpointer(openConnection.ConnectionString);
         // A thread of its own: each commit blocks in fsync, which would otherwise hold a thread-pool thread.
@@ -41,7 +44,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
     /// <param name="deferrable">
     /// Nobody waits for this write to answer a request (a worker's completions): it does not start a transaction of its
-    /// own while it is younger than <see cref="DeferrableWait"/>, but joins the next write that does, so it costs no
+    /// own until it has waited the writer's deferrable wait (<see cref="DefaultDeferrableWait"/>), but joins the next write that does, so it costs no
     /// commit (no fsync) of its own while other writes keep coming.
     /// </param>
     public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken, bool deferrable = false)
@@ -128,7 +131,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// A batch of deferrable writes only waits, up to <see cref="DeferrableWait"/> after the first was queued, for a write
+    /// A batch of deferrable writes only waits, up to the deferrable wait after the first was queued, for a write
     /// to commit with; true if it waited (the caller looks at the queue again).
     /// </summary>
     private bool WaitedForCompany(List<Job> batch)
@@ -138,7 +141,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             return false;
         }
 
-        var left = DeferrableWait - Stopwatch.GetElapsedTime(batch[0].Queued);
+        var left = _deferrableWait - Stopwatch.GetElapsedTime(batch[0].Queued);
         if (left <= TimeSpan.Zero)
         {
             return false;
