@@ -61,7 +61,7 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         var deferred = writer.WriteAsync(w => Insert(w, 1), CancellationToken.None, deferrable: true);
         var another = writer.WriteAsync(w => Insert(w, 2), CancellationToken.None, deferrable: true);
         await Task.Delay(300);
-        Assert.False(deferred.IsCompleted);
+        Assert.False(deferred.IsCompleted, deferred.Exception?.ToString());
         Assert.Equal(0, commits.Count);
 
         Assert.Equal(1, await writer.WriteAsync(w => Insert(w, 3), CancellationToken.None));
