@@ -44,8 +44,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
     /// <param name="deferrable">
     /// Nobody waits for this write to answer a request (a worker's completions): it does not start a transaction of its
-    /// own until it has waited the writer's deferrable wait (<see cref="DefaultDeferrableWait"/>), but joins the next write that does, so it costs no
-    /// commit (no fsync) of its own while other writes keep coming.
+    /// own until it has waited the writer's deferrable wait (<see cref="DefaultDeferrableWait"/>), but joins the next
+    /// write that does, so it costs no commit (no fsync) of its own while other writes keep coming.
     /// </param>
     public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken, bool deferrable = false)
     {
