@@ -88,6 +88,29 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_event_no_handler_takes_is_stored_handled_by_the_request_that_brought_it()
+    {
+        // No runner in this host: what is handled when the 200 comes was stored handled by the ingest's own write.
+        await using var app = await ReceiverApp.StartAsync(o =>
+            {
+                o.PublicKeys.Add(_sender.PublicKey);
+                o.DataDirectory = _data;
+            },
+            h => h.On(EventTypes.CallHangup, "hangup", (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }),
+            more: b => b.Services.Remove(b.Services.Single(d => d.ImplementationType == typeof(Handlers.HandlerRunner))));
+
+        await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-untaken"));
+        await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
+
+        var untaken = await app.Admin.GetAsync("e-untaken");
+        Assert.Equal((InboxEntryState.Handled, 1, 0), (untaken!.State, untaken.Runs, untaken.HandlerRuns.Count));
+        Assert.Equal(InboxEntryState.Pending, (await app.Admin.GetAsync("e-hangup"))!.State);
+        await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-untaken"));
+        var again = await app.Admin.GetAsync("e-untaken");
+        Assert.Equal((InboxEntryState.Handled, 1), (again!.State, again.Runs));
+    }
+
+    [Fact]
     public async Task A_failing_handler_is_retried_with_backoff_and_the_others_do_not_run_again()
     {
         var failuresLeft = 2;

@@ -216,6 +216,8 @@ internal sealed class SqliteWorkStore : IWorkStore
         var rows = distinct ? SqliteRows.Completions(completions, now) : null;
         var attempts = distinct ? SqliteRows.Attempts(completions, _ => true) : null;
         var token = startNext ? StoreSql.NewLeaseToken(WorkerId) : null;
+        // Completions answer no request: they ride along with the next write rather than commit alone, unless the
+        // next item of an ordering key waits for them.
         return _writer.WriteAsync(writer =>
         {
             var finishedInOrder = new List<(string Queue, string OrderingKey)>();
@@ -244,7 +246,7 @@ internal sealed class SqliteWorkStore : IWorkStore
             }
 
             return new WorkCompletionResult(recorded, started);
-        }, cancellationToken);
+        }, cancellationToken, deferrable: !startNext);
     }
 
     /// <summary>The columns a completion's update returns: the item, and what its finishing means for its ordering key.</summary>

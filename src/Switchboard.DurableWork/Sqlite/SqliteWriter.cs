@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Switchboard.DurableWork.Sqlite;
@@ -10,11 +11,15 @@ namespace Switchboard.DurableWork.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
+    /// <summary>How long deferrable writes (see <see cref="WriteAsync{T}"/>) wait for another write to share their commit, unless told otherwise.</summary>
+    internal static readonly TimeSpan DefaultDeferrableWait = TimeSpan.FromMilliseconds(5);
+
     private readonly ConcurrentQueue<Job> _jobs = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly int _maxJobsPerTransaction;
+    private readonly TimeSpan _deferrableWait;
     private readonly Thread _loop;
     private int _sleeping;
     private volatile bool _closed;
@@ -23,10 +28,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly ISqliteTransactionParticipant? _participant;
 
     /// <param name="participant">State outside the database that follows each transaction (the store's <see cref="SqliteKeys"/>).</param>
-    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, ISqliteTransactionParticipant? participant = null)
+    /// <param name="deferrableWait">How long deferrable writes wait for company (<see cref="DefaultDeferrableWait"/> if not given).</param>
+    public SqliteWriter(SqliteConnection openConnection, int maxJobsPerTransaction, ISqliteTransactionParticipant? participant = null, TimeSpan? deferrableWait = null)
     {
         _connection = openConnection;
         _maxJobsPerTransaction = maxJobsPerTransaction;
+        _deferrableWait = deferrableWait ?? DefaultDeferrableWait;
         _participant = participant;
         _checkpointer = new SqliteCheckpointer(openConnection.ConnectionString);
         // A thread of its own: each commit blocks in fsync, which would otherwise hold a thread-pool thread.
@@ -35,10 +42,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> inside the next write transaction; completes once that transaction committed.</summary>
-    public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
+    /// <param name="deferrable">
+    /// Nobody waits for this write to answer a request (a worker's completions): it does not start a transaction of its
+    /// own until it has waited the writer's deferrable wait (<see cref="DefaultDeferrableWait"/>), but joins the next
+    /// write that does, so it costs no commit (no fsync) of its own while other writes keep coming.
+    /// </param>
+    public Task<T> WriteAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken, bool deferrable = false)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
-        var job = new Job<T>(work, cancellationToken);
+        var job = new Job<T>(work, cancellationToken) { Deferrable = deferrable, Queued = Stopwatch.GetTimestamp() };
         _jobs.Enqueue(job);
         if (_closed && !_loop.IsAlive)
         {
@@ -79,7 +91,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var batch = new List<Job>(_maxJobsPerTransaction);
         while (true)
         {
-            batch.Clear();
             while (batch.Count < _maxJobsPerTransaction && _jobs.TryDequeue(out var job))
             {
                 batch.Add(job);
@@ -87,7 +98,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
             if (batch.Count > 0)
             {
+                if (WaitedForCompany(batch))
+                {
+                    continue;
+                }
+
                 RunTransaction(batch);
+                batch.Clear();
                 if (_checkpointer.TakeRewindRequest())
                 {
                     FinishCheckpoint();
@@ -111,6 +128,32 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         FailLateJobs();
+    }
+
+    /// <summary>
+    /// A batch of deferrable writes only waits, up to the deferrable wait after the first was queued, for a write
+    /// to commit with; true if it waited (the caller looks at the queue again).
+    /// </summary>
+    private bool WaitedForCompany(List<Job> batch)
+    {
+        if (_closed || batch.Count >= _maxJobsPerTransaction || !batch.TrueForAll(j => j.Deferrable))
+        {
+            return false;
+        }
+
+        var left = _deferrableWait - Stopwatch.GetElapsedTime(batch[0].Queued);
+        if (left <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (_jobs.IsEmpty && !_closed)
+        {
+            _wake.Wait(left);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -297,6 +340,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private abstract class Job
     {
+        public bool Deferrable { get; init; }
+
+        /// <summary>When it was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public long Queued { get; init; }
+
         public abstract void Run(SqliteWriter writer);
 
         public abstract void Commit();

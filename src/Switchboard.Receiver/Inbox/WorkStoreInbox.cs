@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
+using Switchboard.Receiver.Handlers;
 using Switchboard.Receiver.Storage;
 
 namespace Switchboard.Receiver.Inbox;
@@ -10,13 +11,16 @@ namespace Switchboard.Receiver.Inbox;
 /// event id, due now, for the handler runner. Enqueueing an id the queue holds already adds nothing: that is how a
 /// duplicate is recognised, on one instance or many. While the runner of this process keeps up, the event is stored
 /// already leased to it and handed over in memory. The request log (<see cref="TelnyxWebhookOptions.RecordAllRequests"/>)
-/// is for inspection only: when its record cannot be written, the request is answered as if it had been.
+/// is for inspection only: when its record cannot be written, the request is answered as if it had been. An event
+/// that no registered handler takes (<c>listen</c> without <c>--forward-to</c>) is stored finished, as the runner would
+/// have finished it: no hand-over, no run and no completion to write.
 /// </summary>
 internal sealed partial class WorkStoreInbox(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
     IRecentEventIds recent,
     LocalHandlerRunner runner,
+    HandlerRegistry handlers,
     RequestLog requestLog,
     InboxWriteFailures writeFailures,
     ILogger<WorkStoreInbox> logger) : IWebhookInbox
@@ -45,14 +49,18 @@ internal sealed partial class WorkStoreInbox(
                     // The event and its request record in one transaction: one commit to wait for, not three.
                     (added, recorded) = await store.WriteAsync<(bool, AppendedRecord?)>(async transaction =>
                     {
-                        var isNew = (await runner.EnqueueAsync(transaction, ReceiverQueues.Inbox, [accepted]))[0];
+                        var isNew = (await EnqueueAsync(transaction, accepted))[0];
                         var (body, context) = isNew ? (accepted.Payload, accepted.Context!) : Stored(webhook, DuplicateRecord(webhook));
                         return (isNew, await requestLog.AppendAsync(transaction, body, context, isNew ? "accepted" : "duplicate", webhook.ReceivedAt));
                     }, CancellationToken.None);
                 }
-                else
+                else if (IsHandled(accepted))
                 {
                     added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
+                }
+                else
+                {
+                    added = (await store.WriteAsync(transaction => EnqueueAsync(transaction, accepted), CancellationToken.None))[0];
                 }
 
                 await recent.RememberAsync(eventId);
@@ -90,6 +98,15 @@ internal sealed partial class WorkStoreInbox(
 
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
     }
+
+    /// <summary>Adds the event to the inbox in <paramref name="transaction"/>: for the runner, or finished if no handler takes it.</summary>
+    private ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, NewWorkItem item) =>
+        IsHandled(item)
+            ? runner.EnqueueAsync(transaction, ReceiverQueues.Inbox, [item])
+            : transaction.AddFinishedAsync(ReceiverQueues.Inbox, [item]);
+
+    /// <summary>Whether a handler runs for the event (its tag is its type); the runner decides the same when it takes one.</summary>
+    private bool IsHandled(NewWorkItem item) => item.Tag is not { } eventType || handlers.For(eventType).Any();
 
     private static StoredRequest DuplicateRecord(ReceivedWebhook webhook) =>
         Record(webhook, "duplicate", 200, "duplicate", $"event {webhook.EventId} was received before");

@@ -53,6 +53,74 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         Assert.Equal("1,2,4", (string?)await select.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_deferrable_write_commits_with_the_next_write_not_alone()
+    {
+        var commits = new CommitCounter();
+        var writer = new SqliteWriter(await CreateTableAsync(), maxJobsPerTransaction: 16, commits, deferrableWait: TimeSpan.FromMinutes(10));
+        var deferred = writer.WriteAsync(w => Insert(w, 1), CancellationToken.None, deferrable: true);
+        var another = writer.WriteAsync(w => Insert(w, 2), CancellationToken.None, deferrable: true);
+        await Task.Delay(300);
+        Assert.False(deferred.IsCompleted, deferred.Exception?.ToString());
+        Assert.Equal(0, commits.Count);
+
+        Assert.Equal(1, await writer.WriteAsync(w => Insert(w, 3), CancellationToken.None));
+        Assert.Equal(1, await deferred);
+        Assert.Equal(1, await another);
+        Assert.Equal(1, commits.Count);
+
+        // Closing the writer commits what still waits, rather than leaving it waiting.
+        var last = writer.WriteAsync(w => Insert(w, 4), CancellationToken.None, deferrable: true);
+        await writer.DisposeAsync();
+        Assert.Equal(1, await last);
+        Assert.Equal(2, commits.Count);
+    }
+
+    [Fact]
+    public async Task A_deferrable_write_with_no_write_to_join_commits_once_its_wait_is_over()
+    {
+        var writer = new SqliteWriter(await CreateTableAsync(), maxJobsPerTransaction: 16, deferrableWait: TimeSpan.FromMilliseconds(50));
+        Assert.Equal(1, await writer.WriteAsync(w => Insert(w, 1), CancellationToken.None, deferrable: true).WaitAsync(TimeSpan.FromSeconds(60)));
+        await writer.DisposeAsync();
+    }
+
+    private async Task<SqliteConnection> CreateTableAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "d.db")}");
+        await connection.OpenAsync();
+        using var create = connection.CreateCommand();
+        create.CommandText = "CREATE TABLE t (v INTEGER NOT NULL UNIQUE)";
+        create.ExecuteNonQuery();
+        return connection;
+    }
+
+    private sealed class CommitCounter : ISqliteTransactionParticipant
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Begin(SqliteConnection connection)
+        {
+        }
+
+        public void BeforeCommit(SqliteWriter writer)
+        {
+        }
+
+        public void Committed() => Interlocked.Increment(ref _count);
+
+        public void RolledBack()
+        {
+        }
+
+        public int Mark() => 0;
+
+        public void RollbackTo(int mark)
+        {
+        }
+    }
+
     private static int Insert(SqliteWriter writer, int value)
     {
         var insert = writer.Command("INSERT INTO t (v) VALUES (@v)");
