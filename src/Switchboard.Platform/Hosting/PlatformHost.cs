@@ -56,7 +56,6 @@ public static class PlatformHost
         var (store, dataSource) = await OpenStoreAsync(options, time, cancellationToken);
         try
         {
-            await store.MigrateAsync(PlatformSchema.Component, PlatformSchema.Migrations, cancellationToken);
             if (options.GlobalWebhookUrl is not null || options.GlobalWebhookFailoverUrl is not null)
             {
                 await new GlobalWebhookSettings(store).SetAsync(new GlobalWebhooks(options.GlobalWebhookUrl, options.GlobalWebhookFailoverUrl), cancellationToken);
