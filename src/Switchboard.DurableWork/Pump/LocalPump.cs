@@ -26,6 +26,19 @@ internal class LocalPump
     public ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, string queue, IReadOnlyList<NewWorkItem> items) =>
         Volatile.Read(ref _pump) is { } pump ? pump.EnqueueAsync(transaction, items) : transaction.EnqueueAsync(queue, items);
 
+    /// <summary>Enqueues items of <paramref name="queue"/> in <paramref name="batch"/>, as in a transaction (handed over once it commits).</summary>
+    public void Enqueue(WorkBatch batch, string queue, IReadOnlyList<NewWorkItem> items)
+    {
+        if (Volatile.Read(ref _pump) is { } pump)
+        {
+            pump.Enqueue(batch, items);
+        }
+        else
+        {
+            batch.Enqueue(queue, items);
+        }
+    }
+
     /// <summary>Work may be due now (requeued, replayed): the pump looks without waiting for its next poll.</summary>
     public void Notify() => Volatile.Read(ref _pump)?.Notify();
 }

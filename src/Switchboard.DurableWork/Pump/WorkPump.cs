@@ -130,6 +130,22 @@ internal sealed partial class WorkPump
         return created;
     }
 
+    /// <summary>
+    /// Enqueues items in <paramref name="batch"/>, as <see cref="EnqueueAsync(IWorkTransaction, IReadOnlyList{NewWorkItem})"/>
+    /// does in a transaction; what is leased to the pump is handed over once the batch commits.
+    /// </summary>
+    public void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
+        {
+            batch.Enqueue(_options.Queue, items, leased: true, committed: enqueued => _ = HandOver(ready, enqueued));
+            return;
+        }
+
+        batch.Enqueue(_options.Queue, items, committed: _ => _signal.Notify());
+    }
+
     private Task HandOver(ReadyQueue ready, IReadOnlyList<EnqueuedItem> enqueued)
     {
         if (enqueued.Any(e => e.Added && e.Leased is null))
@@ -223,6 +239,11 @@ internal sealed partial class WorkPump
         while (await ready.TakeAsync() is { } item)
         {
             var completion = await RunAsync(item, stoppingToken);
+            if (completion.Outcome == WorkOutcome.Recorded)
+            {
+                continue;
+            }
+
             completions.TryWrite(new Result(completion, item.OrderingKey is not null && completion.Outcome is WorkOutcome.Succeeded or WorkOutcome.Failed));
         }
     }

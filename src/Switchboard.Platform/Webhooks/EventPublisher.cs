@@ -11,6 +11,22 @@ namespace Switchboard.Platform.Webhooks;
 /// </summary>
 public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
 {
+    /// <summary>Adds the event's webhook to <paramref name="batch"/>, built now (the batch's commit only writes it).</summary>
+    /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
+    public WebhookEvent? Publish<TPayload>(
+        WorkBatch batch, string eventType, string resourceId, string eventName, TPayload payload, IReadOnlyList<WebhookTarget> targets, string orderingKey)
+        where TPayload : class
+    {
+        if (targets.Count == 0)
+        {
+            return null;
+        }
+
+        var webhookEvent = WebhookEvent.Create(eventType, PlatformIdentity.EventId(resourceId, eventName), time.GetUtcNow(), payload);
+        outbox.Publish(batch, [OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey }]);
+        return webhookEvent;
+    }
+
     /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
     public async ValueTask<WebhookEvent?> PublishAsync<TPayload>(
         IWorkTransaction transaction, string eventType, string resourceId, string eventName, TPayload payload,
