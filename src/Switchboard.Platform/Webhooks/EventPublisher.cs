@@ -17,14 +17,13 @@ public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
         WorkBatch batch, string eventType, string resourceId, string eventName, TPayload payload, IReadOnlyList<WebhookTarget> targets, string orderingKey)
         where TPayload : class
     {
-        if (targets.Count == 0)
+        if (Webhook(eventType, resourceId, eventName, payload, targets, orderingKey) is not { } webhook)
         {
             return null;
         }
 
-        var webhookEvent = WebhookEvent.Create(eventType, PlatformIdentity.EventId(resourceId, eventName), time.GetUtcNow(), payload);
-        outbox.Publish(batch, [OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey }]);
-        return webhookEvent;
+        outbox.Publish(batch, [webhook.Outbound]);
+        return webhook.Event;
     }
 
     /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
@@ -33,13 +32,25 @@ public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
         IReadOnlyList<WebhookTarget> targets, string orderingKey)
         where TPayload : class
     {
+        if (Webhook(eventType, resourceId, eventName, payload, targets, orderingKey) is not { } webhook)
+        {
+            return null;
+        }
+
+        await outbox.PublishAsync(transaction, [webhook.Outbound]);
+        return webhook.Event;
+    }
+
+    private (WebhookEvent Event, OutboundWebhook Outbound)? Webhook<TPayload>(
+        string eventType, string resourceId, string eventName, TPayload payload, IReadOnlyList<WebhookTarget> targets, string orderingKey)
+        where TPayload : class
+    {
         if (targets.Count == 0)
         {
             return null;
         }
 
         var webhookEvent = WebhookEvent.Create(eventType, PlatformIdentity.EventId(resourceId, eventName), time.GetUtcNow(), payload);
-        await outbox.PublishAsync(transaction, [OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey }]);
-        return webhookEvent;
+        return (webhookEvent, OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey });
     }
 }
