@@ -75,4 +75,4 @@ for i in range(commands):
 ms = lambda part: 1000 * sum(part) / len(part)
 print(f"commands: first 100 {ms(times[:100]):.1f} ms each, commands {commands - 100} to {commands} {ms(times[-100:]):.1f} ms each", end="")
 EOF
-echo "; the call's stored record: $(python3 -c 'import sqlite3,sys; c=sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True); print(c.execute("SELECT length(body) FROM platform_resources WHERE kind = ? AND id = ?", ("call", sys.argv[2])).fetchone()[0])' "$work/switchboard.db" "$call") bytes"
+echo "; the call's stored record: $(python3 -c 'import sqlite3,sys; c=sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True); print(c.execute("SELECT length(body) FROM work_documents WHERE kind = ? AND id = ?", ("call", sys.argv[2])).fetchone()[0])' "$work/switchboard.db" "$call") bytes"

@@ -92,6 +92,27 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
         return result;
     }
 
+    public async Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        List<IReadOnlyList<EnqueuedItem>> enqueued;
+        try
+        {
+            enqueued = await new PostgresWorkTransaction(this, connection, transaction).ApplyAsync(batch, _time.GetUtcNow(), cancellationToken);
+        }
+        catch (WorkBatchRefusedException refused)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return refused.Result;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        batch.RunCommitted(enqueued);
+        return WorkBatchResult.Committed;
+    }
+
     public async Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(read);

@@ -65,7 +65,12 @@ internal static class PostgresSchema
         );
         CREATE TABLE work_component_schema (component text PRIMARY KEY, version integer NOT NULL);
         """,
+        // The document set (WorkDocuments) and the indexes of the queries over queues (a delivery log's filters).
+        DocumentSql.Schema + DocumentSql.QueryIndexes,
     ];
+
+    /// <summary>The migration (its number, counted from 1) that creates the document set; tables of an earlier platform are adopted right after it.</summary>
+    private const int DocumentsVersion = 3;
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
@@ -78,6 +83,11 @@ internal static class PostgresSchema
         for (var i = version; i < Migrations.Length; i++)
         {
             await ExecuteAsync(connection, Migrations[i], cancellationToken);
+            if (i + 1 == DocumentsVersion && await PlatformTablesExistAsync(connection, cancellationToken))
+            {
+                await ExecuteAsync(connection, DocumentSql.AdoptPlatformTables, cancellationToken);
+            }
+
             await ExecuteAsync(connection, $"INSERT INTO durable_work_schema (version) VALUES ({i + 1})", cancellationToken);
         }
 
@@ -118,6 +128,23 @@ internal static class PostgresSchema
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>An earlier platform's tables (see <see cref="DocumentSql.AdoptPlatformTables"/>), at their last schema.</summary>
+    private static async Task<bool> PlatformTablesExistAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand(
+            "SELECT to_regclass('platform_resources') IS NOT NULL, " +
+            "(SELECT coalesce(max(version), 0) FROM work_component_schema WHERE component = 'platform')", connection);
+        await using var row = await read.ExecuteReaderAsync(cancellationToken);
+        await row.ReadAsync(cancellationToken);
+        if (!row.GetBoolean(0))
+        {
+            return false;
+        }
+
+        var version = row.GetInt32(1);
+        return version == DocumentSql.LastPlatformVersion ? true : throw new InvalidOperationException(DocumentSql.OldPlatformSchema(version));
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -238,6 +238,55 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
         return new EnqueuedItem(true, reader.GetBoolean(1) ? StoreSql.Leased(item, id, token!) : null);
     }
 
+    /// <summary>
+    /// Runs a batch's operations in order; returns what each of its enqueues did. A check that refuses it throws
+    /// <see cref="WorkBatchRefusedException"/> (the caller rolls back).
+    /// </summary>
+    public async Task<List<IReadOnlyList<EnqueuedItem>>> ApplyAsync(WorkBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var enqueued = new List<IReadOnlyList<EnqueuedItem>>();
+        foreach (var operation in batch.Operations)
+        {
+            switch (operation)
+            {
+                case WorkBatchOperation.Put { Document: var put }:
+                    var (sql, args) = DocumentSql.Put(put, now);
+                    Check(await RunAsync(sql, args) == 1, WorkBatchOutcome.Conflict, put.Kind, put.Id);
+                    break;
+                case WorkBatchOperation.Delete delete:
+                    Check(await RunAsync(DocumentSql.DeleteVersion, DocumentSql.DeleteArgs(delete.Kind, delete.Id, delete.ExpectedVersion)) == 1,
+                        WorkBatchOutcome.Conflict, delete.Kind, delete.Id);
+                    break;
+                case WorkBatchOperation.Add add:
+                    enqueued.Add(await EnqueueAsync(add.Queue, add.Items, add.Leased, cancellationToken));
+                    break;
+                case WorkBatchOperation.Succeed { Lease: var lease }:
+                    var succeeded = await RunAsync(
+                        "UPDATE work_items SET status = @status, attempts = attempts + 1, finished_at = @now, lease_owner = NULL, lease_worker = NULL, " +
+                        "leased_at = NULL, updated_at = @now WHERE id = @id AND lease_owner = @token AND status = 0",
+                        [new("status", StoreSql.StatusCode(WorkOutcome.Succeeded)), new("now", StoreSql.Ms(now)), new("id", lease.ItemId), new("token", lease.Token)]);
+                    Check(succeeded == 1, WorkBatchOutcome.LeaseLost, "work item", lease.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+
+        return enqueued;
+
+        async Task<int> RunAsync(string sql, SqlArg[] args)
+        {
+            await using var command = Command(sql, args);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        static void Check(bool passed, WorkBatchOutcome outcome, string kind, string id)
+        {
+            if (!passed)
+            {
+                throw new WorkBatchRefusedException(new WorkBatchResult(outcome, $"{kind} {id}"));
+            }
+        }
+    }
+
     private NpgsqlCommand Command(string sql, SqlArg[] args)
     {
         var command = new NpgsqlCommand(sql, connection, transaction);

@@ -73,6 +73,12 @@ public interface IWorkStore : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in one write transaction (see <see cref="IWorkTransaction"/>); its result once committed.</summary>
     Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Commits <paramref name="batch"/> in one write transaction, or nothing of it: a version check or the completed
+    /// item's lease refusing it is its outcome, for the caller to read again and build a new batch.
+    /// </summary>
+    Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default);
+
     /// <summary>Runs <paramref name="read"/> on a read-only snapshot, beside the writes.</summary>
     Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default);
 

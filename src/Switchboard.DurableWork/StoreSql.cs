@@ -88,6 +88,11 @@ internal static class StoreSql
                 throw new ArgumentException($"a {completion.Outcome} completion needs RetryAt", nameof(completions));
             }
 
+            if (completion.Outcome == WorkOutcome.Recorded)
+            {
+                throw new ArgumentException("a Recorded completion is recorded already: there is nothing to store", nameof(completions));
+            }
+
             if (completion.KeepAttempts is < 1)
             {
                 throw new ArgumentException($"KeepAttempts must be at least 1 (or null to keep every entry); got {completion.KeepAttempts}", nameof(completions));

@@ -65,6 +65,11 @@ public enum WorkOutcome
     Retry,
     /// <summary>Not attempted (shutting down): give the item back, due at <see cref="WorkCompletion.RetryAt"/>, no attempt counted.</summary>
     Release,
+    /// <summary>
+    /// Recorded already, by the work itself (its completion was one operation of its own <see cref="WorkBatch"/>), or
+    /// not this worker's to record (its lease was taken over): the worker writes nothing. Never given to the store.
+    /// </summary>
+    Recorded,
 }
 
 /// <summary>One entry of an item's attempt log (an attempt may log several entries, e.g. one per URL tried).</summary>
@@ -88,6 +93,9 @@ public sealed record WorkCompletion(WorkLease Lease, WorkOutcome Outcome, DateTi
     public static WorkCompletion Retry(WorkLease lease, DateTimeOffset retryAt, IReadOnlyList<WorkAttemptRecord> log) => new(lease, WorkOutcome.Retry, retryAt, log);
 
     public static WorkCompletion Release(WorkLease lease, DateTimeOffset dueAt) => new(lease, WorkOutcome.Release, dueAt, []);
+
+    /// <summary>Nothing for the worker to write (see <see cref="WorkOutcome.Recorded"/>).</summary>
+    public static WorkCompletion Recorded(WorkLease lease) => new(lease, WorkOutcome.Recorded, null, []);
 }
 
 /// <summary>What <see cref="IWorkStore.CompleteAndStartNextAsync"/> did.</summary>

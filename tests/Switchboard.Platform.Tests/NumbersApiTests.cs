@@ -244,7 +244,7 @@ public sealed class NumbersApiTests : NumbersApiScenarios
         {
             await connection.OpenAsync();
             await using var insert = connection.CreateCommand();
-            insert.CommandText = "PRAGMA busy_timeout = 10000; INSERT INTO platform_resources (kind, id, body, created_at, updated_at) VALUES ('number_order', '0b6a3c1e-4a57-4f2b-9d7e-1e1c1f0a0001', $body, 1767225600000, 1767225600000)";
+            insert.CommandText = "PRAGMA busy_timeout = 10000; INSERT INTO work_documents (kind, id, version, body, created_at, updated_at) VALUES ('number_order', '0b6a3c1e-4a57-4f2b-9d7e-1e1c1f0a0001', 1, $body, 1767225600000, 1767225600000)";
             insert.Parameters.AddWithValue("$body", Body);
             await insert.ExecuteNonQueryAsync();
         }

@@ -26,6 +26,9 @@ public abstract class ForwardingWorkStore(IWorkStore inner) : IWorkStore
     public virtual Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default) =>
         Inner.CompleteAndStartNextAsync(completions, cancellationToken);
 
+    public virtual Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
+        Inner.CommitAsync(batch, cancellationToken);
+
     public virtual Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         Inner.WriteAsync(work, cancellationToken);
 

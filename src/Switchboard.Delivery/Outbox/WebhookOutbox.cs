@@ -53,6 +53,16 @@ public sealed class WebhookOutbox
         return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
     }
 
+    /// <summary>
+    /// Adds webhooks to <paramref name="batch"/> (a batch for this outbox's store), computed now: they are published if
+    /// and only if the batch commits, together with the rest of it.
+    /// </summary>
+    public void Publish(WorkBatch batch, IReadOnlyList<OutboundWebhook> webhooks)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        Queue.Enqueue(batch, Items(webhooks));
+    }
+
     private NewWorkItem[] Items(IReadOnlyList<OutboundWebhook> webhooks)
     {
         ArgumentNullException.ThrowIfNull(webhooks);

@@ -47,6 +47,23 @@ public sealed class WorkQueue
     public ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items) =>
         Volatile.Read(ref _worker) is { } worker ? worker.EnqueueAsync(transaction, items) : transaction.EnqueueAsync(Name, items);
 
+    /// <summary>
+    /// Adds items to <paramref name="batch"/> (a batch for this queue's store): stored if and only if the batch commits,
+    /// with the rest of it. With a worker of this queue running here, the ones due now are handed to it once it commits.
+    /// </summary>
+    public void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
+    {
+        if (Volatile.Read(ref _worker) is { } worker)
+        {
+            worker.Enqueue(batch, items);
+        }
+        else
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            batch.Enqueue(Name, items);
+        }
+    }
+
     /// <summary>Work may be due now (requeued, replayed, written elsewhere): the worker of this process looks at once instead of at its next poll.</summary>
     public void Notify() => Volatile.Read(ref _worker)?.Notify();
 

@@ -137,6 +137,22 @@ public sealed partial class WorkQueueWorker
         return created;
     }
 
+    /// <summary>
+    /// Enqueues items in <paramref name="batch"/>, as <see cref="EnqueueAsync(IWorkTransaction, IReadOnlyList{NewWorkItem})"/>
+    /// does in a transaction; what is leased to the worker is handed over once the batch commits.
+    /// </summary>
+    internal void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
+        {
+            batch.Enqueue(_queue, items, leased: true, committed: enqueued => _ = HandOver(ready, enqueued));
+            return;
+        }
+
+        batch.Enqueue(_queue, items, committed: _ => _signal.Notify());
+    }
+
     private Task HandOver(ReadyQueue ready, IReadOnlyList<EnqueuedItem> enqueued)
     {
         if (enqueued.Any(e => e.Added && e.Leased is null))
@@ -236,6 +252,11 @@ public sealed partial class WorkQueueWorker
         while (await ready.TakeAsync() is { } item)
         {
             var completion = await RunItemAsync(item, stoppingToken);
+            if (completion.Outcome == WorkOutcome.Recorded)
+            {
+                continue;
+            }
+
             completions.TryWrite(new Result(completion, item.OrderingKey is not null && completion.Outcome is WorkOutcome.Succeeded or WorkOutcome.Failed));
         }
     }

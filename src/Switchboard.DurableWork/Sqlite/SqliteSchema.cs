@@ -88,7 +88,12 @@ internal static class SqliteSchema
         CREATE INDEX work_items_ordering ON work_items (queue, ordering_key, id) WHERE ordering_key IS NOT NULL;
         CREATE TABLE work_component_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
         """,
+        // The document set (WorkDocuments) and the indexes of the queries over queues (a delivery log's filters).
+        DocumentSql.Schema + DocumentSql.QueryIndexes,
     ];
+
+    /// <summary>The migration (its number, counted from 1) that creates the document set; tables of an earlier platform are adopted right after it.</summary>
+    private const int DocumentsVersion = 4;
 
     public static void Configure(SqliteConnection connection, bool synchronousFull)
     {
@@ -121,6 +126,11 @@ internal static class SqliteSchema
             for (var i = version; i < Migrations.Length; i++)
             {
                 Execute(connection, Migrations[i]);
+                if (i + 1 == DocumentsVersion && PlatformTablesExist(connection))
+                {
+                    Execute(connection, DocumentSql.AdoptPlatformTables);
+                }
+
                 Execute(connection, $"INSERT INTO durable_work_schema (version) VALUES ({i + 1})");
             }
 
@@ -158,6 +168,25 @@ internal static class SqliteSchema
             record.Set("@version", migrations.Count);
             record.ExecuteNonQuery();
         }
+    }
+
+    /// <summary>An earlier platform's tables (see <see cref="DocumentSql.AdoptPlatformTables"/>), at their last schema.</summary>
+    private static bool PlatformTablesExist(SqliteConnection connection)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText =
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'platform_resources'), " +
+            "(SELECT coalesce(max(version), 0) FROM work_component_schema WHERE component = 'platform')";
+        using var row = read.ExecuteReader();
+        row.Read();
+        if (row.GetInt64(0) == 0)
+        {
+            return false;
+        }
+
+        return row.GetInt64(1) == DocumentSql.LastPlatformVersion
+            ? true
+            : throw new InvalidOperationException(DocumentSql.OldPlatformSchema(row.GetInt64(1)));
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -142,6 +142,22 @@ internal sealed class SqliteWorkStore : IWorkStore
         return result;
     }
 
+    public async Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var token = StoreSql.NewLeaseToken(WorkerId);
+        try
+        {
+            var enqueued = await _writer.WriteAsync(writer => Transaction(writer).Apply(batch, token), cancellationToken);
+            batch.RunCommitted(enqueued);
+            return WorkBatchResult.Committed;
+        }
+        catch (WorkBatchRefusedException refused)
+        {
+            return refused.Result;
+        }
+    }
+
     public async Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(read);

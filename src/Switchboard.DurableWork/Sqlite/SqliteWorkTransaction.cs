@@ -193,6 +193,52 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
         return reader.Read() && reader.GetBoolean(9) ? StoreSql.ReadClaimed(reader, token!) : null;
     }
 
+    /// <summary>
+    /// Runs a batch's operations in order (statements only: the batch was computed before); returns what each of its
+    /// enqueues did. A check that refuses it throws <see cref="WorkBatchRefusedException"/>, which rolls the write back.
+    /// </summary>
+    public List<IReadOnlyList<EnqueuedItem>> Apply(WorkBatch batch, string token)
+    {
+        var enqueued = new List<IReadOnlyList<EnqueuedItem>>();
+        foreach (var operation in batch.Operations)
+        {
+            switch (operation)
+            {
+                case WorkBatchOperation.Put { Document: var put }:
+                    var (sql, args) = DocumentSql.Put(put, now);
+                    Check(Command(sql, args).ExecuteNonQuery() == 1, WorkBatchOutcome.Conflict, put.Kind, put.Id);
+                    break;
+                case WorkBatchOperation.Delete delete:
+                    Check(Command(DocumentSql.DeleteVersion, DocumentSql.DeleteArgs(delete.Kind, delete.Id, delete.ExpectedVersion)).ExecuteNonQuery() == 1,
+                        WorkBatchOutcome.Conflict, delete.Kind, delete.Id);
+                    break;
+                case WorkBatchOperation.Add add:
+                    enqueued.Add(Enqueue(add.Queue, add.Items, add.Leased ? token : null));
+                    break;
+                case WorkBatchOperation.Succeed { Lease: var lease }:
+                    var succeed = writer.Command(
+                        "UPDATE work_items SET status = @status, attempts = attempts + 1, finished_at = @now, lease_owner = NULL, leased_at = NULL, " +
+                        "updated_at = @now WHERE id = @id AND lease_owner = @token AND status = 0");
+                    succeed.Set("@status", StoreSql.StatusCode(WorkOutcome.Succeeded));
+                    succeed.Set("@now", StoreSql.Ms(now));
+                    succeed.Set("@id", lease.ItemId);
+                    succeed.Set("@token", lease.Token);
+                    Check(succeed.ExecuteNonQuery() == 1, WorkBatchOutcome.LeaseLost, "work item", lease.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+
+        return enqueued;
+
+        static void Check(bool passed, WorkBatchOutcome outcome, string kind, string id)
+        {
+            if (!passed)
+            {
+                throw new WorkBatchRefusedException(new WorkBatchResult(outcome, $"{kind} {id}"));
+            }
+        }
+    }
+
     private SqliteCommand Command(string sql, SqlArg[] args)
     {
         var command = writer.Command(sql);

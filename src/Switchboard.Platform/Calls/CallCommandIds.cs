@@ -1,37 +1,50 @@
 using Switchboard.DurableWork;
+using Switchboard.Platform.Storage;
 
 namespace Switchboard.Platform.Calls;
 
 /// <summary>
-/// The <c>command_id</c>s a call's commands came with, in their own table beside the call (not inside its record, which
-/// every command rewrites), kept for Telnyx's idempotency window: a command whose id the call saw within the last
-/// <see cref="Window"/> is answered without acting again. Each command deletes its call's ids older than the window, so a
-/// call holds at most a window's worth and a command costs the same whatever the call's history.
+/// The <c>command_id</c>s a call's commands came with, each a document of its own beside the call (not inside its record,
+/// which every command rewrites), kept for Telnyx's idempotency window: a command whose id the call saw within the last
+/// <see cref="Window"/> is answered without acting again. Each is finished when stored, so retention's pass deletes those
+/// past the window (<see cref="ForgetExpiredAsync"/>); one seen again after the window counts afresh.
 /// </summary>
 internal static class CallCommandIds
 {
     /// <summary>Telnyx: "Commands with duplicate command_ids within 60 seconds will be ignored."</summary>
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(60);
 
-    /// <summary>True if the call saw <paramref name="commandId"/> within the window; forgets the call's older ids first.</summary>
-    public static async ValueTask<bool> SeenAsync(IWorkTransaction transaction, string callControlId, string commandId, DateTimeOffset now)
+    private const string Kind = "call_command";
+
+    /// <summary>True if the call saw <paramref name="commandId"/> within the window.</summary>
+    public static async ValueTask<bool> SeenAsync(IWorkReader reader, string callControlId, string commandId, DateTimeOffset now) =>
+        await reader.GetDocumentAsync(Kind, Id(callControlId, commandId)) is { } seen && seen.CreatedAt >= now - Window;
+
+    public static async ValueTask RememberAsync(IWorkTransaction transaction, string callControlId, string commandId, string action, DateTimeOffset now)
     {
-        await transaction.ExecuteAsync(
-            "DELETE FROM platform_call_commands WHERE call_control_id = @call AND created_at < @expired",
-            new SqlArg("call", callControlId), new SqlArg("expired", (now - Window).ToUnixTimeMilliseconds()));
-        var rows = await transaction.QueryAsync(
-            "SELECT 1 FROM platform_call_commands WHERE call_control_id = @call AND command_id = @command", _ => 1,
-            new SqlArg("call", callControlId), new SqlArg("command", commandId));
-        return rows.Count > 0;
+        var id = Id(callControlId, commandId);
+        var columns = new DocumentColumns(Owner: callControlId, Name: action, FinishedAt: now);
+        if (!await transaction.PutDocumentAsync(DocumentPut.Create(Kind, id, "{}", columns), now))
+        {
+            // Seen before the window: counts from now. (A replace keeps the creation time, so the old one goes first.)
+            await transaction.DeleteDocumentAsync(Kind, id);
+            await transaction.PutDocumentAsync(DocumentPut.Create(Kind, id, "{}", columns), now);
+        }
     }
 
-    public static ValueTask<int> RememberAsync(IWorkTransaction transaction, string callControlId, string commandId, string action, DateTimeOffset now) =>
-        transaction.ExecuteAsync(
-            "INSERT INTO platform_call_commands (call_control_id, command_id, action, created_at) VALUES (@call, @command, @action, @now)",
-            new SqlArg("call", callControlId), new SqlArg("command", commandId), new SqlArg("action", action), new SqlArg("now", now.ToUnixTimeMilliseconds()));
+    /// <summary>Forgets every call's ids past the window, those of ended calls included (retention's pass); returns how many.</summary>
+    public static async ValueTask<int> ForgetExpiredAsync(IWorkStore store, DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        int batch;
+        do
+        {
+            batch = await store.WriteAsync(transaction => Resources.PruneFinishedAsync(transaction, Kind, now - Window, batchSize), cancellationToken);
+            deleted += batch;
+        }
+        while (batch == batchSize);
+        return deleted;
+    }
 
-    /// <summary>Forgets every call's ids past the window, those of ended calls included (retention's pass; a live call's next command forgets its own).</summary>
-    public static ValueTask<int> ForgetExpiredAsync(IWorkTransaction transaction, DateTimeOffset now) =>
-        transaction.ExecuteAsync(
-            "DELETE FROM platform_call_commands WHERE created_at < @expired", new SqlArg("expired", (now - Window).ToUnixTimeMilliseconds()));
+    private static string Id(string callControlId, string commandId) => $"{callControlId}:{commandId}";
 }

@@ -14,7 +14,7 @@ namespace Switchboard.Platform.Calls;
 /// (<c>call.speak.ended</c> with <c>call_hangup</c>), then <c>call.hangup</c>, then the recording's
 /// <c>call.recording.saved</c>, as Telnyx orders them.
 /// </summary>
-public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : ILifecycleStepHandler
+public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : ITransactionStepHandler
 {
     private readonly CallGathers gathers = new(events, steps, options);
 

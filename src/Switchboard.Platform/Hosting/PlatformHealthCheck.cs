@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Switchboard.Delivery;
 using Switchboard.DurableWork;
+using Switchboard.Platform.Webhooks;
 
 namespace Switchboard.Platform.Hosting;
 
@@ -13,7 +14,7 @@ internal sealed class PlatformHealthCheck(IWorkStore store, IServiceProvider ser
     {
         try
         {
-            await store.ReadAsync(reader => reader.QueryAsync("SELECT 1", row => row.GetInt32(0)), cancellationToken);
+            await store.ReadAsync(reader => GlobalWebhooks.ReadAsync(reader), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -123,7 +123,6 @@ public static class PlatformHost
                 store.UseStore(_ => async cancellationToken => watchStore(await WorkStore.OpenSqliteAsync(sqlite, time, cancellationToken)));
             }
 
-            store.AddMigrations(PlatformSchema.Component, PlatformSchema.Migrations);
         });
         services.AddHostedService<GlobalWebhooksAtStart>();
         services.AddWebhookDelivery(delivery =>

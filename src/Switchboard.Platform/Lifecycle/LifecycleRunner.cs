@@ -6,8 +6,9 @@ using Switchboard.DurableWork;
 namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
-/// Works the lifecycle queue in this process, a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs in a write
-/// transaction of its own through the handler of its resource. A step cut off by the database (a lost connection, a
+/// Works the lifecycle queue in this process a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
+/// of its resource, planned on a snapshot and committed as one batch with its own completion (or, for a handler that needs
+/// one, in a write transaction). A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
 /// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
@@ -45,9 +46,14 @@ internal sealed partial class LifecycleRunner(
                 throw new InvalidDataException($"no lifecycle handler for '{step.Resource}'");
             }
 
+            if (handler is IPlannedStepHandler planned)
+            {
+                return await CommitPlannedAsync(planned, item, step, stoppingToken);
+            }
+
             await store.WriteAsync(async transaction =>
             {
-                await handler.RunAsync(transaction, step);
+                await ((ITransactionStepHandler)handler).RunAsync(transaction, step);
                 return true;
             }, stoppingToken);
             return WorkCompletion.Succeeded(item.Lease, []);
@@ -70,6 +76,41 @@ internal sealed partial class LifecycleRunner(
             return WorkCompletion.Retry(item.Lease, time.GetUtcNow() + Retries.DelayAfter(attempt), [log]);
         }
     }
+
+    /// <summary>
+    /// Read (a snapshot), plan, commit the batch with the step's own completion in it: the writer only writes. A resource
+    /// changed between the read and the commit is read and planned again, a few times, before the step counts as failed.
+    /// </summary>
+    private async Task<WorkCompletion> CommitPlannedAsync(IPlannedStepHandler handler, ClaimedWorkItem item, LifecycleStep step, CancellationToken stoppingToken)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            var batch = new WorkBatch();
+            await store.ReadAsync(async reader =>
+            {
+                await handler.PlanAsync(reader, step, batch);
+                return true;
+            }, stoppingToken);
+            var result = await store.CommitAsync(batch.Complete(item), stoppingToken);
+            switch (result.Outcome)
+            {
+                case WorkBatchOutcome.Committed:
+                    return WorkCompletion.Recorded(item.Lease);
+                case WorkBatchOutcome.LeaseLost:
+                    // Taken over by another worker, which runs the step: nothing of this run is stored.
+                    LogTakenOver(logger, item.Key);
+                    return WorkCompletion.Recorded(item.Lease);
+                case WorkBatchOutcome.Conflict when tries >= MaxPlans:
+                    throw new InvalidOperationException($"the step's resource kept changing while it ran ({result.Detail})");
+            }
+        }
+    }
+
+    /// <summary>Plans of one step against a resource that changed between its read and its commit, before the step counts as failed.</summary>
+    private const int MaxPlans = 5;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lifecycle step {Key} was taken over by another worker before it committed; it runs there")]
+    private static partial void LogTakenOver(ILogger logger, string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lifecycle step {Key} failed (try {Attempt}); trying again")]
     private static partial void LogRetry(ILogger logger, string key, int attempt, Exception exception);

@@ -9,16 +9,37 @@ namespace Switchboard.Platform.Lifecycle;
 /// <param name="Step">What happens: the handler of the kind knows its steps.</param>
 public sealed record LifecycleStep(string Resource, string Id, string Step);
 
-/// <summary>Runs the steps of one kind of resource, each inside the transaction that records its outcome.</summary>
+/// <summary>
+/// Runs the steps of one kind of resource: <see cref="IPlannedStepHandler"/> (read, compute, then commit a write-only
+/// batch) or <see cref="ITransactionStepHandler"/> (inside a write transaction).
+/// </summary>
 public interface ILifecycleStepHandler
 {
     /// <summary>The <see cref="LifecycleStep.Resource"/> handled.</summary>
     string Resource { get; }
+}
 
+/// <summary>A step that reads on a snapshot and commits what it computed as one write-only batch.</summary>
+public interface IPlannedStepHandler : ILifecycleStepHandler
+{
+    /// <summary>
+    /// Plans the step: reads the resource on <paramref name="reader"/> (a snapshot, beside the writes), computes its new
+    /// state, events and next step, and adds them to <paramref name="batch"/>, the resource under the version read. The
+    /// runner adds the step's completion and commits; if the resource changed meanwhile, it plans again, on a fresh
+    /// snapshot and batch. A step may also be planned after a crash cut off its completion: it looks at the resource's
+    /// state and adds nothing where the step's work is done already.
+    /// </summary>
+    ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch);
+}
+
+/// <summary>A step that runs inside a write transaction (a call's steps share their code with the API's call commands).</summary>
+public interface ITransactionStepHandler : ILifecycleStepHandler
+{
     /// <summary>
     /// Runs the step in <paramref name="transaction"/>: reads the resource (locked), changes it, publishes its events and
-    /// schedules its next step, all committed together. A step may run twice (after a crash, before its completion was
-    /// recorded): it looks at the resource's state and does nothing where the step's work is done already.
+    /// schedules its next step, all committed together. The transaction may run the function again from the start (see
+    /// <see cref="IWorkTransaction"/>). A step may run twice (after a crash, before its completion was recorded): it looks
+    /// at the resource's state and does nothing where the step's work is done already.
     /// </summary>
     ValueTask RunAsync(IWorkTransaction transaction, LifecycleStep step);
 }
@@ -43,9 +64,14 @@ public sealed class LifecycleSteps
     /// <summary>Schedules <paramref name="step"/> at <paramref name="dueAt"/>; scheduling the same step again does nothing.</summary>
     public async ValueTask ScheduleAsync(IWorkTransaction transaction, LifecycleStep step, DateTimeOffset dueAt)
     {
-        var item = new NewWorkItem($"{step.Resource}:{step.Id}:{step.Step}", JsonSerializer.Serialize(step, PlatformJson.Default.LifecycleStep), dueAt, MaxAttempts, step.Resource);
-        await Steps.EnqueueAsync(transaction, [item]);
+        await Steps.EnqueueAsync(transaction, [Item(step, dueAt)]);
     }
+
+    /// <summary>Schedules <paramref name="step"/> at <paramref name="dueAt"/> in <paramref name="batch"/>; scheduling the same step again does nothing.</summary>
+    public void Schedule(WorkBatch batch, LifecycleStep step, DateTimeOffset dueAt) => Steps.Enqueue(batch, [Item(step, dueAt)]);
+
+    private static NewWorkItem Item(LifecycleStep step, DateTimeOffset dueAt) =>
+        new($"{step.Resource}:{step.Id}:{step.Step}", JsonSerializer.Serialize(step, PlatformJson.Default.LifecycleStep), dueAt, MaxAttempts, step.Resource);
 
     internal static LifecycleStep Read(ClaimedWorkItem item) =>
         JsonSerializer.Deserialize(item.Payload, PlatformJson.Default.LifecycleStep) ?? throw new InvalidDataException($"lifecycle step {item.Key} is empty");

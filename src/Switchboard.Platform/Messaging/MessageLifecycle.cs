@@ -19,7 +19,7 @@ namespace Switchboard.Platform.Messaging;
 /// Every event carries the message as it is at that moment, and all of one message's webhooks share its id as ordering
 /// key, so a healthy receiver gets them in this order.
 /// </summary>
-internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : ILifecycleStepHandler
+internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : IPlannedStepHandler
 {
     public const string Resource = "message";
     public const string Send = "send";
@@ -27,14 +27,14 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
 
     string ILifecycleStepHandler.Resource => Resource;
 
-    public async ValueTask RunAsync(IWorkTransaction transaction, LifecycleStep step)
+    public async ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch)
     {
-        var stored = await Messages.FindAsync(transaction, step.Id, forUpdate: true);
-        if (stored is null)
+        if (await Resources.GetAsync(reader, ResourceKinds.Message, step.Id) is not { } read)
         {
             return;
         }
 
+        var stored = Messages.Deserialize(read.Body);
         var message = stored.Message;
         var now = time.GetUtcNow();
         var outcome = MagicNumbers.For(stored.Recipient, message.Parts ?? 1);
@@ -43,19 +43,19 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
             case Send when stored.Status == MessageStatuses.Queued:
                 if (!outcome.IsSent)
                 {
-                    await FinishAsync(transaction, stored, outcome, now);
+                    PlanFinish(batch, read, stored, outcome, await RoutingAsync(reader, stored), now);
                     return;
                 }
 
                 stored.SetStatus(MessageStatuses.Sent);
                 message.SentAt = now;
-                await SaveAsync(transaction, stored, now);
-                await PublishAsync(transaction, stored, await RoutingAsync(transaction, stored), EventTypes.MessageSent);
-                await steps.ScheduleAsync(transaction, step with { Step = Finish }, now + options.LifecycleDelay);
+                Save(batch, read, stored);
+                Publish(batch, stored, await RoutingAsync(reader, stored), EventTypes.MessageSent);
+                steps.Schedule(batch, step with { Step = Finish }, now + options.LifecycleDelay);
                 return;
 
             case Finish when stored.Status == MessageStatuses.Sent:
-                await FinishAsync(transaction, stored, outcome, now);
+                PlanFinish(batch, read, stored, outcome, await RoutingAsync(reader, stored), now);
                 return;
 
             default:
@@ -64,13 +64,12 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
         }
     }
 
-    private async ValueTask FinishAsync(IWorkTransaction transaction, StoredMessage stored, MessageOutcome outcome, DateTimeOffset now)
+    private void PlanFinish(WorkBatch batch, StoredResource read, StoredMessage stored, MessageOutcome outcome, Routing routing, DateTimeOffset now)
     {
         stored.SetStatus(outcome.Status);
         stored.Message.Errors = [.. outcome.Errors];
         stored.Message.CompletedAt = now;
-        await SaveAsync(transaction, stored, now);
-        var routing = await RoutingAsync(transaction, stored);
+        Save(batch, read, stored);
         var result = outcome.Status switch
         {
             MessageStatuses.Delivered => EventTypes.MessageDelivered,
@@ -79,25 +78,28 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
         };
         if (result is not null && !(options.TelnyxEvents && routing.Profile?.SwitchboardEventTypes is null))
         {
-            await PublishAsync(transaction, stored, routing, result);
+            Publish(batch, stored, routing, result);
         }
 
-        await PublishAsync(transaction, stored, routing, EventTypes.MessageFinalized);
+        Publish(batch, stored, routing, EventTypes.MessageFinalized);
     }
 
-    private static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredMessage stored, DateTimeOffset now) =>
-        Resources.UpdateAsync(transaction, ResourceKinds.Message, stored.Message.Id!, Messages.Serialize(stored), now, new ResourceColumns(Owner: stored.Message.MessagingProfileId, FinishedAt: stored.Message.CompletedAt));
+    /// <summary>The message as it now is, in place of the version read (a conflict if it changed since).</summary>
+    private static void Save(WorkBatch batch, StoredResource read, StoredMessage stored) =>
+        Resources.Update(batch, ResourceKinds.Message, read, Messages.Serialize(stored),
+            new ResourceColumns(Owner: stored.Message.MessagingProfileId, FinishedAt: stored.Message.CompletedAt));
+
+    private readonly record struct Routing(MessagingProfileResource? Profile, GlobalWebhooks Global);
 
     /// <summary>The message's profile and the global URLs as this step sees them (read once, for all its events).</summary>
-    private static async ValueTask<(MessagingProfileResource? Profile, GlobalWebhooks Global)> RoutingAsync(IWorkTransaction transaction, StoredMessage stored) =>
-        (stored.Message.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(transaction, profileId) : null,
-            await GlobalWebhooks.ReadAsync(transaction));
+    private static async ValueTask<Routing> RoutingAsync(IWorkReader reader, StoredMessage stored) =>
+        new(stored.Message.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(reader, profileId) : null,
+            await GlobalWebhooks.ReadAsync(reader));
 
-    private async ValueTask PublishAsync(
-        IWorkTransaction transaction, StoredMessage stored, (MessagingProfileResource? Profile, GlobalWebhooks Global) routing, string eventType)
+    private void Publish(WorkBatch batch, StoredMessage stored, Routing routing, string eventType)
     {
         var message = stored.Message;
         var targets = WebhookRouting.ForMessage(eventType, message.WebhookUrl, message.WebhookFailoverUrl, stored.UseProfileWebhooks, routing.Profile, routing.Global);
-        await events.PublishAsync(transaction, eventType, message.Id!, eventType, message, targets, orderingKey: message.Id!);
+        events.Publish(batch, eventType, message.Id!, eventType, message, targets, orderingKey: message.Id!);
     }
 }

@@ -45,7 +45,7 @@ internal sealed partial class PlatformRetention(IWorkStore store, PlatformOption
             while (batch == BatchSize);
         }
 
-        deleted += await store.WriteAsync(transaction => CallCommandIds.ForgetExpiredAsync(transaction, time.GetUtcNow()), cancellationToken);
+        deleted += await CallCommandIds.ForgetExpiredAsync(store, time.GetUtcNow(), BatchSize, cancellationToken);
         if (deleted > 0)
         {
             LogPruned(logger, deleted, cutoff);

@@ -11,10 +11,38 @@ namespace Switchboard.Platform.Webhooks;
 /// </summary>
 public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
 {
+    /// <summary>Adds the event's webhook to <paramref name="batch"/>, built now (the batch's commit only writes it).</summary>
+    /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
+    public WebhookEvent? Publish<TPayload>(
+        WorkBatch batch, string eventType, string resourceId, string eventName, TPayload payload, IReadOnlyList<WebhookTarget> targets, string orderingKey)
+        where TPayload : class
+    {
+        if (Webhook(eventType, resourceId, eventName, payload, targets, orderingKey) is not { } webhook)
+        {
+            return null;
+        }
+
+        outbox.Publish(batch, [webhook.Outbound]);
+        return webhook.Event;
+    }
+
     /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
     public async ValueTask<WebhookEvent?> PublishAsync<TPayload>(
         IWorkTransaction transaction, string eventType, string resourceId, string eventName, TPayload payload,
         IReadOnlyList<WebhookTarget> targets, string orderingKey)
+        where TPayload : class
+    {
+        if (Webhook(eventType, resourceId, eventName, payload, targets, orderingKey) is not { } webhook)
+        {
+            return null;
+        }
+
+        await outbox.PublishAsync(transaction, [webhook.Outbound]);
+        return webhook.Event;
+    }
+
+    private (WebhookEvent Event, OutboundWebhook Outbound)? Webhook<TPayload>(
+        string eventType, string resourceId, string eventName, TPayload payload, IReadOnlyList<WebhookTarget> targets, string orderingKey)
         where TPayload : class
     {
         if (targets.Count == 0)
@@ -23,7 +51,6 @@ public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
         }
 
         var webhookEvent = WebhookEvent.Create(eventType, PlatformIdentity.EventId(resourceId, eventName), time.GetUtcNow(), payload);
-        await outbox.PublishAsync(transaction, [OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey }]);
-        return webhookEvent;
+        return (webhookEvent, OutboundWebhook.From(webhookEvent, targets) with { OrderingKey = orderingKey });
     }
 }

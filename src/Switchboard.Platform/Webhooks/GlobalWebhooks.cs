@@ -21,7 +21,7 @@ public sealed record GlobalWebhooks(string? WebhookUrl, string? WebhookFailoverU
             ? JsonSerializer.Deserialize(json, PlatformJson.Default.GlobalWebhooks) ?? None
             : None;
 
-    internal ValueTask<int> WriteAsync(IWorkTransaction transaction) =>
+    internal ValueTask WriteAsync(IWorkTransaction transaction) =>
         Resources.PutSettingAsync(transaction, SettingName, JsonSerializer.Serialize(this, PlatformJson.Default.GlobalWebhooks));
 
     /// <summary>Reads <c>webhook_url</c> and <c>webhook_failover_url</c> (both may be null), checking each is an http(s) URL.</summary>

@@ -16,6 +16,20 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
         return await PostgresWorkStore.OpenAsync(_dataSource, time: time);
     }
 
+    [Fact]
+    public Task A_database_of_the_release_before_documents_keeps_its_platform_resources_and_settings() => DatabaseOfTheReleaseBeforeDocumentsIsAdoptedAsync();
+
+    protected override async Task RewindToBeforeDocumentsAsync(params string[] sql)
+    {
+        await Store.DisposeAsync();
+        _stopped.Remove(Store);
+        foreach (var statement in (string[])[BeforeDocuments(3), .. sql])
+        {
+            await using var command = _dataSource!.CreateCommand(statement);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>Another worker takes over once the first one's heartbeat is old (made so here, as a stopped worker's gets).</summary>
     protected override async Task<IWorkStore> WorkerStoppedAsync()
     {
@@ -51,7 +65,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
 
         Assert.NotNull(await stores[3].GetAsync("q", "a"));
         await using var versions = fresh.CreateCommand("SELECT count(*) FROM durable_work_schema");
-        Assert.Equal(2L, await versions.ExecuteScalarAsync());
+        Assert.Equal(3L, await versions.ExecuteScalarAsync());
         Assert.Equal(4, stores.Select(s => s.WorkerId).Distinct().Count());
         foreach (var store in stores)
         {

@@ -9,6 +9,22 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
     protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
         WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "data", "work.db") }, time);
 
+    [Fact]
+    public Task A_database_of_the_release_before_documents_keeps_its_platform_resources_and_settings() => DatabaseOfTheReleaseBeforeDocumentsIsAdoptedAsync();
+
+    protected override async Task RewindToBeforeDocumentsAsync(params string[] sql)
+    {
+        await Store.DisposeAsync();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "data", "work.db")};Pooling=False");
+        await connection.OpenAsync();
+        foreach (var statement in (string[])[BeforeDocuments(4), .. sql])
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>The process "restarts": the store closes without giving anything back, and the file opens again.</summary>
     protected override async Task<IWorkStore> WorkerStoppedAsync()
     {

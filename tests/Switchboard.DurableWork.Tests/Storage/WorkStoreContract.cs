@@ -6,7 +6,7 @@ namespace Switchboard.DurableWork.Tests.Storage;
 /// The one contract every <see cref="IWorkStore"/> keeps, run once per backend (SQLite and a real PostgreSQL).
 /// Time is a fake clock: items fall due only when a test advances it.
 /// </summary>
-public abstract class WorkStoreContract : IAsyncLifetime
+public abstract partial class WorkStoreContract : IAsyncLifetime
 {
     private const string Queue = "jobs";
 

@@ -151,24 +151,24 @@ public sealed class PlatformApp : IAsyncDisposable
         return application;
     }
 
-    /// <summary>Rows of a kind in the platform's table, read beside the running process (WAL readers never block it).</summary>
+    /// <summary>Resources of a kind in the store's document set, read beside the running process (WAL readers never block it).</summary>
     public async Task<long> CountResourcesAsync(string kind)
     {
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM platform_resources WHERE kind = $kind";
+        count.CommandText = "SELECT count(*) FROM work_documents WHERE kind = $kind";
         count.Parameters.AddWithValue("$kind", kind);
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
-    /// <summary>How many command_ids are remembered (<c>platform_call_commands</c>), read beside the running process.</summary>
+    /// <summary>How many command_ids are remembered (documents of kind <c>call_command</c>), read beside the running process.</summary>
     public async Task<long> CountCallCommandIdsAsync()
     {
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT count(*) FROM platform_call_commands";
+        count.CommandText = "SELECT count(*) FROM work_documents WHERE kind = 'call_command'";
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
@@ -178,7 +178,7 @@ public sealed class PlatformApp : IAsyncDisposable
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, PlatformHost.DatabaseFile)};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var select = connection.CreateCommand();
-        select.CommandText = "SELECT body FROM platform_resources WHERE kind = $kind AND id = $id";
+        select.CommandText = "SELECT body FROM work_documents WHERE kind = $kind AND id = $id";
         select.Parameters.AddWithValue("$kind", kind);
         select.Parameters.AddWithValue("$id", id);
         return (string)(await select.ExecuteScalarAsync())!;

@@ -1,17 +1,12 @@
-namespace Switchboard.Platform.Storage;
+namespace Switchboard.DurableWork.Tests.Storage;
 
 /// <summary>
-/// The platform's tables, beside the work store's queues in the same database (so a resource change and the work and
-/// webhooks it causes commit together). SQL both SQLite and PostgreSQL accept. Append migrations; never edit one.
+/// The platform's own tables as the release before the document set created them (its migrations, verbatim): a database
+/// that release wrote, for the test that the store adopts it.
 /// </summary>
-internal static class PlatformSchema
+internal static class LegacyPlatformSchema
 {
-    public const string Component = "platform";
-
-    // Retention (PlatformRetention): when a message, call or recording finished; only finished ones are pruned. Rows
-    // stored before this migration are found by their body as the serializer writes it (compact, snake_case; inside a
-    // JSON string value a quote is escaped, so text cannot match these patterns).
-    internal const string FinishTimes =
+    private const string FinishTimes =
         """
         ALTER TABLE platform_resources ADD COLUMN finished_at BIGINT;
         CREATE INDEX platform_resources_finished ON platform_resources (kind, finished_at) WHERE finished_at IS NOT NULL;

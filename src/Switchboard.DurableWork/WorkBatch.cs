@@ -1,0 +1,131 @@
+namespace Switchboard.DurableWork;
+
+/// <summary>
+/// A write-only batch of typed operations, committed together by <see cref="IWorkStore.CommitAsync"/> or not at all:
+/// document writes under version checks, enqueues, and the completion of the work item that built it. Everything a batch
+/// writes is computed before it is committed (read on a snapshot, compute, then commit), so the store's writer runs its
+/// SQL and nothing else, and nothing runs again behind the caller's back: a version check that fails comes back as
+/// <see cref="WorkBatchOutcome.Conflict"/>, for the caller to read again and build a new batch.
+/// </summary>
+public sealed class WorkBatch
+{
+    private readonly List<WorkBatchOperation> _operations = [];
+    private List<Action>? _committed;
+
+    internal IReadOnlyList<WorkBatchOperation> Operations => _operations;
+
+    /// <summary>True when nothing was added.</summary>
+    public bool IsEmpty => _operations.Count == 0;
+
+    /// <summary>Writes a document; the batch fails with <see cref="WorkBatchOutcome.Conflict"/> if its version check refuses it.</summary>
+    public WorkBatch PutDocument(DocumentPut put)
+    {
+        ArgumentNullException.ThrowIfNull(put);
+        DocumentSql.Put(put, DateTimeOffset.UnixEpoch);
+        _operations.Add(new WorkBatchOperation.Put(put));
+        return this;
+    }
+
+    /// <summary>Deletes a document at <paramref name="expectedVersion"/>; the batch fails with <see cref="WorkBatchOutcome.Conflict"/> if it is gone or changed.</summary>
+    public WorkBatch DeleteDocument(string kind, string id, long expectedVersion)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        _operations.Add(new WorkBatchOperation.Delete(kind, id, expectedVersion));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds items like <see cref="IWorkStore.EnqueueAsync"/>. With <paramref name="leased"/>, like
+    /// <see cref="IWorkStore.EnqueueLeasedAsync"/>; <paramref name="committed"/> gets, once the batch committed, what each
+    /// item's enqueue did (to hand the leased ones to a worker in this process).
+    /// </summary>
+    public WorkBatch Enqueue(string queue, IReadOnlyList<NewWorkItem> items, bool leased = false, Action<IReadOnlyList<EnqueuedItem>>? committed = null)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        _operations.Add(new WorkBatchOperation.Add(queue, items, leased, committed));
+        return this;
+    }
+
+    /// <summary>
+    /// Records <paramref name="item"/> (leased to this store's worker) as succeeded, one attempt counted, in this batch:
+    /// the work's own completion, committed with what the work wrote. The batch fails with
+    /// <see cref="WorkBatchOutcome.LeaseLost"/> if the lease is no longer the item's (another worker took it over). Items
+    /// with an ordering key are completed by their worker instead (the next of the key starts there).
+    /// </summary>
+    public WorkBatch Complete(ClaimedWorkItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.OrderingKey is not null)
+        {
+            throw new ArgumentException("an item with an ordering key is completed by its worker, not in a batch", nameof(item));
+        }
+
+        _operations.Add(new WorkBatchOperation.Succeed(item.Lease));
+        return this;
+    }
+
+    /// <summary>Runs <paramref name="action"/> once the batch has committed (not if it fails).</summary>
+    public WorkBatch OnCommitted(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        (_committed ??= []).Add(action);
+        return this;
+    }
+
+    /// <summary>After the commit: the enqueues' callbacks with their results (in the order of the enqueues), then the actions.</summary>
+    internal void RunCommitted(IReadOnlyList<IReadOnlyList<EnqueuedItem>> enqueued)
+    {
+        var i = 0;
+        foreach (var operation in _operations)
+        {
+            if (operation is WorkBatchOperation.Add add)
+            {
+                add.Committed?.Invoke(enqueued[i]);
+                i++;
+            }
+        }
+
+        foreach (var action in _committed ?? [])
+        {
+            action();
+        }
+    }
+}
+
+/// <summary>What <see cref="IWorkStore.CommitAsync"/> did.</summary>
+public enum WorkBatchOutcome
+{
+    /// <summary>Every operation is stored.</summary>
+    Committed,
+
+    /// <summary>A document's version check refused it: nothing is stored; read again and build a new batch.</summary>
+    Conflict,
+
+    /// <summary>The completed item's lease is no longer the item's (taken over): nothing is stored; its new worker runs it.</summary>
+    LeaseLost,
+}
+
+/// <param name="Detail">What refused the batch (the document's kind and id), for logs; null when committed.</param>
+public sealed record WorkBatchResult(WorkBatchOutcome Outcome, string? Detail = null)
+{
+    public static readonly WorkBatchResult Committed = new(WorkBatchOutcome.Committed);
+}
+
+internal abstract record WorkBatchOperation
+{
+    public sealed record Put(DocumentPut Document) : WorkBatchOperation;
+
+    public sealed record Delete(string Kind, string Id, long ExpectedVersion) : WorkBatchOperation;
+
+    public sealed record Add(string Queue, IReadOnlyList<NewWorkItem> Items, bool Leased, Action<IReadOnlyList<EnqueuedItem>>? Committed) : WorkBatchOperation;
+
+    public sealed record Succeed(WorkLease Lease) : WorkBatchOperation;
+}
+
+/// <summary>A batch refused by a check of its own: rolled back, reported as its outcome (not as an error).</summary>
+internal sealed class WorkBatchRefusedException(WorkBatchResult result) : Exception(result.Detail)
+{
+    public WorkBatchResult Result { get; } = result;
+}
