@@ -1,3 +1,4 @@
+using System.ComponentModel;
 namespace Switchboard.DurableWork;
 
 /// <summary>
@@ -12,7 +13,9 @@ public sealed class WorkBatch
     private readonly List<WorkBatchOperation> _operations = [];
     private List<Action>? _committed;
 
-    internal IReadOnlyList<WorkBatchOperation> Operations => _operations;
+    /// <summary>For store packages (the driver): the batch's operations, in order.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IReadOnlyList<WorkBatchOperation> Operations => _operations;
 
     /// <summary>True when nothing was added.</summary>
     public bool IsEmpty => _operations.Count == 0;
@@ -75,7 +78,9 @@ public sealed class WorkBatch
     }
 
     /// <summary>After the commit: the enqueues' callbacks with their results (in the order of the enqueues), then the actions.</summary>
-    internal void RunCommitted(IReadOnlyList<IReadOnlyList<EnqueuedItem>> enqueued)
+    /// <summary>For store packages (the driver): runs the callbacks of the batch's enqueues once it committed.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void RunCommitted(IReadOnlyList<IReadOnlyList<EnqueuedItem>> enqueued)
     {
         var i = 0;
         foreach (var operation in _operations)
@@ -113,7 +118,9 @@ public sealed record WorkBatchResult(WorkBatchOutcome Outcome, string? Detail = 
     public static readonly WorkBatchResult Committed = new(WorkBatchOutcome.Committed);
 }
 
-internal abstract record WorkBatchOperation
+/// <summary>One operation of a <see cref="WorkBatch"/>, for store packages (the driver) that commit batches; not for other use.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract record WorkBatchOperation
 {
     public sealed record Put(DocumentPut Document) : WorkBatchOperation;
 
@@ -122,10 +129,4 @@ internal abstract record WorkBatchOperation
     public sealed record Add(string Queue, IReadOnlyList<NewWorkItem> Items, bool Leased, Action<IReadOnlyList<EnqueuedItem>>? Committed) : WorkBatchOperation;
 
     public sealed record Succeed(WorkLease Lease) : WorkBatchOperation;
-}
-
-/// <summary>A batch refused by a check of its own: rolled back, reported as its outcome (not as an error).</summary>
-internal sealed class WorkBatchRefusedException(WorkBatchResult result) : Exception(result.Detail)
-{
-    public WorkBatchResult Result { get; } = result;
 }

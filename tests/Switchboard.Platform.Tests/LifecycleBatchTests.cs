@@ -36,7 +36,7 @@ public sealed class LifecycleBatchTests : IAsyncLifetime
         await _store.EnqueueAsync(LifecycleSteps.Queue, [new NewWorkItem("counter:c1:bump", JsonSerializer.Serialize(step, PlatformJson.Default.LifecycleStep), now, 5)]);
         var item = Assert.Single(await _store.ClaimAsync(LifecycleSteps.Queue, 1));
         var handler = new Bump();
-        var runner = new LifecycleRunner(new RacingStore(_store, now), new LifecycleSteps(), [handler], TimeProvider.System, NullLogger<LifecycleRunner>.Instance);
+        var runner = new LifecycleRunner(new RacingStore(_store, now), new LifecycleSteps(_store), [handler], TimeProvider.System, NullLogger<LifecycleRunner>.Instance);
 
         var completion = await runner.RunAsync(item, CancellationToken.None);
 

@@ -52,8 +52,25 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    public static async Task ScreenshotAsync(IPage page, string name) =>
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    /// <summary>
+    /// Saves the page for the docs. Chromium on a loaded machine sometimes answers "Unable to capture screenshot" while it
+    /// is busy painting: tried again a few times, since the picture is not what the tests check.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+                return;
+            }
+            catch (PlaywrightException ex) when (attempt < 5 && ex.Message.Contains("Unable to capture screenshot", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
+            }
+        }
+    }
 
     public async Task DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Switchboard.DurableWork;
@@ -14,6 +15,7 @@ public sealed class WorkStoreBuilder
 {
     private readonly List<(string Component, IReadOnlyList<string> Migrations)> _migrations = [];
     private Func<IServiceProvider, WorkStoreOpening>? _store;
+    private Func<IWorkStore, IWorkStore>? _wrap;
 
     internal WorkStoreBuilder(IServiceCollection services) => Services = services;
 
@@ -79,10 +81,29 @@ public sealed class WorkStoreBuilder
         return this;
     }
 
+    /// <summary>
+    /// Tests and instrumentation: the host uses what <paramref name="wrap"/> makes of the store once it is open (a wrapper
+    /// that forwards every member to it, such as a test's view of when the workers are idle).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public WorkStoreBuilder Wrap(Func<IWorkStore, IWorkStore> wrap)
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        _wrap = wrap;
+        return this;
+    }
+
     internal WorkStoreHost Build(IServiceProvider services)
     {
         var build = _store ?? throw new InvalidOperationException(
             "AddWorkStore: no store was chosen; call UseSqlite (or UseNpgsql, in Switchboard.DurableWork.PostgreSql) on its builder");
-        return new WorkStoreHost(build(services), [.. _migrations]);
+        var open = build(services);
+        if (_wrap is { } wrap)
+        {
+            var unwrapped = open;
+            open = async cancellationToken => wrap(await unwrapped(cancellationToken));
+        }
+
+        return new WorkStoreHost(open, [.. _migrations]);
     }
 }

@@ -113,16 +113,15 @@ public static class PlatformHost
                     o.HeartbeatInterval = heartbeat;
                 });
             }
-            else if (watchStore is null)
+            else
             {
                 store.UseSqlite(o => o.DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile));
             }
-            else
-            {
-                var sqlite = new SqliteWorkStoreOptions { DatabasePath = Path.Combine(options.DataDirectory, DatabaseFile) };
-                store.UseStore(_ => async cancellationToken => watchStore(await WorkStore.OpenSqliteAsync(sqlite, time, cancellationToken)));
-            }
 
+            if (watchStore is not null)
+            {
+                store.Wrap(watchStore);
+            }
         });
         services.AddHostedService<GlobalWebhooksAtStart>();
         services.AddWebhookDelivery(delivery =>
