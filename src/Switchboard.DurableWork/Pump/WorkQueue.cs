@@ -53,13 +53,13 @@ public sealed class WorkQueue
     /// </summary>
     public void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         if (Volatile.Read(ref _worker) is { } worker)
         {
             worker.Enqueue(batch, items);
         }
         else
         {
-            ArgumentNullException.ThrowIfNull(batch);
             batch.Enqueue(Name, items);
         }
     }

@@ -6,7 +6,7 @@ using Switchboard.DurableWork;
 namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
-/// Works the lifecycle queue in this process a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
+/// Works the lifecycle queue in this process, as a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
 /// of its resource, planned on a snapshot and committed as one batch with its own completion (or, for a handler that needs
 /// one, in a write transaction). A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
