@@ -5,7 +5,7 @@ namespace Switchboard.DurableWork;
 /// <summary>
 /// The driver behind <see cref="WorkQueue"/> and <see cref="WorkQueueWorker"/>: not for implementing or calling directly
 /// outside Switchboard's packages. Open a store (<see cref="WorkStore"/>), give it to a <see cref="WorkQueue"/> to add
-/// work and to a <see cref="WorkQueueWorker"/> (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>)
+/// work and to a <see cref="WorkQueueWorker"/> (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>)
 /// to work it: they own claims, leases, hand-over, completion and retries. Your own transactions still start at
 /// <see cref="WriteAsync{T}"/>. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it and Switchboard's
 /// packages built on it read and write through it; members may be added in any release.

@@ -2,7 +2,7 @@ namespace Switchboard.DurableWork;
 
 /// <summary>
 /// Works one item of a queue for a <see cref="WorkQueueWorker"/> (the items of a queue registered with
-/// <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>) and says what became of it.
+/// <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>) and says what became of it.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -10,7 +10,7 @@ namespace Switchboard.DurableWork;
 /// <remarks>
 /// Items are unique on their key within the queue: enqueueing a key the queue holds already adds nothing, and the
 /// result says so. One object per queue and store in a process: the worker attaches to the object it was given.
-/// With <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>, take it from the container as a keyed
+/// With <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>, take it from the container as a keyed
 /// service (the key is the queue's name).
 /// </remarks>
 public sealed class WorkQueue

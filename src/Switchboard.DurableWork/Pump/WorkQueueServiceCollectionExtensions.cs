@@ -30,39 +30,82 @@ public static class WorkQueueServiceCollectionExtensions
     /// <see cref="TimeProvider"/> (the system's by default) and the logger come from the container when the host starts.
     /// One worker per queue in a process: registering a second throws <see cref="InvalidOperationException"/>.
     /// </summary>
+#pragma warning disable RS0027 // The overload computing options from the container takes a required function, so the simple one keeps its optional configure.
     public static IServiceCollection AddWorkQueue<THandler>(this IServiceCollection services, string queue, Action<WorkQueueWorkerOptions>? configure = null)
+#pragma warning restore RS0027
         where THandler : class, IWorkHandler
     {
+        var options = new WorkQueueWorkerOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        return services.AddWorkQueue<THandler>(queue, _ => options);
+    }
+
+    /// <summary>
+    /// As <see cref="AddWorkQueue{THandler}(IServiceCollection, string, Action{WorkQueueWorkerOptions}?)"/>, with the
+    /// worker's options computed from the container when the host starts (from the application's own options, say).
+    /// <paramref name="options"/> returning null runs no worker in this process: it only adds work, for workers elsewhere.
+    /// Whether the worker runs, and what stopped it, is the <see cref="WorkQueueWorkerStatus"/> keyed by the queue's name.
+    /// </summary>
+    public static IServiceCollection AddWorkQueue<THandler>(this IServiceCollection services, string queue, Func<IServiceProvider, WorkQueueWorkerOptions?> options)
+        where THandler : class, IWorkHandler
+    {
+        ArgumentNullException.ThrowIfNull(options);
         services.AddWorkQueue(queue);
-        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(HostedWorkQueueWorkerMark) && Equals(d.ServiceKey, queue)))
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(WorkQueueWorkerStatus) && Equals(d.ServiceKey, queue)))
         {
             throw new InvalidOperationException($"queue '{queue}' has a worker registered already; one worker per queue works it in a process");
         }
 
-        services.AddKeyedSingleton<HostedWorkQueueWorkerMark>(queue);
-        var options = new WorkQueueWorkerOptions();
-        configure?.Invoke(options);
-        options.Validate();
-        services.AddSingleton<IHostedService>(provider => new HostedWorkQueueWorker<THandler>(provider, queue, options));
+        var status = new WorkQueueWorkerStatus();
+        services.AddKeyedSingleton(queue, status);
+        services.AddSingleton<IHostedService>(provider => new HostedWorkQueueWorker<THandler>(provider, queue, options, status));
         return services;
     }
 }
 
-/// <summary>The worker of <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>: built when the host starts, so the store is open by then.</summary>
-internal sealed class HostedWorkQueueWorker<THandler>(IServiceProvider services, string queue, WorkQueueWorkerOptions options) : BackgroundService
+/// <summary>The worker of <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>: built when the host starts, so the store is open by then.</summary>
+internal sealed class HostedWorkQueueWorker<THandler>(IServiceProvider services, string queue, Func<IServiceProvider, WorkQueueWorkerOptions?> configure, WorkQueueWorkerStatus status) : BackgroundService
     where THandler : class, IWorkHandler
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (configure(services) is not { } options)
+        {
+            return Task.CompletedTask;
+        }
+
         var worker = new WorkQueueWorker(
             services.GetRequiredKeyedService<WorkQueue>(queue),
             ActivatorUtilities.GetServiceOrCreateInstance<THandler>(services),
             options,
             services.GetService<TimeProvider>(),
             services.GetService<ILoggerFactory>()?.CreateLogger<WorkQueueWorker>());
-        return worker.RunAsync(stoppingToken);
+        return status.Running(worker.RunAsync(stoppingToken));
     }
 }
 
-/// <summary>Marks, keyed by the queue's name, that a queue has its hosted worker.</summary>
-internal sealed class HostedWorkQueueWorkerMark;
+/// <summary>
+/// Whether the worker that <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>
+/// registered runs in this process, and what stopped it: for health checks. Take it from the container keyed by the queue's name.
+/// </summary>
+public sealed class WorkQueueWorkerStatus
+{
+    private Task? _run;
+
+    /// <summary>True while the worker runs (from the host's start to its stop); false in a process that runs none.</summary>
+    public bool IsRunning => Volatile.Read(ref _run) is { IsCompleted: false };
+
+    /// <summary>True when the worker ran and has stopped (a failure it could not survive, or the host stopping).</summary>
+    public bool HasStopped => Volatile.Read(ref _run) is { IsCompleted: true };
+
+    /// <summary>What stopped the worker, when it failed; null otherwise.</summary>
+    public Exception? Failure => Volatile.Read(ref _run)?.Exception is { } failure ? (failure.InnerExceptions.Count == 1 ? failure.InnerException : failure) : null;
+
+    internal Task Running(Task run)
+    {
+        Volatile.Write(ref _run, run);
+        return run;
+    }
+}
+

@@ -40,7 +40,7 @@ public sealed class WorkQueueWorkerOptions
 /// at once, and the results are recorded.
 /// </summary>
 /// <remarks>
-/// Register one with <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>, or run one yourself with
+/// Register one with <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>, or run one yourself with
 /// <see cref="RunAsync"/> (one run at a time per worker; a later worker of the same queue object takes over the hand-over).
 /// </remarks>
 public sealed partial class WorkQueueWorker

@@ -45,6 +45,72 @@ public sealed class WorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AddWorkQueue_takes_its_options_from_the_container_when_the_host_starts_and_reports_the_worker_running_then_stopped()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(_store);
+        builder.Services.AddSingleton<Handled>();
+        builder.Services.AddSingleton(new WorkQueueWorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+        builder.Services.AddWorkQueue<RecordingHandler>(Queue, provider => provider.GetRequiredService<WorkQueueWorkerOptions>());
+        using var host = builder.Build();
+        var status = host.Services.GetRequiredKeyedService<WorkQueueWorkerStatus>(Queue);
+        Assert.False(status.IsRunning);
+        await host.StartAsync();
+
+        await host.Services.GetRequiredKeyedService<WorkQueue>(Queue).EnqueueAsync([Item("a")]);
+        await Eventually.TrueAsync(() => host.Services.GetRequiredService<Handled>().Keys.Count == 1, "the item to be handled");
+        Assert.True(status.IsRunning);
+        Assert.False(status.HasStopped);
+        await host.StopAsync();
+
+        Assert.True(status.HasStopped);
+        Assert.Null(status.Failure);
+    }
+
+    [Fact]
+    public async Task AddWorkQueue_whose_options_are_null_runs_no_worker_and_the_client_still_enqueues()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(_store);
+        builder.Services.AddSingleton<Handled>();
+        builder.Services.AddWorkQueue<RecordingHandler>(Queue, _ => null);
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        Assert.Equal([true], await host.Services.GetRequiredKeyedService<WorkQueue>(Queue).EnqueueAsync([Item("a")]));
+        var status = host.Services.GetRequiredKeyedService<WorkQueueWorkerStatus>(Queue);
+        await host.StopAsync();
+
+        Assert.False(status.IsRunning);
+        Assert.False(status.HasStopped);
+        Assert.Empty(host.Services.GetRequiredService<Handled>().Keys);
+        Assert.Equal(WorkStatus.Pending, (await _store.GetAsync(Queue, "a"))!.Status);
+    }
+
+    [Fact]
+    public async Task Items_enqueued_in_a_batch_are_handed_over_once_it_commits()
+    {
+        var queue = new WorkQueue(_store, Queue);
+        var handled = new ConcurrentBag<string>();
+        var worker = new WorkQueueWorker(queue, new DelegateWorkHandler((item, _) =>
+        {
+            handled.Add(item.Key);
+            return Done(item);
+        }), Options());
+        using var stop = new CancellationTokenSource();
+        var running = worker.RunAsync(stop.Token);
+
+        var batch = new WorkBatch();
+        queue.Enqueue(batch, [Item("in-batch")]);
+        Assert.Equal(WorkBatchOutcome.Committed, (await _store.CommitAsync(batch)).Outcome);
+        await Eventually.TrueAsync(() => handled.Contains("in-batch"), "the batch's item to be handled");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(WorkStatus.Succeeded, (await _store.GetAsync(Queue, "in-batch"))!.Status);
+    }
+
+    [Fact]
     public void A_second_worker_for_one_queue_is_refused_at_registration()
     {
         var services = new ServiceCollection().AddWorkQueue<RecordingHandler>(Queue).AddWorkQueue<RecordingHandler>("other");
