@@ -18,30 +18,33 @@ public abstract partial class WorkStoreContract
 
     private Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work) => Store.WriteAsync(work);
 
+    private async Task<WorkBatchOutcome> CommitAsync(WorkBatch batch) => (await Store.CommitAsync(batch)).Outcome;
+
     private Task<StoredDocument?> GetAsync(string kind, string id) => Store.ReadAsync(r => r.GetDocumentAsync(kind, id));
 
     [Fact]
     public async Task A_document_is_created_once_and_replaced_only_at_the_version_read()
     {
         var now = Time.GetUtcNow();
-        Assert.True(await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Create("profile", "p1", """{"a":1}""", new DocumentColumns(Lookup: "L1", Name: "one")), now)));
-        Assert.False(await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Create("profile", "p1", "{}"), now)));
+        Assert.Equal(WorkBatchOutcome.Committed, await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("profile", "p1", """{"a":1}""", new DocumentColumns(Lookup: "L1", Name: "one")))));
+        Assert.Equal(WorkBatchOutcome.Conflict, await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("profile", "p1", "{}"))));
         var read = (await GetAsync("profile", "p1"))!;
         Assert.Equal((1L, """{"a":1}""", "L1", "one", now), (read.Version, read.Body, read.Columns.Lookup, read.Columns.Name, read.CreatedAt));
 
         // A replace keeps the lookup when none is given; a second replace from the same read is refused.
-        Assert.True(await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Replace(read, """{"a":2}""", new DocumentColumns(Name: "two")), now)));
-        Assert.False(await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Replace(read, """{"a":3}""", default), now)));
+        Assert.Equal(WorkBatchOutcome.Committed, await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Replace(read, """{"a":2}""", new DocumentColumns(Name: "two")))));
+        Assert.Equal(WorkBatchOutcome.Conflict, await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Replace(read, """{"a":3}""", default))));
         var replaced = (await GetAsync("profile", "p1"))!;
         Assert.Equal((2L, """{"a":2}""", "L1", "two"), (replaced.Version, replaced.Body, replaced.Columns.Lookup, replaced.Columns.Name));
         Assert.Equal("p1", (await Store.ReadAsync(r => r.FindDocumentAsync("profile", "L1")))!.Id);
         Assert.Null(await GetAsync("other-kind", "p1"));
 
         // Unconditional (a caller holding the document locked), then deleted.
-        Assert.True(await WriteAsync(t => t.PutDocumentAsync(new DocumentPut("profile", "p1", "{}", default, null), now)));
+        Assert.Equal(WorkBatchOutcome.Committed, await CommitAsync(new WorkBatch().PutDocument(new DocumentPut("profile", "p1", "{}", default, null))));
         Assert.Equal(3, (await GetAsync("profile", "p1"))!.Version);
-        Assert.True(await WriteAsync(t => t.DeleteDocumentAsync("profile", "p1")));
-        Assert.False(await WriteAsync(t => t.DeleteDocumentAsync("profile", "p1")));
+        Assert.Equal(WorkBatchOutcome.Conflict, await CommitAsync(new WorkBatch().DeleteDocument("profile", "p1", expectedVersion: 2)));
+        Assert.Equal(WorkBatchOutcome.Committed, await CommitAsync(new WorkBatch().DeleteDocument("profile", "p1", expectedVersion: 3)));
+        Assert.Equal(WorkBatchOutcome.Conflict, await CommitAsync(new WorkBatch().DeleteDocument("profile", "p1", expectedVersion: 3)));
         Assert.Null(await GetAsync("profile", "p1"));
     }
 
@@ -49,19 +52,16 @@ public abstract partial class WorkStoreContract
     public async Task Documents_are_listed_with_their_filters_newest_first_and_paged()
     {
         var start = Time.GetUtcNow();
-        await WriteAsync(async t =>
+        await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("elsewhere", "e", """{"status":"ok"}""", new DocumentColumns(Owner: "even"))));
+        for (var i = 0; i < 5; i++)
         {
-            for (var i = 0; i < 5; i++)
-            {
-                var columns = new DocumentColumns(
-                    Lookup: $"+1312555000{i}", Owner: i % 2 == 0 ? "even" : "odd", Link: i < 2 ? "app" : null, Name: $"name_{i}%",
-                    FinishedAt: i < 3 ? start.AddMinutes(i) : null, StartedAt: start.AddMinutes(-i));
-                await t.PutDocumentAsync(DocumentPut.Create("number", $"n{i}", $$"""{"id":"n{{i}}","status":"{{(i == 4 ? "x" : "ok")}}","n":{{i}}}""", columns), start.AddSeconds(i));
-            }
-
-            await t.PutDocumentAsync(DocumentPut.Create("elsewhere", "e", """{"status":"ok"}""", new DocumentColumns(Owner: "even")), start);
-            return true;
-        });
+            // One batch a second: a document's creation time is its batch's commit time.
+            var columns = new DocumentColumns(
+                Lookup: $"+1312555000{i}", Owner: i % 2 == 0 ? "even" : "odd", Link: i < 2 ? "app" : null, Name: $"name_{i}%",
+                FinishedAt: i < 3 ? start.AddMinutes(i) : null, StartedAt: start.AddMinutes(-i));
+            await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("number", $"n{i}", $$"""{"id":"n{{i}}","status":"{{(i == 4 ? "x" : "ok")}}","n":{{i}}}""", columns)));
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
 
         async Task<(string Ids, long Total)> ListAsync(DocumentQuery query)
         {
@@ -96,15 +96,12 @@ public abstract partial class WorkStoreContract
     public async Task Pruning_deletes_only_documents_of_the_kind_that_finished_before_the_cutoff()
     {
         var now = Time.GetUtcNow();
-        await WriteAsync(async t =>
-        {
-            await t.PutDocumentAsync(DocumentPut.Create("message", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2))), now);
-            await t.PutDocumentAsync(DocumentPut.Create("message", "older", "{}", new DocumentColumns(FinishedAt: now.AddDays(-3))), now);
-            await t.PutDocumentAsync(DocumentPut.Create("message", "young", "{}", new DocumentColumns(FinishedAt: now)), now);
-            await t.PutDocumentAsync(DocumentPut.Create("message", "live", "{}"), now);
-            await t.PutDocumentAsync(DocumentPut.Create("call", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2))), now);
-            return true;
-        });
+        await CommitAsync(new WorkBatch()
+            .PutDocument(DocumentPut.Create("message", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2))))
+            .PutDocument(DocumentPut.Create("message", "older", "{}", new DocumentColumns(FinishedAt: now.AddDays(-3))))
+            .PutDocument(DocumentPut.Create("message", "young", "{}", new DocumentColumns(FinishedAt: now)))
+            .PutDocument(DocumentPut.Create("message", "live", "{}"))
+            .PutDocument(DocumentPut.Create("call", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2)))));
 
         Assert.Equal(1, await WriteAsync(t => t.PruneDocumentsAsync("message", now.AddDays(-1), 1)));
         Assert.Null(await GetAsync("message", "older"));
@@ -120,7 +117,7 @@ public abstract partial class WorkStoreContract
         await Store.EnqueueAsync(Queue, [Item("step")]);
         var step = Assert.Single(await Store.ClaimAsync(Queue, 1));
         var now = Time.GetUtcNow();
-        await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Create("message", "m", """{"status":"queued"}"""), now));
+        await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("message", "m", """{"status":"queued"}""")));
         var read = (await GetAsync("message", "m"))!;
         IReadOnlyList<EnqueuedItem>? handedOver = null;
         var committed = 0;
@@ -150,10 +147,9 @@ public abstract partial class WorkStoreContract
     {
         await Store.EnqueueAsync(Queue, [Item("step")]);
         var step = Assert.Single(await Store.ClaimAsync(Queue, 1));
-        var now = Time.GetUtcNow();
-        await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Create("message", "m", "v1"), now));
+        await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("message", "m", "v1")));
         var stale = (await GetAsync("message", "m"))!;
-        await WriteAsync(t => t.PutDocumentAsync(DocumentPut.Replace(stale, "v2", default), now));
+        await CommitAsync(new WorkBatch().PutDocument(DocumentPut.Replace(stale, "v2", default)));
         var ran = false;
 
         var conflict = await Store.CommitAsync(new WorkBatch()

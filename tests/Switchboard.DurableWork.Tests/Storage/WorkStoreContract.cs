@@ -271,8 +271,8 @@ public abstract partial class WorkStoreContract : IAsyncLifetime
         await Store.MigrateAsync("things", [.. first, "ALTER TABLE contract_things ADD COLUMN name TEXT"]);
         await Store.MigrateAsync("things", [.. first, "ALTER TABLE contract_things ADD COLUMN name TEXT"]);
 
-        await Store.WriteAsync(t => t.ExecuteAsync("INSERT INTO contract_things (id, name) VALUES (1, 'one')"));
-        Assert.Equal(["one"], await Store.ReadAsync(r => r.QueryAsync("SELECT name FROM contract_things", row => row.GetString(0))));
+        // The second migration ran (the column is there), once (a second ALTER would have failed).
+        Assert.Empty(await Store.ReadAsync(r => r.QueryAsync("SELECT name FROM contract_things", row => row.GetString(0))));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.MigrateAsync("things", [" "]));
     }
 
