@@ -33,7 +33,7 @@ await using (var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOpti
 {
     var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s") });
     using var dispatcher = new DeliveryDispatcher(outbox, new InstantSender(), new WebhookSigningKeys(key));
-    await dispatcher.StartAsync(CancellationToken.None);
+    var running = Switchboard.Testing.RunningWorker.Start(dispatcher.NewWorker());
     var targets = new[] { new WebhookTarget(new Uri("http://127.0.0.1:9/webhooks/telnyx")) };
     var webhooks = Enumerable.Range(0, count)
         .Select(i => OutboundWebhook.From(SampleEvents.Create(types[i % types.Length], TimeProvider.System), targets))
@@ -49,7 +49,7 @@ await using (var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOpti
         await Task.Delay(50);
     }
 
-    await dispatcher.StopAsync(CancellationToken.None);
+    await running.DisposeAsync();
 }
 
 Console.WriteLine($"filled {count:N0} deliveries in {fill.Elapsed.TotalSeconds:0.0} s ({new FileInfo(Path.Combine(folder, PlatformHost.DatabaseFile)).Length / (1024 * 1024)} MiB)");

@@ -132,7 +132,8 @@ internal static class Load
             var instant = new InstantSender();
             using var dispatcher = new DeliveryDispatcher(outbox, http ? sender : instant, new WebhookSigningKeys(key));
             var webhooks = Webhooks(count, url);
-            await dispatcher.StartAsync(CancellationToken.None);
+            using var stopDispatcher = new CancellationTokenSource();
+            var dispatching = dispatcher.NewWorker().RunAsync(stopDispatcher.Token);
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             // Publishers calling at once (as API requests would) share the writer's transactions.
@@ -156,7 +157,8 @@ internal static class Load
 
             var elapsed = clock.Elapsed;
             var perDelivery = PerDelivery(allocated, count);
-            await dispatcher.StopAsync(CancellationToken.None);
+            await stopDispatcher.CancelAsync();
+            await dispatching;
             var delivered = (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 1 })).TotalResults;
             return Report(http ? "sqlite end to end" : "sqlite, instant sender (no HTTP)", count, elapsed,
                 $"{Sync()}; {Publishers()} publisher(s); published in {published.TotalSeconds:F1} s; {delivered:N0} recorded delivered; {perDelivery}");
@@ -220,8 +222,7 @@ internal static class Load
         using var key = Ed25519PrivateKey.Generate();
         using var sender = Sender();
         using var dispatcher = new DeliveryDispatcher(new WebhookOutbox(store, new DeliveryOptions { PollInterval = TimeSpan.FromMilliseconds(50) }), sender, new WebhookSigningKeys(key));
-        await dispatcher.StartAsync(CancellationToken.None);
-        await Task.Delay(Timeout.Infinite);
+        await dispatcher.NewWorker().RunAsync(CancellationToken.None);
         return 0;
     }
 
@@ -291,7 +292,8 @@ internal static class Load
             using var key = Ed25519PrivateKey.Generate();
             using var sender = Sender();
             using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
-            await dispatcher.StartAsync(CancellationToken.None);
+            using var stopDispatcher = new CancellationTokenSource();
+            var dispatching = dispatcher.NewWorker().RunAsync(stopDispatcher.Token);
             long peak = 0;
             var atPeak = "";
             var url = sink.Url("/ok");
@@ -316,7 +318,8 @@ internal static class Load
                 }
             }
 
-            await dispatcher.StopAsync(CancellationToken.None);
+            await stopDispatcher.CancelAsync();
+            await dispatching;
             Console.WriteLine($"live managed memory at the end: {GC.GetTotalMemory(forceFullCollection: true) / 1024 / 1024} MB");
             double[] sorted;
             lock (lags)

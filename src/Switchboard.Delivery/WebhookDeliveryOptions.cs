@@ -45,6 +45,11 @@ public sealed class WebhookDeliveryOptions
             yield return $"SigningKeyFile {SigningKeyFile} does not exist";
         }
 
+        if (Delivery is { QueueName: not DeliveryOptions.DefaultQueueName })
+        {
+            yield return $"Delivery: QueueName is '{DeliveryOptions.DefaultQueueName}' with AddWebhookDelivery (its queue's worker is registered under that name)";
+        }
+
         if (string.IsNullOrWhiteSpace(DataFolder))
         {
             yield return "webhook delivery needs a DataFolder for its SQLite store";

@@ -41,8 +41,8 @@ public static class WebhookDeliveryServiceCollectionExtensions
                 });
             }
         });
-        services.TryAddSingleton(sp => new WebhookOutbox(
-            sp.GetRequiredService<IWorkStore>(), Options(sp).Delivery, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new WebhookOutbox(sp.GetRequiredService<IWorkStore>(), sp.GetRequiredKeyedService<WorkQueue>(DeliveryOptions.DefaultQueueName),
+            Options(sp).Delivery, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IWebhookSender>(sp => new HttpWebhookSender(Options(sp).Http, sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IWebhookSignerResolver>(sp =>
         {
@@ -51,7 +51,16 @@ public static class WebhookDeliveryServiceCollectionExtensions
             options.ConfigureKeys?.Invoke(keys);
             return keys;
         });
-        services.TryAddSingleton<WebhookDispatcherStatus>();
+        if (services.Any(d => d.ServiceType == typeof(WebhookDispatcherStatus)))
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new WebhookDispatcherStatus { Worker = sp.GetRequiredKeyedService<WorkQueueWorkerStatus>(DeliveryOptions.DefaultQueueName) });
+        services.AddSingleton(sp => new DeliveryDispatcher(sp.GetRequiredService<WebhookOutbox>(), sp.GetRequiredService<IWebhookSender>(),
+            sp.GetRequiredService<IWebhookSignerResolver>(), sp.GetService<IMeterFactory>(), sp.GetService<ILogger<DeliveryDispatcher>>()));
+        services.AddWorkQueue<DeliveryDispatcher>(DeliveryOptions.DefaultQueueName,
+            sp => Options(sp) is { RunDispatcher: true } options ? DeliveryDispatcher.WorkerOptions(options.Delivery) : null);
         services.AddHostedService(sp => new DispatcherHost(sp, Options(sp).RunDispatcher));
         return services;
     }
@@ -70,12 +79,14 @@ internal sealed class WebhookDeliveryOptionsValidator : IValidateOptions<Webhook
 }
 
 /// <summary>
-/// Runs the dispatcher and the pruner when <see cref="WebhookDeliveryOptions.RunDispatcher"/> is on. They are made at start,
-/// after the store has opened, since they need it.
+/// Beside the dispatcher (the worker of the deliveries' queue), when <see cref="WebhookDeliveryOptions.RunDispatcher"/> is
+/// on: the pruner that applies retention, and the queue-depth gauge. Made at start, after the store has opened.
 /// </summary>
 internal sealed class DispatcherHost(IServiceProvider services, bool run) : IHostedService
 {
-    private readonly List<IHostedService> _running = [];
+    private WorkPruner? _pruner;
+    private CancellationTokenSource? _stopDepth;
+    private Task _depth = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -86,26 +97,26 @@ internal sealed class DispatcherHost(IServiceProvider services, bool run) : IHos
 
         var outbox = services.GetRequiredService<WebhookOutbox>();
         var options = services.GetRequiredService<IOptions<WebhookDeliveryOptions>>().Value;
-        var dispatcher = new DeliveryDispatcher(outbox, services.GetRequiredService<IWebhookSender>(), services.GetRequiredService<IWebhookSignerResolver>(),
-            services.GetService<IMeterFactory>(), services.GetService<ILogger<DeliveryDispatcher>>());
-        services.GetRequiredService<WebhookDispatcherStatus>().Dispatcher = dispatcher;
-        _running.Add(dispatcher);
-        _running.Add(new WorkPruner(outbox.Store, options.Delivery.QueueName, options.Delivery.Retention, services.GetRequiredService<TimeProvider>(),
-            services.GetService<ILogger<WorkPruner>>()));
-        foreach (var service in _running)
-        {
-            await service.StartAsync(cancellationToken);
-        }
+        _pruner = new WorkPruner(outbox.Store, options.Delivery.QueueName, options.Delivery.Retention, services.GetRequiredService<TimeProvider>(),
+            services.GetService<ILogger<WorkPruner>>());
+        await _pruner.StartAsync(cancellationToken);
+        _stopDepth = new CancellationTokenSource();
+        _depth = services.GetRequiredService<DeliveryDispatcher>().RefreshQueueDepthAsync(_stopDepth.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var service in Enumerable.Reverse(_running))
+        if (_stopDepth is not null)
         {
-            await service.StopAsync(cancellationToken);
-            (service as IDisposable)?.Dispose();
+            await _stopDepth.CancelAsync();
+            await _depth.ContinueWith(_ => { }, TaskScheduler.Default);
+            _stopDepth.Dispose();
         }
 
-        _running.Clear();
+        if (_pruner is not null)
+        {
+            await _pruner.StopAsync(cancellationToken);
+            _pruner.Dispose();
+        }
     }
 }

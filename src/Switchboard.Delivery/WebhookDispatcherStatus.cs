@@ -1,15 +1,16 @@
-using Switchboard.Delivery.Outbox;
+using Switchboard.DurableWork;
 
 namespace Switchboard.Delivery;
 
 /// <summary>Whether the dispatcher that <c>AddWebhookDelivery</c> runs in this process has stopped on its own; for health checks.</summary>
 public sealed class WebhookDispatcherStatus
 {
-    internal DeliveryDispatcher? Dispatcher { get; set; }
+    /// <summary>The worker of the deliveries' queue, which runs the dispatcher.</summary>
+    internal WorkQueueWorkerStatus? Worker { get; init; }
 
     /// <summary>True when this process runs the dispatcher and it has stopped (a failure it could not survive, or the host stopping).</summary>
-    public bool HasStopped => Dispatcher?.ExecuteTask is { IsCompleted: true };
+    public bool HasStopped => Worker?.HasStopped ?? false;
 
     /// <summary>What stopped it, when it failed.</summary>
-    public Exception? Failure => Dispatcher?.ExecuteTask?.Exception;
+    public Exception? Failure => Worker?.Failure;
 }

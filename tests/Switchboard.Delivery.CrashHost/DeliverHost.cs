@@ -53,7 +53,8 @@ internal static class DeliverHost
             stop.Cancel();
         });
 
-        await dispatcher.StartAsync(CancellationToken.None);
+        using var stopWorker = new CancellationTokenSource();
+        var running = dispatcher.NewWorker().RunAsync(stopWorker.Token);
         Console.WriteLine($"ready {store.WorkerId}");
         try
         {
@@ -66,7 +67,8 @@ internal static class DeliverHost
         {
         }
 
-        await dispatcher.StopAsync(CancellationToken.None);
+        await stopWorker.CancelAsync();
+        await running;
         Console.WriteLine("stopped");
         return 0;
     }

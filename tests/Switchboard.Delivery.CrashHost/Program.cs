@@ -56,7 +56,8 @@ using var key = Ed25519PrivateKey.Generate();
 // A generous timeout: on a loaded machine a slow answer must not turn into a retry (a duplicate the test would count).
 using var sender = new HttpWebhookSender(new HttpWebhookSenderOptions { AllowPrivateNetworks = true, Timeout = TimeSpan.FromSeconds(60) });
 using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(key));
-await dispatcher.StartAsync(CancellationToken.None);
+using var stop = new CancellationTokenSource();
+var running = dispatcher.NewWorker().RunAsync(stop.Token);
 Console.WriteLine("started");
 
 var ok = new[] { new WebhookTarget(new Uri(sink, "/ok")) };
@@ -90,6 +91,7 @@ while (await outbox.CountPendingAsync() > 0)
     await Task.Delay(100);
 }
 
-await dispatcher.StopAsync(CancellationToken.None);
+await stop.CancelAsync();
+await running;
 Console.WriteLine("done");
 return 0;

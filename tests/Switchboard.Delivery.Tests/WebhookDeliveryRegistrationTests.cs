@@ -8,6 +8,8 @@ using Switchboard.Delivery.Outbox;
 using Switchboard.DurableWork;
 using Switchboard.Events;
 using Switchboard.Signing;
+using Switchboard.Delivery.Tests.Outbox;
+using Switchboard.Testing;
 
 namespace Switchboard.Delivery.Tests;
 
@@ -56,6 +58,68 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         Assert.Same(outbox.Store, host.Services.GetRequiredService<IWorkStore>());
         Assert.True(File.Exists(Path.Combine(_folder, "switchboard.db")));
         await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_dispatcher_is_the_worker_of_the_outbox_queue_and_takes_what_is_published_in_memory(bool runDispatcher)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var sender = new ScriptedSender(TimeProvider.System);
+        builder.Services.AddSingleton<IWebhookSender>(sender);
+        HandOverCountingStore? store = null;
+        builder.Services.AddWorkStore(b => b.UseSqlite(o => o.DatabasePath = Path.Combine(_folder, "work.db")).Wrap(inner => store = new HandOverCountingStore(inner)));
+        builder.Services.AddWebhookDelivery(o =>
+        {
+            o.SigningKey = _key;
+            o.DataFolder = _folder;
+            o.RunDispatcher = runDispatcher;
+            o.Delivery.PollInterval = TimeSpan.FromHours(1);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var outbox = host.Services.GetRequiredService<WebhookOutbox>();
+        var status = host.Services.GetRequiredService<WebhookDispatcherStatus>();
+        var worker = host.Services.GetRequiredKeyedService<WorkQueueWorkerStatus>(outbox.Queue.Name);
+        if (runDispatcher)
+        {
+            // The host runs the worker on a thread of its own: it takes the queue's hand-overs once it runs.
+            await Eventually.TrueAsync(() => worker.IsRunning, "the dispatcher's worker to run");
+        }
+
+        await outbox.PublishAsync(OutboundWebhook.From(
+            SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), [new WebhookTarget(new Uri("https://example.com/hooks"))]));
+        if (runDispatcher)
+        {
+            await Eventually.TrueAsync(async () => await outbox.CountPendingAsync() == 0, "the delivery to be sent");
+        }
+
+        Assert.Equal(runDispatcher, worker.IsRunning);
+        Assert.False(status.HasStopped);
+        await host.StopAsync();
+
+        Assert.Equal(runDispatcher ? 1 : 0, sender.Requests.Count);
+        // Published through the queue the dispatcher works: stored leased to it and handed over, with no claim.
+        Assert.Equal(runDispatcher ? 1 : 0, store!.HandedOver);
+        Assert.Equal(runDispatcher, status.HasStopped);
+        Assert.Null(status.Failure);
+    }
+
+    [Fact]
+    public async Task Another_queue_name_is_refused_at_start_since_the_worker_is_registered_under_the_default()
+    {
+        using var host = Build(o =>
+        {
+            o.SigningKey = _key;
+            o.DataFolder = _folder;
+            o.Delivery.QueueName = "elsewhere";
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("QueueName is 'webhook-deliveries'", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -127,5 +191,19 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(error.Failures, f => f.Contains("MaxConcurrencyPerTarget must be between 1 and MaxConcurrency (128)", StringComparison.Ordinal));
+    }
+
+    /// <summary>Counts the enqueues stored leased to a worker of this process (handed over in memory).</summary>
+    private sealed class HandOverCountingStore(IWorkStore inner) : ForwardingWorkStore(inner)
+    {
+        private int _handedOver;
+
+        public int HandedOver => Volatile.Read(ref _handedOver);
+
+        public override Task<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _handedOver);
+            return base.EnqueueLeasedAsync(queue, items, cancellationToken);
+        }
     }
 }

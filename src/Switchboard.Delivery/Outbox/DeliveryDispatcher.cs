@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Switchboard.Delivery.Http;
@@ -8,14 +7,15 @@ using Switchboard.DurableWork;
 namespace Switchboard.Delivery.Outbox;
 
 /// <summary>
-/// The hosted loop that delivers the outbox, a handler on the shared <see cref="WorkQueueWorker"/>: claims due deliveries in batches (leased to this dispatcher),
-/// attempts them with bounded concurrency, and records the results in batches. Holds no lock or connection
+/// Delivers the outbox: the handler of the outbox's queue on the shared <see cref="WorkQueueWorker"/> (which
+/// <c>AddWebhookDelivery</c> runs with <c>AddWorkQueue</c>), which claims due deliveries in batches (leased to this process),
+/// attempts them here with bounded concurrency, and records the results in batches. Holds no lock or connection
 /// during HTTP. Several dispatchers, in one process or many, can share one PostgreSQL store.
 /// The worker's slots are the deliveries in hand, <see cref="ItemsInHandPerSlot"/> per request slot: requests are bounded
 /// by <see cref="TargetSlots"/> (in all and per target), so a delivery waiting for its busy target holds a worker but
 /// no slot, and there are workers to spare for the other targets' deliveries.
 /// </summary>
-internal sealed class DeliveryDispatcher : BackgroundService, IWorkHandler
+internal sealed class DeliveryDispatcher : IWorkHandler, IDisposable
 {
     private const int ItemsInHandPerSlot = 4;
 
@@ -48,24 +48,16 @@ internal sealed class DeliveryDispatcher : BackgroundService, IWorkHandler
         _logger = logger ?? NullLogger<DeliveryDispatcher>.Instance;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>How the worker of the outbox's queue runs for this dispatcher: its slots are the deliveries in hand.</summary>
+    internal static WorkQueueWorkerOptions WorkerOptions(DeliveryOptions options) => new()
     {
-        var depth = RefreshQueueDepthAsync(stoppingToken);
-        var worker = new WorkQueueWorker(_outbox.Queue, this, new WorkQueueWorkerOptions
-        {
-            Concurrency = _options.MaxConcurrency * ItemsInHandPerSlot,
-            ClaimBatchSize = _options.ClaimBatchSize,
-            PollInterval = _options.PollInterval,
-        }, _time, _logger);
-        try
-        {
-            await worker.RunAsync(stoppingToken);
-        }
-        finally
-        {
-            await depth.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
+        Concurrency = options.MaxConcurrency * ItemsInHandPerSlot,
+        ClaimBatchSize = options.ClaimBatchSize,
+        PollInterval = options.PollInterval,
+    };
+
+    /// <summary>A worker of the outbox's queue with this dispatcher as its handler, for a process that runs it by hand (tests, load harnesses).</summary>
+    internal WorkQueueWorker NewWorker() => new(_outbox.Queue, this, WorkerOptions(_options), _time, _logger);
 
     Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => AttemptAsync(item, stoppingToken);
 
@@ -75,7 +67,8 @@ internal sealed class DeliveryDispatcher : BackgroundService, IWorkHandler
         return _runner.RunAsync(item, stoppingToken);
     }
 
-    private async Task RefreshQueueDepthAsync(CancellationToken stoppingToken)
+    /// <summary>Keeps the queue-depth gauge current until <paramref name="stoppingToken"/> fires.</summary>
+    internal async Task RefreshQueueDepthAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.QueueDepthRefresh, _time);
         do
@@ -92,10 +85,9 @@ internal sealed class DeliveryDispatcher : BackgroundService, IWorkHandler
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public override void Dispose()
+    public void Dispose()
     {
         _metrics.Dispose();
         _slots.Dispose();
-        base.Dispose();
     }
 }

@@ -8,8 +8,13 @@ public sealed class DeliveryOptions
     /// <summary>Attempt times. Default: <see cref="DeliverySchedule.Default"/> (<c>0s,1m,5m,15m,1h</c>).</summary>
     public DeliverySchedule Schedule { get; set; } = DeliverySchedule.Default;
 
-    /// <summary>The work queue the deliveries live in. Default <c>webhook-deliveries</c>.</summary>
-    public string QueueName { get; set; } = "webhook-deliveries";
+    /// <summary>
+    /// The work queue the deliveries live in. Default <c>webhook-deliveries</c>, the one <c>AddWebhookDelivery</c> works
+    /// (another name is for an outbox built by hand).
+    /// </summary>
+    public string QueueName { get; set; } = DefaultQueueName;
+
+    internal const string DefaultQueueName = "webhook-deliveries";
 
     /// <summary>Most deliveries claimed in one go. Default 256.</summary>
     public int ClaimBatchSize { get; set; } = 256;

@@ -10,13 +10,25 @@ namespace Switchboard.Delivery.Outbox;
 public sealed class WebhookOutbox
 {
     public WebhookOutbox(IWorkStore store, DeliveryOptions? options = null, TimeProvider? time = null)
+        : this(store, queue: null, options, time)
+    {
+    }
+
+    /// <summary>An outbox on <paramref name="queue"/> of <paramref name="store"/> (the container's, whose worker <c>AddWebhookDelivery</c> runs), or a queue of its own.</summary>
+    internal WebhookOutbox(IWorkStore store, WorkQueue? queue, DeliveryOptions? options, TimeProvider? time)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new DeliveryOptions();
         Options.Validate();
+        queue ??= new WorkQueue(store, Options.QueueName);
+        if (queue.Name != Options.QueueName)
+        {
+            throw new ArgumentException($"the outbox's queue is '{Options.QueueName}', not '{queue.Name}'", nameof(queue));
+        }
+
         Store = store;
         Time = time ?? TimeProvider.System;
-        Queue = new WorkQueue(store, Options.QueueName);
+        Queue = queue;
     }
 
     internal IWorkStore Store { get; }

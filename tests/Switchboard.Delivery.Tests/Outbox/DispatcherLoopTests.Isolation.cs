@@ -90,15 +90,14 @@ public sealed partial class DispatcherLoopTests
         var store = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "outbox.db") });
         var outbox = new WebhookOutbox(store, options);
         var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(_key));
-        await dispatcher.StartAsync(CancellationToken.None);
-        return new Running(outbox, dispatcher, sender, store);
+        return new Running(outbox, dispatcher, RunningWorker.Start(dispatcher.NewWorker()), sender, store);
     }
 
-    private sealed record Running(WebhookOutbox Outbox, DeliveryDispatcher Dispatcher, HttpWebhookSender Sender, IWorkStore Store) : IAsyncDisposable
+    private sealed record Running(WebhookOutbox Outbox, DeliveryDispatcher Dispatcher, RunningWorker Worker, HttpWebhookSender Sender, IWorkStore Store) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            await Dispatcher.StopAsync(CancellationToken.None);
+            await Worker.DisposeAsync();
             Dispatcher.Dispose();
             Sender.Dispose();
             await Store.DisposeAsync();

@@ -39,7 +39,7 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
         var outbox = new WebhookOutbox(store, new DeliveryOptions { Schedule = DeliverySchedule.Parse("0s,50ms") });
         using var dispatcher = new DeliveryDispatcher(outbox, sender, new WebhookSigningKeys(_key));
         var closedPort = new Uri("http://127.0.0.1:1/");
-        await dispatcher.StartAsync(CancellationToken.None);
+        await using var running = RunningWorker.Start(dispatcher.NewWorker());
 
         var webhooks = Enumerable.Range(0, 50).Select(i => OutboundWebhook.From(
             SampleEvents.Create(EventTypes.MessageFinalized, TimeProvider.System),
@@ -52,7 +52,7 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
         var doomed = OutboundWebhook.From(SampleEvents.Create(EventTypes.CallHangup, TimeProvider.System), [new WebhookTarget(new Uri(sink.Url("/fail")))]);
         await outbox.PublishAsync(doomed);
         await Eventually.TrueAsync(async () => await outbox.CountPendingAsync() == 0, "every delivery to end", Patience);
-        await dispatcher.StopAsync(CancellationToken.None);
+        await running.StopAsync();
 
         Assert.Equal(50, (await outbox.QueryAsync(new DeliveryQuery { Status = DeliveryStatus.Delivered, PageSize = 100 })).TotalResults);
         var failed = (await outbox.GetAsync(doomed.EventId))!;
@@ -87,14 +87,14 @@ public sealed partial class DispatcherLoopTests(PostgresServer server) : IDispos
         var target = new[] { new WebhookTarget(new Uri("https://receiver.example/hooks")) };
         var webhooks = Enumerable.Range(0, count).Select(_ => OutboundWebhook.From(SampleEvents.Create(EventTypes.MessageSent, TimeProvider.System), target)).ToList();
 
-        await Task.WhenAll(dispatchers.Select(d => d.StartAsync(CancellationToken.None)));
+        var running = dispatchers.Select(d => RunningWorker.Start(d.NewWorker())).ToList();
         foreach (var chunk in webhooks.Chunk(1_000))
         {
             await outboxes[0].PublishAsync(chunk);
         }
 
         await Eventually.TrueAsync(async () => await outboxes[1].CountPendingAsync() == 0, "every delivery to end", Patience);
-        await Task.WhenAll(dispatchers.Select(d => d.StopAsync(CancellationToken.None)));
+        await Task.WhenAll(running.Select(r => r.StopAsync()));
         dispatchers.ForEach(d => d.Dispose());
 
         var firstAttempts = sender.Requests.Where(r => r.Attempt == 1).GroupBy(r => r.EventId).ToList();

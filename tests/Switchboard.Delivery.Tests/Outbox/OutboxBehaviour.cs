@@ -25,7 +25,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     private readonly Ed25519PrivateKey _key = Ed25519PrivateKey.Generate();
     private readonly List<IWorkStore> _stores = [];
-    private readonly List<DeliveryDispatcher> _dispatchers = [];
+    private readonly List<(DeliveryDispatcher Dispatcher, RunningWorker Worker)> _dispatchers = [];
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 10, 24, 18, 0, 0, TimeSpan.Zero));
 
@@ -64,10 +64,9 @@ public abstract class OutboxBehaviour : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var dispatcher in _dispatchers)
+        foreach (var (dispatcher, worker) in _dispatchers)
         {
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await dispatcher.StopAsync(patience.Token);
+            await worker.DisposeAsync();
             dispatcher.Dispose();
         }
 
@@ -79,13 +78,13 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         _key.Dispose();
     }
 
-    /// <summary>Starts the hosted dispatcher on the outbox (or <paramref name="outbox"/>), as the host starts it.</summary>
-    private async Task<DeliveryDispatcher> StartDispatcherAsync(IWebhookSender? sender = null, WebhookOutbox? outbox = null)
+    /// <summary>Starts the dispatcher's worker on the outbox (or <paramref name="outbox"/>), as the host starts it.</summary>
+    private Task<RunningWorker> StartDispatcherAsync(IWebhookSender? sender = null, WebhookOutbox? outbox = null)
     {
         var dispatcher = new DeliveryDispatcher(outbox ?? Outbox, sender ?? Sender, Keys);
-        _dispatchers.Add(dispatcher);
-        await dispatcher.StartAsync(CancellationToken.None);
-        return dispatcher;
+        var worker = RunningWorker.Start(dispatcher.NewWorker());
+        _dispatchers.Add((dispatcher, worker));
+        return Task.FromResult(worker);
     }
 
     /// <summary>Waits until the running dispatcher has attempted everything due at the clock's time and recorded the results.</summary>
@@ -442,7 +441,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         // The stopped dispatcher's late answer is not recorded over the new one: its store is closed (SQLite's process is
         // gone), or refuses it (PostgreSQL). It stops once its tries to record it, paused on the clock, are over.
         held.SetResult();
-        var stopping = stale.StopAsync(CancellationToken.None);
+        var stopping = stale.StopAsync();
         await Eventually.TrueAsync(() =>
         {
             Time.Advance(TimeSpan.FromSeconds(1));
@@ -487,7 +486,7 @@ public abstract class OutboxBehaviour : IAsyncLifetime
         var dispatcher = await StartDispatcherAsync();
         await RunDueAsync();
         // Only the clock moves from here: the waiting delivery stays pending.
-        await dispatcher.StopAsync(CancellationToken.None);
+        await dispatcher.StopAsync();
         var pruner = new WorkPruner(Store, Outbox.Options.QueueName, new RetentionOptions { KeepFinishedFor = TimeSpan.FromDays(30) }, Time);
 
         Time.Advance(TimeSpan.FromDays(29));
