@@ -31,6 +31,8 @@ public static class WebhookDeliveryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookDeliveryOptions>, WebhookDeliveryOptionsValidator>());
         services.AddWorkStore(store =>
         {
+            // The delivery log's filters and the recent attempts, read from indexes on the deliveries' queue only.
+            store.AddQueryIndexes(DeliveryOptions.DefaultQueueName);
             if (!store.HasStore)
             {
                 store.UseSqlite((sp, sqlite) =>

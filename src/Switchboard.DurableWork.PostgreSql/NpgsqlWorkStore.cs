@@ -318,8 +318,8 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
             count.Parameters.Add(new NpgsqlParameter(name, value));
             select.Parameters.Add(new NpgsqlParameter(name, value));
         });
-        count.CommandText = $"SELECT count(*) FROM work_items w WHERE {where}";
-        select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE {where} ORDER BY w.created_at DESC, w.id DESC LIMIT @limit OFFSET @offset";
+        count.CommandText = StoreSql.CountSql(where);
+        select.CommandText = StoreSql.PageSql(where);
         select.Parameters.Add(new NpgsqlParameter<int>("limit", query.PageSize));
         select.Parameters.Add(new NpgsqlParameter<long>("offset", (long)(query.PageNumber - 1) * query.PageSize));
         batch.BatchCommands.Add(count);

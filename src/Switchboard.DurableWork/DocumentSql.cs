@@ -186,6 +186,39 @@ internal static class DocumentSql
         CREATE INDEX work_attempts_finished ON work_attempts (finished_at);
         """;
 
+    /// <summary>
+    /// <see cref="QueryIndexes"/> leave the store's schema: every queue paid for them on every write (a receiver's inbox
+    /// too). A queue whose items are queried asks for its own, partial on it (<see cref="QueryIndexesOf"/>).
+    /// </summary>
+    public const string DropQueryIndexes =
+        """
+        DROP INDEX IF EXISTS work_items_status;
+        DROP INDEX IF EXISTS work_items_tag;
+        DROP INDEX IF EXISTS work_attempts_finished;
+        """;
+
+    /// <summary>The component name under which <see cref="QueryIndexesOf"/> of <paramref name="queue"/> are migrated.</summary>
+    public static string QueryIndexesComponent(string queue) => $"query-indexes:{queue}";
+
+    /// <summary>
+    /// The indexes of <see cref="IWorkStore.QueryAsync"/>'s filters (status, tag; newest first) on one queue, partial on it
+    /// (the planner matches the query's <c>queue = @queue</c> with its value bound), and the one of
+    /// <see cref="IWorkStore.ListAttemptsAsync"/> (attempts carry no queue, so that one is on every attempt of the store; a
+    /// store with no queried queue has none). The same text for both databases.
+    /// </summary>
+    public static string QueryIndexesOf(string queue)
+    {
+        StoreSql.CheckQueue(queue);
+        var literal = "'" + queue.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var suffix = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(queue)))[..12];
+        return
+            $"""
+            CREATE INDEX IF NOT EXISTS work_items_status_{suffix} ON work_items (status, created_at) WHERE queue = {literal};
+            CREATE INDEX IF NOT EXISTS work_items_tag_{suffix} ON work_items (tag, created_at) WHERE queue = {literal};
+            CREATE INDEX IF NOT EXISTS work_attempts_finished ON work_attempts (finished_at);
+            """;
+    }
+
     /// <summary>The platform schema version of the last release that kept its own tables.</summary>
     public const long LastPlatformVersion = 5;
 

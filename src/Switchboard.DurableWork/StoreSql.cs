@@ -130,6 +130,13 @@ internal static class StoreSql
         $"SELECT {AttemptColumns}, item_id FROM (SELECT {AttemptColumns}, item_id, row_number() OVER (PARTITION BY item_id ORDER BY id DESC) AS n " +
         $"FROM work_attempts WHERE item_id {ids}) a WHERE n <= @per_item ORDER BY id DESC";
 
+    /// <summary>How many items match a query's <see cref="Where"/>.</summary>
+    public static string CountSql(string where) => $"SELECT count(*) FROM work_items w WHERE {where}";
+
+    /// <summary>A page of the items that match a query's <see cref="Where"/>, newest first (<c>@limit</c>, <c>@offset</c>).</summary>
+    public static string PageSql(string where) =>
+        $"SELECT {ItemColumns} FROM work_items w WHERE {where} ORDER BY w.created_at DESC, w.id DESC LIMIT @limit OFFSET @offset";
+
     public static long PerItem(WorkQuery query) => query.MaxAttemptLogEntries ?? long.MaxValue;
 
     /// <summary>
@@ -247,10 +254,14 @@ internal static class StoreSql
         }
     }
 
-    /// <summary>The attempts of one queue finished since a time, newest first (<see cref="IWorkStore.ListAttemptsAsync"/>); reads as <see cref="ReadQueuedAttempt"/>.</summary>
+    /// <summary>
+    /// The attempts of one queue finished since a time, newest first (<see cref="IWorkStore.ListAttemptsAsync"/>); reads as
+    /// <see cref="ReadQueuedAttempt"/>. CROSS JOIN makes SQLite (which has no statistics) start from the attempts' finish
+    /// times; PostgreSQL plans it as any inner join.
+    /// </summary>
     public const string RecentAttemptsSql =
-        "SELECT a.id, a.attempt, a.started_at, a.finished_at, a.succeeded, a.detail, w.key FROM work_attempts a JOIN work_items w ON w.id = a.item_id " +
-        "WHERE a.finished_at >= @from AND w.queue = @queue ORDER BY a.finished_at DESC, a.id DESC LIMIT @limit";
+        "SELECT a.id, a.attempt, a.started_at, a.finished_at, a.succeeded, a.detail, w.key FROM work_attempts a CROSS JOIN work_items w " +
+        "WHERE w.id = a.item_id AND a.finished_at >= @from AND w.queue = @queue ORDER BY a.finished_at DESC, a.id DESC LIMIT @limit";
 
     public static QueuedWorkAttempt ReadQueuedAttempt(DbDataReader reader) => new(reader.GetString(6), ReadAttempt(reader));
 

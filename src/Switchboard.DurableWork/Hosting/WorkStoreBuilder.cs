@@ -65,6 +65,14 @@ public sealed class WorkStoreBuilder
     }
 
     /// <summary>
+    /// Indexes the queries over <paramref name="queue"/>'s items (<see cref="IWorkStore.QueryAsync"/>'s status and tag
+    /// filters, <see cref="IWorkStore.ListAttemptsAsync"/>), for a queue read as a log (webhook deliveries). The indexes are
+    /// partial on the queue: the writes of the store's other queues do not pay for them. Made when the store opens.
+    /// </summary>
+    public WorkStoreBuilder AddQueryIndexes(string queue) =>
+        AddMigrations(DocumentSql.QueryIndexesComponent(queue), [DocumentSql.QueryIndexesOf(queue)]);
+
+    /// <summary>
     /// Runs a component's own schema migrations in the store (<see cref="IWorkStore.MigrateAsync"/>) right after it opens,
     /// before any other hosted service starts. Each component's list is applied in order, once; a component added again
     /// keeps its first list.

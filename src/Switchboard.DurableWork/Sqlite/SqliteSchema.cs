@@ -90,6 +90,8 @@ internal static class SqliteSchema
         """,
         // The document set (WorkDocuments) and the indexes of the queries over queues (a delivery log's filters).
         DocumentSql.Schema + DocumentSql.QueryIndexes,
+        // The queries' indexes become per queue (WorkStoreBuilder.AddQueryIndexes).
+        DocumentSql.DropQueryIndexes,
     ];
 
     /// <summary>The migration (its number, counted from 1) that creates the document set; tables of an earlier platform are adopted right after it.</summary>

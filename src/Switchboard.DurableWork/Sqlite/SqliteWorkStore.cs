@@ -419,8 +419,8 @@ internal sealed class SqliteWorkStore : IWorkStore
             count.Set("@" + name, value);
             select.Set("@" + name, value);
         });
-        count.CommandText = $"SELECT count(*) FROM work_items w WHERE {where}";
-        select.CommandText = $"SELECT {StoreSql.ItemColumns} FROM work_items w WHERE {where} ORDER BY w.created_at DESC, w.id DESC LIMIT @limit OFFSET @offset";
+        count.CommandText = StoreSql.CountSql(where);
+        select.CommandText = StoreSql.PageSql(where);
         select.Set("@limit", query.PageSize);
         select.Set("@offset", (long)(query.PageNumber - 1) * query.PageSize);
         var total = (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L);

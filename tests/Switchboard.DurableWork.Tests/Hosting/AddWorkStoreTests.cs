@@ -1,8 +1,11 @@
+extern alias pg;
+
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Switchboard.Testing;
+using pg::Switchboard.DurableWork;
 
 namespace Switchboard.DurableWork.Tests.Hosting;
 

@@ -1,6 +1,9 @@
+extern alias pg;
+
 using Npgsql;
-using Switchboard.DurableWork.PostgreSql;
 using Switchboard.Testing;
+using pg::Switchboard.DurableWork;
+using pg::Switchboard.DurableWork.PostgreSql;
 
 namespace Switchboard.DurableWork.Tests.Storage;
 
@@ -28,6 +31,38 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
             await using var command = _dataSource!.CreateCommand(statement);
             await command.ExecuteNonQueryAsync();
         }
+    }
+
+    protected override async Task<string> ExplainAsync(string sql, IReadOnlyList<SqlArg> args)
+    {
+        await using var connection = await _dataSource!.OpenConnectionAsync();
+        // The statistics autovacuum keeps in production; sequential scans priced out, as on a big table.
+        await using (var off = new NpgsqlCommand("ANALYZE; SET enable_seqscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+
+        await using var command = new NpgsqlCommand("EXPLAIN " + sql, connection);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter(arg.Name, arg.Value));
+        }
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        await using (var reset = new NpgsqlCommand("RESET enable_seqscan", connection))
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+
+        return string.Join('\n', plan);
     }
 
     /// <summary>Another worker takes over once the first one's heartbeat is old (made so here, as a stopped worker's gets).</summary>

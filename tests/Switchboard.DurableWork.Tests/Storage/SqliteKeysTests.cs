@@ -16,6 +16,8 @@ public sealed class SqliteStoreWithFrequentKeyPassesTests : WorkStoreContract
     protected override Task<IWorkStore> OpenStoreAsync(TimeProvider time) =>
         WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = Path.Combine(_folder, "work.db"), MinKeyGeneration = 2 }, time);
 
+    protected override Task<string> ExplainAsync(string sql, IReadOnlyList<SqlArg> args) => ExplainOnSqliteAsync(Path.Combine(_folder, "work.db"), sql, args);
+
     protected override async Task<IWorkStore> WorkerStoppedAsync()
     {
         await Store.DisposeAsync();

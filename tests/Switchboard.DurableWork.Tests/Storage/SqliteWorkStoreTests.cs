@@ -25,6 +25,8 @@ public sealed class SqliteWorkStoreTests : WorkStoreContract
         }
     }
 
+    protected override Task<string> ExplainAsync(string sql, IReadOnlyList<SqlArg> args) => ExplainOnSqliteAsync(Path.Combine(_folder, "data", "work.db"), sql, args);
+
     /// <summary>The process "restarts": the store closes without giving anything back, and the file opens again.</summary>
     protected override async Task<IWorkStore> WorkerStoppedAsync()
     {

@@ -11,8 +11,8 @@ public abstract partial class WorkStoreContract
 
     /// <summary>What takes a database back to the store's schema before the document set (its migration number <paramref name="version"/>).</summary>
     protected static string BeforeDocuments(int version) =>
-        "DROP TABLE work_documents; DROP INDEX work_items_status; DROP INDEX work_items_tag; DROP INDEX work_attempts_finished; " +
-        $"DELETE FROM durable_work_schema WHERE version = {version}";
+        "DROP TABLE work_documents; DROP INDEX IF EXISTS work_items_status; DROP INDEX IF EXISTS work_items_tag; DROP INDEX IF EXISTS work_attempts_finished; " +
+        $"DELETE FROM durable_work_schema WHERE version >= {version}";
 
     protected async Task ReopenAsync() => Replace(await OpenStoreAsync(Time));
 
