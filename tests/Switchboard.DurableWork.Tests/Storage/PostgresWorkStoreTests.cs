@@ -100,7 +100,7 @@ public sealed class PostgresWorkStoreTests(PostgresServer server) : WorkStoreCon
 
         Assert.NotNull(await stores[3].GetAsync("q", "a"));
         await using var versions = fresh.CreateCommand("SELECT count(*) FROM durable_work_schema");
-        Assert.Equal(3L, await versions.ExecuteScalarAsync());
+        Assert.Equal(4L, await versions.ExecuteScalarAsync());
         Assert.Equal(4, stores.Select(s => s.WorkerId).Distinct().Count());
         foreach (var store in stores)
         {
