@@ -58,6 +58,23 @@ public sealed class WebhookDeliveryRegistrationTests : IDisposable
         Assert.Same(outbox.Store, host.Services.GetRequiredService<IWorkStore>());
         Assert.True(File.Exists(Path.Combine(_folder, "switchboard.db")));
         await host.StopAsync();
+
+        // The delivery log's indexes, partial on the deliveries' queue (the store's other queues do not maintain them).
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "switchboard.db")};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var indexes = connection.CreateCommand();
+        indexes.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'work_items' AND sql LIKE '%WHERE queue = %' ORDER BY name";
+        var partial = new List<string>();
+        await using (var reader = await indexes.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                partial.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(2, partial.Count);
+        Assert.All(partial, sql => Assert.EndsWith("WHERE queue = 'webhook-deliveries'", sql, StringComparison.Ordinal));
     }
 
     [Theory]
