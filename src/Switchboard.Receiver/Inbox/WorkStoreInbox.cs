@@ -44,26 +44,22 @@ internal sealed partial class WorkStoreInbox(
             {
                 var accepted = item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
                 // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-                if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
+                if (!_options.RecordAllRequests && IsHandled(accepted))
+                {
+                    added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
+                }
+                else
                 {
                     // The event and its request record in one commit, the record written only if the event is new (a
                     // duplicate's record, rarer, is written after it).
                     var isNew = false;
                     var batch = new WorkBatch();
                     Enqueue(store, batch, accepted, a => isNew = a[0]);
-                    recorded = requestLog.Append(batch, accepted.Payload, accepted.Context!, "accepted", webhook.ReceivedAt, onlyIfPreviousAdded: true);
-                    await store.CommitAsync(batch, CancellationToken.None);
-                    added = isNew;
-                }
-                else if (IsHandled(accepted))
-                {
-                    added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
-                }
-                else
-                {
-                    var isNew = false;
-                    var batch = new WorkBatch();
-                    Enqueue(store, batch, accepted, a => isNew = a[0]);
+                    if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
+                    {
+                        recorded = requestLog.Append(batch, accepted.Payload, accepted.Context!, "accepted", webhook.ReceivedAt, onlyIfPreviousAdded: true);
+                    }
+
                     await store.CommitAsync(batch, CancellationToken.None);
                     added = isNew;
                 }
