@@ -245,6 +245,7 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
     public async Task<List<IReadOnlyList<EnqueuedItem>>> ApplyAsync(WorkBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var enqueued = new List<IReadOnlyList<EnqueuedItem>>();
+        WorkBatchOperation? previous = null;
         foreach (var operation in batch.Operations)
         {
             switch (operation)
@@ -260,6 +261,14 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
                 case WorkBatchOperation.Add add:
                     enqueued.Add(await EnqueueAsync(add.Queue, add.Items, add.Leased, cancellationToken));
                     break;
+                case WorkBatchOperation.AddFinished finished:
+                    enqueued.Add(!finished.OnlyIfPreviousAdded || StoreSql.AddedAll(previous, enqueued)
+                        ? [.. (await AddFinishedAsync(finished.Queue, finished.Items)).Select(added => new EnqueuedItem(added, null))]
+                        : StoreSql.NoneAdded(finished.Items));
+                    break;
+                case WorkBatchOperation.Prune prune:
+                    await PruneAsync(prune.Queue, prune.FinishedBefore, prune.MaxItems, cancellationToken);
+                    break;
                 case WorkBatchOperation.Succeed { Lease: var lease }:
                     var succeeded = await RunAsync(
                         "UPDATE work_items SET status = @status, attempts = attempts + 1, finished_at = @now, lease_owner = NULL, lease_worker = NULL, " +
@@ -268,6 +277,8 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
                     Check(succeeded == 1, WorkBatchOutcome.LeaseLost, "work item", lease.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     break;
             }
+
+            previous = operation;
         }
 
         return enqueued;

@@ -37,6 +37,13 @@ internal static class StoreSql
     /// <summary>A lease token unique to one claim, so a worker's own earlier claim of the same item is not "still its lease".</summary>
     public static string NewLeaseToken(string owner) => $"{owner}#{Guid.NewGuid():N}";
 
+    /// <summary>In a batch: whether <paramref name="previous"/> is an enqueue (or an AddFinished) whose items, the last of <paramref name="enqueued"/>, were all added.</summary>
+    public static bool AddedAll(WorkBatchOperation? previous, List<IReadOnlyList<EnqueuedItem>> enqueued) =>
+        previous is WorkBatchOperation.Add or WorkBatchOperation.AddFinished && enqueued[^1].All(e => e.Added);
+
+    /// <summary>The result of a batch's AddFinished that was not written.</summary>
+    public static EnqueuedItem[] NoneAdded(IReadOnlyList<NewWorkItem> items) => [.. items.Select(_ => new EnqueuedItem(false, null))];
+
     public static void CheckQueue(string queue) => ArgumentException.ThrowIfNullOrWhiteSpace(queue);
 
     public static void CheckItems(IReadOnlyList<NewWorkItem> items)

@@ -52,6 +52,30 @@ public sealed class WorkBatch
     }
 
     /// <summary>
+    /// Adds items already finished (succeeded, one attempt counted): records no worker ever takes, kept until pruned, such
+    /// as a log. Idempotent on the key like <see cref="Enqueue"/>; <paramref name="committed"/> gets, once the batch
+    /// committed, whether each item was added. With <paramref name="onlyIfPreviousAdded"/>, they are written only if the
+    /// batch's operation just before this one is an enqueue (or an <see cref="AddFinished"/>) that added all its items: a
+    /// record that belongs to new work only, decided in the same commit.
+    /// </summary>
+    public WorkBatch AddFinished(string queue, IReadOnlyList<NewWorkItem> items, Action<IReadOnlyList<bool>>? committed = null, bool onlyIfPreviousAdded = false)
+    {
+        StoreSql.CheckQueue(queue);
+        StoreSql.CheckItems(items);
+        _operations.Add(new WorkBatchOperation.AddFinished(queue, items, onlyIfPreviousAdded, committed));
+        return this;
+    }
+
+    /// <summary>Deletes up to <paramref name="maxItems"/> items of <paramref name="queue"/> that finished before <paramref name="finishedBefore"/>, oldest first, like <see cref="IWorkStore.PruneAsync"/>.</summary>
+    public WorkBatch Prune(string queue, DateTimeOffset finishedBefore, int maxItems)
+    {
+        StoreSql.CheckQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
+        _operations.Add(new WorkBatchOperation.Prune(queue, finishedBefore, maxItems));
+        return this;
+    }
+
+    /// <summary>
     /// Records <paramref name="item"/> (leased to this store's worker) as succeeded, one attempt counted, in this batch:
     /// the work's own completion, committed with what the work wrote. The batch fails with
     /// <see cref="WorkBatchOutcome.LeaseLost"/> if the lease is no longer the item's (another worker took it over). Items
@@ -77,8 +101,10 @@ public sealed class WorkBatch
         return this;
     }
 
-    /// <summary>After the commit: the enqueues' callbacks with their results (in the order of the enqueues), then the actions.</summary>
-    /// <summary>For store packages (the driver): runs the callbacks of the batch's enqueues once it committed.</summary>
+    /// <summary>
+    /// For store packages (the driver): once the batch committed, the callbacks of its enqueues and <see cref="AddFinished"/>s
+    /// with their results (<paramref name="enqueued"/>: one list per such operation, in order), then the actions.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void RunCommitted(IReadOnlyList<IReadOnlyList<EnqueuedItem>> enqueued)
     {
@@ -88,6 +114,11 @@ public sealed class WorkBatch
             if (operation is WorkBatchOperation.Add add)
             {
                 add.Committed?.Invoke(enqueued[i]);
+                i++;
+            }
+            else if (operation is WorkBatchOperation.AddFinished finished)
+            {
+                finished.Committed?.Invoke([.. enqueued[i].Select(e => e.Added)]);
                 i++;
             }
         }
@@ -129,4 +160,9 @@ public abstract record WorkBatchOperation
     public sealed record Add(string Queue, IReadOnlyList<NewWorkItem> Items, bool Leased, Action<IReadOnlyList<EnqueuedItem>>? Committed) : WorkBatchOperation;
 
     public sealed record Succeed(WorkLease Lease) : WorkBatchOperation;
+
+    /// <param name="OnlyIfPreviousAdded">Written only if the operation before it (an enqueue) added all its items.</param>
+    public sealed record AddFinished(string Queue, IReadOnlyList<NewWorkItem> Items, bool OnlyIfPreviousAdded, Action<IReadOnlyList<bool>>? Committed) : WorkBatchOperation;
+
+    public sealed record Prune(string Queue, DateTimeOffset FinishedBefore, int MaxItems) : WorkBatchOperation;
 }

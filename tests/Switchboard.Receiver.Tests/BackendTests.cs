@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Switchboard.DurableWork;
+using Switchboard.Events;
 using Switchboard.Receiver.Inbox;
 using Switchboard.Receiver.Tests.Support;
 using Switchboard.Testing;
@@ -148,6 +150,49 @@ public sealed class PostgresBackendTests(PostgresServer postgres) : IDisposable
         await using var terminate = admin.CreateCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()");
         terminate.Parameters.Add(new NpgsqlParameter { Value = database });
         await terminate.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Ordering_rows_of_the_release_before_documents_carry_over_on_postgres()
+    {
+        var dataSource = await postgres.CreateDatabaseAsync();
+        await using (var before = await PostgresWorkStore.OpenAsync(dataSource))
+        {
+            await OrderingTests.MigrateAsBeforeDocumentsAsync(before);
+        }
+
+        await using (var insert = dataSource.CreateCommand(OrderingTests.LegacyRows))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var app = await StartAsync(dataSource.ConnectionString);
+        await OrderingTests.AssertLegacyRowsAdoptedAsync(app.App.Services);
+    }
+
+    [Fact]
+    public async Task Concurrent_advances_on_two_instances_agree_on_the_newest_event()
+    {
+        var database = await NewDatabaseAsync();
+        await using var a = await StartAsync(database);
+        await using var b = await StartAsync(database);
+        var t0 = new DateTimeOffset(2025, 10, 24, 18, 10, 0, TimeSpan.Zero);
+        var events = Enumerable.Range(0, 40).Select(i => WebhookEvent.Create(
+            EventTypes.MessageSent, $"adv-{i:D2}", t0.AddSeconds(i % 20), new MessagePayload { Id = "m-race" })).ToList();
+
+        await Task.WhenAll(events.Select((e, i) => (i % 2 == 0 ? a : b).App.Services.GetRequiredService<IEventOrdering>().TryAdvanceAsync(e)));
+
+        // The newest (latest time, then the greater id) is recorded: it says yes again, every other says no, on both.
+        var newest = events.MaxBy(e => (e.OccurredAt, e.Id))!;
+        foreach (var app in new[] { a, b })
+        {
+            var ordering = app.App.Services.GetRequiredService<IEventOrdering>();
+            Assert.True(await ordering.TryAdvanceAsync(newest));
+            foreach (var older in events.Where(e => e != newest))
+            {
+                Assert.False(await ordering.TryAdvanceAsync(older), older.Id);
+            }
+        }
     }
 
     [Fact]

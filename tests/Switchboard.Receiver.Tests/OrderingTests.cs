@@ -1,5 +1,8 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.DurableWork;
 using Switchboard.Events;
+using Switchboard.Receiver.Storage;
 using Switchboard.Receiver.Tests.Support;
 
 namespace Switchboard.Receiver.Tests;
@@ -39,6 +42,57 @@ public sealed class OrderingTests
         });
 
         await AssertOrderingAsync(app.App.Services.GetRequiredService<IEventOrdering>());
+    }
+
+    private static readonly DateTimeOffset LegacyFinalizedAt = new(2025, 10, 24, 18, 10, 5, TimeSpan.Zero);
+
+    /// <summary>Rows the ordering table of the release before the document set held (one with an event id to escape).</summary>
+    internal static readonly string LegacyRows =
+        "INSERT INTO receiver_event_order (resource, occurred_at, lifecycle_rank, event_id) VALUES " +
+        $"('message:m-1', {LegacyFinalizedAt.ToUnixTimeMilliseconds()}, 4, 'o-final'), ('call:c-1', 1000, 2, 'id \\ with \"quotes\"')";
+
+    /// <summary>The store of the release before the document set: its schema and the receiver's first ordering migration only.</summary>
+    internal static Task MigrateAsBeforeDocumentsAsync(IWorkStore store) =>
+        store.MigrateAsync(ReceiverStorage.OrderingComponent, ReceiverStorage.OrderingMigrations[..1]);
+
+    /// <summary>After the upgrade, the ordering goes on from the rows of <see cref="LegacyRows"/>, now documents, and the table is gone.</summary>
+    internal static async Task AssertLegacyRowsAdoptedAsync(IServiceProvider services)
+    {
+        var ordering = services.GetRequiredService<IEventOrdering>();
+        Assert.False(await ordering.TryAdvanceAsync(Event(EventTypes.MessageSent, "o-sent", LegacyFinalizedAt.AddSeconds(-3))));
+        Assert.True(await ordering.TryAdvanceAsync(Event(EventTypes.MessageFinalized, "o-final", LegacyFinalizedAt))); // the recorded event itself
+        var store = services.GetRequiredService<IWorkStore>();
+        var call = await store.ReadAsync(r => r.GetDocumentAsync(OrderPosition.Kind, "call:c-1"));
+        Assert.Equal(new OrderPosition(1000, 2, "id \\ with \"quotes\""), OrderPosition.FromJson(call!.Body));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.ReadAsync(r => r.QueryAsync("SELECT count(*) FROM receiver_event_order", row => row.GetInt64(0))));
+    }
+
+    [Fact]
+    public async Task Ordering_rows_of_the_release_before_documents_carry_over_on_sqlite()
+    {
+        var data = TempFolder.Create();
+        var path = Path.Combine(data, "telnyx-webhooks.db");
+        await using (var before = await WorkStore.OpenSqliteAsync(new SqliteWorkStoreOptions { DatabasePath = path }))
+        {
+            await MigrateAsBeforeDocumentsAsync(before);
+        }
+
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = LegacyRows;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        using var sender = new TestSender();
+        await using var app = await ReceiverApp.StartAsync(o =>
+        {
+            o.PublicKeys.Add(sender.PublicKey);
+            o.DataDirectory = data;
+        });
+
+        await AssertLegacyRowsAdoptedAsync(app.App.Services);
     }
 
     [Theory]

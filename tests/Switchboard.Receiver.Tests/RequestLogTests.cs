@@ -68,6 +68,27 @@ public sealed class RequestLogTests
     }
 
     [Fact]
+    public async Task A_duplicate_of_an_event_whose_record_was_trimmed_is_recorded_as_a_duplicate()
+    {
+        using var sender = new TestSender();
+        await using var app = await StartAsync(sender, TempFolder.Create(), o => o.RequestLogMaxCount = 3);
+        var first = TestSender.Body(id: "evt-first");
+        (await app.PostAsync(first, sender.Sign(first))).Dispose();
+        for (var i = 0; i < 4; i++)
+        {
+            var other = TestSender.Body(id: $"evt-other-{i}");
+            (await app.PostAsync(other, sender.Sign(other))).Dispose();
+        }
+
+        // The event is still in the inbox, its "accepted" record long gone from the log.
+        Assert.DoesNotContain(await app.Admin.ListRequestsAsync(1, 100), r => r.EventId == "evt-first");
+        (await app.PostAsync(first, sender.Sign(first))).Dispose();
+
+        var records = (await app.Admin.ListRequestsAsync(1, 100)).Where(r => r.EventId == "evt-first").ToList();
+        Assert.Equal(["duplicate"], records.Select(r => r.Outcome));
+    }
+
+    [Fact]
     public async Task Past_its_count_a_log_written_side_by_side_stays_within_a_64th_of_it()
     {
         using var sender = new TestSender();

@@ -67,6 +67,7 @@ public sealed class RequestPathTests : IAsyncLifetime
         Assert.Equal(1, _sink.Runs("evt-replayed", "any"));
         var requests = await _app.Admin.ListRequestsAsync();
         Assert.Equal(2, requests.Count(r => r.Outcome == "duplicate" && r.EventId == "evt-replayed"));
+        Assert.Equal(1, requests.Count(r => r.Outcome == "accepted" && r.EventId == "evt-replayed"));
     }
 
     public static TheoryData<string> BadInputs => [.. Cases.Keys];

@@ -50,17 +50,18 @@ public sealed class WorkQueue
     /// <summary>
     /// Adds items to <paramref name="batch"/> (a batch for this queue's store): stored if and only if the batch commits,
     /// with the rest of it. With a worker of this queue running here, the ones due now are handed to it once it commits.
+    /// <paramref name="committed"/> gets, once the batch committed, whether each item's key was new.
     /// </summary>
-    public void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
+    public void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items, Action<IReadOnlyList<bool>>? committed = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (Volatile.Read(ref _worker) is { } worker)
         {
-            worker.Enqueue(batch, items);
+            worker.Enqueue(batch, items, committed);
         }
         else
         {
-            batch.Enqueue(Name, items);
+            batch.Enqueue(Name, items, committed: committed is null ? null : enqueued => committed([.. enqueued.Select(e => e.Added)]));
         }
     }
 

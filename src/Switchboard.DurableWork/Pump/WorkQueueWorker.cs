@@ -141,16 +141,24 @@ public sealed partial class WorkQueueWorker
     /// Enqueues items in <paramref name="batch"/>, as <see cref="EnqueueAsync(IWorkTransaction, IReadOnlyList{NewWorkItem})"/>
     /// does in a transaction; what is leased to the worker is handed over once the batch commits.
     /// </summary>
-    internal void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items)
+    internal void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items, Action<IReadOnlyList<bool>>? committed = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
         {
-            batch.Enqueue(_queue, items, leased: true, committed: enqueued => _ = HandOver(ready, enqueued));
+            batch.Enqueue(_queue, items, leased: true, committed: enqueued =>
+            {
+                committed?.Invoke([.. enqueued.Select(e => e.Added)]);
+                _ = HandOver(ready, enqueued);
+            });
             return;
         }
 
-        batch.Enqueue(_queue, items, committed: _ => _signal.Notify());
+        batch.Enqueue(_queue, items, committed: enqueued =>
+        {
+            committed?.Invoke([.. enqueued.Select(e => e.Added)]);
+            _signal.Notify();
+        });
     }
 
     private Task HandOver(ReadyQueue ready, IReadOnlyList<EnqueuedItem> enqueued)

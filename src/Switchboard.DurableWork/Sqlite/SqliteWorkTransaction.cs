@@ -48,13 +48,18 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
     {
         StoreSql.CheckQueue(queue);
         StoreSql.CheckItems(items);
+        return new(AddFinished(queue, items));
+    }
+
+    private bool[] AddFinished(string queue, IReadOnlyList<NewWorkItem> items)
+    {
         var added = new bool[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             added[i] = InsertFinished(queue, items[i]);
         }
 
-        return new(added);
+        return added;
     }
 
     public ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems)
@@ -200,6 +205,7 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
     public List<IReadOnlyList<EnqueuedItem>> Apply(WorkBatch batch, string token)
     {
         var enqueued = new List<IReadOnlyList<EnqueuedItem>>();
+        WorkBatchOperation? previous = null;
         foreach (var operation in batch.Operations)
         {
             switch (operation)
@@ -215,6 +221,14 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
                 case WorkBatchOperation.Add add:
                     enqueued.Add(Enqueue(add.Queue, add.Items, add.Leased ? token : null));
                     break;
+                case WorkBatchOperation.AddFinished finished:
+                    enqueued.Add(!finished.OnlyIfPreviousAdded || StoreSql.AddedAll(previous, enqueued)
+                        ? [.. AddFinished(finished.Queue, finished.Items).Select(added => new EnqueuedItem(added, null))]
+                        : StoreSql.NoneAdded(finished.Items));
+                    break;
+                case WorkBatchOperation.Prune prune:
+                    Prune(prune.Queue, prune.FinishedBefore, prune.MaxItems);
+                    break;
                 case WorkBatchOperation.Succeed { Lease: var lease }:
                     var succeed = writer.Command(
                         "UPDATE work_items SET status = @status, attempts = attempts + 1, finished_at = @now, lease_owner = NULL, leased_at = NULL, " +
@@ -226,6 +240,8 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
                     Check(succeed.ExecuteNonQuery() == 1, WorkBatchOutcome.LeaseLost, "work item", lease.ItemId.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     break;
             }
+
+            previous = operation;
         }
 
         return enqueued;

@@ -32,11 +32,14 @@ internal sealed class LocalHandlerRunner
         return QueueOf(store).EnqueueAsync(items, cancellationToken);
     }
 
-    /// <summary>Enqueues events of the inbox queue (<paramref name="queue"/>) in <paramref name="transaction"/>: handed to the runner once it commits.</summary>
-    public ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, string queue, IReadOnlyList<NewWorkItem> items)
+    /// <summary>
+    /// Enqueues events of the inbox queue (<paramref name="queue"/>) of <paramref name="store"/> in <paramref name="batch"/>:
+    /// handed to the runner once it commits; <paramref name="committed"/> then gets whether each was new.
+    /// </summary>
+    public void Enqueue(IWorkStore store, WorkBatch batch, string queue, IReadOnlyList<NewWorkItem> items, Action<IReadOnlyList<bool>> committed)
     {
         CheckInbox(queue);
-        return Volatile.Read(ref _bound) is { } bound ? bound.Queue.EnqueueAsync(transaction, items) : transaction.EnqueueAsync(queue, items);
+        QueueOf(store).Enqueue(batch, items, committed);
     }
 
     /// <summary>Events may be due now (replayed): the runner looks without waiting for its next poll.</summary>

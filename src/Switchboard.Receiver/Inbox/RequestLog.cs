@@ -28,15 +28,16 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     // A chunk of the oldest records is being deleted (see ExcessWith); cleared by its commit, or by any failed write.
     private bool _chunkInFlight;
 
-    /// <summary>Writes a record in a transaction of its own, then trims the log. Throws if the store cannot write.</summary>
+    /// <summary>Writes a record in a commit of its own, then trims the log. Throws if the store cannot write.</summary>
     public async Task AppendAsync(string body, string context, string outcome, DateTimeOffset receivedAt)
     {
         var store = await storage.GetStoreAsync(CancellationToken.None);
         await LoadAsync(store);
-        AppendedRecord appended;
+        var batch = new WorkBatch();
+        var appended = Append(batch, body, context, outcome, receivedAt);
         try
         {
-            appended = await store.WriteAsync(transaction => AppendAsync(transaction, body, context, outcome, receivedAt));
+            await store.CommitAsync(batch);
         }
         catch
         {
@@ -47,7 +48,7 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
         await CommittedAsync(store, appended);
     }
 
-    /// <summary>A write that held <see cref="AppendAsync(IWorkTransaction, string, string, string, DateTimeOffset)"/> failed: its chunk, if any, is not in flight.</summary>
+    /// <summary>A batch that held <see cref="Append"/> failed: its chunk, if any, is not in flight.</summary>
     public void WriteFailed()
     {
         lock (_gate)
@@ -57,28 +58,29 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     }
 
     /// <summary>
-    /// Writes a record as a finished item (no worker ever takes it) in <paramref name="transaction"/>, with the deletion
-    /// of the oldest records it pushes past the bounds; pass the result to <see cref="CommittedAsync"/> once the transaction
-    /// committed. The log must be loaded (<see cref="LoadAsync"/>). Counts nothing itself, so a transaction that is
-    /// rolled back and run again leaves nothing behind.
+    /// Adds a record as a finished item (no worker ever takes it) to <paramref name="batch"/>, with the deletion of the
+    /// oldest records it pushes past the bounds; pass the result to <see cref="CommittedAsync"/> once the batch committed.
+    /// With <paramref name="onlyIfPreviousAdded"/>, the record is written only if the batch's enqueue just before added
+    /// its item (see <see cref="WorkBatch.AddFinished"/>). The log must be loaded (<see cref="LoadAsync"/>).
     /// </summary>
-    public async ValueTask<AppendedRecord> AppendAsync(IWorkTransaction transaction, string body, string context, string outcome, DateTimeOffset receivedAt)
+    public AppendedRecord Append(WorkBatch batch, string body, string context, string outcome, DateTimeOffset receivedAt, bool onlyIfPreviousAdded = false)
     {
         // Time-ordered keys: the key index takes them at its end, not a page here and there.
         var item = new NewWorkItem(Guid.CreateVersion7(receivedAt).ToString("N"), body, receivedAt, 1, outcome, context);
-        await transaction.AddFinishedAsync(ReceiverQueues.Requests, [item]);
         var size = SizeOf(body, context);
         var (excess, chunk) = ExcessWith(size);
+        var appended = new AppendedRecord(size, excess, chunk);
+        batch.AddFinished(ReceiverQueues.Requests, [item], added => appended.Added = added[0], onlyIfPreviousAdded);
         if (excess > 0)
         {
-            await transaction.PruneAsync(ReceiverQueues.Requests, DateTimeOffset.MaxValue, excess);
+            batch.Prune(ReceiverQueues.Requests, DateTimeOffset.MaxValue, excess);
         }
 
-        return new AppendedRecord(size, excess, chunk);
+        return appended;
     }
 
     /// <summary>
-    /// Counts a record written and the oldest records deleted with it (<see cref="AppendAsync(IWorkTransaction, string, string, string, DateTimeOffset)"/>),
+    /// Counts a record written (if it was) and the oldest records deleted with it (<see cref="Append"/>),
     /// then trims what is still past the bounds: records written at the same time each saw the log without the others.
     /// Throws if the store cannot write.
     /// </summary>
@@ -86,8 +88,12 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     {
         lock (_gate)
         {
-            _sizes.Enqueue(appended.Size);
-            _bytes += appended.Size;
+            if (appended.Added)
+            {
+                _sizes.Enqueue(appended.Size);
+                _bytes += appended.Size;
+            }
+
             for (var i = 0; i < appended.Pruned && _sizes.Count > 1; i++)
             {
                 _bytes -= _sizes.Dequeue();
@@ -240,5 +246,17 @@ internal sealed class RequestLog(ReceiverStorage storage, IOptions<TelnyxWebhook
     }
 }
 
-/// <summary>A request record written in a transaction: its size, and how many of the oldest records were deleted with it (a chunk or not).</summary>
-internal readonly record struct AppendedRecord(long Size, int Pruned, bool Chunk);
+/// <summary>
+/// A request record in a batch: its size, how many of the oldest records are deleted with it (a chunk or not), and, once
+/// the batch committed, whether it was written.
+/// </summary>
+internal sealed class AppendedRecord(long size, int pruned, bool chunk)
+{
+    public long Size => size;
+
+    public int Pruned => pruned;
+
+    public bool Chunk => chunk;
+
+    public bool Added { get; set; }
+}

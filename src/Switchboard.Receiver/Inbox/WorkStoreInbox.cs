@@ -44,23 +44,24 @@ internal sealed partial class WorkStoreInbox(
             {
                 var accepted = item = WorkItem(webhook, Record(webhook, "accepted", 200, null, null));
                 // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
-                if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
-                {
-                    // The event and its request record in one transaction: one commit to wait for, not three.
-                    (added, recorded) = await store.WriteAsync<(bool, AppendedRecord?)>(async transaction =>
-                    {
-                        var isNew = (await EnqueueAsync(transaction, accepted))[0];
-                        var (body, context) = isNew ? (accepted.Payload, accepted.Context!) : Stored(webhook, DuplicateRecord(webhook));
-                        return (isNew, await requestLog.AppendAsync(transaction, body, context, isNew ? "accepted" : "duplicate", webhook.ReceivedAt));
-                    }, CancellationToken.None);
-                }
-                else if (IsHandled(accepted))
+                if (!_options.RecordAllRequests && IsHandled(accepted))
                 {
                     added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
                 }
                 else
                 {
-                    added = (await store.WriteAsync(transaction => EnqueueAsync(transaction, accepted), CancellationToken.None))[0];
+                    // The event and its request record in one commit, the record written only if the event is new (a
+                    // duplicate's record, rarer, is written after it).
+                    var isNew = false;
+                    var batch = new WorkBatch();
+                    Enqueue(store, batch, accepted, a => isNew = a[0]);
+                    if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
+                    {
+                        recorded = requestLog.Append(batch, accepted.Payload, accepted.Context!, "accepted", webhook.ReceivedAt, onlyIfPreviousAdded: true);
+                    }
+
+                    await store.CommitAsync(batch, CancellationToken.None);
+                    added = isNew;
                 }
 
                 await recent.RememberAsync(eventId);
@@ -82,6 +83,10 @@ internal sealed partial class WorkStoreInbox(
         if (recorded is { } appended)
         {
             await ReportAsync(async () => await requestLog.CommittedAsync(await storage.GetStoreAsync(CancellationToken.None), appended));
+            if (!appended.Added)
+            {
+                await RecordAsync(webhook, DuplicateRecord(webhook));
+            }
         }
         else if (_options.RecordAllRequests)
         {
@@ -99,11 +104,18 @@ internal sealed partial class WorkStoreInbox(
         return added ? InboxWriteOutcome.Stored : InboxWriteOutcome.Duplicate;
     }
 
-    /// <summary>Adds the event to the inbox in <paramref name="transaction"/>: for the runner, or finished if no handler takes it.</summary>
-    private ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, NewWorkItem item) =>
-        IsHandled(item)
-            ? runner.EnqueueAsync(transaction, ReceiverQueues.Inbox, [item])
-            : transaction.AddFinishedAsync(ReceiverQueues.Inbox, [item]);
+    /// <summary>Adds the event to the inbox in <paramref name="batch"/>: for the runner, or finished if no handler takes it; <paramref name="committed"/> gets whether it was new.</summary>
+    private void Enqueue(IWorkStore store, WorkBatch batch, NewWorkItem item, Action<IReadOnlyList<bool>> committed)
+    {
+        if (IsHandled(item))
+        {
+            runner.Enqueue(store, batch, ReceiverQueues.Inbox, [item], committed);
+        }
+        else
+        {
+            batch.AddFinished(ReceiverQueues.Inbox, [item], committed);
+        }
+    }
 
     /// <summary>Whether a handler runs for the event (its tag is its type); the runner decides the same when it takes one.</summary>
     private bool IsHandled(NewWorkItem item) => item.Tag is not { } eventType || handlers.For(eventType).Any();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.DurableWork;
 
@@ -15,16 +16,25 @@ internal static class ReceiverQueues
 
 /// <summary>
 /// The receiver's view of the host's work store (registered with <c>AddWorkStore</c>; by default a SQLite file in
-/// <see cref="TelnyxWebhookOptions.DataDirectory"/>, see <see cref="SqliteInbox"/>), and the small event-ordering table beside
-/// its queues. The store is opened when the host starts, before the receiver's services.
+/// <see cref="TelnyxWebhookOptions.DataDirectory"/>, see <see cref="SqliteInbox"/>), and the event ordering kept in its
+/// document set. The store is opened when the host starts, before the receiver's services.
 /// </summary>
 internal sealed class ReceiverStorage(IServiceProvider services)
 {
-    /// <summary>The ordering table's migrations, run by the store's opener.</summary>
-    public static readonly string[] OrderingMigrations = [OrderingSql.CreateTable];
+    /// <summary>
+    /// The ordering's migrations, run by the store's opener: the table of the releases before the document set, then its
+    /// rows copied into documents and the table dropped.
+    /// </summary>
+    public static readonly string[] OrderingMigrations = [OrderingSql.CreateTable, OrderingSql.AdoptTable];
 
     /// <summary>The component name of <see cref="OrderingMigrations"/>.</summary>
     public const string OrderingComponent = "receiver-ordering";
+
+    /// <summary>
+    /// How many times an advance reads again after another writer changed the resource's document first. Each conflict is
+    /// another caller's advance that committed (and returned), so only that many callers at once on one resource get here.
+    /// </summary>
+    private const int MaxConflicts = 64;
 
     private IWorkStore? _store;
 
@@ -33,21 +43,63 @@ internal sealed class ReceiverStorage(IServiceProvider services)
         new(_store ??= services.GetRequiredService<IWorkStore>());
 
     /// <summary>
-    /// Records (resource → newest event) if this event is not older than the one recorded, in one statement, so
-    /// concurrent callers on any instance agree. True when it advanced (or is the recorded event itself).
+    /// Records (resource → newest event) if this event is not older than the one recorded: the resource's document is
+    /// read on a snapshot, compared here, and written under a version check, so concurrent callers on any instance agree
+    /// (one that finds the document changed since its read reads and compares again). True when it advanced (or is
+    /// the recorded event itself).
     /// </summary>
     public async Task<bool> TryAdvanceAsync(string resource, DateTimeOffset occurredAt, int rank, string eventId, CancellationToken cancellationToken)
     {
         var store = await GetStoreAsync(cancellationToken);
-        var occurredMs = occurredAt.ToUnixTimeMilliseconds();
-        return await store.WriteAsync(async transaction =>
-            (await transaction.QueryAsync(OrderingSql.Advance, reader => reader.GetString(0),
-                new SqlArg("@resource", resource), new SqlArg("@occurred", occurredMs), new SqlArg("@rank", rank), new SqlArg("@event", eventId))).Count > 0,
-            cancellationToken);
+        var candidate = new OrderPosition(occurredAt.ToUnixTimeMilliseconds(), rank, eventId);
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var stored = await store.ReadAsync(reader => reader.GetDocumentAsync(OrderPosition.Kind, resource), cancellationToken);
+            if (stored is not null && OrderPosition.FromJson(stored.Body) is { } recorded && candidate.CompareTo(recorded) is var order && order <= 0)
+            {
+                return order == 0;
+            }
+
+            var put = stored is null
+                ? DocumentPut.Create(OrderPosition.Kind, resource, candidate.ToJson())
+                : DocumentPut.Replace(stored, candidate.ToJson(), default);
+            var result = await store.CommitAsync(new WorkBatch().PutDocument(put), cancellationToken);
+            if (result.Outcome == WorkBatchOutcome.Committed)
+            {
+                return true;
+            }
+
+            if (conflicts == MaxConflicts)
+            {
+                throw new InvalidOperationException($"the ordering of {resource} changed {MaxConflicts} times while this event was compared with it; try again");
+            }
+        }
     }
 }
 
-/// <summary>The ordering table, in SQL that SQLite and PostgreSQL both accept.</summary>
+/// <summary>
+/// The newest event applied to a resource, the body of its ordering document. Events compare by (occurred_at, lifecycle
+/// rank, event id): the event id breaks the last ties so the order is total, and the recorded event compares equal to
+/// itself (a retry says yes again).
+/// </summary>
+internal sealed record OrderPosition(long OccurredAt, int Rank, string EventId) : IComparable<OrderPosition>
+{
+    /// <summary>The document kind, one document per resource (its id).</summary>
+    public const string Kind = "receiver_event_order";
+
+    public int CompareTo(OrderPosition? other) =>
+        other is null ? 1
+        : OccurredAt != other.OccurredAt ? OccurredAt.CompareTo(other.OccurredAt)
+        : Rank != other.Rank ? Rank.CompareTo(other.Rank)
+        : string.CompareOrdinal(EventId, other.EventId);
+
+    public string ToJson() => JsonSerializer.Serialize(this, ReceiverJsonContext.Default.OrderPosition);
+
+    /// <summary>Null for a body that is not one (then any event advances past it).</summary>
+    public static OrderPosition? FromJson(string json) => StoredJson.TryRead(json, ReceiverJsonContext.Default.OrderPosition);
+}
+
+/// <summary>The ordering table of the releases before the document set, in SQL that SQLite and PostgreSQL both accept.</summary>
 internal static class OrderingSql
 {
     public const string CreateTable =
@@ -55,14 +107,14 @@ internal static class OrderingSql
         "lifecycle_rank INTEGER NOT NULL, event_id TEXT NOT NULL)";
 
     /// <summary>
-    /// Advances only to an event at least as new, by (occurred_at, lifecycle rank, event id); the event id breaks
-    /// the last ties so the order is total, and the recorded event compares equal to itself (a retry says yes again).
-    /// RETURNING yields a row only when the row was inserted or updated.
+    /// The table's rows as <see cref="OrderPosition"/> documents (its JSON written here: the event id with its backslashes
+    /// and quotes escaped; ids reached the table through the ingest's check, which refuses control characters), then the
+    /// table goes.
     /// </summary>
-    public const string Advance =
-        "INSERT INTO receiver_event_order (resource, occurred_at, lifecycle_rank, event_id) VALUES (@resource, @occurred, @rank, @event) " +
-        "ON CONFLICT (resource) DO UPDATE SET occurred_at = excluded.occurred_at, lifecycle_rank = excluded.lifecycle_rank, event_id = excluded.event_id " +
-        "WHERE (excluded.occurred_at, excluded.lifecycle_rank, excluded.event_id) >= " +
-        "(receiver_event_order.occurred_at, receiver_event_order.lifecycle_rank, receiver_event_order.event_id) " +
-        "RETURNING event_id";
+    public const string AdoptTable =
+        "INSERT INTO work_documents (kind, id, version, body, created_at, updated_at) " +
+        $"SELECT '{OrderPosition.Kind}', resource, 1, " +
+        "'{\"occurred_at\":' || occurred_at || ',\"rank\":' || lifecycle_rank || ',\"event_id\":\"' || " +
+        "replace(replace(event_id, '\\', '\\\\'), '\"', '\\\"') || '\"}', 0, 0 FROM receiver_event_order; " +
+        "DROP TABLE receiver_event_order";
 }

@@ -85,5 +85,6 @@ internal static class StoredJson
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoredRequest))]
 [JsonSerializable(typeof(HandlerRunDetail))]
+[JsonSerializable(typeof(OrderPosition))]
 [JsonSerializable(typeof(Ingest.IngestAnswer))]
 internal sealed partial class ReceiverJsonContext : JsonSerializerContext;
