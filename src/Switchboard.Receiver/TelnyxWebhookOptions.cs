@@ -61,6 +61,12 @@ public sealed class TelnyxWebhookOptions
     /// </summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// Whether this process runs the handlers (the inbox queue's worker). Default true. Off: the process only ingests,
+    /// and the events wait for a process that runs them on the same store (PostgreSQL, several instances).
+    /// </summary>
+    public bool RunHandlers { get; set; } = true;
+
     /// <summary>How many events' handlers run at once. Default 8.</summary>
     public int HandlerConcurrency { get; set; } = 8;
 

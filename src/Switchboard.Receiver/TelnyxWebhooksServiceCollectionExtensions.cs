@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Switchboard.DurableWork;
 using Switchboard.Receiver;
 using Switchboard.Receiver.Handlers;
 using Switchboard.Receiver.Inbox;
@@ -69,12 +70,13 @@ public static class TelnyxWebhooksServiceCollectionExtensions
         services.AddHostedService<UnsignedModeWarning>();
         services.TryAddSingleton<ReceiverStorage>();
         services.TryAddSingleton<IRecentEventIds, NoRecentEventIds>();
-        services.TryAddSingleton<LocalHandlerRunner>();
         services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<IWebhookInbox, WorkStoreInbox>();
         services.TryAddSingleton<IWebhookInboxAdmin, WebhookInboxAdmin>();
         services.TryAddSingleton<IEventOrdering, StoredEventOrdering>();
-        services.AddHostedService<HandlerRunner>();
+        services.TryAddSingleton<HandlerRunner>();
+        services.AddWorkQueue<HandlerRunner>(ReceiverQueues.Inbox,
+            sp => HandlerRunner.WorkerOptions(sp.GetRequiredService<IOptions<TelnyxWebhookOptions>>().Value));
         services.AddHostedService<InboxRetention>();
         services.AddHealthChecks().AddCheck<ReceiverHealthCheck>("telnyx-webhooks");
 

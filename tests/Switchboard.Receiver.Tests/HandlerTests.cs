@@ -90,14 +90,14 @@ public sealed class HandlerTests : IDisposable
     [Fact]
     public async Task An_event_no_handler_takes_is_stored_handled_by_the_request_that_brought_it()
     {
-        // No runner in this host: what is handled when the 200 comes was stored handled by the ingest's own write.
+        // No runner in this host (RunHandlers off): what is handled when the 200 comes was stored handled by the ingest's own write.
         await using var app = await ReceiverApp.StartAsync(o =>
             {
                 o.PublicKeys.Add(_sender.PublicKey);
                 o.DataDirectory = _data;
+                o.RunHandlers = false;
             },
-            h => h.On(EventTypes.CallHangup, "hangup", (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }),
-            more: b => b.Services.Remove(b.Services.Single(d => d.ImplementationType == typeof(Handlers.HandlerRunner))));
+            h => h.On(EventTypes.CallHangup, "hangup", (context, _) => { _sink.Ran("hangup", context); return Task.CompletedTask; }));
 
         await PostAsync(app, TestSender.Body(EventTypes.MessageReceived, id: "e-untaken"));
         await PostAsync(app, TestSender.Body(EventTypes.CallHangup, id: "e-hangup"));
@@ -215,7 +215,7 @@ public sealed class HandlerTests : IDisposable
     public async Task Handler_retries_of_the_same_attempt_are_jittered_within_the_doubling_ceiling()
     {
         await using var app = await StartAsync(h => h.OnAny("any", (_, _) => Task.CompletedTask), o => o.HandlerRetryDelay = TimeSpan.FromSeconds(10));
-        var runner = app.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Handlers.HandlerRunner>().Single();
+        var runner = app.App.Services.GetRequiredService<Handlers.HandlerRunner>();
 
         // Events failing together (their handler's dependency is down) must not all come back at the same instant.
         var delays = Enumerable.Range(0, 20).Select(_ => runner.RetryDelay(3)).ToList();

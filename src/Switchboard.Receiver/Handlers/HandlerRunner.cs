@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
@@ -19,12 +18,11 @@ namespace Switchboard.Receiver.Handlers;
 internal sealed partial class HandlerRunner(
     ReceiverStorage storage,
     HandlerRegistry registry,
-    LocalHandlerRunner local,
     IServiceScopeFactory scopes,
     IOptions<TelnyxWebhookOptions> options,
     TimeProvider time,
     ReceiverMetrics metrics,
-    ILogger<HandlerRunner> logger) : BackgroundService, IWorkHandler
+    ILogger<HandlerRunner> logger) : IWorkHandler
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -32,32 +30,20 @@ internal sealed partial class HandlerRunner(
     private readonly TelnyxWebhookOptions _options = options.Value;
     private readonly RetryDelays _retryDelays = RetryDelays.Exponential(options.Value.HandlerRetryDelay, MaxRetryDelay);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        IWorkStore store;
-        while (true)
+    /// <summary>
+    /// The worker's options (<c>AddWorkQueue&lt;HandlerRunner&gt;</c>): null when <see cref="TelnyxWebhookOptions.RunHandlers"/>
+    /// is off, so this process only ingests.
+    /// </summary>
+    internal static WorkQueueWorkerOptions? WorkerOptions(TelnyxWebhookOptions options) => options.RunHandlers
+        ? new WorkQueueWorkerOptions
         {
-            try
-            {
-                store = await storage.GetStoreAsync(stoppingToken);
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogStoreUnavailable(logger, ex);
-                await Task.Delay(IdlePoll, time, stoppingToken);
-            }
-        }
-
-        await new WorkQueueWorker(local.QueueOf(store), this, new WorkQueueWorkerOptions
-        {
-            Concurrency = _options.HandlerConcurrency,
+            Concurrency = options.HandlerConcurrency,
             // Small on purpose: the worker holds up to four batches leased in memory, and each of those counts an
             // interrupted run after a crash.
-            ClaimBatchSize = Math.Max(_options.HandlerConcurrency, 16),
+            ClaimBatchSize = Math.Max(options.HandlerConcurrency, 16),
             PollInterval = IdlePoll,
-        }, time, logger).RunAsync(stoppingToken);
-    }
+        }
+        : null;
 
     Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => RunAsync(item, stoppingToken);
 
@@ -171,9 +157,6 @@ internal sealed partial class HandlerRunner(
         return ([.. item.AttemptLog.Where(a => !a.IsInterruption).Select(a => HandlerRunDetail.FromJson(a.Detail)).OfType<HandlerRunDetail>()],
             item.AttemptLog.Count(a => a.IsInterruption));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The webhook store cannot be opened; trying again shortly")]
-    private static partial void LogStoreUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook handler {Handler} failed for event {EventId} (run {Attempt})")]
     private static partial void LogHandlerFailed(ILogger logger, string handler, string eventId, int attempt, Exception exception);

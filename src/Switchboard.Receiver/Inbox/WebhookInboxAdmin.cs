@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Receiver.Inbox;
 using Switchboard.DurableWork;
 using Switchboard.Receiver.Storage;
@@ -79,7 +80,7 @@ public sealed record RecordedRequest(
     public bool BodyTruncated => BodyLength is { } length && length > Body.Length;
 }
 
-internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRunner runner, TimeProvider time) : IWebhookInboxAdmin
+internal sealed class WebhookInboxAdmin(ReceiverStorage storage, [FromKeyedServices(ReceiverQueues.Inbox)] WorkQueue inbox, TimeProvider time) : IWebhookInboxAdmin
 {
     public async Task<InboxEntry?> GetAsync(string eventId, CancellationToken cancellationToken = default)
     {
@@ -128,7 +129,7 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
         ArgumentException.ThrowIfNullOrEmpty(eventId);
         var store = await storage.GetStoreAsync(cancellationToken);
         var found = await store.RequeueAsync(ReceiverQueues.Inbox, eventId, time.GetUtcNow(), cancellationToken);
-        runner.Notify();
+        inbox.Notify();
         return found;
     }
 
@@ -136,7 +137,7 @@ internal sealed class WebhookInboxAdmin(ReceiverStorage storage, LocalHandlerRun
     {
         var store = await storage.GetStoreAsync(cancellationToken);
         var count = await store.RequeueFailedAsync(ReceiverQueues.Inbox, since ?? DateTimeOffset.UnixEpoch, time.GetUtcNow(), cancellationToken);
-        runner.Notify();
+        inbox.Notify();
         return count;
     }
 

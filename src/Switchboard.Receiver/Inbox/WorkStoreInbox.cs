@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.DurableWork;
@@ -19,7 +20,7 @@ internal sealed partial class WorkStoreInbox(
     ReceiverStorage storage,
     IOptions<TelnyxWebhookOptions> options,
     IRecentEventIds recent,
-    LocalHandlerRunner runner,
+    [FromKeyedServices(ReceiverQueues.Inbox)] WorkQueue inbox,
     HandlerRegistry handlers,
     RequestLog requestLog,
     InboxWriteFailures writeFailures,
@@ -46,7 +47,7 @@ internal sealed partial class WorkStoreInbox(
                 // The request is not cancelled mid-write: once the write started, its outcome is what the sender is told.
                 if (!_options.RecordAllRequests && IsHandled(accepted))
                 {
-                    added = (await runner.EnqueueAsync(store, ReceiverQueues.Inbox, [accepted], CancellationToken.None))[0];
+                    added = (await inbox.EnqueueAsync([accepted], CancellationToken.None))[0];
                 }
                 else
                 {
@@ -109,7 +110,7 @@ internal sealed partial class WorkStoreInbox(
     {
         if (IsHandled(item))
         {
-            runner.Enqueue(store, batch, ReceiverQueues.Inbox, [item], committed);
+            inbox.Enqueue(batch, [item], committed);
         }
         else
         {
