@@ -14,7 +14,7 @@ internal static class DocumentSql
 
     public const string Create =
         "INSERT INTO work_documents (kind, id, version, lookup, owner, link, name, finished_at, started_at, body, created_at, updated_at) " +
-        "VALUES (@kind, @id, 1, @lookup, @owner, @link, @name, @finished_at, @started_at, @body, @now, @now) ON CONFLICT (kind, id) DO NOTHING";
+        "VALUES (@kind, @id, 1, @lookup, @owner, @link, @name, @finished_at, @started_at, @body, @now, @now) ON CONFLICT DO NOTHING";
 
     private const string ReplaceSet =
         "UPDATE work_documents SET version = version + 1, body = @body, lookup = COALESCE(@lookup, lookup), owner = @owner, link = @link, " +

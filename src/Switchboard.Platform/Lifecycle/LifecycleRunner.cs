@@ -83,27 +83,19 @@ internal sealed partial class LifecycleRunner(
     /// </summary>
     private async Task<WorkCompletion> CommitPlannedAsync(IPlannedStepHandler handler, ClaimedWorkItem item, LifecycleStep step, CancellationToken stoppingToken)
     {
-        for (var tries = 1; ; tries++)
+        var planned = await store.PlanAndCommitAsync(async reader =>
         {
             var batch = new WorkBatch();
-            await store.ReadAsync(async reader =>
-            {
-                await handler.PlanAsync(reader, step, batch);
-                return true;
-            }, stoppingToken);
-            var result = await store.CommitAsync(batch.Complete(item), stoppingToken);
-            switch (result.Outcome)
-            {
-                case WorkBatchOutcome.Committed:
-                    return WorkCompletion.Recorded(item.Lease);
-                case WorkBatchOutcome.LeaseLost:
-                    // Taken over by another worker, which runs the step: nothing of this run is stored.
-                    LogTakenOver(logger, item.Key);
-                    return WorkCompletion.Recorded(item.Lease);
-                case WorkBatchOutcome.Conflict when tries >= MaxPlans:
-                    throw new InvalidOperationException($"the step's resource kept changing while it ran ({result.Detail})");
-            }
+            await handler.PlanAsync(reader, step, batch);
+            return new WorkPlan<bool>(batch.Complete(item), true);
+        }, stoppingToken, MaxPlans);
+        if (planned.Outcome == WorkBatchOutcome.LeaseLost)
+        {
+            // Taken over by another worker, which runs the step: nothing of this run is stored.
+            LogTakenOver(logger, item.Key);
         }
+
+        return WorkCompletion.Recorded(item.Lease);
     }
 
     /// <summary>Plans of one step against a resource that changed between its read and its commit, before the step counts as failed.</summary>
