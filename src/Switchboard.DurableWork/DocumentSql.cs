@@ -50,6 +50,13 @@ internal static class DocumentSql
         };
     }
 
+    public const string Prune =
+        "DELETE FROM work_documents WHERE kind = @kind AND id IN (" +
+        "SELECT id FROM work_documents WHERE kind = @kind AND finished_at < @before ORDER BY finished_at LIMIT @limit)";
+
+    public static SqlArg[] PruneArgs(WorkBatchOperation.PruneDocuments prune) =>
+        [new("kind", prune.Kind), new("before", StoreSql.Ms(prune.FinishedBefore)), new("limit", prune.MaxDocuments)];
+
     public static SqlArg[] DeleteArgs(string kind, string id, long? version) =>
         version is { } expected ? [new("kind", kind), new("id", id), new("version", expected)] : [new("kind", kind), new("id", id)];
 

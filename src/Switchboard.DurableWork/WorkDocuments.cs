@@ -161,8 +161,5 @@ public static class WorkDocuments
     /// <paramref name="finishedBefore"/>, oldest first; returns how many. Unfinished ones are never touched.
     /// </summary>
     public static ValueTask<int> PruneDocumentsAsync(this IWorkTransaction transaction, string kind, DateTimeOffset finishedBefore, int maxItems) =>
-        transaction.ExecuteAsync(
-            "DELETE FROM work_documents WHERE kind = @kind AND id IN (" +
-            "SELECT id FROM work_documents WHERE kind = @kind AND finished_at < @before ORDER BY finished_at LIMIT @limit)",
-            new("kind", kind), new("before", StoreSql.Ms(finishedBefore)), new("limit", maxItems));
+        transaction.ExecuteAsync(DocumentSql.Prune, new("kind", kind), new("before", StoreSql.Ms(finishedBefore)), new("limit", maxItems));
 }

@@ -139,9 +139,9 @@ public static class PlatformHost
         });
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<LifecycleSteps>();
-        services.AddSingleton<ILifecycleStepHandler, MessageLifecycle>();
+        services.AddSingleton<IPlannedStepHandler, MessageLifecycle>();
         services.AddSingleton<CallLifecycle>();
-        services.AddSingleton<ILifecycleStepHandler>(sp => sp.GetRequiredService<CallLifecycle>());
+        services.AddSingleton<IPlannedStepHandler>(sp => sp.GetRequiredService<CallLifecycle>());
         services.AddSingleton<CallEvents>();
         services.AddSingleton<RecordingLinks>();
         services.AddSingleton<Recordings>();

@@ -7,22 +7,21 @@ namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
 /// Works the lifecycle queue in this process, as a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
-/// of its resource, planned on a snapshot and committed as one batch with its own completion (or, for a handler that needs
-/// one, in a write transaction). A step cut off by the database (a lost connection, a
+/// of its resource, planned on a snapshot and committed as one batch with its own completion. A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
 /// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
     IWorkStore store,
     LifecycleSteps steps,
-    IEnumerable<ILifecycleStepHandler> handlers,
+    IEnumerable<IPlannedStepHandler> handlers,
     TimeProvider time,
     ILogger<LifecycleRunner> logger) : BackgroundService, IWorkHandler
 {
     /// <summary>100 ms after the first failure, doubling up to a minute, with jitter so steps that failed together spread out.</summary>
     internal static readonly RetryDelays Retries = RetryDelays.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
 
-    private readonly Dictionary<string, ILifecycleStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
+    private readonly Dictionary<string, IPlannedStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         new WorkQueueWorker(steps.Steps, this, new WorkQueueWorkerOptions
@@ -46,17 +45,7 @@ internal sealed partial class LifecycleRunner(
                 throw new InvalidDataException($"no lifecycle handler for '{step.Resource}'");
             }
 
-            if (handler is IPlannedStepHandler planned)
-            {
-                return await CommitPlannedAsync(planned, item, step, stoppingToken);
-            }
-
-            await store.WriteAsync(async transaction =>
-            {
-                await ((ITransactionStepHandler)handler).RunAsync(transaction, step);
-                return true;
-            }, stoppingToken);
-            return WorkCompletion.Succeeded(item.Lease, []);
+            return await CommitPlannedAsync(handler, item, step, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
