@@ -37,7 +37,7 @@ internal static class DocumentSql
         var c = put.Columns;
         SqlArg[] args =
         [
-            new("kind", put.Kind), new("id", put.Id), new("body", put.Body), new("now", StoreSql.Ms(now)),
+            new("kind", put.Kind), new("id", put.Id), new("body", put.Body), new("now", StoreSql.Ms(put.At ?? now)),
             new("lookup", c.Lookup), new("owner", c.Owner), new("link", c.Link), new("name", c.Name),
             new("finished_at", c.FinishedAt is { } finished ? StoreSql.Ms(finished) : null),
             new("started_at", c.StartedAt is { } started ? StoreSql.Ms(started) : null),

@@ -25,6 +25,12 @@ public readonly record struct DocumentColumns(
 /// </summary>
 public sealed record DocumentPut(string Kind, string Id, string Body, DocumentColumns Columns, long? ExpectedVersion)
 {
+    /// <summary>
+    /// When the write happened by the caller's clock (the document's creation time when it creates it, so lists order by
+    /// the resource's own time); null: the store's time when the batch commits.
+    /// </summary>
+    public DateTimeOffset? At { get; init; }
+
     public static DocumentPut Create(string kind, string id, string body, DocumentColumns columns = default) => new(kind, id, body, columns, 0);
 
     public static DocumentPut Replace(StoredDocument read, string body, DocumentColumns columns) => new(read.Kind, read.Id, body, columns, read.Version);

@@ -36,7 +36,7 @@ internal static class CallCommandIds
             batch.DeleteDocument(Kind, seen.Id, seen.Version);
         }
 
-        batch.PutDocument(DocumentPut.Create(Kind, Id(callControlId, commandId), "{}", new DocumentColumns(Owner: callControlId, Name: action, FinishedAt: now)));
+        batch.PutDocument(DocumentPut.Create(Kind, Id(callControlId, commandId), "{}", new DocumentColumns(Owner: callControlId, Name: action, FinishedAt: now)) with { At = now });
     }
 
     /// <summary>Forgets every call's ids past the window, those of ended calls included (retention's pass); returns how many.</summary>

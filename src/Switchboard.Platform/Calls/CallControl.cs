@@ -253,7 +253,7 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
     private Task<T> PlanAsync<T>(Func<CallPlan, ValueTask<T>> plan, CancellationToken cancellationToken) =>
         Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var calls = new CallPlan(reader, batch);
+            var calls = new CallPlan(reader, batch, time.GetUtcNow());
             var result = await plan(calls);
             calls.AddChangedCalls();
             return result;

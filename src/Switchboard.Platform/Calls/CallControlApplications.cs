@@ -14,7 +14,7 @@ public sealed class CallControlApplications(IWorkStore store, TimeProvider time)
         var now = time.GetUtcNow();
         var application = new CallControlApplicationResource { Id = PlatformIdentity.NewNumberId(), ApplicationName = "", CreatedAt = now, UpdatedAt = now };
         Parse(body, creating: true)(application);
-        await Resources.CreateAsync(store, ResourceKinds.CallControlApplication, application.Id, Serialize(application),
+        await Resources.CreateAsync(store, ResourceKinds.CallControlApplication, application.Id, Serialize(application), now,
             new ResourceColumns(Name: application.ApplicationName), cancellationToken);
         return application;
     }

@@ -32,7 +32,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
 
     public async ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch)
     {
-        var plan = new CallPlan(reader, batch);
+        var plan = new CallPlan(reader, batch, time.GetUtcNow());
         await PlanAsync(plan, step);
         plan.AddChangedCalls();
     }

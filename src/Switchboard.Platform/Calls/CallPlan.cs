@@ -7,9 +7,9 @@ namespace Switchboard.Platform.Calls;
 /// One change of calls, planned on a snapshot: the calls it read (each read once, so every part of the plan sees the same
 /// object and its changes), the ones it created, and the batch its events and steps go into. <see cref="AddChangedCalls"/> adds
 /// each changed call once, under the version read, so a call changed by anything else since makes the batch a conflict
-/// and the change is planned again.
+/// and the change is planned again. <paramref name="now"/> is the plan's time: a new call's creation time.
 /// </summary>
-internal sealed class CallPlan(IWorkReader reader, WorkBatch batch)
+internal sealed class CallPlan(IWorkReader reader, WorkBatch batch, DateTimeOffset now)
 {
     private sealed record Entry(StoredCall Call, long Version, string? DialCommand)
     {
@@ -54,7 +54,7 @@ internal sealed class CallPlan(IWorkReader reader, WorkBatch batch)
             {
                 var call = entry.Call;
                 var columns = new ResourceColumns(Lookup: entry.DialCommand, Owner: call.CallSessionId, ConnectionId: call.ConnectionId, FinishedAt: call.IsAlive ? null : call.EndedAt);
-                batch.PutDocument(new DocumentPut(ResourceKinds.Call, id, CallControl.Serialize(call), columns.ToDocument(), entry.Version));
+                batch.PutDocument(new DocumentPut(ResourceKinds.Call, id, CallControl.Serialize(call), columns.ToDocument(), entry.Version) { At = now });
                 entry.Changed = false;
             }
         }

@@ -18,7 +18,7 @@ public sealed class Recordings(IWorkStore store, RecordingLinks links)
 
     /// <summary>Stores a recording that has just ended (its end is when it was made, and when it finished for retention).</summary>
     internal static void Save(WorkBatch batch, RecordingResource recording) =>
-        Resources.Insert(batch, ResourceKinds.Recording, recording.Id, JsonSerializer.Serialize(recording, PlatformJson.Default.RecordingResource),
+        Resources.Insert(batch, ResourceKinds.Recording, recording.Id, JsonSerializer.Serialize(recording, PlatformJson.Default.RecordingResource), recording.RecordingEndedAt,
             new ResourceColumns(Owner: recording.CallSessionId, FinishedAt: recording.RecordingEndedAt, StartedAt: recording.RecordingStartedAt));
 
     public async Task<RecordingRecord> GetAsync(string id, CancellationToken cancellationToken = default) =>

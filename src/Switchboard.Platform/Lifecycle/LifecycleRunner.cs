@@ -1,35 +1,33 @@
 using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.DurableWork;
 
 namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
-/// Works the lifecycle queue in this process, as a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
+/// Works the lifecycle queue in this process, as the handler of its hosted worker (<c>AddWorkQueue&lt;LifecycleRunner&gt;</c>): each due step runs through the handler
 /// of its resource, planned on a snapshot and committed as one batch with its own completion. A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
 /// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
     IWorkStore store,
-    LifecycleSteps steps,
     IEnumerable<IPlannedStepHandler> handlers,
     TimeProvider time,
-    ILogger<LifecycleRunner> logger) : BackgroundService, IWorkHandler
+    ILogger<LifecycleRunner> logger) : IWorkHandler
 {
+    /// <summary>How the host's worker works the lifecycle queue (see <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>).</summary>
+    internal static void Configure(WorkQueueWorkerOptions options)
+    {
+        options.Concurrency = 64;
+        options.ClaimBatchSize = 256;
+        options.PollInterval = TimeSpan.FromSeconds(1);
+    }
+
     /// <summary>100 ms after the first failure, doubling up to a minute, with jitter so steps that failed together spread out.</summary>
     internal static readonly RetryDelays Retries = RetryDelays.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
 
     private readonly Dictionary<string, IPlannedStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        new WorkQueueWorker(steps.Steps, this, new WorkQueueWorkerOptions
-        {
-            Concurrency = 64,
-            ClaimBatchSize = 256,
-            PollInterval = TimeSpan.FromSeconds(1),
-        }, time, logger).RunAsync(stoppingToken);
 
     Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => RunAsync(item, stoppingToken);
 

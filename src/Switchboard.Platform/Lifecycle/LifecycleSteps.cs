@@ -42,6 +42,9 @@ public sealed class LifecycleSteps
 
     public LifecycleSteps(IWorkStore store) => Steps = new WorkQueue(store, Queue);
 
+    /// <summary>On <paramref name="steps"/>, the queue's client the host's worker hands enqueued steps over through.</summary>
+    internal LifecycleSteps(WorkQueue steps) => Steps = steps;
+
     /// <summary>The queue of steps; the <see cref="LifecycleRunner"/> of this process works it.</summary>
     internal WorkQueue Steps { get; }
 

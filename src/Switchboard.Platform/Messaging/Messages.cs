@@ -63,7 +63,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
                     Tags = [],
                 },
             };
-            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), new ResourceColumns(Owner: profile.Id));
+            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id));
             lifecycle.Schedule(batch, new LifecycleStep(MessageLifecycle.Resource, id, MessageLifecycle.Send), now + options.LifecycleDelay);
             return message;
         }, cancellationToken);
@@ -120,7 +120,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
                     Tags = [],
                 },
             };
-            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), new ResourceColumns(Owner: profile.Id, FinishedAt: now));
+            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id, FinishedAt: now));
             var global = await GlobalWebhooks.ReadAsync(reader);
             var targets = WebhookRouting.ForMessage(EventTypes.MessageReceived, null, null, useProfileWebhooks: true, profile, global);
             events.Publish(batch, EventTypes.MessageReceived, id, EventTypes.MessageReceived, message.Message, targets, orderingKey: id);

@@ -22,7 +22,7 @@ public sealed class MessagingProfiles(IWorkStore store, TimeProvider time)
         var now = time.GetUtcNow();
         var profile = new MessagingProfileResource { Id = PlatformIdentity.NewId(), Name = "", CreatedAt = now, UpdatedAt = now };
         Parse(body, creating: true)(profile);
-        await Resources.CreateAsync(store, ResourceKinds.MessagingProfile, profile.Id, Serialize(profile), new ResourceColumns(Name: profile.Name), cancellationToken);
+        await Resources.CreateAsync(store, ResourceKinds.MessagingProfile, profile.Id, Serialize(profile), now, new ResourceColumns(Name: profile.Name), cancellationToken);
         return profile;
     }
 

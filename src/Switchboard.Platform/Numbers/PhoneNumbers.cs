@@ -93,7 +93,7 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
                 Save(batch, number, read: null);
             }
 
-            Resources.Insert(batch, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(stored, PlatformJson.Default.StoredNumberOrder));
+            Resources.Insert(batch, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(stored, PlatformJson.Default.StoredNumberOrder), now);
             return order;
         }, cancellationToken);
     }
@@ -232,7 +232,7 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
             var json = JsonSerializer.Serialize(settings, PlatformJson.Default.StoredVoiceSettings);
             if (stored is null)
             {
-                Resources.Insert(batch, ResourceKinds.NumberVoiceSettings, number.Id, json);
+                Resources.Insert(batch, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt);
             }
             else
             {
@@ -305,7 +305,7 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         var columns = new ResourceColumns(Lookup: number.PhoneNumber, Owner: number.MessagingProfileId, ConnectionId: number.ConnectionId);
         if (read is null)
         {
-            Resources.Insert(batch, ResourceKinds.PhoneNumber, number.Id, json, columns);
+            Resources.Insert(batch, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns);
         }
         else
         {

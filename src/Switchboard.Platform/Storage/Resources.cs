@@ -94,10 +94,10 @@ internal static class Resources
     public static ValueTask<long> CountOwnedAsync(IWorkReader reader, string kind, string owner) => reader.CountOwnedDocumentsAsync(kind, owner);
 
     /// <summary>Stores a new resource with an id of its own (nothing to read first).</summary>
-    public static async Task CreateAsync(IWorkStore store, string kind, string id, string body, ResourceColumns columns, CancellationToken cancellationToken)
+    public static async Task CreateAsync(IWorkStore store, string kind, string id, string body, DateTimeOffset createdAt, ResourceColumns columns, CancellationToken cancellationToken)
     {
         var batch = new WorkBatch();
-        Insert(batch, kind, id, body, columns);
+        Insert(batch, kind, id, body, createdAt, columns);
         if ((await store.CommitAsync(batch, cancellationToken)).Outcome != WorkBatchOutcome.Committed)
         {
             throw new InvalidOperationException($"{kind} {id} exists already");
@@ -105,8 +105,8 @@ internal static class Resources
     }
 
     /// <summary>In a write-only batch: creates a resource, refused (a conflict) if its id or its lookup is taken meanwhile.</summary>
-    public static void Insert(WorkBatch batch, string kind, string id, string body, ResourceColumns columns = default) =>
-        batch.PutDocument(DocumentPut.Create(kind, id, body, columns.ToDocument()));
+    public static void Insert(WorkBatch batch, string kind, string id, string body, DateTimeOffset createdAt, ResourceColumns columns = default) =>
+        batch.PutDocument(DocumentPut.Create(kind, id, body, columns.ToDocument()) with { At = createdAt });
 
     /// <summary>In a write-only batch: deletes the resource read as <paramref name="read"/>, refused (a conflict) if it changed since.</summary>
     public static void Delete(WorkBatch batch, string kind, StoredResource read) => batch.DeleteDocument(kind, read.Id, read.Version);

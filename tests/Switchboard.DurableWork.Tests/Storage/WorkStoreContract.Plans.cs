@@ -63,4 +63,29 @@ public abstract partial class WorkStoreContract
         Assert.Null(await Store.ReadAsync(r => r.GetDocumentAsync("other", "o1")));
         Assert.Equal("n1", (await Store.ReadAsync(r => r.FindDocumentAsync("number", "+13125550001")))!.Id);
     }
+
+    [Fact]
+    public async Task A_batch_prunes_finished_documents_of_one_kind_oldest_first_and_reports_how_many()
+    {
+        var start = Time.GetUtcNow();
+        var batch = new WorkBatch();
+        for (var i = 0; i < 4; i++)
+        {
+            batch.PutDocument(DocumentPut.Create("call", $"done{i}", "{}", new DocumentColumns(FinishedAt: start.AddMinutes(i))));
+        }
+
+        batch.PutDocument(DocumentPut.Create("call", "live", "{}"))
+            .PutDocument(DocumentPut.Create("other", "done", "{}", new DocumentColumns(FinishedAt: start)));
+        Assert.Equal(WorkBatchOutcome.Committed, (await Store.CommitAsync(batch)).Outcome);
+
+        var deleted = new List<int>();
+        var prune = new WorkBatch().PruneDocuments("call", start.AddMinutes(3), 2, deleted.Add);
+        Assert.Equal(WorkBatchOutcome.Committed, (await Store.CommitAsync(prune)).Outcome);
+        Assert.Equal(WorkBatchOutcome.Committed, (await Store.CommitAsync(new WorkBatch().PruneDocuments("call", start.AddMinutes(3), 2, deleted.Add))).Outcome);
+
+        Assert.Equal([2, 1], deleted);
+        var left = await Store.ReadAsync(r => r.ListDocumentsAsync("call", new DocumentQuery()));
+        Assert.Equal(["done3", "live"], left.Items.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.NotNull(await Store.ReadAsync(r => r.GetDocumentAsync("other", "done")));
+    }
 }
