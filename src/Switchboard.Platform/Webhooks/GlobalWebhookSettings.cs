@@ -10,7 +10,7 @@ public sealed class GlobalWebhookSettings(IWorkStore store)
 
     public async Task<GlobalWebhooks> SetAsync(GlobalWebhooks webhooks, CancellationToken cancellationToken = default)
     {
-        await webhooks.WriteAsync(store, cancellationToken);
+        await webhooks.SaveAsync(store, cancellationToken);
         return webhooks;
     }
 }

@@ -21,7 +21,7 @@ public sealed record GlobalWebhooks(string? WebhookUrl, string? WebhookFailoverU
             ? JsonSerializer.Deserialize(json, PlatformJson.Default.GlobalWebhooks) ?? None
             : None;
 
-    internal Task WriteAsync(IWorkStore store, CancellationToken cancellationToken) =>
+    internal Task SaveAsync(IWorkStore store, CancellationToken cancellationToken) =>
         Resources.SetSettingAsync(store, SettingName, JsonSerializer.Serialize(this, PlatformJson.Default.GlobalWebhooks), cancellationToken);
 
     /// <summary>Reads <c>webhook_url</c> and <c>webhook_failover_url</c> (both may be null), checking each is an http(s) URL.</summary>
