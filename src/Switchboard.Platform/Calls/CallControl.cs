@@ -223,7 +223,11 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         }
 
         body.ThrowIfInvalid();
-        return await FarEndAsync(callControlId, (plan, call, application) => calls.PressAsync(plan, call, application, digits!), cancellationToken);
+        return await FarEndAsync(callControlId, (plan, call, application) =>
+        {
+            calls.Press(plan, call, application, digits!);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
     }
 
     /// <summary><c>POST /_switchboard/calls/{call_control_id}/hangup</c>: the far end hangs up (the caller of an inbound call, the callee of an outbound one).</summary>
@@ -329,7 +333,7 @@ public static class CallErrors
     public static ApiException NotNow(string detail) => new(422, new ApiError(ApiErrors.BadRequestCode, "Invalid call state", detail));
 }
 
-/// <summary>A command as read from its request: checked once, outside the transaction that carries it out.</summary>
+/// <summary>A command as read from its request: checked once, before the plan that carries it out (which may run again).</summary>
 public sealed record CallCommand(string Action, string? ClientState, string? CommandId)
 {
     public string? RejectCause { get; init; }

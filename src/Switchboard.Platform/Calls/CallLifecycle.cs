@@ -199,7 +199,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 await SendDtmfAsync(plan, call, command.Digits!, now);
                 break;
             case "transfer":
-                await TransferAsync(plan, call, application, command.Transfer!, now);
+                Transfer(plan, call, application, command.Transfer!, now);
                 break;
             case "bridge":
                 await BridgeAsync(plan, call, application, command.OtherCallControlId!, now);
@@ -212,7 +212,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     /// by the magic numbers, as a dial's); when it answers, both legs get <c>call.bridged</c>. If it does not, the call
     /// stays as it was.
     /// </summary>
-    private async ValueTask TransferAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application, TransferRequest transfer, DateTimeOffset now)
+    private void Transfer(CallPlan plan, StoredCall call, CallControlApplicationResource? application, TransferRequest transfer, DateTimeOffset now)
     {
         if (!call.IsAnswered && !(call.Direction == StoredCall.Incoming && call.State == CallStates.Parked))
         {
@@ -282,12 +282,12 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             return; // a phone hears them; nothing to report
         }
 
-        await PressAsync(plan, peer, await CallControlApplications.FindAsync(plan.Reader, peer.ConnectionId), digits.Replace("w", "", StringComparison.Ordinal).Replace("W", "", StringComparison.Ordinal));
+        Press(plan, peer, await CallControlApplications.FindAsync(plan.Reader, peer.ConnectionId), digits.Replace("w", "", StringComparison.Ordinal).Replace("W", "", StringComparison.Ordinal));
         plan.Save(peer);
     }
 
     /// <summary>The far end presses <paramref name="digits"/> on an answered call: one <c>call.dtmf.received</c> per key.</summary>
-    internal async ValueTask PressAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string digits)
+    internal void Press(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string digits)
     {
         RequireAnswered(call, "pressing keys");
         var now = time.GetUtcNow();

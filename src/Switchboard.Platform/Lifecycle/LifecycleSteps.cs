@@ -30,7 +30,7 @@ public interface IPlannedStepHandler
 
 /// <summary>
 /// The lifecycle queue: every step of every resource is durable work with a due time, on the same store as the
-/// resources and the outbox. Scheduling happens inside the transaction that changes the resource, and while the runner
+/// resources and the outbox. Scheduling goes into the batch that changes the resource, and while the runner
 /// of this process runs, a step due now is handed to it in memory (see <see cref="WorkQueue"/>).
 /// </summary>
 public sealed class LifecycleSteps
