@@ -258,6 +258,9 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
                     Check(await RunAsync(DocumentSql.DeleteVersion, DocumentSql.DeleteArgs(delete.Kind, delete.Id, delete.ExpectedVersion)) == 1,
                         WorkBatchOutcome.Conflict, delete.Kind, delete.Id);
                     break;
+                case WorkBatchOperation.PruneDocuments prune:
+                    prune.DeletedCount = await RunAsync(DocumentSql.Prune, DocumentSql.PruneArgs(prune));
+                    break;
                 case WorkBatchOperation.Add add:
                     enqueued.Add(await EnqueueAsync(add.Queue, add.Items, add.Leased, cancellationToken));
                     break;

@@ -14,7 +14,7 @@ internal static class DocumentSql
 
     public const string Create =
         "INSERT INTO work_documents (kind, id, version, lookup, owner, link, name, finished_at, started_at, body, created_at, updated_at) " +
-        "VALUES (@kind, @id, 1, @lookup, @owner, @link, @name, @finished_at, @started_at, @body, @now, @now) ON CONFLICT (kind, id) DO NOTHING";
+        "VALUES (@kind, @id, 1, @lookup, @owner, @link, @name, @finished_at, @started_at, @body, @now, @now) ON CONFLICT DO NOTHING";
 
     private const string ReplaceSet =
         "UPDATE work_documents SET version = version + 1, body = @body, lookup = COALESCE(@lookup, lookup), owner = @owner, link = @link, " +
@@ -37,7 +37,7 @@ internal static class DocumentSql
         var c = put.Columns;
         SqlArg[] args =
         [
-            new("kind", put.Kind), new("id", put.Id), new("body", put.Body), new("now", StoreSql.Ms(now)),
+            new("kind", put.Kind), new("id", put.Id), new("body", put.Body), new("now", StoreSql.Ms(put.At ?? now)),
             new("lookup", c.Lookup), new("owner", c.Owner), new("link", c.Link), new("name", c.Name),
             new("finished_at", c.FinishedAt is { } finished ? StoreSql.Ms(finished) : null),
             new("started_at", c.StartedAt is { } started ? StoreSql.Ms(started) : null),
@@ -49,6 +49,13 @@ internal static class DocumentSql
             { } version => (ReplaceVersion, [.. args, new("version", version)]),
         };
     }
+
+    public const string Prune =
+        "DELETE FROM work_documents WHERE kind = @kind AND id IN (" +
+        "SELECT id FROM work_documents WHERE kind = @kind AND finished_at < @before ORDER BY finished_at LIMIT @limit)";
+
+    public static SqlArg[] PruneArgs(WorkBatchOperation.PruneDocuments prune) =>
+        [new("kind", prune.Kind), new("before", StoreSql.Ms(prune.FinishedBefore)), new("limit", prune.MaxDocuments)];
 
     public static SqlArg[] DeleteArgs(string kind, string id, long? version) =>
         version is { } expected ? [new("kind", kind), new("id", id), new("version", expected)] : [new("kind", kind), new("id", id)];

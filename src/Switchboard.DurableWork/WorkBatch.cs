@@ -39,6 +39,19 @@ public sealed class WorkBatch
     }
 
     /// <summary>
+    /// Deletes up to <paramref name="maxDocuments"/> documents of <paramref name="kind"/> that finished before
+    /// <paramref name="finishedBefore"/>, oldest first (unfinished ones are never touched); <paramref name="deleted"/> gets
+    /// how many, once the batch committed. Retention's write: no version check, what finished is not changed any more.
+    /// </summary>
+    public WorkBatch PruneDocuments(string kind, DateTimeOffset finishedBefore, int maxDocuments, Action<int>? deleted = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDocuments);
+        _operations.Add(new WorkBatchOperation.PruneDocuments(kind, finishedBefore, maxDocuments, deleted));
+        return this;
+    }
+
+    /// <summary>
     /// Adds items like <see cref="IWorkStore.EnqueueAsync"/>. With <paramref name="leased"/>, like
     /// <see cref="IWorkStore.EnqueueLeasedAsync"/>; <paramref name="committed"/> gets, once the batch committed, what each
     /// item's enqueue did (to hand the leased ones to a worker in this process).
@@ -121,6 +134,10 @@ public sealed class WorkBatch
                 finished.Committed?.Invoke([.. enqueued[i].Select(e => e.Added)]);
                 i++;
             }
+            else if (operation is WorkBatchOperation.PruneDocuments prune)
+            {
+                prune.Deleted?.Invoke(prune.DeletedCount);
+            }
         }
 
         foreach (var action in _committed ?? [])
@@ -165,4 +182,10 @@ public abstract record WorkBatchOperation
     public sealed record AddFinished(string Queue, IReadOnlyList<NewWorkItem> Items, bool OnlyIfPreviousAdded, Action<IReadOnlyList<bool>>? Committed) : WorkBatchOperation;
 
     public sealed record Prune(string Queue, DateTimeOffset FinishedBefore, int MaxItems) : WorkBatchOperation;
+
+    /// <summary>The store sets <see cref="DeletedCount"/> when it runs the delete (again, if its transaction runs again); the batch reports it once committed.</summary>
+    public sealed record PruneDocuments(string Kind, DateTimeOffset FinishedBefore, int MaxDocuments, Action<int>? Deleted) : WorkBatchOperation
+    {
+        public int DeletedCount { get; set; }
+    }
 }

@@ -25,6 +25,12 @@ public readonly record struct DocumentColumns(
 /// </summary>
 public sealed record DocumentPut(string Kind, string Id, string Body, DocumentColumns Columns, long? ExpectedVersion)
 {
+    /// <summary>
+    /// When the write happened by the caller's clock (the document's creation time when it creates it, so lists order by
+    /// the resource's own time); null: the store's time when the batch commits.
+    /// </summary>
+    public DateTimeOffset? At { get; init; }
+
     public static DocumentPut Create(string kind, string id, string body, DocumentColumns columns = default) => new(kind, id, body, columns, 0);
 
     public static DocumentPut Replace(StoredDocument read, string body, DocumentColumns columns) => new(read.Kind, read.Id, body, columns, read.Version);
@@ -161,8 +167,5 @@ public static class WorkDocuments
     /// <paramref name="finishedBefore"/>, oldest first; returns how many. Unfinished ones are never touched.
     /// </summary>
     public static ValueTask<int> PruneDocumentsAsync(this IWorkTransaction transaction, string kind, DateTimeOffset finishedBefore, int maxItems) =>
-        transaction.ExecuteAsync(
-            "DELETE FROM work_documents WHERE kind = @kind AND id IN (" +
-            "SELECT id FROM work_documents WHERE kind = @kind AND finished_at < @before ORDER BY finished_at LIMIT @limit)",
-            new("kind", kind), new("before", StoreSql.Ms(finishedBefore)), new("limit", maxItems));
+        transaction.ExecuteAsync(DocumentSql.Prune, new("kind", kind), new("before", StoreSql.Ms(finishedBefore)), new("limit", maxItems));
 }

@@ -31,12 +31,12 @@ public sealed class LifecycleBatchTests : IAsyncLifetime
     public async Task A_step_whose_resource_changed_before_its_commit_is_planned_again_and_completed_in_its_own_batch()
     {
         var now = TimeProvider.System.GetUtcNow();
-        await _store.WriteAsync(t => t.PutDocumentAsync(DocumentPut.Create("counter", "c1", "0"), now));
+        await _store.CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("counter", "c1", "0")));
         var step = new LifecycleStep("counter", "c1", "bump");
         await _store.EnqueueAsync(LifecycleSteps.Queue, [new NewWorkItem("counter:c1:bump", JsonSerializer.Serialize(step, PlatformJson.Default.LifecycleStep), now, 5)]);
         var item = Assert.Single(await _store.ClaimAsync(LifecycleSteps.Queue, 1));
         var handler = new Bump();
-        var runner = new LifecycleRunner(new RacingStore(_store, now), new LifecycleSteps(_store), [handler], TimeProvider.System, NullLogger<LifecycleRunner>.Instance);
+        var runner = new LifecycleRunner(new RacingStore(_store), [handler], TimeProvider.System, NullLogger<LifecycleRunner>.Instance);
 
         var completion = await runner.RunAsync(item, CancellationToken.None);
 
@@ -65,7 +65,7 @@ public sealed class LifecycleBatchTests : IAsyncLifetime
     }
 
     /// <summary>Another writer sets the counter to 10 just before the first batch commits.</summary>
-    private sealed class RacingStore(IWorkStore inner, DateTimeOffset now) : ForwardingWorkStore(inner)
+    private sealed class RacingStore(IWorkStore inner) : ForwardingWorkStore(inner)
     {
         private int _commits;
 
@@ -73,7 +73,8 @@ public sealed class LifecycleBatchTests : IAsyncLifetime
         {
             if (Interlocked.Increment(ref _commits) == 1)
             {
-                await Inner.WriteAsync(t => t.PutDocumentAsync(new DocumentPut("counter", "c1", "10", default, null), now), cancellationToken);
+                var read = (await Inner.ReadAsync(r => r.GetDocumentAsync("counter", "c1"), cancellationToken))!;
+                await Inner.CommitAsync(new WorkBatch().PutDocument(DocumentPut.Replace(read, "10", default)), cancellationToken);
             }
 
             return await Inner.CommitAsync(batch, cancellationToken);

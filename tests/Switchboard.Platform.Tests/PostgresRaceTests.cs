@@ -5,21 +5,21 @@ using Switchboard.Testing;
 namespace Switchboard.Platform.Tests;
 
 /// <summary>
-/// Requests that race on PostgreSQL (read committed, several connections at once): one of them wins and the others get
-/// the 422 they would get one after the other. A number is never left on a deleted profile or application, and a number
+/// Requests that race (each plans on its own snapshot; PostgreSQL: several connections at once, SQLite: reads beside the
+/// one writer): one of them wins and the others, planned again, get the 422 they would get one after the other. A number is never left on a deleted profile or application, and a number
 /// ordered twice at once is ordered once, the other order refused as a duplicate, and a dial repeated at once with one
 /// command_id makes one call (not a 500 from the unique index).
 /// </summary>
-[Collection(PostgresServer.Collection)]
-public sealed class PostgresRaceTests(PostgresServer server) : IAsyncLifetime
+public abstract class RaceScenarios : IAsyncLifetime
 {
     private const string Number = "+18445557777";
     private PlatformApp _platform = null!;
 
+    protected abstract Task<PlatformApp> StartPlatformAsync();
+
     public async Task InitializeAsync()
     {
-        var database = await server.CreateDatabaseAsync();
-        _platform = await PlatformApp.StartAsync(options => options.PostgresConnectionString = database.ConnectionString);
+        _platform = await StartPlatformAsync();
         await _platform.PostAsync("/v2/number_orders", new JsonObject { ["phone_numbers"] = new JsonArray(new JsonObject { ["phone_number"] = Number }) });
     }
 
@@ -76,4 +76,19 @@ public sealed class PostgresRaceTests(PostgresServer server) : IAsyncLifetime
             Assert.Single(answers.Select(a => a.Body.GetProperty("data").GetProperty("call_control_id").GetString()).Distinct());
         }
     }
+}
+
+[Collection(PostgresServer.Collection)]
+public sealed class PostgresRaceTests(PostgresServer server) : RaceScenarios
+{
+    protected override async Task<PlatformApp> StartPlatformAsync()
+    {
+        var database = await server.CreateDatabaseAsync();
+        return await PlatformApp.StartAsync(options => options.PostgresConnectionString = database.ConnectionString);
+    }
+}
+
+public sealed class SqliteRaceTests : RaceScenarios
+{
+    protected override Task<PlatformApp> StartPlatformAsync() => PlatformApp.StartAsync();
 }

@@ -218,6 +218,9 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
                     Check(Command(DocumentSql.DeleteVersion, DocumentSql.DeleteArgs(delete.Kind, delete.Id, delete.ExpectedVersion)).ExecuteNonQuery() == 1,
                         WorkBatchOutcome.Conflict, delete.Kind, delete.Id);
                     break;
+                case WorkBatchOperation.PruneDocuments prune:
+                    prune.DeletedCount = Command(DocumentSql.Prune, DocumentSql.PruneArgs(prune)).ExecuteNonQuery();
+                    break;
                 case WorkBatchOperation.Add add:
                     enqueued.Add(Enqueue(add.Queue, add.Items, add.Leased ? token : null));
                     break;

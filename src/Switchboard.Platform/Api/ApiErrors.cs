@@ -77,6 +77,14 @@ public static class ApiErrors
         new(503, new ApiError(UnexpectedErrorCode, "Service unavailable",
             $"the platform's database is briefly unavailable; try again in {RetryAfterSeconds} s (GET /healthz says when it is back)"));
 
+    /// <summary>
+    /// What the request changes was changed by other requests each time it was applied (planned again, a few times):
+    /// nothing of it is stored; 503, to be tried again.
+    /// </summary>
+    internal static ApiException Contended() =>
+        new(503, new ApiError(UnexpectedErrorCode, "Service unavailable",
+            $"other requests kept changing what this one changes while it was applied; nothing of it is stored; try again in {RetryAfterSeconds} s"));
+
     public static ApiError Missing(string pointer) =>
         ApiError.At(pointer, MissingParameterCode, "Missing required parameter", $"{Name(pointer)} is required");
 

@@ -53,5 +53,10 @@ internal sealed class ApiErrorFilter : IEndpointFilter
             context.HttpContext.Response.Headers.RetryAfter = ApiErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ApiResults.Error(ApiErrors.Unavailable());
         }
+        catch (WorkPlanConflictException)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = ApiErrors.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiResults.Error(ApiErrors.Contended());
+        }
     }
 }

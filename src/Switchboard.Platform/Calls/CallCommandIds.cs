@@ -16,20 +16,27 @@ internal static class CallCommandIds
 
     private const string Kind = "call_command";
 
-    /// <summary>True if the call saw <paramref name="commandId"/> within the window.</summary>
-    public static async ValueTask<bool> SeenAsync(IWorkReader reader, string callControlId, string commandId, DateTimeOffset now) =>
-        await reader.GetDocumentAsync(Kind, Id(callControlId, commandId)) is { } seen && seen.CreatedAt >= now - Window;
+    /// <summary>The record of the call's <paramref name="commandId"/>, if the call saw it (within the window or before).</summary>
+    public static ValueTask<StoredDocument?> ReadAsync(IWorkReader reader, string callControlId, string commandId) =>
+        reader.GetDocumentAsync(Kind, Id(callControlId, commandId));
 
-    public static async ValueTask RememberAsync(IWorkTransaction transaction, string callControlId, string commandId, string action, DateTimeOffset now)
+    /// <summary>True if <paramref name="seen"/> is within the window: the command is done already.</summary>
+    public static bool WithinWindow(StoredDocument? seen, DateTimeOffset now) => seen is not null && seen.CreatedAt >= now - Window;
+
+    /// <summary>
+    /// Remembers the command id in <paramref name="batch"/>; <paramref name="seen"/> is its record read before the window
+    /// (or null): replaced, so the id counts from now. A command with the same id that committed meanwhile makes the
+    /// batch a conflict, and planned again the command finds it seen.
+    /// </summary>
+    public static void Remember(WorkBatch batch, StoredDocument? seen, string callControlId, string commandId, string action, DateTimeOffset now)
     {
-        var id = Id(callControlId, commandId);
-        var columns = new DocumentColumns(Owner: callControlId, Name: action, FinishedAt: now);
-        if (!await transaction.PutDocumentAsync(DocumentPut.Create(Kind, id, "{}", columns), now))
+        if (seen is not null)
         {
-            // Seen before the window: counts from now. (A replace keeps the creation time, so the old one goes first.)
-            await transaction.DeleteDocumentAsync(Kind, id);
-            await transaction.PutDocumentAsync(DocumentPut.Create(Kind, id, "{}", columns), now);
+            // A replace keeps the creation time, so the old record goes first.
+            batch.DeleteDocument(Kind, seen.Id, seen.Version);
         }
+
+        batch.PutDocument(DocumentPut.Create(Kind, Id(callControlId, commandId), "{}", new DocumentColumns(Owner: callControlId, Name: action, FinishedAt: now)) with { At = now });
     }
 
     /// <summary>Forgets every call's ids past the window, those of ended calls included (retention's pass); returns how many.</summary>
@@ -39,7 +46,7 @@ internal static class CallCommandIds
         int batch;
         do
         {
-            batch = await store.WriteAsync(transaction => Resources.PruneFinishedAsync(transaction, Kind, now - Window, batchSize), cancellationToken);
+            batch = await Resources.PruneFinishedAsync(store, Kind, now - Window, batchSize, cancellationToken);
             deleted += batch;
         }
         while (batch == batchSize);

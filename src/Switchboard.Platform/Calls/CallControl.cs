@@ -11,7 +11,7 @@ namespace Switchboard.Platform.Calls;
 
 /// <summary>
 /// Call Control: dialing out, ringing in (the emulator's inbound call), the commands an application sends to a call,
-/// and its status. Every change of a call and the webhooks it causes commit in one transaction; what happens later
+/// and its status. Every change of a call and the webhooks it causes is planned on a snapshot and committed as one batch (see <see cref="CallPlan"/>); what happens later
 /// (the far end answering, a time limit, a speak ending) is a durable lifecycle step (see <see cref="CallLifecycle"/>).
 /// </summary>
 public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, CallEvents events, CallLifecycle calls, PlatformOptions options, TimeProvider time)
@@ -75,26 +75,23 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
             RecordFromAnswerChannels = record is null ? null : recordChannels,
             MachineDetection = machineDetection,
         };
-        return await store.WriteAsync(async transaction =>
+        return await PlanAsync(async plan =>
         {
-            if (commandId is not null)
+            // A repeated dial is the same call, nothing new; two racing dials with one command_id: the second one's
+            // create is a conflict on the lookup, and planned again it finds the first's call.
+            if (commandId is not null && await Resources.FindByLookupAsync(plan.Reader, ResourceKinds.Call, DialCommand(commandId)) is { } repeated)
             {
-                await Resources.LockLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId));
+                return CallStatus.OfDial(Deserialize(repeated.Body), now);
             }
 
-            if (commandId is not null && await Resources.FindByLookupAsync(transaction, ResourceKinds.Call, DialCommand(commandId)) is { } repeated)
-            {
-                return CallStatus.OfDial(Deserialize(repeated.Body), now); // a repeated dial: the same call, nothing new
-            }
-
-            var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId)
+            var application = await CallControlApplications.FindAsync(plan.Reader, call.ConnectionId)
                 ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/connection_id", "connection (Call Control application)", call.ConnectionId));
             if (!application.Active)
             {
                 throw new ApiException(422, ApiErrors.Invalid("/connection_id", $"call control application '{application.Id}' is not active"));
             }
 
-            var number = await PhoneNumbers.FindAsync(transaction, call.From);
+            var number = await PhoneNumbers.FindAsync(plan.Reader, call.From);
             if (number?.ConnectionId != application.Id)
             {
                 throw new ApiException(422, ApiErrors.Invalid("/from", number is null
@@ -102,9 +99,9 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
                     : $"{call.From} is not on call control application '{application.Id}'; set its connection_id (PATCH /v2/phone_numbers/{number.Id})"));
             }
 
-            await InsertAsync(transaction, call, commandId is null ? null : DialCommand(commandId), now);
-            await events.InitiatedAsync(transaction, call, application);
-            await lifecycle.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.FarEndActs), now + options.LifecycleDelay);
+            plan.Insert(call, commandId is null ? null : DialCommand(commandId));
+            events.Initiated(plan.Batch, call, application);
+            lifecycle.Schedule(plan.Batch, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.FarEndActs), now + options.LifecycleDelay);
             return CallStatus.OfDial(call, now);
         }, cancellationToken);
     }
@@ -123,10 +120,10 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         var customHeaders = CustomHeaders(body);
         body.ThrowIfInvalid();
         var now = time.GetUtcNow();
-        return await store.WriteAsync(async transaction =>
+        return await PlanAsync(async plan =>
         {
-            var number = await PhoneNumbers.FindAsync(transaction, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
-            var application = number.ConnectionId is { } connectionId ? await CallControlApplications.FindAsync(transaction, connectionId) : null;
+            var number = await PhoneNumbers.FindAsync(plan.Reader, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
+            var application = number.ConnectionId is { } connectionId ? await CallControlApplications.FindAsync(plan.Reader, connectionId) : null;
             if (application is null)
             {
                 throw new ApiException(422, ApiErrors.Invalid("/to",
@@ -148,9 +145,9 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
                 StartTime = now,
                 TimeoutSecs = timeoutSecs,
             };
-            await InsertAsync(transaction, call, null, now);
-            await events.InitiatedAsync(transaction, call, application);
-            await lifecycle.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.RingOut), now + TimeSpan.FromSeconds(timeoutSecs));
+            plan.Insert(call, null);
+            events.Initiated(plan.Batch, call, application);
+            lifecycle.Schedule(plan.Batch, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, CallLifecycle.RingOut), now + TimeSpan.FromSeconds(timeoutSecs));
             return CallStatus.Of(call, now);
         }, cancellationToken);
     }
@@ -185,29 +182,30 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
     private async Task<CommandResult> ExecuteAsync(string callControlId, CallCommand command, CancellationToken cancellationToken)
     {
         var action = command.Action;
-        return await store.WriteAsync(async transaction =>
+        return await PlanAsync(async plan =>
         {
-            var call = await LockAsync(transaction, callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
+            var call = await plan.FindAsync(callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
             var now = time.GetUtcNow();
-            if (command.CommandId is { } commandId && await CallCommandIds.SeenAsync(transaction, call.CallControlId, commandId, now))
+            var seen = command.CommandId is { } commandId ? await CallCommandIds.ReadAsync(plan.Reader, call.CallControlId, commandId) : null;
+            if (CallCommandIds.WithinWindow(seen, now))
             {
                 return new CommandResult("ok"); // a repeated command_id: done already, nothing happens again
             }
 
             RequireAlive(call);
-            var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId);
+            var application = await CallControlApplications.FindAsync(plan.Reader, call.ConnectionId);
             if (command.ClientState is not null)
             {
                 call.ClientState = command.ClientState;
             }
 
-            await calls.CommandAsync(transaction, call, application, command);
+            await calls.CommandAsync(plan, call, application, command);
             if (command.CommandId is { } id)
             {
-                await CallCommandIds.RememberAsync(transaction, call.CallControlId, id, action, now);
+                CallCommandIds.Remember(plan.Batch, seen, call.CallControlId, id, action, now);
             }
 
-            await SaveAsync(transaction, call, now);
+            plan.Save(call);
             return new CommandResult("ok");
         }, cancellationToken);
     }
@@ -225,7 +223,11 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         }
 
         body.ThrowIfInvalid();
-        return await FarEndAsync(callControlId, (transaction, call, application) => calls.PressAsync(transaction, call, application, digits!), cancellationToken);
+        return await FarEndAsync(callControlId, (plan, call, application) =>
+        {
+            calls.Press(plan, call, application, digits!);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
     }
 
     /// <summary><c>POST /_switchboard/calls/{call_control_id}/hangup</c>: the far end hangs up (the caller of an inbound call, the callee of an outbound one).</summary>
@@ -237,15 +239,28 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
 
     public static bool IsDtmfKey(char key) => key is (>= '0' and <= '9') or '*' or '#' or (>= 'A' and <= 'D');
 
-    private async Task<CommandResult> FarEndAsync(
-        string callControlId, Func<IWorkTransaction, StoredCall, CallControlApplicationResource?, ValueTask> act, CancellationToken cancellationToken) =>
-        await store.WriteAsync(async transaction =>
+    private Task<CommandResult> FarEndAsync(
+        string callControlId, Func<CallPlan, StoredCall, CallControlApplicationResource?, ValueTask> act, CancellationToken cancellationToken) =>
+        PlanAsync(async plan =>
         {
-            var call = await LockAsync(transaction, callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
+            var call = await plan.FindAsync(callControlId) ?? throw ApiErrors.NotFound("call", callControlId);
             RequireAlive(call);
-            await act(transaction, call, await CallControlApplications.FindAsync(transaction, call.ConnectionId));
-            await SaveAsync(transaction, call, time.GetUtcNow());
+            await act(plan, call, await CallControlApplications.FindAsync(plan.Reader, call.ConnectionId));
+            plan.Save(call);
             return new CommandResult("ok");
+        }, cancellationToken);
+
+    /// <summary>
+    /// Plans a change of calls on a snapshot and commits it with the webhooks and steps it causes; if a call it read
+    /// changed meanwhile, <paramref name="plan"/> runs again from the start on a new snapshot.
+    /// </summary>
+    private Task<T> PlanAsync<T>(Func<CallPlan, ValueTask<T>> plan, CancellationToken cancellationToken) =>
+        Resources.PlanAsync(store, async (reader, batch) =>
+        {
+            var calls = new CallPlan(reader, batch, time.GetUtcNow());
+            var result = await plan(calls);
+            calls.AddChangedCalls();
+            return result;
         }, cancellationToken);
 
     /// <summary>Telnyx answers every action on an ended call with 422 "Call has already ended" (90018).</summary>
@@ -258,31 +273,8 @@ public sealed class CallControl(IWorkStore store, LifecycleSteps lifecycle, Call
         }
     }
 
-    /// <summary>
-    /// Reads and locks a call for a change. A call linked to another (a transfer, a bridge) may change that one too, so
-    /// of the two the lower id is locked first: two changes that start from either leg take the locks in one order and
-    /// cannot deadlock on PostgreSQL.
-    /// </summary>
-    internal static async ValueTask<StoredCall?> LockAsync(IWorkTransaction transaction, string callControlId)
-    {
-        if (await FindAsync(transaction, callControlId) is { LinkedCallControlId: { } linked } && string.CompareOrdinal(linked, callControlId) < 0)
-        {
-            await FindAsync(transaction, linked, forUpdate: true);
-        }
-
-        return await FindAsync(transaction, callControlId, forUpdate: true);
-    }
-
-    internal static async ValueTask<StoredCall?> FindAsync(IWorkReader reader, string callControlId, bool forUpdate = false) =>
-        await Resources.GetAsync(reader, ResourceKinds.Call, callControlId, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
-
-    internal static ValueTask<int> SaveAsync(IWorkTransaction transaction, StoredCall call, DateTimeOffset now) =>
-        Resources.UpdateAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
-            new ResourceColumns(Owner: call.CallSessionId, ConnectionId: call.ConnectionId, FinishedAt: call.IsAlive ? null : call.EndedAt));
-
-    internal static ValueTask<int> InsertAsync(IWorkTransaction transaction, StoredCall call, string? dialCommand, DateTimeOffset now) =>
-        Resources.InsertAsync(transaction, ResourceKinds.Call, call.CallControlId, Serialize(call), now,
-            new ResourceColumns(Lookup: dialCommand, Owner: call.CallSessionId, ConnectionId: call.ConnectionId));
+    internal static async ValueTask<StoredCall?> FindAsync(IWorkReader reader, string callControlId) =>
+        await Resources.GetAsync(reader, ResourceKinds.Call, callControlId) is { } stored ? Deserialize(stored.Body) : null;
 
     internal static string Serialize(StoredCall call) => JsonSerializer.Serialize(call, PlatformJson.Default.StoredCall);
 
@@ -341,7 +333,7 @@ public static class CallErrors
     public static ApiException NotNow(string detail) => new(422, new ApiError(ApiErrors.BadRequestCode, "Invalid call state", detail));
 }
 
-/// <summary>A command as read from its request: checked once, outside the transaction that carries it out.</summary>
+/// <summary>A command as read from its request: checked once, before the plan that carries it out (which may run again).</summary>
 public sealed record CallCommand(string Action, string? ClientState, string? CommandId)
 {
     public string? RejectCause { get; init; }

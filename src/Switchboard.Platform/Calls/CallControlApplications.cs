@@ -14,8 +14,8 @@ public sealed class CallControlApplications(IWorkStore store, TimeProvider time)
         var now = time.GetUtcNow();
         var application = new CallControlApplicationResource { Id = PlatformIdentity.NewNumberId(), ApplicationName = "", CreatedAt = now, UpdatedAt = now };
         Parse(body, creating: true)(application);
-        await store.WriteAsync(transaction => Resources.InsertAsync(transaction, ResourceKinds.CallControlApplication, application.Id, Serialize(application), now,
-            new ResourceColumns(Name: application.ApplicationName)), cancellationToken);
+        await Resources.CreateAsync(store, ResourceKinds.CallControlApplication, application.Id, Serialize(application), now,
+            new ResourceColumns(Name: application.ApplicationName), cancellationToken);
         return application;
     }
 
@@ -33,35 +33,35 @@ public sealed class CallControlApplications(IWorkStore store, TimeProvider time)
     public Task<CallControlApplicationResource> UpdateAsync(string id, JsonBody body, CancellationToken cancellationToken = default)
     {
         var apply = Parse(body, creating: false);
-        return store.WriteAsync(async transaction =>
+        return Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var application = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("call control application", id);
+            var read = await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, id) ?? throw ApiErrors.NotFound("call control application", id);
+            var application = Deserialize(read.Body);
             apply(application);
             application.UpdatedAt = time.GetUtcNow();
-            await Resources.UpdateAsync(transaction, ResourceKinds.CallControlApplication, id, Serialize(application), application.UpdatedAt,
-                new ResourceColumns(Name: application.ApplicationName));
+            Resources.Update(batch, ResourceKinds.CallControlApplication, read, Serialize(application), new ResourceColumns(Name: application.ApplicationName));
             return application;
         }, cancellationToken);
     }
 
     /// <summary>Deletes an application no number uses (Telnyx answers with its last configuration).</summary>
     public Task<CallControlApplicationResource> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async transaction =>
+        Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var application = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("call control application", id);
-            var numbers = await Resources.CountOwnedAsync(transaction, ResourceKinds.PhoneNumber, id);
+            var read = await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, id) ?? throw ApiErrors.NotFound("call control application", id);
+            var numbers = await Resources.CountOwnedAsync(reader, ResourceKinds.PhoneNumber, id);
             if (numbers > 0)
             {
                 throw new ApiException(422, new ApiError(ApiErrors.InUseCode, "Resource in use",
                     $"call control application '{id}' still has {numbers} phone number(s); move them to another connection or clear their connection_id first"));
             }
 
-            await Resources.DeleteAsync(transaction, ResourceKinds.CallControlApplication, id);
-            return application;
+            Resources.Delete(batch, ResourceKinds.CallControlApplication, read);
+            return Deserialize(read.Body);
         }, cancellationToken);
 
-    internal static async ValueTask<CallControlApplicationResource?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>
-        await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, id, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
+    internal static async ValueTask<CallControlApplicationResource?> FindAsync(IWorkReader reader, string id) =>
+        await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, id) is { } stored ? Deserialize(stored.Body) : null;
 
     /// <summary>Reads the fields present (PATCH semantics; on create <c>application_name</c> and <c>webhook_event_url</c> are required) and refuses the request if any is wrong.</summary>
     private static Action<CallControlApplicationResource> Parse(JsonBody body, bool creating)

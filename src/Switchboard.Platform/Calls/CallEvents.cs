@@ -10,8 +10,8 @@ namespace Switchboard.Platform.Calls;
 /// </summary>
 public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
 {
-    public ValueTask InitiatedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
-        PublishAsync(transaction, call, application, EventTypes.CallInitiated, EventTypes.CallInitiated, Fill(new CallInitiatedPayload
+    public void Initiated(WorkBatch batch, StoredCall call, CallControlApplicationResource? application) =>
+        Publish(batch, call, application, EventTypes.CallInitiated, EventTypes.CallInitiated, Fill(new CallInitiatedPayload
         {
             Direction = call.Direction,
             State = call.State,
@@ -21,11 +21,11 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
             Tags = [],
         }, call));
 
-    public ValueTask AnsweredAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
-        PublishAsync(transaction, call, application, EventTypes.CallAnswered, EventTypes.CallAnswered, Fill(new CallAnsweredPayload { StartTime = call.StartTime }, call));
+    public void Answered(WorkBatch batch, StoredCall call, CallControlApplicationResource? application) =>
+        Publish(batch, call, application, EventTypes.CallAnswered, EventTypes.CallAnswered, Fill(new CallAnsweredPayload { StartTime = call.StartTime }, call));
 
-    public ValueTask HangupAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application) =>
-        PublishAsync(transaction, call, application, EventTypes.CallHangup, EventTypes.CallHangup, Fill(new CallHangupPayload
+    public void Hangup(WorkBatch batch, StoredCall call, CallControlApplicationResource? application) =>
+        Publish(batch, call, application, EventTypes.CallHangup, EventTypes.CallHangup, Fill(new CallHangupPayload
         {
             HangupCause = call.HangupCause,
             HangupSource = call.HangupSource,
@@ -33,8 +33,8 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
             StartTime = call.StartTime,
         }, call));
 
-    public ValueTask RecordingSavedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, RecordingResource recording) =>
-        PublishAsync(transaction, call, application, EventTypes.CallRecordingSaved, $"{EventTypes.CallRecordingSaved}:{recording.Id}", new CallRecordingSavedPayload
+    public void RecordingSaved(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, RecordingResource recording) =>
+        Publish(batch, call, application, EventTypes.CallRecordingSaved, $"{EventTypes.CallRecordingSaved}:{recording.Id}", new CallRecordingSavedPayload
         {
             // As on Telnyx: the leg and the session, not the call control id.
             CallLegId = call.CallLegId,
@@ -53,24 +53,24 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
         });
 
     /// <summary><c>call.dtmf.received</c>; <paramref name="key"/> tells this key press from the call's others.</summary>
-    public ValueTask DtmfReceivedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, char digit, int key) =>
-        PublishAsync(transaction, call, application, EventTypes.CallDtmfReceived, $"{EventTypes.CallDtmfReceived}:{key}",
+    public void DtmfReceived(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, char digit, int key) =>
+        Publish(batch, call, application, EventTypes.CallDtmfReceived, $"{EventTypes.CallDtmfReceived}:{key}",
             Fill(new CallDtmfReceivedPayload { Digit = digit.ToString() }, call));
 
-    public ValueTask GatherEndedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status) =>
-        PublishAsync(transaction, call, application, EventTypes.CallGatherEnded, $"{EventTypes.CallGatherEnded}:{gather.Number}",
+    public void GatherEnded(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status) =>
+        Publish(batch, call, application, EventTypes.CallGatherEnded, $"{EventTypes.CallGatherEnded}:{gather.Number}",
             Fill(new CallGatherEndedPayload { Digits = gather.Digits, Status = status }, call));
 
     /// <summary><c>call.bridged</c> on <paramref name="call"/>, joined to the leg <paramref name="otherLegId"/>.</summary>
-    public ValueTask BridgedAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string otherLegId) =>
-        PublishAsync(transaction, call, application, EventTypes.CallBridged, $"{EventTypes.CallBridged}:{otherLegId}", Fill(new CallBridgedPayload(), call));
+    public void Bridged(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, string otherLegId) =>
+        Publish(batch, call, application, EventTypes.CallBridged, $"{EventTypes.CallBridged}:{otherLegId}", Fill(new CallBridgedPayload(), call));
 
     /// <summary><c>call.machine.detection.ended</c> or <c>call.machine.greeting.ended</c> (once each per call).</summary>
-    public ValueTask MachineDetectionAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string result) =>
-        PublishAsync(transaction, call, application, eventType, eventType, Fill(new CallMachineDetectionPayload { Result = result }, call));
+    public void MachineDetection(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, string eventType, string result) =>
+        Publish(batch, call, application, eventType, eventType, Fill(new CallMachineDetectionPayload { Result = result }, call));
 
     /// <summary>A speak's or playback's start, or its end with <paramref name="status"/>: <c>completed</c>, <c>cancelled</c> (cut short), <c>call_hangup</c>.</summary>
-    public ValueTask MediaAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveMedia media, bool started, string? status)
+    public void Media(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, ActiveMedia media, bool started, string? status)
     {
         var eventType = (media.Kind, started) switch
         {
@@ -82,23 +82,25 @@ public sealed class CallEvents(EventPublisher publisher, RecordingLinks links)
         var name = $"{eventType}:{media.Key}";
         // call.speak.ended's status enum (completed, call_hangup, cancelled_amd) has no "cancelled", unlike
         // call.playback.ended's: a speak cut short by another command ends "completed".
-        return media.Kind == "speak"
-            ? PublishAsync(transaction, call, application, eventType, name, Fill(new CallSpeakPayload { Status = status == "cancelled" ? "completed" : status }, call, withParties: false))
-            : PublishAsync(transaction, call, application, eventType, name, Fill(new CallPlaybackPayload
-            {
-                MediaUrl = media.MediaUrl,
-                MediaName = media.MediaName,
-                Overlay = media.Overlay,
-                Status = status,
-            }, call, withParties: false));
+        if (media.Kind == "speak")
+        {
+            Publish(batch, call, application, eventType, name, Fill(new CallSpeakPayload { Status = status == "cancelled" ? "completed" : status }, call, withParties: false));
+            return;
+        }
+
+        Publish(batch, call, application, eventType, name, Fill(new CallPlaybackPayload
+        {
+            MediaUrl = media.MediaUrl,
+            MediaName = media.MediaName,
+            Overlay = media.Overlay,
+            Status = status,
+        }, call, withParties: false));
     }
 
-    private async ValueTask PublishAsync<T>(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string eventType, string eventName, T payload)
-        where T : class
-    {
-        await publisher.PublishAsync(transaction, eventType, call.CallControlId, eventName, payload,
+    private void Publish<T>(WorkBatch batch, StoredCall call, CallControlApplicationResource? application, string eventType, string eventName, T payload)
+        where T : class =>
+        publisher.Publish(batch, eventType, call.CallControlId, eventName, payload,
             WebhookRouting.ForCall(call.WebhookUrl, call.WebhookFailoverUrl, application), orderingKey: call.CallSessionId);
-    }
 
     /// <summary>The fields every call event shares; the parties (<c>from</c>, <c>to</c>) on the events whose types declare them.</summary>
     private static T Fill<T>(T payload, StoredCall call, bool withParties = true) where T : CallPayload

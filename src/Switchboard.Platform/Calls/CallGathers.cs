@@ -17,133 +17,133 @@ namespace Switchboard.Platform.Calls;
 /// </summary>
 internal sealed class CallGathers(CallEvents events, LifecycleSteps steps, PlatformOptions options)
 {
-    public async ValueTask StartAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
+    public void Start(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
     {
-        await StopAsync(transaction, call, application, "cancelled");
+        Stop(plan, call, application, "cancelled");
         gather.Number = ++call.Sequence;
         call.Gather = gather;
         if (gather.Kind == "gather")
         {
-            await ScheduleAsync(transaction, call, gather, GatherStep.Limit, now + Millis(gather.TimeoutMillis));
-            await WaitAsync(transaction, call, gather, now + Millis(gather.InitialTimeoutMillis));
+            Schedule(plan, call, gather, GatherStep.Limit, now + Millis(gather.TimeoutMillis));
+            Wait(plan, call, gather, now + Millis(gather.InitialTimeoutMillis));
         }
         else
         {
-            await PromptAsync(transaction, call, application, gather, now);
+            Prompt(plan, call, application, gather, now);
         }
     }
 
     /// <summary>A key the far end pressed (its <c>call.dtmf.received</c> sent already).</summary>
-    public async ValueTask PressAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, char key, DateTimeOffset now)
+    public void Press(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, char key, DateTimeOffset now)
     {
-        await StopPromptAsync(transaction, call, application, gather, "cancelled");
+        StopPrompt(plan, call, application, gather, "cancelled");
         if (gather.TerminatingDigit is [var terminating] && key == terminating)
         {
-            await CompleteAsync(transaction, call, application, gather, now);
+            Complete(plan, call, application, gather, now);
             return;
         }
 
         gather.Digits += key;
         if (!gather.ValidDigits.Contains(key, StringComparison.Ordinal))
         {
-            await InvalidAsync(transaction, call, application, gather, now);
+            Invalid(plan, call, application, gather, now);
         }
         else if (gather.Digits.Length >= gather.MaximumDigits)
         {
-            await CompleteAsync(transaction, call, application, gather, now);
+            Complete(plan, call, application, gather, now);
         }
         else
         {
-            await WaitAsync(transaction, call, gather, now + Millis(gather.InterDigitTimeoutMillis));
+            Wait(plan, call, gather, now + Millis(gather.InterDigitTimeoutMillis));
         }
     }
 
     /// <summary>One of the gather's steps fell due (the caller checked it is not stale).</summary>
-    public async ValueTask TimeAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string kind, DateTimeOffset now)
+    public void Time(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string kind, DateTimeOffset now)
     {
         switch (kind)
         {
             case GatherStep.Limit:
-                await EndAsync(transaction, call, application, gather, "timeout");
+                End(plan, call, application, gather, "timeout");
                 break;
             case GatherStep.Prompt when gather.Prompting:
-                await StopPromptAsync(transaction, call, application, gather, "completed");
+                StopPrompt(plan, call, application, gather, "completed");
                 if (gather.LastInvalid)
                 {
                     gather.LastInvalid = false; // the invalid prompt played: now the prompt itself
-                    await PromptAsync(transaction, call, application, gather, now);
+                    Prompt(plan, call, application, gather, now);
                 }
                 else
                 {
-                    await WaitAsync(transaction, call, gather, now + Millis(gather.TimeoutMillis));
+                    Wait(plan, call, gather, now + Millis(gather.TimeoutMillis));
                 }
 
                 break;
             case GatherStep.Wait when gather.Digits.Length > 0:
-                await CompleteAsync(transaction, call, application, gather, now);
+                Complete(plan, call, application, gather, now);
                 break;
             case GatherStep.Wait when gather.Tries < gather.MaximumTries:
                 gather.Tries++;
-                await PromptAsync(transaction, call, application, gather, now);
+                Prompt(plan, call, application, gather, now);
                 break;
             case GatherStep.Wait:
-                await EndAsync(transaction, call, application, gather, "timeout");
+                End(plan, call, application, gather, "timeout");
                 break;
         }
     }
 
     /// <summary>Ends the call's gather, if any, with <paramref name="status"/> (<c>cancelled</c>, <c>call_hangup</c>).</summary>
-    public async ValueTask StopAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string status)
+    public void Stop(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string status)
     {
         if (call.Gather is { } gather)
         {
-            await EndAsync(transaction, call, application, gather, status);
+            End(plan, call, application, gather, status);
         }
     }
 
-    private async ValueTask CompleteAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
+    private void Complete(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
     {
         if (gather.Digits.Length >= gather.MinimumDigits && gather.Digits.Length <= gather.MaximumDigits)
         {
-            await EndAsync(transaction, call, application, gather, "valid");
+            End(plan, call, application, gather, "valid");
         }
         else
         {
-            await InvalidAsync(transaction, call, application, gather, now);
+            Invalid(plan, call, application, gather, now);
         }
     }
 
-    private async ValueTask InvalidAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
+    private void Invalid(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
     {
         if (gather.Tries >= gather.MaximumTries)
         {
-            await EndAsync(transaction, call, application, gather, "invalid");
+            End(plan, call, application, gather, "invalid");
             return;
         }
 
         gather.Tries++;
         gather.Digits = "";
         gather.LastInvalid = gather.Kind == "speak" || gather.InvalidAudioUrl is not null || gather.InvalidMediaName is not null;
-        await PromptAsync(transaction, call, application, gather, now);
+        Prompt(plan, call, application, gather, now);
     }
 
-    private async ValueTask EndAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status)
+    private void End(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status)
     {
-        await StopPromptAsync(transaction, call, application, gather, status == "call_hangup" ? "call_hangup" : "cancelled");
+        StopPrompt(plan, call, application, gather, status == "call_hangup" ? "call_hangup" : "cancelled");
         call.Gather = null;
-        await events.GatherEndedAsync(transaction, call, application, gather, status);
+        events.GatherEnded(plan.Batch, call, application, gather, status);
     }
 
     /// <summary>Plays the prompt (the invalid one first after an invalid entry); its end is a step.</summary>
-    private async ValueTask PromptAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
+    private void Prompt(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, DateTimeOffset now)
     {
         gather.Prompting = true;
-        var step = await ScheduleAsync(transaction, call, gather, GatherStep.Prompt, now + options.LifecycleDelay * 2);
+        var step = Schedule(plan, call, gather, GatherStep.Prompt, now + options.LifecycleDelay * 2);
         if (gather.Kind == "audio")
         {
             if (call.Media is { } playing)
             {
-                await events.MediaAsync(transaction, call, application, playing, started: false, "cancelled");
+                events.Media(plan.Batch, call, application, playing, started: false, "cancelled");
             }
 
             call.Media = new ActiveMedia
@@ -153,11 +153,11 @@ internal sealed class CallGathers(CallEvents events, LifecycleSteps steps, Platf
                 MediaUrl = gather.LastInvalid ? gather.InvalidAudioUrl : gather.AudioUrl,
                 MediaName = gather.LastInvalid ? gather.InvalidMediaName : gather.MediaName,
             };
-            await events.MediaAsync(transaction, call, application, call.Media, started: true, status: null);
+            events.Media(plan.Batch, call, application, call.Media, started: true, status: null);
         }
     }
 
-    private async ValueTask StopPromptAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status)
+    private void StopPrompt(CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveGather gather, string status)
     {
         if (!gather.Prompting)
         {
@@ -167,19 +167,19 @@ internal sealed class CallGathers(CallEvents events, LifecycleSteps steps, Platf
         gather.Prompting = false;
         if (call.Media is { } media && GatherStep.TryParse(media.Key, out _, out var number, out _) && number == gather.Number)
         {
-            await events.MediaAsync(transaction, call, application, media, started: false, status);
+            events.Media(plan.Batch, call, application, media, started: false, status);
             call.Media = null;
         }
     }
 
-    private async ValueTask WaitAsync(IWorkTransaction transaction, StoredCall call, ActiveGather gather, DateTimeOffset at) =>
-        await ScheduleAsync(transaction, call, gather, GatherStep.Wait, at);
+    private void Wait(CallPlan plan, StoredCall call, ActiveGather gather, DateTimeOffset at) =>
+        Schedule(plan, call, gather, GatherStep.Wait, at);
 
     /// <summary>Schedules the gather's <paramref name="kind"/> step at a new epoch (which makes every wait before it stale); returns its name.</summary>
-    private async ValueTask<string> ScheduleAsync(IWorkTransaction transaction, StoredCall call, ActiveGather gather, string kind, DateTimeOffset at)
+    private string Schedule(CallPlan plan, StoredCall call, ActiveGather gather, string kind, DateTimeOffset at)
     {
         var name = GatherStep.Name(kind, gather.Number, kind == GatherStep.Limit ? 0 : ++gather.Epoch);
-        await steps.ScheduleAsync(transaction, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, name), at);
+        steps.Schedule(plan.Batch, new LifecycleStep(CallLifecycle.Resource, call.CallControlId, name), at);
         return name;
     }
 

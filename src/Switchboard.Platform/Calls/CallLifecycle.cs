@@ -10,11 +10,11 @@ namespace Switchboard.Platform.Calls;
 /// What happens to a call over time and under commands. The far end of an outbound call acts one lifecycle delay after
 /// the dial (see <see cref="FarEnd"/>); an inbound call rings until the application answers or rejects it, or until
 /// <c>timeout_secs</c>; an answered call ends at <c>time_limit_secs</c> if nothing else ends it. Every step and command
-/// runs in one transaction with the webhooks it causes, ordered per call. A hangup ends what runs on the call first
+/// is planned on a snapshot and committed as one batch with the webhooks it causes (see <see cref="CallPlan"/>), ordered per call. A hangup ends what runs on the call first
 /// (<c>call.speak.ended</c> with <c>call_hangup</c>), then <c>call.hangup</c>, then the recording's
 /// <c>call.recording.saved</c>, as Telnyx orders them.
 /// </summary>
-public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : ITransactionStepHandler
+public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, PlatformOptions options, TimeProvider time) : IPlannedStepHandler
 {
     private readonly CallGathers gathers = new(events, steps, options);
 
@@ -28,17 +28,24 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     public const string MachineGreetingEnded = "machine_greeting_ended";
     private const string MediaEndPrefix = "media_end:";
 
-    string ILifecycleStepHandler.Resource => Resource;
+    string IPlannedStepHandler.Resource => Resource;
 
-    public async ValueTask RunAsync(IWorkTransaction transaction, LifecycleStep step)
+    public async ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch)
     {
-        var call = await CallControl.LockAsync(transaction, step.Id);
+        var plan = new CallPlan(reader, batch, time.GetUtcNow());
+        await PlanAsync(plan, step);
+        plan.AddChangedCalls();
+    }
+
+    private async ValueTask PlanAsync(CallPlan plan, LifecycleStep step)
+    {
+        var call = await plan.FindAsync(step.Id);
         if (call is null || !call.IsAlive)
         {
             return; // ended already: by the application, or by this step before a crash cut off its completion
         }
 
-        var application = await CallControlApplications.FindAsync(transaction, call.ConnectionId);
+        var application = await CallControlApplications.FindAsync(plan.Reader, call.ConnectionId);
         var now = time.GetUtcNow();
         switch (step.Step)
         {
@@ -46,45 +53,45 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 var behaviour = FarEnd.For(call.To);
                 if (behaviour is FarEndBehaviour.Answers or FarEndBehaviour.AnswersThenHangsUp or FarEndBehaviour.AnswersAsMachine)
                 {
-                    await AnswerAsync(transaction, call, application, now);
+                    await AnswerAsync(plan, call, application, now);
                     if (behaviour == FarEndBehaviour.AnswersThenHangsUp)
                     {
-                        await ScheduleAsync(transaction, call, RemoteHangup, now + options.LifecycleDelay * 4);
+                        Schedule(plan, call, RemoteHangup, now + options.LifecycleDelay * 4);
                     }
                 }
                 else if (FarEnd.Refusal(behaviour) is { } refusal)
                 {
-                    await HangupAsync(transaction, call, application, refusal.Cause, refusal.Source, refusal.Sip, now);
+                    await HangupAsync(plan, call, application, refusal.Cause, refusal.Source, refusal.Sip, now);
                 }
                 else
                 {
-                    await ScheduleAsync(transaction, call, NoAnswer, call.StartTime + TimeSpan.FromSeconds(call.TimeoutSecs));
+                    Schedule(plan, call, NoAnswer, call.StartTime + TimeSpan.FromSeconds(call.TimeoutSecs));
                 }
 
                 break;
             case NoAnswer when call.State == CallStates.Bridging:
-                await HangupAsync(transaction, call, application, HangupCauses.Timeout, "caller", "487", now);
+                await HangupAsync(plan, call, application, HangupCauses.Timeout, "caller", "487", now);
                 break;
             case RingOut when call.State == CallStates.Parked:
-                await HangupAsync(transaction, call, application, HangupCauses.OriginatorCancel, "caller", "487", now);
+                await HangupAsync(plan, call, application, HangupCauses.OriginatorCancel, "caller", "487", now);
                 break;
             case RemoteHangup when call.IsAnswered:
-                await HangupAsync(transaction, call, application, HangupCauses.NormalClearing, "callee", "200", now);
+                await HangupAsync(plan, call, application, HangupCauses.NormalClearing, "callee", "200", now);
                 break;
             case TimeLimit when call.IsAnswered:
-                await HangupAsync(transaction, call, application, HangupCauses.TimeLimit, "caller", "200", now);
+                await HangupAsync(plan, call, application, HangupCauses.TimeLimit, "caller", "200", now);
                 break;
             case MachineDetected when call.IsAnswered && call.MachineDetection is { } mode:
                 var machine = FarEnd.For(call.To) == FarEndBehaviour.AnswersAsMachine;
-                await events.MachineDetectionAsync(transaction, call, application, EventTypes.CallMachineDetectionEnded, machine ? "machine" : "human");
+                events.MachineDetection(plan.Batch, call, application, EventTypes.CallMachineDetectionEnded, machine ? "machine" : "human");
                 if (machine && mode is "detect_beep" or "detect_words" or "greeting_end")
                 {
-                    await ScheduleAsync(transaction, call, MachineGreetingEnded, now + options.LifecycleDelay * 2);
+                    Schedule(plan, call, MachineGreetingEnded, now + options.LifecycleDelay * 2);
                 }
 
                 break;
             case MachineGreetingEnded when call.IsAnswered && call.MachineDetection is { } mode:
-                await events.MachineDetectionAsync(transaction, call, application, EventTypes.CallMachineGreetingEnded, mode == "detect_beep" ? "beep_detected" : "ended");
+                events.MachineDetection(plan.Batch, call, application, EventTypes.CallMachineGreetingEnded, mode == "detect_beep" ? "beep_detected" : "ended");
                 break;
             case var gatherStep when GatherStep.TryParse(gatherStep, out var kind, out var number, out var epoch):
                 if (call.Gather is not { } gather || gather.Number != number || (kind != GatherStep.Limit && gather.Epoch != epoch))
@@ -92,35 +99,35 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     return; // a wait that a key press, a new prompt or the gather's end made stale
                 }
 
-                await gathers.TimeAsync(transaction, call, application, gather, kind, now);
+                gathers.Time(plan, call, application, gather, kind, now);
                 break;
             case var media when media.StartsWith(MediaEndPrefix, StringComparison.Ordinal) && call.Media?.Key == media:
-                await events.MediaAsync(transaction, call, application, call.Media, started: false, status: "completed");
+                events.Media(plan.Batch, call, application, call.Media, started: false, status: "completed");
                 call.Media = null;
                 break;
             default:
                 return;
         }
 
-        await CallControl.SaveAsync(transaction, call, now);
+        plan.Save(call);
     }
 
     /// <summary>Carries out a command on a live call (the caller saves the call).</summary>
-    public async ValueTask CommandAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, CallCommand command)
+    internal async ValueTask CommandAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application, CallCommand command)
     {
         var now = time.GetUtcNow();
         switch (command.Action)
         {
             case "answer":
                 RequireRingingInbound(call, "answer");
-                await AnswerAsync(transaction, call, application, now);
+                await AnswerAsync(plan, call, application, now);
                 break;
             case "reject":
                 RequireRingingInbound(call, "reject");
-                await HangupAsync(transaction, call, application, command.RejectCause!, "callee", command.RejectCause == HangupCauses.UserBusy ? "486" : "603", now);
+                await HangupAsync(plan, call, application, command.RejectCause!, "callee", command.RejectCause == HangupCauses.UserBusy ? "486" : "603", now);
                 break;
             case "hangup":
-                await HangupAsync(transaction, call, application, HangupCauses.NormalClearing, call.Direction == StoredCall.Outgoing ? "caller" : "callee", "200", now);
+                await HangupAsync(plan, call, application, HangupCauses.NormalClearing, call.Direction == StoredCall.Outgoing ? "caller" : "callee", "200", now);
                 break;
             case "record_start":
                 RequireAnswered(call, "record_start");
@@ -133,7 +140,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 break;
             case "record_stop":
                 var recording = call.Recording ?? throw CallErrors.NotNow("the call is not being recorded");
-                await SaveRecordingAsync(transaction, call, application, recording, now);
+                SaveRecording(plan, call, application, recording, now);
                 break;
             case "record_pause":
                 if (call.Recording is not { PausedAt: null } active)
@@ -154,7 +161,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 break;
             case "speak" or "playback_start":
                 RequireAnswered(call, command.Action);
-                await EndMediaAsync(transaction, call, application, "cancelled");
+                EndMedia(plan, call, application, "cancelled");
                 call.Media = new ActiveMedia
                 {
                     Kind = command.Action == "speak" ? "speak" : "playback",
@@ -164,13 +171,13 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                     Overlay = command.Overlay,
                 };
                 CallPrompt.Add(call, call.Media.Kind, command.Payload ?? command.MediaUrl ?? command.MediaName, now);
-                await events.MediaAsync(transaction, call, application, call.Media, started: true, status: null);
-                await ScheduleAsync(transaction, call, call.Media.Key, now + options.LifecycleDelay * 2);
+                events.Media(plan.Batch, call, application, call.Media, started: true, status: null);
+                Schedule(plan, call, call.Media.Key, now + options.LifecycleDelay * 2);
                 break;
             case "playback_stop":
                 if (call.Media is { Kind: "playback" })
                 {
-                    await EndMediaAsync(transaction, call, application, "cancelled");
+                    EndMedia(plan, call, application, "cancelled");
                 }
 
                 break;
@@ -178,24 +185,24 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
                 RequireAnswered(call, command.Action);
                 if (command.Action != "gather")
                 {
-                    await EndMediaAsync(transaction, call, application, "cancelled");
+                    EndMedia(plan, call, application, "cancelled");
                 }
 
                 CallPrompt.Add(call, command.Action == "gather_using_speak" ? "speak" : "playback", command.Payload ?? command.Gather!.AudioUrl ?? command.Gather!.MediaName, now);
-                await gathers.StartAsync(transaction, call, application, command.Gather!, now);
+                gathers.Start(plan, call, application, command.Gather!, now);
                 break;
             case "gather_stop":
-                await gathers.StopAsync(transaction, call, application, "cancelled");
+                gathers.Stop(plan, call, application, "cancelled");
                 break;
             case "send_dtmf":
                 RequireAnswered(call, "send_dtmf");
-                await SendDtmfAsync(transaction, call, command.Digits!, now);
+                await SendDtmfAsync(plan, call, command.Digits!, now);
                 break;
             case "transfer":
-                await TransferAsync(transaction, call, application, command.Transfer!, now);
+                Transfer(plan, call, application, command.Transfer!, now);
                 break;
             case "bridge":
-                await BridgeAsync(transaction, call, application, command.OtherCallControlId!, now);
+                await BridgeAsync(plan, call, application, command.OtherCallControlId!, now);
                 break;
         }
     }
@@ -205,7 +212,7 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     /// by the magic numbers, as a dial's); when it answers, both legs get <c>call.bridged</c>. If it does not, the call
     /// stays as it was.
     /// </summary>
-    private async ValueTask TransferAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, TransferRequest transfer, DateTimeOffset now)
+    private void Transfer(CallPlan plan, StoredCall call, CallControlApplicationResource? application, TransferRequest transfer, DateTimeOffset now)
     {
         if (!call.IsAnswered && !(call.Direction == StoredCall.Incoming && call.State == CallStates.Parked))
         {
@@ -234,89 +241,89 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             LinkedCallControlId = call.CallControlId,
         };
         call.LinkedCallControlId = leg.CallControlId;
-        await CallControl.InsertAsync(transaction, leg, null, now);
-        await events.InitiatedAsync(transaction, leg, application);
-        await ScheduleAsync(transaction, leg, FarEndActs, now + options.LifecycleDelay);
+        plan.Insert(leg, null);
+        events.Initiated(plan.Batch, leg, application);
+        Schedule(plan, leg, FarEndActs, now + options.LifecycleDelay);
     }
 
     /// <summary><c>bridge</c>: joins two answered calls; <c>call.bridged</c> on each.</summary>
-    private async ValueTask BridgeAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string otherId, DateTimeOffset now)
+    private async ValueTask BridgeAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string otherId, DateTimeOffset now)
     {
         if (otherId == call.CallControlId)
         {
             throw new ApiException(422, ApiErrors.Invalid("/call_control_id", "a call cannot be bridged with itself; give the call_control_id of another call"));
         }
 
-        var other = await CallControl.FindAsync(transaction, otherId, forUpdate: true)
+        var other = await plan.FindAsync(otherId)
             ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/call_control_id", "call", otherId));
         CallControl.RequireAlive(other);
         RequireAnswered(call, "bridge");
         RequireAnswered(other, "bridge");
         RequireUnlinked(call, "bridge");
         RequireUnlinked(other, "bridge");
-        var otherApplication = await CallControlApplications.FindAsync(transaction, other.ConnectionId);
-        await JoinAsync(transaction, call, application, other, otherApplication);
-        await CallControl.SaveAsync(transaction, other, now);
+        var otherApplication = await CallControlApplications.FindAsync(plan.Reader, other.ConnectionId);
+        Join(plan, call, application, other, otherApplication);
+        plan.Save(other);
     }
 
-    private async ValueTask JoinAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, StoredCall other, CallControlApplicationResource? otherApplication)
+    private void Join(CallPlan plan, StoredCall call, CallControlApplicationResource? application, StoredCall other, CallControlApplicationResource? otherApplication)
     {
         (call.LinkedCallControlId, call.Bridged, other.LinkedCallControlId, other.Bridged) = (other.CallControlId, true, call.CallControlId, true);
-        await events.BridgedAsync(transaction, call, application, other.CallLegId);
-        await events.BridgedAsync(transaction, other, otherApplication, call.CallLegId);
+        events.Bridged(plan.Batch, call, application, other.CallLegId);
+        events.Bridged(plan.Batch, other, otherApplication, call.CallLegId);
     }
 
     /// <summary><c>send_dtmf</c>: the tones go to the other end; a bridged Call Control leg hears them as key presses.</summary>
-    private async ValueTask SendDtmfAsync(IWorkTransaction transaction, StoredCall call, string digits, DateTimeOffset now)
+    private async ValueTask SendDtmfAsync(CallPlan plan, StoredCall call, string digits, DateTimeOffset now)
     {
         if (call is not { Bridged: true, LinkedCallControlId: { } peerId }
-            || await CallControl.FindAsync(transaction, peerId, forUpdate: true) is not { IsAlive: true } peer)
+            || await plan.FindAsync(peerId) is not { IsAlive: true } peer)
         {
             return; // a phone hears them; nothing to report
         }
 
-        await PressAsync(transaction, peer, await CallControlApplications.FindAsync(transaction, peer.ConnectionId), digits.Replace("w", "", StringComparison.Ordinal).Replace("W", "", StringComparison.Ordinal));
-        await CallControl.SaveAsync(transaction, peer, now);
+        Press(plan, peer, await CallControlApplications.FindAsync(plan.Reader, peer.ConnectionId), digits.Replace("w", "", StringComparison.Ordinal).Replace("W", "", StringComparison.Ordinal));
+        plan.Save(peer);
     }
 
     /// <summary>The far end presses <paramref name="digits"/> on an answered call: one <c>call.dtmf.received</c> per key.</summary>
-    public async ValueTask PressAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string digits)
+    internal void Press(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string digits)
     {
         RequireAnswered(call, "pressing keys");
         var now = time.GetUtcNow();
         foreach (var digit in digits)
         {
-            await events.DtmfReceivedAsync(transaction, call, application, digit, ++call.Sequence);
+            events.DtmfReceived(plan.Batch, call, application, digit, ++call.Sequence);
             if (call.Gather is { } gather)
             {
-                await gathers.PressAsync(transaction, call, application, gather, digit, now);
+                gathers.Press(plan, call, application, gather, digit, now);
             }
         }
     }
 
     /// <summary>The far end hangs up: while it rings, an inbound caller gives up and an outbound callee declines; once answered, a normal clearing.</summary>
-    public ValueTask FarEndHangupAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application)
+    internal ValueTask FarEndHangupAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application)
     {
         var farEnd = call.Direction == StoredCall.Incoming ? "caller" : "callee";
         var (cause, sip) = call.IsAnswered ? (HangupCauses.NormalClearing, "200")
             : call.Direction == StoredCall.Incoming ? (HangupCauses.OriginatorCancel, "487")
             : (HangupCauses.CallRejected, "603");
-        return HangupAsync(transaction, call, application, cause, farEnd, sip, time.GetUtcNow());
+        return HangupAsync(plan, call, application, cause, farEnd, sip, time.GetUtcNow());
     }
 
-    private async ValueTask AnswerAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, DateTimeOffset now)
+    private async ValueTask AnswerAsync(CallPlan plan, StoredCall call, CallControlApplicationResource? application, DateTimeOffset now)
     {
         call.State = CallStates.Answered;
         call.AnsweredAt = now;
-        await events.AnsweredAsync(transaction, call, application);
+        events.Answered(plan.Batch, call, application);
         if (call.MachineDetection is not null)
         {
-            await ScheduleAsync(transaction, call, MachineDetected, now + options.LifecycleDelay);
+            Schedule(plan, call, MachineDetected, now + options.LifecycleDelay);
         }
 
         if (call.LinkedCallControlId is { } transferredId && !call.Bridged)
         {
-            await BridgeTransferAsync(transaction, call, application, transferredId, now);
+            await BridgeTransferAsync(plan, call, application, transferredId, now);
         }
 
         if (call.RecordFromAnswerFormat is { } format)
@@ -324,24 +331,24 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             call.Recording = new ActiveRecording { Id = PlatformIdentity.NewId(), Format = format, Channels = call.RecordFromAnswerChannels ?? "dual", StartedAt = now };
         }
 
-        await ScheduleAsync(transaction, call, TimeLimit, now + TimeSpan.FromSeconds(call.TimeLimitSecs));
+        Schedule(plan, call, TimeLimit, now + TimeSpan.FromSeconds(call.TimeLimitSecs));
     }
 
     /// <summary>A transfer's new leg answered: it joins the call it was dialled for, if that is still there.</summary>
-    private async ValueTask BridgeTransferAsync(IWorkTransaction transaction, StoredCall leg, CallControlApplicationResource? application, string transferredId, DateTimeOffset now)
+    private async ValueTask BridgeTransferAsync(CallPlan plan, StoredCall leg, CallControlApplicationResource? application, string transferredId, DateTimeOffset now)
     {
-        if (await CallControl.FindAsync(transaction, transferredId, forUpdate: true) is { IsAlive: true } transferred && transferred.LinkedCallControlId == leg.CallControlId)
+        if (await plan.FindAsync(transferredId) is { IsAlive: true } transferred && transferred.LinkedCallControlId == leg.CallControlId)
         {
             if (transferred.State == CallStates.Parked)
             {
                 // Transferred while it rang (Telnyx's forwarding pattern): the caller is connected by the bridge, with no call.answered of its own.
                 transferred.State = CallStates.Answered;
                 transferred.AnsweredAt = now;
-                await ScheduleAsync(transaction, transferred, TimeLimit, now + TimeSpan.FromSeconds(transferred.TimeLimitSecs));
+                Schedule(plan, transferred, TimeLimit, now + TimeSpan.FromSeconds(transferred.TimeLimitSecs));
             }
 
-            await JoinAsync(transaction, transferred, await CallControlApplications.FindAsync(transaction, transferred.ConnectionId), leg, application);
-            await CallControl.SaveAsync(transaction, transferred, now);
+            Join(plan, transferred, await CallControlApplications.FindAsync(plan.Reader, transferred.ConnectionId), leg, application);
+            plan.Save(transferred);
         }
     }
 
@@ -349,9 +356,9 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
     /// After <paramref name="call"/> hung up: a bridged leg, or a transfer leg still ringing, is hung up with it; a transfer
     /// leg that ends unanswered only frees the call it was dialled for (which stays, as on Telnyx).
     /// </summary>
-    private async ValueTask ReleaseLinkedAsync(IWorkTransaction transaction, StoredCall call, string linkedId, DateTimeOffset now)
+    private async ValueTask ReleaseLinkedAsync(CallPlan plan, StoredCall call, string linkedId, DateTimeOffset now)
     {
-        if (await CallControl.FindAsync(transaction, linkedId, forUpdate: true) is not { IsAlive: true } other || other.LinkedCallControlId != call.CallControlId)
+        if (await plan.FindAsync(linkedId) is not { IsAlive: true } other || other.LinkedCallControlId != call.CallControlId)
         {
             return;
         }
@@ -362,46 +369,46 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             var (cause, source, sip) = other.IsAnswered
                 ? (HangupCauses.NormalClearing, other.Direction == StoredCall.Outgoing ? "caller" : "callee", "200")
                 : (HangupCauses.OriginatorCancel, "caller", "487");
-            await HangupAsync(transaction, other, await CallControlApplications.FindAsync(transaction, other.ConnectionId), cause, source, sip, now);
+            await HangupAsync(plan, other, await CallControlApplications.FindAsync(plan.Reader, other.ConnectionId), cause, source, sip, now);
         }
 
-        await CallControl.SaveAsync(transaction, other, now);
+        plan.Save(other);
     }
 
     private async ValueTask HangupAsync(
-        IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string cause, string source, string sip, DateTimeOffset now)
+        CallPlan plan, StoredCall call, CallControlApplicationResource? application, string cause, string source, string sip, DateTimeOffset now)
     {
-        await gathers.StopAsync(transaction, call, application, "call_hangup");
-        await EndMediaAsync(transaction, call, application, "call_hangup");
+        gathers.Stop(plan, call, application, "call_hangup");
+        EndMedia(plan, call, application, "call_hangup");
         call.State = CallStates.Hangup;
         call.EndedAt = now;
         call.HangupCause = cause;
         call.HangupSource = source;
         call.SipHangupCause = sip;
-        await events.HangupAsync(transaction, call, application);
+        events.Hangup(plan.Batch, call, application);
         if (call.Recording is { } recording)
         {
-            await SaveRecordingAsync(transaction, call, application, recording, now);
+            SaveRecording(plan, call, application, recording, now);
         }
 
         if (call.LinkedCallControlId is { } linked)
         {
             call.LinkedCallControlId = null;
-            await ReleaseLinkedAsync(transaction, call, linked, now);
+            await ReleaseLinkedAsync(plan, call, linked, now);
         }
     }
 
-    private async ValueTask EndMediaAsync(IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, string status)
+    private void EndMedia(CallPlan plan, StoredCall call, CallControlApplicationResource? application, string status)
     {
         if (call.Media is { } media)
         {
-            await events.MediaAsync(transaction, call, application, media, started: false, status);
+            events.Media(plan.Batch, call, application, media, started: false, status);
             call.Media = null;
         }
     }
 
-    private async ValueTask SaveRecordingAsync(
-        IWorkTransaction transaction, StoredCall call, CallControlApplicationResource? application, ActiveRecording active, DateTimeOffset now)
+    private void SaveRecording(
+        CallPlan plan, StoredCall call, CallControlApplicationResource? application, ActiveRecording active, DateTimeOffset now)
     {
         var recording = new RecordingResource
         {
@@ -418,13 +425,13 @@ public sealed class CallLifecycle(CallEvents events, LifecycleSteps steps, Platf
             RecordingEndedAt = now,
             DurationMs = active.DurationMs(now),
         };
-        await Recordings.SaveAsync(transaction, recording);
+        Recordings.Save(plan.Batch, recording);
         call.Recording = null;
-        await events.RecordingSavedAsync(transaction, call, application, recording);
+        events.RecordingSaved(plan.Batch, call, application, recording);
     }
 
-    private ValueTask ScheduleAsync(IWorkTransaction transaction, StoredCall call, string step, DateTimeOffset at) =>
-        steps.ScheduleAsync(transaction, new LifecycleStep(Resource, call.CallControlId, step), at);
+    private void Schedule(CallPlan plan, StoredCall call, string step, DateTimeOffset at) =>
+        steps.Schedule(plan.Batch, new LifecycleStep(Resource, call.CallControlId, step), at);
 
     private static void RequireRingingInbound(StoredCall call, string action)
     {

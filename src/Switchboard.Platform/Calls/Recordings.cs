@@ -17,10 +17,9 @@ public sealed class Recordings(IWorkStore store, RecordingLinks links)
     public const int MaxDeletedAtOnce = 250;
 
     /// <summary>Stores a recording that has just ended (its end is when it was made, and when it finished for retention).</summary>
-    internal static ValueTask<int> SaveAsync(IWorkTransaction transaction, RecordingResource recording) =>
-        Resources.InsertAsync(transaction, ResourceKinds.Recording, recording.Id, JsonSerializer.Serialize(recording, PlatformJson.Default.RecordingResource),
-            recording.RecordingEndedAt, new ResourceColumns(Owner: recording.CallSessionId,
-                FinishedAt: recording.RecordingEndedAt, StartedAt: recording.RecordingStartedAt));
+    internal static void Save(WorkBatch batch, RecordingResource recording) =>
+        Resources.Insert(batch, ResourceKinds.Recording, recording.Id, JsonSerializer.Serialize(recording, PlatformJson.Default.RecordingResource), recording.RecordingEndedAt,
+            new ResourceColumns(Owner: recording.CallSessionId, FinishedAt: recording.RecordingEndedAt, StartedAt: recording.RecordingStartedAt));
 
     public async Task<RecordingRecord> GetAsync(string id, CancellationToken cancellationToken = default) =>
         await store.ReadAsync(reader => FindAsync(reader, id), cancellationToken) is { } recording
@@ -52,11 +51,11 @@ public sealed class Recordings(IWorkStore store, RecordingLinks links)
 
     /// <summary>Deletes a recording and so its audio: its links answer 404 from then on. Answers the record as it was.</summary>
     public Task<RecordingRecord> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async transaction =>
+        Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var recording = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("recording", id);
-            await Resources.DeleteAsync(transaction, ResourceKinds.Recording, id);
-            return ToRecord(recording);
+            var read = await Resources.GetAsync(reader, ResourceKinds.Recording, id) ?? throw ApiErrors.NotFound("recording", id);
+            Resources.Delete(batch, ResourceKinds.Recording, read);
+            return ToRecord(Deserialize(read.Body));
         }, cancellationToken);
 
     /// <summary>
@@ -72,20 +71,20 @@ public sealed class Recordings(IWorkStore store, RecordingLinks links)
 
         var ids = body.Strings("ids", maxItems: MaxDeletedAtOnce, maxLength: 64);
         body.ThrowIfInvalid();
-        return store.WriteAsync(async transaction =>
+        return Resources.PlanAsync(store, async (reader, batch) =>
         {
             foreach (var id in ids!.Distinct())
             {
-                _ = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("recording", id);
-                await Resources.DeleteAsync(transaction, ResourceKinds.Recording, id);
+                var read = await Resources.GetAsync(reader, ResourceKinds.Recording, id) ?? throw ApiErrors.NotFound("recording", id);
+                Resources.Delete(batch, ResourceKinds.Recording, read);
             }
 
             return 0;
         }, cancellationToken);
     }
 
-    private static async ValueTask<RecordingResource?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>
-        await Resources.GetAsync(reader, ResourceKinds.Recording, id, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
+    private static async ValueTask<RecordingResource?> FindAsync(IWorkReader reader, string id) =>
+        await Resources.GetAsync(reader, ResourceKinds.Recording, id) is { } stored ? Deserialize(stored.Body) : null;
 
     private static RecordingResource Deserialize(string json) =>
         JsonSerializer.Deserialize(json, PlatformJson.Default.RecordingResource) ?? throw new InvalidDataException("a stored recording is empty");

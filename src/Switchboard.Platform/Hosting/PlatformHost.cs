@@ -138,10 +138,11 @@ public static class PlatformHost
             delivery.RunDispatcher = options.RunsWorkers;
         });
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton<LifecycleSteps>();
-        services.AddSingleton<ILifecycleStepHandler, MessageLifecycle>();
+        services.AddWorkQueue(LifecycleSteps.Queue);
+        services.AddSingleton(sp => new LifecycleSteps(sp.GetRequiredKeyedService<WorkQueue>(LifecycleSteps.Queue)));
+        services.AddSingleton<IPlannedStepHandler, MessageLifecycle>();
         services.AddSingleton<CallLifecycle>();
-        services.AddSingleton<ILifecycleStepHandler>(sp => sp.GetRequiredService<CallLifecycle>());
+        services.AddSingleton<IPlannedStepHandler>(sp => sp.GetRequiredService<CallLifecycle>());
         services.AddSingleton<CallEvents>();
         services.AddSingleton<RecordingLinks>();
         services.AddSingleton<Recordings>();
@@ -157,8 +158,7 @@ public static class PlatformHost
         services.AddSingleton<ApiKeyFilter>();
         if (options.RunsWorkers)
         {
-            services.AddSingleton<LifecycleRunner>();
-            services.AddHostedService<AfterStoreOpens<LifecycleRunner>>();
+            services.AddWorkQueue<LifecycleRunner>(LifecycleSteps.Queue, LifecycleRunner.Configure);
             services.AddSingleton<PlatformRetention>();
             services.AddHostedService<AfterStoreOpens<PlatformRetention>>();
         }

@@ -1,36 +1,33 @@
 using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.DurableWork;
 
 namespace Switchboard.Platform.Lifecycle;
 
 /// <summary>
-/// Works the lifecycle queue in this process, as a handler on the shared <see cref="WorkQueueWorker"/>: each due step runs through the handler
-/// of its resource, planned on a snapshot and committed as one batch with its own completion (or, for a handler that needs
-/// one, in a write transaction). A step cut off by the database (a lost connection, a
+/// Works the lifecycle queue in this process, as the handler of its hosted worker (<c>AddWorkQueue&lt;LifecycleRunner&gt;</c>): each due step runs through the handler
+/// of its resource, planned on a snapshot and committed as one batch with its own completion. A step cut off by the database (a lost connection, a
 /// restart, a failover) is not the step's fault: the worker runs it again as soon as the database answers, with no attempt
 /// counted. A step that fails otherwise is retried with growing, jittered pauses; one that keeps failing is given up and logged.
 /// </summary>
 internal sealed partial class LifecycleRunner(
     IWorkStore store,
-    LifecycleSteps steps,
-    IEnumerable<ILifecycleStepHandler> handlers,
+    IEnumerable<IPlannedStepHandler> handlers,
     TimeProvider time,
-    ILogger<LifecycleRunner> logger) : BackgroundService, IWorkHandler
+    ILogger<LifecycleRunner> logger) : IWorkHandler
 {
+    /// <summary>How the host's worker works the lifecycle queue (see <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>).</summary>
+    internal static void Configure(WorkQueueWorkerOptions options)
+    {
+        options.Concurrency = 64;
+        options.ClaimBatchSize = 256;
+        options.PollInterval = TimeSpan.FromSeconds(1);
+    }
+
     /// <summary>100 ms after the first failure, doubling up to a minute, with jitter so steps that failed together spread out.</summary>
     internal static readonly RetryDelays Retries = RetryDelays.Exponential(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
 
-    private readonly Dictionary<string, ILifecycleStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        new WorkQueueWorker(steps.Steps, this, new WorkQueueWorkerOptions
-        {
-            Concurrency = 64,
-            ClaimBatchSize = 256,
-            PollInterval = TimeSpan.FromSeconds(1),
-        }, time, logger).RunAsync(stoppingToken);
+    private readonly Dictionary<string, IPlannedStepHandler> _handlers = handlers.ToDictionary(h => h.Resource, StringComparer.Ordinal);
 
     Task<WorkCompletion> IWorkHandler.HandleAsync(ClaimedWorkItem item, CancellationToken stoppingToken) => RunAsync(item, stoppingToken);
 
@@ -46,17 +43,7 @@ internal sealed partial class LifecycleRunner(
                 throw new InvalidDataException($"no lifecycle handler for '{step.Resource}'");
             }
 
-            if (handler is IPlannedStepHandler planned)
-            {
-                return await CommitPlannedAsync(planned, item, step, stoppingToken);
-            }
-
-            await store.WriteAsync(async transaction =>
-            {
-                await ((ITransactionStepHandler)handler).RunAsync(transaction, step);
-                return true;
-            }, stoppingToken);
-            return WorkCompletion.Succeeded(item.Lease, []);
+            return await CommitPlannedAsync(handler, item, step, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -83,27 +70,19 @@ internal sealed partial class LifecycleRunner(
     /// </summary>
     private async Task<WorkCompletion> CommitPlannedAsync(IPlannedStepHandler handler, ClaimedWorkItem item, LifecycleStep step, CancellationToken stoppingToken)
     {
-        for (var tries = 1; ; tries++)
+        var planned = await store.PlanAndCommitAsync(async reader =>
         {
             var batch = new WorkBatch();
-            await store.ReadAsync(async reader =>
-            {
-                await handler.PlanAsync(reader, step, batch);
-                return true;
-            }, stoppingToken);
-            var result = await store.CommitAsync(batch.Complete(item), stoppingToken);
-            switch (result.Outcome)
-            {
-                case WorkBatchOutcome.Committed:
-                    return WorkCompletion.Recorded(item.Lease);
-                case WorkBatchOutcome.LeaseLost:
-                    // Taken over by another worker, which runs the step: nothing of this run is stored.
-                    LogTakenOver(logger, item.Key);
-                    return WorkCompletion.Recorded(item.Lease);
-                case WorkBatchOutcome.Conflict when tries >= MaxPlans:
-                    throw new InvalidOperationException($"the step's resource kept changing while it ran ({result.Detail})");
-            }
+            await handler.PlanAsync(reader, step, batch);
+            return new WorkPlan<bool>(batch.Complete(item), true);
+        }, stoppingToken, MaxPlans);
+        if (planned.Outcome == WorkBatchOutcome.LeaseLost)
+        {
+            // Taken over by another worker, which runs the step: nothing of this run is stored.
+            LogTakenOver(logger, item.Key);
         }
+
+        return WorkCompletion.Recorded(item.Lease);
     }
 
     /// <summary>Plans of one step against a resource that changed between its read and its commit, before the step counts as failed.</summary>

@@ -10,18 +10,14 @@ namespace Switchboard.Platform.Lifecycle;
 public sealed record LifecycleStep(string Resource, string Id, string Step);
 
 /// <summary>
-/// Runs the steps of one kind of resource: <see cref="IPlannedStepHandler"/> (read, compute, then commit a write-only
-/// batch) or <see cref="ITransactionStepHandler"/> (inside a write transaction).
+/// Runs the steps of one kind of resource: reads on a snapshot, computes, and adds what it computed to a write-only batch
+/// that the runner commits with the step's completion.
 /// </summary>
-public interface ILifecycleStepHandler
+public interface IPlannedStepHandler
 {
     /// <summary>The <see cref="LifecycleStep.Resource"/> handled.</summary>
     string Resource { get; }
-}
 
-/// <summary>A step that reads on a snapshot and commits what it computed as one write-only batch.</summary>
-public interface IPlannedStepHandler : ILifecycleStepHandler
-{
     /// <summary>
     /// Plans the step: reads the resource on <paramref name="reader"/> (a snapshot, beside the writes), computes its new
     /// state, events and next step, and adds them to <paramref name="batch"/>, the resource under the version read. The
@@ -32,21 +28,9 @@ public interface IPlannedStepHandler : ILifecycleStepHandler
     ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch);
 }
 
-/// <summary>A step that runs inside a write transaction (a call's steps share their code with the API's call commands).</summary>
-public interface ITransactionStepHandler : ILifecycleStepHandler
-{
-    /// <summary>
-    /// Runs the step in <paramref name="transaction"/>: reads the resource (locked), changes it, publishes its events and
-    /// schedules its next step, all committed together. The transaction may run the function again from the start (see
-    /// <see cref="IWorkTransaction"/>). A step may run twice (after a crash, before its completion was recorded): it looks
-    /// at the resource's state and does nothing where the step's work is done already.
-    /// </summary>
-    ValueTask RunAsync(IWorkTransaction transaction, LifecycleStep step);
-}
-
 /// <summary>
 /// The lifecycle queue: every step of every resource is durable work with a due time, on the same store as the
-/// resources and the outbox. Scheduling happens inside the transaction that changes the resource, and while the runner
+/// resources and the outbox. Scheduling goes into the batch that changes the resource, and while the runner
 /// of this process runs, a step due now is handed to it in memory (see <see cref="WorkQueue"/>).
 /// </summary>
 public sealed class LifecycleSteps
@@ -58,14 +42,11 @@ public sealed class LifecycleSteps
 
     public LifecycleSteps(IWorkStore store) => Steps = new WorkQueue(store, Queue);
 
+    /// <summary>On <paramref name="steps"/>, the queue's client the host's worker hands enqueued steps over through.</summary>
+    internal LifecycleSteps(WorkQueue steps) => Steps = steps;
+
     /// <summary>The queue of steps; the <see cref="LifecycleRunner"/> of this process works it.</summary>
     internal WorkQueue Steps { get; }
-
-    /// <summary>Schedules <paramref name="step"/> at <paramref name="dueAt"/>; scheduling the same step again does nothing.</summary>
-    public async ValueTask ScheduleAsync(IWorkTransaction transaction, LifecycleStep step, DateTimeOffset dueAt)
-    {
-        await Steps.EnqueueAsync(transaction, [Item(step, dueAt)]);
-    }
 
     /// <summary>Schedules <paramref name="step"/> at <paramref name="dueAt"/> in <paramref name="batch"/>; scheduling the same step again does nothing.</summary>
     public void Schedule(WorkBatch batch, LifecycleStep step, DateTimeOffset dueAt) => Steps.Enqueue(batch, [Item(step, dueAt)]);

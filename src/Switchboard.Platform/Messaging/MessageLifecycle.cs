@@ -25,7 +25,7 @@ internal sealed class MessageLifecycle(EventPublisher events, LifecycleSteps ste
     public const string Send = "send";
     public const string Finish = "finish";
 
-    string ILifecycleStepHandler.Resource => Resource;
+    string IPlannedStepHandler.Resource => Resource;
 
     public async ValueTask PlanAsync(IWorkReader reader, LifecycleStep step, WorkBatch batch)
     {

@@ -12,7 +12,7 @@ namespace Switchboard.Platform.Messaging;
 
 /// <summary>
 /// Messages: sending one (<c>POST /messages</c>) stores it queued and schedules the first step of its lifecycle in the
-/// same transaction; reading one; and receiving one (the emulator's inbound message, which fires <c>message.received</c>).
+/// same batch; reading one; and receiving one (the emulator's inbound message, which fires <c>message.received</c>).
 /// </summary>
 public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle, EventPublisher events, PlatformOptions options, PlatformMetrics metrics, TimeProvider time)
 {
@@ -26,9 +26,9 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         var request = ReadSend(body);
         var now = time.GetUtcNow();
         var id = PlatformIdentity.NewId();
-        var sent = await store.WriteAsync(async transaction =>
+        var sent = await Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var (from, profile) = await ResolveSenderAsync(transaction, request);
+            var (from, profile) = await ResolveSenderAsync(reader, request);
             var country = E164.Country(request.To);
             if (profile.WhitelistedDestinations.Count > 0 && !profile.WhitelistedDestinations.Contains("*") && !profile.WhitelistedDestinations.Contains(country))
             {
@@ -63,8 +63,8 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
                     Tags = [],
                 },
             };
-            await Resources.InsertAsync(transaction, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id));
-            await lifecycle.ScheduleAsync(transaction, new LifecycleStep(MessageLifecycle.Resource, id, MessageLifecycle.Send), now + options.LifecycleDelay);
+            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id));
+            lifecycle.Schedule(batch, new LifecycleStep(MessageLifecycle.Resource, id, MessageLifecycle.Send), now + options.LifecycleDelay);
             return message;
         }, cancellationToken);
         metrics.MessageAccepted("outbound");
@@ -76,7 +76,7 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
 
     /// <summary>
     /// An inbound message to one of the account's numbers: stored, and <c>message.received</c> published to the number's
-    /// messaging profile (or the global URLs), in one transaction.
+    /// messaging profile (or the global URLs), in one batch.
     /// </summary>
     public async Task<StoredMessage> ReceiveAsync(JsonBody body, CancellationToken cancellationToken = default)
     {
@@ -86,10 +86,10 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
         body.ThrowIfInvalid();
         var now = time.GetUtcNow();
         var id = PlatformIdentity.NewId();
-        var received = await store.WriteAsync(async transaction =>
+        var received = await Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var number = await PhoneNumbers.FindAsync(transaction, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
-            var profile = number.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(transaction, profileId) : null;
+            var number = await PhoneNumbers.FindAsync(reader, to!) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated("/to", "phone number", to!));
+            var profile = number.MessagingProfileId is { } profileId ? await MessagingProfiles.FindAsync(reader, profileId) : null;
             if (profile is null)
             {
                 throw new ApiException(422, ApiErrors.Invalid("/to",
@@ -120,18 +120,18 @@ public sealed partial class Messages(IWorkStore store, LifecycleSteps lifecycle,
                     Tags = [],
                 },
             };
-            await Resources.InsertAsync(transaction, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id, FinishedAt: now));
-            var global = await GlobalWebhooks.ReadAsync(transaction);
+            Resources.Insert(batch, ResourceKinds.Message, id, Serialize(message), now, new ResourceColumns(Owner: profile.Id, FinishedAt: now));
+            var global = await GlobalWebhooks.ReadAsync(reader);
             var targets = WebhookRouting.ForMessage(EventTypes.MessageReceived, null, null, useProfileWebhooks: true, profile, global);
-            await events.PublishAsync(transaction, EventTypes.MessageReceived, id, EventTypes.MessageReceived, message.Message, targets, orderingKey: id);
+            events.Publish(batch, EventTypes.MessageReceived, id, EventTypes.MessageReceived, message.Message, targets, orderingKey: id);
             return message;
         }, cancellationToken);
         metrics.MessageAccepted("inbound");
         return received;
     }
 
-    internal static async ValueTask<StoredMessage?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>
-        await Resources.GetAsync(reader, ResourceKinds.Message, id, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
+    internal static async ValueTask<StoredMessage?> FindAsync(IWorkReader reader, string id) =>
+        await Resources.GetAsync(reader, ResourceKinds.Message, id) is { } stored ? Deserialize(stored.Body) : null;
 
     internal static string Serialize(StoredMessage message) => JsonSerializer.Serialize(message, PlatformJson.Default.StoredMessage);
 

@@ -22,8 +22,7 @@ public sealed class MessagingProfiles(IWorkStore store, TimeProvider time)
         var now = time.GetUtcNow();
         var profile = new MessagingProfileResource { Id = PlatformIdentity.NewId(), Name = "", CreatedAt = now, UpdatedAt = now };
         Parse(body, creating: true)(profile);
-        await store.WriteAsync(transaction =>
-            Resources.InsertAsync(transaction, ResourceKinds.MessagingProfile, profile.Id, Serialize(profile), now, new ResourceColumns(Name: profile.Name)), cancellationToken);
+        await Resources.CreateAsync(store, ResourceKinds.MessagingProfile, profile.Id, Serialize(profile), now, new ResourceColumns(Name: profile.Name), cancellationToken);
         return profile;
     }
 
@@ -41,39 +40,40 @@ public sealed class MessagingProfiles(IWorkStore store, TimeProvider time)
     public Task<MessagingProfileResource> UpdateAsync(string id, JsonBody body, CancellationToken cancellationToken = default)
     {
         var apply = Parse(body, creating: false);
-        return store.WriteAsync(async transaction =>
+        return Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var profile = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("messaging profile", id);
+            var read = await Resources.GetAsync(reader, ResourceKinds.MessagingProfile, id) ?? throw ApiErrors.NotFound("messaging profile", id);
+            var profile = Deserialize(read.Body);
             apply(profile);
             profile.UpdatedAt = time.GetUtcNow();
-            await Resources.UpdateAsync(transaction, ResourceKinds.MessagingProfile, id, Serialize(profile), profile.UpdatedAt, new ResourceColumns(Name: profile.Name));
+            Resources.Update(batch, ResourceKinds.MessagingProfile, read, Serialize(profile), new ResourceColumns(Name: profile.Name));
             return profile;
         }, cancellationToken);
     }
 
     /// <summary>Deletes a profile no number uses (Telnyx answers with the profile's final configuration).</summary>
     public Task<MessagingProfileResource> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async transaction =>
+        Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var profile = await FindAsync(transaction, id, forUpdate: true) ?? throw ApiErrors.NotFound("messaging profile", id);
-            var numbers = await Resources.CountOwnedAsync(transaction, ResourceKinds.PhoneNumber, id);
+            var read = await Resources.GetAsync(reader, ResourceKinds.MessagingProfile, id) ?? throw ApiErrors.NotFound("messaging profile", id);
+            var numbers = await Resources.CountOwnedAsync(reader, ResourceKinds.PhoneNumber, id);
             if (numbers > 0)
             {
                 throw new ApiException(422, new ApiError(ApiErrors.InUseCode, "Resource in use",
                     $"messaging profile '{id}' still has {numbers} phone number(s); move them to another profile or clear their messaging_profile_id first"));
             }
 
-            await Resources.DeleteAsync(transaction, ResourceKinds.MessagingProfile, id);
-            return profile;
+            Resources.Delete(batch, ResourceKinds.MessagingProfile, read);
+            return Deserialize(read.Body);
         }, cancellationToken);
 
-    internal static async ValueTask<MessagingProfileResource?> FindAsync(IWorkReader reader, string id, bool forUpdate = false) =>
-        await Resources.GetAsync(reader, ResourceKinds.MessagingProfile, id, forUpdate) is { } stored ? Deserialize(stored.Body) : null;
+    internal static async ValueTask<MessagingProfileResource?> FindAsync(IWorkReader reader, string id) =>
+        await Resources.GetAsync(reader, ResourceKinds.MessagingProfile, id) is { } stored ? Deserialize(stored.Body) : null;
 
     /// <summary>
     /// Reads the fields present in the body (PATCH semantics; on create the required ones must be there) and refuses the
-    /// request if any is wrong. Returns what applies them to a profile: it runs inside the write transaction, where it may
-    /// run again (see <see cref="IWorkTransaction"/>), so all checking happens here, once.
+    /// request if any is wrong. Returns what applies them to a profile: it runs inside the update's plan, which may
+    /// run again (see <see cref="WorkPlans.PlanAndCommitAsync{T}"/>), so all checking happens here, once.
     /// </summary>
     private static Action<MessagingProfileResource> Parse(JsonBody body, bool creating)
     {

@@ -59,20 +59,16 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
             UpdatedAt = now,
         };
         var stored = new StoredNumberOrder(order, [.. numbers.Select(_ => PlatformIdentity.NewNumberId())]);
-        return await store.WriteAsync(async transaction =>
+        // Two orders of one number: the second one's create is a conflict on the number's lookup, and planned again it finds
+        // the number on the account.
+        return await Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
-            await CheckConnectionAsync(transaction, connectionId, "/connection_id");
-            // In the numbers' order, whatever the order's: two orders sharing numbers take their locks in the same order.
-            foreach (var number in numbers.Order(StringComparer.Ordinal))
-            {
-                await Resources.LockLookupAsync(transaction, ResourceKinds.PhoneNumber, number);
-            }
-
+            var profile = await FindProfileAsync(reader, batch, profileId, "/messaging_profile_id");
+            await CheckConnectionAsync(reader, batch, connectionId, "/connection_id");
             for (var i = 0; i < order.PhoneNumbers.Count; i++)
             {
                 var ordered = order.PhoneNumbers[i];
-                if (await Resources.FindByLookupAsync(transaction, ResourceKinds.PhoneNumber, ordered.PhoneNumber) is not null)
+                if (await Resources.FindByLookupAsync(reader, ResourceKinds.PhoneNumber, ordered.PhoneNumber) is not null)
                 {
                     throw new ApiException(422, ApiError.At($"/phone_numbers/{i}/phone_number", ApiErrors.DuplicateCode, "Duplicate resource",
                         $"{ordered.PhoneNumber} is on the account already"));
@@ -94,10 +90,10 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
                     CreatedAt = now,
                     UpdatedAt = now,
                 };
-                await SaveAsync(transaction, number, insert: true);
+                Save(batch, number, read: null);
             }
 
-            await Resources.InsertAsync(transaction, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(stored, PlatformJson.Default.StoredNumberOrder), now);
+            Resources.Insert(batch, ResourceKinds.NumberOrder, order.Id, JsonSerializer.Serialize(stored, PlatformJson.Default.StoredNumberOrder), now);
             return order;
         }, cancellationToken);
     }
@@ -188,19 +184,20 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         var externalPin = body.String("external_pin", maxLength: 32);
         var tags = body.Strings("tags", maxItems: 20, maxLength: 64);
         body.ThrowIfInvalid();
-        return store.WriteAsync(async transaction =>
+        return Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            var read = await FindStoredAsync(reader, idOrNumber) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            var number = Deserialize(read.Body);
             if (has.Contains("messaging_profile_id"))
             {
-                var profile = await FindProfileAsync(transaction, profileId, "/messaging_profile_id");
+                var profile = await FindProfileAsync(reader, batch, profileId, "/messaging_profile_id");
                 number.MessagingProfileId = profile?.Id;
                 number.MessagingProfileName = profile?.Name;
             }
 
             if (has.Contains("connection_id"))
             {
-                await CheckConnectionAsync(transaction, connectionId, "/connection_id");
+                await CheckConnectionAsync(reader, batch, connectionId, "/connection_id");
                 number.ConnectionId = connectionId;
             }
 
@@ -209,7 +206,7 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
             number.ExternalPin = has.Contains("external_pin") ? externalPin : number.ExternalPin;
             number.Tags = has.Contains("tags") ? [.. tags ?? []] : number.Tags;
             number.UpdatedAt = time.GetUtcNow();
-            await SaveAsync(transaction, number, insert: false);
+            Save(batch, number, read);
             return number;
         }, cancellationToken);
     }
@@ -223,18 +220,25 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
     public Task<PhoneNumberVoiceSettings> UpdateVoiceAsync(string idOrNumber, JsonBody body, CancellationToken cancellationToken = default)
     {
         var apply = StoredVoiceSettings.Parse(body);
-        return store.WriteAsync(async transaction =>
+        return Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
-            var stored = await Resources.GetAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, forUpdate: true);
+            var read = await FindStoredAsync(reader, idOrNumber) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            var number = Deserialize(read.Body);
+            var stored = await Resources.GetAsync(reader, ResourceKinds.NumberVoiceSettings, number.Id);
             var settings = stored is null ? new StoredVoiceSettings() : DeserializeVoice(stored.Body);
             apply(number, settings);
             number.UpdatedAt = time.GetUtcNow();
-            await SaveAsync(transaction, number, insert: false);
+            Save(batch, number, read);
             var json = JsonSerializer.Serialize(settings, PlatformJson.Default.StoredVoiceSettings);
-            await (stored is null
-                ? Resources.InsertAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt)
-                : Resources.UpdateAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt));
+            if (stored is null)
+            {
+                Resources.Insert(batch, ResourceKinds.NumberVoiceSettings, number.Id, json, number.UpdatedAt);
+            }
+            else
+            {
+                Resources.Update(batch, ResourceKinds.NumberVoiceSettings, stored, json, default);
+            }
+
             return PhoneNumberVoiceSettings.From(number, settings);
         }, cancellationToken);
     }
@@ -246,49 +250,67 @@ public sealed class PhoneNumbers(IWorkStore store, TimeProvider time)
         JsonSerializer.Deserialize(json, PlatformJson.Default.StoredVoiceSettings) ?? throw new InvalidDataException("stored voice settings are empty");
 
     public Task<DeletedPhoneNumber> DeleteAsync(string idOrNumber, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async transaction =>
+        Resources.PlanAsync(store, async (reader, batch) =>
         {
-            var number = await FindAsync(transaction, idOrNumber, forUpdate: true) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
-            await Resources.DeleteAsync(transaction, ResourceKinds.PhoneNumber, number.Id);
-            await Resources.DeleteAsync(transaction, ResourceKinds.NumberVoiceSettings, number.Id);
-            return DeletedPhoneNumber.From(number);
+            var read = await FindStoredAsync(reader, idOrNumber) ?? throw ApiErrors.NotFound("phone number", idOrNumber);
+            Resources.Delete(batch, ResourceKinds.PhoneNumber, read);
+            if (await Resources.GetAsync(reader, ResourceKinds.NumberVoiceSettings, read.Id) is { } voice)
+            {
+                Resources.Delete(batch, ResourceKinds.NumberVoiceSettings, voice);
+            }
+
+            return DeletedPhoneNumber.From(Deserialize(read.Body));
         }, cancellationToken);
 
-    internal static async ValueTask<PhoneNumberResource?> FindAsync(IWorkReader reader, string idOrNumber, bool forUpdate = false)
+    internal static async ValueTask<PhoneNumberResource?> FindAsync(IWorkReader reader, string idOrNumber) =>
+        await FindStoredAsync(reader, idOrNumber) is { } stored ? Deserialize(stored.Body) : null;
+
+    /// <summary>A number by its id or by the number itself (<c>+...</c>), as stored (with its version, to change it).</summary>
+    private static ValueTask<StoredResource?> FindStoredAsync(IWorkReader reader, string idOrNumber) =>
+        idOrNumber.StartsWith('+')
+            ? Resources.FindByLookupAsync(reader, ResourceKinds.PhoneNumber, idOrNumber)
+            : Resources.GetAsync(reader, ResourceKinds.PhoneNumber, idOrNumber);
+
+    // The profile and the application a number is put on are touched in its batch (see Resources.Touch): a delete that
+    // counted their numbers from an earlier read, or one that committed since this read, makes one of the two a conflict.
+    private static async ValueTask<MessagingProfileResource?> FindProfileAsync(IWorkReader reader, WorkBatch batch, string? profileId, string pointer)
     {
-        var stored = idOrNumber.StartsWith('+')
-            ? await Resources.FindByLookupAsync(reader, ResourceKinds.PhoneNumber, idOrNumber)
-            : await Resources.GetAsync(reader, ResourceKinds.PhoneNumber, idOrNumber, forUpdate);
-        if (stored is not null && forUpdate && idOrNumber.StartsWith('+'))
+        if (profileId is null)
         {
-            stored = await Resources.GetAsync(reader, ResourceKinds.PhoneNumber, stored.Id, forUpdate: true);
+            return null;
         }
 
-        return stored is null ? null : Deserialize(stored.Body);
+        var read = await Resources.GetAsync(reader, ResourceKinds.MessagingProfile, profileId)
+            ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "messaging profile", profileId));
+        Resources.Touch(batch, ResourceKinds.MessagingProfile, read);
+        return MessagingProfiles.Deserialize(read.Body);
     }
 
-    // The profile and the application are read locked (PostgreSQL: FOR UPDATE), as their deletes read them: a delete that
-    // counts the numbers on one either waits for this assignment and sees it, or goes first and this one finds nothing.
-    private static async ValueTask<MessagingProfileResource?> FindProfileAsync(IWorkReader reader, string? profileId, string pointer) =>
-        profileId is null
-            ? null
-            : await MessagingProfiles.FindAsync(reader, profileId, forUpdate: true) ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "messaging profile", profileId));
-
-    private static async ValueTask CheckConnectionAsync(IWorkReader reader, string? connectionId, string pointer)
+    private static async ValueTask CheckConnectionAsync(IWorkReader reader, WorkBatch batch, string? connectionId, string pointer)
     {
-        if (connectionId is not null && await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, connectionId, forUpdate: true) is null)
+        if (connectionId is null)
         {
-            throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "connection (Call Control application)", connectionId));
+            return;
         }
+
+        var read = await Resources.GetAsync(reader, ResourceKinds.CallControlApplication, connectionId)
+            ?? throw new ApiException(422, ApiErrors.NoSuchAssociated(pointer, "connection (Call Control application)", connectionId));
+        Resources.Touch(batch, ResourceKinds.CallControlApplication, read);
     }
 
-    private static ValueTask<int> SaveAsync(IWorkTransaction transaction, PhoneNumberResource number, bool insert)
+    /// <summary>A new number (<paramref name="read"/> null) or the one read as <paramref name="read"/>, in <paramref name="batch"/>.</summary>
+    private static void Save(WorkBatch batch, PhoneNumberResource number, StoredResource? read)
     {
         var json = JsonSerializer.Serialize(number, PlatformJson.Default.PhoneNumberResource);
         var columns = new ResourceColumns(Lookup: number.PhoneNumber, Owner: number.MessagingProfileId, ConnectionId: number.ConnectionId);
-        return insert
-            ? Resources.InsertAsync(transaction, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns)
-            : Resources.UpdateAsync(transaction, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns);
+        if (read is null)
+        {
+            Resources.Insert(batch, ResourceKinds.PhoneNumber, number.Id, json, number.UpdatedAt, columns);
+        }
+        else
+        {
+            Resources.Update(batch, ResourceKinds.PhoneNumber, read, json, columns);
+        }
     }
 
     internal static PhoneNumberResource Deserialize(string json) =>

@@ -39,7 +39,7 @@ internal sealed partial class PlatformRetention(IWorkStore store, PlatformOption
             int batch;
             do
             {
-                batch = await store.WriteAsync(transaction => Resources.PruneFinishedAsync(transaction, kind, cutoff, BatchSize), cancellationToken);
+                batch = await Resources.PruneFinishedAsync(store, kind, cutoff, BatchSize, cancellationToken);
                 deleted += batch;
             }
             while (batch == BatchSize);

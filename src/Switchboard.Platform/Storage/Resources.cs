@@ -72,43 +72,68 @@ internal static class Resources
     /// <summary>The kind of the platform's settings (one document each, the name as id, the value as body).</summary>
     private const string SettingKind = "setting";
 
-    /// <param name="forUpdate">To change it in the transaction <paramref name="reader"/> is: locked until it ends where the database needs that.</param>
-    public static async ValueTask<StoredResource?> GetAsync(IWorkReader reader, string kind, string id, bool forUpdate = false)
-    {
-        var document = forUpdate && reader is IWorkTransaction transaction
-            ? await transaction.GetDocumentForUpdateAsync(kind, id)
-            : await reader.GetDocumentAsync(kind, id);
-        return document is null ? null : StoredResource.From(document);
-    }
+    /// <summary>
+    /// Reads on a snapshot and plans into a new batch, then commits it (<see cref="WorkPlans.PlanAndCommitAsync{T}"/>):
+    /// <paramref name="plan"/> runs again from the start, on a new snapshot and batch, when something it read changed
+    /// before the commit. Returns the committed plan's result.
+    /// </summary>
+    public static async Task<T> PlanAsync<T>(IWorkStore store, Func<IWorkReader, WorkBatch, ValueTask<T>> plan, CancellationToken cancellationToken) =>
+        (await store.PlanAndCommitAsync(async reader =>
+        {
+            var batch = new WorkBatch();
+            return new WorkPlan<T>(batch, await plan(reader, batch));
+        }, cancellationToken)).Result;
+
+    public static async ValueTask<StoredResource?> GetAsync(IWorkReader reader, string kind, string id) =>
+        await reader.GetDocumentAsync(kind, id) is { } document ? StoredResource.From(document) : null;
 
     public static async ValueTask<StoredResource?> FindByLookupAsync(IWorkReader reader, string kind, string lookup) =>
         await reader.FindDocumentAsync(kind, lookup) is { } document ? StoredResource.From(document) : null;
 
-    /// <inheritdoc cref="WorkDocuments.LockLookupAsync"/>
-    public static ValueTask LockLookupAsync(IWorkTransaction transaction, string kind, string lookup) => transaction.LockLookupAsync(kind, lookup);
-
     /// <summary>How many resources of <paramref name="kind"/> hang off <paramref name="owner"/> (as owner, or as connection).</summary>
     public static ValueTask<long> CountOwnedAsync(IWorkReader reader, string kind, string owner) => reader.CountOwnedDocumentsAsync(kind, owner);
 
-    /// <summary>Stores a new resource; returns 1 (an id that exists already is an error).</summary>
-    public static async ValueTask<int> InsertAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
-        await transaction.PutDocumentAsync(DocumentPut.Create(kind, id, body, columns.ToDocument()), now)
-            ? 1
-            : throw new InvalidOperationException($"{kind} {id} exists already");
+    /// <summary>Stores a new resource with an id of its own (nothing to read first).</summary>
+    public static async Task CreateAsync(IWorkStore store, string kind, string id, string body, DateTimeOffset createdAt, ResourceColumns columns, CancellationToken cancellationToken)
+    {
+        var batch = new WorkBatch();
+        Insert(batch, kind, id, body, createdAt, columns);
+        if ((await store.CommitAsync(batch, cancellationToken)).Outcome != WorkBatchOutcome.Committed)
+        {
+            throw new InvalidOperationException($"{kind} {id} exists already");
+        }
+    }
 
-    /// <summary>Replaces a resource's body and columns; its lookup is kept when <paramref name="columns"/> gives none (a call's dial command_id).</summary>
-    public static async ValueTask<int> UpdateAsync(IWorkTransaction transaction, string kind, string id, string body, DateTimeOffset now, ResourceColumns columns = default) =>
-        await transaction.PutDocumentAsync(new DocumentPut(kind, id, body, columns.ToDocument(), ExpectedVersion: null), now) ? 1 : 0;
+    /// <summary>In a write-only batch: creates a resource, refused (a conflict) if its id or its lookup is taken meanwhile.</summary>
+    public static void Insert(WorkBatch batch, string kind, string id, string body, DateTimeOffset createdAt, ResourceColumns columns = default) =>
+        batch.PutDocument(DocumentPut.Create(kind, id, body, columns.ToDocument()) with { At = createdAt });
+
+    /// <summary>In a write-only batch: deletes the resource read as <paramref name="read"/>, refused (a conflict) if it changed since.</summary>
+    public static void Delete(WorkBatch batch, string kind, StoredResource read) => batch.DeleteDocument(kind, read.Id, read.Version);
+
+    /// <summary>
+    /// In a write-only batch: writes the resource read as <paramref name="read"/> unchanged but for its version (a resource
+    /// with no times: a profile, an application), so a batch that changes it or deletes it from an earlier read is a
+    /// conflict. What hangs off a resource (a number on a profile) touches it: a delete that counted what hangs off it
+    /// either commits first, and the assignment's plan finds it gone, or is planned again and counts the assignment.
+    /// </summary>
+    public static void Touch(WorkBatch batch, string kind, StoredResource read) =>
+        Update(batch, kind, read, read.Body, new ResourceColumns(read.Lookup, read.Owner, read.ConnectionId, read.Name));
 
     /// <summary>In a write-only batch: replaces the resource read as <paramref name="read"/>, refused (a conflict) if it changed since.</summary>
     public static void Update(WorkBatch batch, string kind, StoredResource read, string body, ResourceColumns columns) =>
         batch.PutDocument(new DocumentPut(kind, read.Id, body, columns.ToDocument(), read.Version));
 
-    public static ValueTask<bool> DeleteAsync(IWorkTransaction transaction, string kind, string id) => transaction.DeleteDocumentAsync(kind, id);
-
-    /// <inheritdoc cref="WorkDocuments.PruneDocumentsAsync"/>
-    public static ValueTask<int> PruneFinishedAsync(IWorkTransaction transaction, string kind, DateTimeOffset finishedBefore, int maxItems) =>
-        transaction.PruneDocumentsAsync(kind, finishedBefore, maxItems);
+    /// <summary>
+    /// Deletes up to <paramref name="maxItems"/> resources of <paramref name="kind"/> that finished before
+    /// <paramref name="finishedBefore"/>, oldest first, in one batch; returns how many. Unfinished ones are never touched.
+    /// </summary>
+    public static async Task<int> PruneFinishedAsync(IWorkStore store, string kind, DateTimeOffset finishedBefore, int maxItems, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await store.CommitAsync(new WorkBatch().PruneDocuments(kind, finishedBefore, maxItems, count => deleted = count), cancellationToken);
+        return deleted;
+    }
 
     /// <summary>
     /// A page of one kind, newest first, with the total. Filters: <paramref name="owner"/>, <paramref name="connectionId"/>
@@ -153,13 +178,12 @@ internal static class Resources
 
     public static async ValueTask<string?> GetSettingAsync(IWorkReader reader, string name) => (await reader.GetDocumentAsync(SettingKind, name))?.Body;
 
-    /// <summary>Sets a setting (settings carry no times: theirs are the epoch).</summary>
-    public static async ValueTask PutSettingAsync(IWorkTransaction transaction, string name, string value)
-    {
-        var now = DateTimeOffset.UnixEpoch;
-        if (!await transaction.PutDocumentAsync(DocumentPut.Create(SettingKind, name, value), now))
+    /// <summary>Sets a setting; planned again if another process set it meanwhile.</summary>
+    public static Task SetSettingAsync(IWorkStore store, string name, string value, CancellationToken cancellationToken) =>
+        PlanAsync(store, async (reader, batch) =>
         {
-            await transaction.PutDocumentAsync(new DocumentPut(SettingKind, name, value, default, ExpectedVersion: null), now);
-        }
-    }
+            var read = await reader.GetDocumentAsync(SettingKind, name);
+            batch.PutDocument(read is null ? DocumentPut.Create(SettingKind, name, value) : DocumentPut.Replace(read, value, default));
+            return true;
+        }, cancellationToken);
 }

@@ -5,8 +5,8 @@ using Switchboard.Events;
 namespace Switchboard.Platform.Webhooks;
 
 /// <summary>
-/// Turns a lifecycle's event into a webhook in the outbox, inside the transaction that changes the resource: the state
-/// change and its webhook commit together. Its id is derived from the resource and the event's name, so a step that runs
+/// Turns a lifecycle's event into a webhook in the outbox, in the batch that changes the resource: the state change and
+/// its webhook commit together. Its id is derived from the resource and the event's name, so a step that runs
 /// again publishes nothing new; its ordering key (the message, the call session) keeps one resource's webhooks in order.
 /// </summary>
 public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
@@ -23,21 +23,6 @@ public sealed class EventPublisher(WebhookOutbox outbox, TimeProvider time)
         }
 
         outbox.Publish(batch, [webhook.Outbound]);
-        return webhook.Event;
-    }
-
-    /// <returns>The event, or null when the chain is empty (nowhere to send it).</returns>
-    public async ValueTask<WebhookEvent?> PublishAsync<TPayload>(
-        IWorkTransaction transaction, string eventType, string resourceId, string eventName, TPayload payload,
-        IReadOnlyList<WebhookTarget> targets, string orderingKey)
-        where TPayload : class
-    {
-        if (Webhook(eventType, resourceId, eventName, payload, targets, orderingKey) is not { } webhook)
-        {
-            return null;
-        }
-
-        await outbox.PublishAsync(transaction, [webhook.Outbound]);
         return webhook.Event;
     }
 

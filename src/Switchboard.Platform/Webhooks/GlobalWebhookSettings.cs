@@ -8,10 +8,9 @@ public sealed class GlobalWebhookSettings(IWorkStore store)
     public Task<GlobalWebhooks> GetAsync(CancellationToken cancellationToken = default) =>
         store.ReadAsync(reader => GlobalWebhooks.ReadAsync(reader), cancellationToken);
 
-    public Task<GlobalWebhooks> SetAsync(GlobalWebhooks webhooks, CancellationToken cancellationToken = default) =>
-        store.WriteAsync(async transaction =>
-        {
-            await webhooks.WriteAsync(transaction);
-            return webhooks;
-        }, cancellationToken);
+    public async Task<GlobalWebhooks> SetAsync(GlobalWebhooks webhooks, CancellationToken cancellationToken = default)
+    {
+        await webhooks.SaveAsync(store, cancellationToken);
+        return webhooks;
+    }
 }

@@ -21,8 +21,8 @@ public sealed record GlobalWebhooks(string? WebhookUrl, string? WebhookFailoverU
             ? JsonSerializer.Deserialize(json, PlatformJson.Default.GlobalWebhooks) ?? None
             : None;
 
-    internal ValueTask WriteAsync(IWorkTransaction transaction) =>
-        Resources.PutSettingAsync(transaction, SettingName, JsonSerializer.Serialize(this, PlatformJson.Default.GlobalWebhooks));
+    internal Task SaveAsync(IWorkStore store, CancellationToken cancellationToken) =>
+        Resources.SetSettingAsync(store, SettingName, JsonSerializer.Serialize(this, PlatformJson.Default.GlobalWebhooks), cancellationToken);
 
     /// <summary>Reads <c>webhook_url</c> and <c>webhook_failover_url</c> (both may be null), checking each is an http(s) URL.</summary>
     public static GlobalWebhooks Parse(JsonBody body)
