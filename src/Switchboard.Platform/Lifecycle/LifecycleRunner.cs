@@ -16,7 +16,7 @@ internal sealed partial class LifecycleRunner(
     TimeProvider time,
     ILogger<LifecycleRunner> logger) : IWorkHandler
 {
-    /// <summary>How the host's worker works the lifecycle queue (see <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}"/>).</summary>
+    /// <summary>How the host's worker works the lifecycle queue (see <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Action{WorkQueueWorkerOptions})"/>).</summary>
     internal static void Configure(WorkQueueWorkerOptions options)
     {
         options.Concurrency = 64;
