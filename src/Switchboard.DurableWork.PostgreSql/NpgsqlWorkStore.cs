@@ -76,20 +76,13 @@ internal sealed class NpgsqlWorkStore : IWorkStore, INotifyWorkReturned
             return await new PostgresWorkTransaction(this, connection, null).EnqueueAsync(queue, items, leased, cancellationToken);
         }
 
-        return await WriteAsync(transaction => new ValueTask<IReadOnlyList<EnqueuedItem>>(
-            ((PostgresWorkTransaction)transaction).EnqueueAsync(queue, items, leased, cancellationToken)), cancellationToken);
-    }
-
-    public async Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var scope = new PostgresWorkTransaction(this, connection, transaction);
-        var result = await work(scope);
-        await transaction.CommitAsync(cancellationToken);
-        scope.RunCommitted();
-        return result;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var enqueued = await new PostgresWorkTransaction(this, connection, transaction).EnqueueAsync(queue, items, leased, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return enqueued;
+        }
     }
 
     public async Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default)

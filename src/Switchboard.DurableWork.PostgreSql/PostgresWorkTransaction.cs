@@ -4,34 +4,13 @@ using Npgsql;
 namespace Switchboard.DurableWork.PostgreSql;
 
 /// <summary>
-/// One transaction on a PostgreSQL store's connection (or, with no transaction, single auto-committed statements):
-/// the caller's statements and the store's enqueues commit together.
+/// One transaction on a PostgreSQL store's connection (or, with no transaction, single auto-committed statements): a
+/// <see cref="WorkBatch"/>'s operations and the store's own writes commit together; a snapshot's reads, for
+/// <see cref="IWorkStore.ReadAsync{T}"/>.
 /// </summary>
-internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConnection connection, NpgsqlTransaction? transaction) : IWorkTransaction
+internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConnection connection, NpgsqlTransaction? transaction) : IWorkReader
 {
-    private List<Action>? _committed;
-
     public WorkStoreBackend Backend => WorkStoreBackend.Postgres;
-
-    public void OnCommitted(Action action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        (_committed ??= []).Add(action);
-    }
-
-    public void RunCommitted()
-    {
-        foreach (var action in _committed ?? [])
-        {
-            action();
-        }
-    }
-
-    public async ValueTask<int> ExecuteAsync(string sql, params SqlArg[] args)
-    {
-        await using var command = Command(sql, args);
-        return await command.ExecuteNonQueryAsync();
-    }
 
     public async ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, params SqlArg[] args)
     {
@@ -44,20 +23,6 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
         }
 
         return rows;
-    }
-
-    public async ValueTask<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        return [.. (await EnqueueAsync(queue, items, leased: false, CancellationToken.None)).Select(e => e.Added)];
-    }
-
-    public async ValueTask<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        return await EnqueueAsync(queue, items, leased: true, CancellationToken.None);
     }
 
     public async ValueTask<IReadOnlyList<bool>> AddFinishedAsync(string queue, IReadOnlyList<NewWorkItem> items)
@@ -94,13 +59,6 @@ internal sealed class PostgresWorkTransaction(NpgsqlWorkStore store, NpgsqlConne
 
         // A key given twice is added once: the first occurrence reports it.
         return [.. items.Select(i => added.Remove(i.Key))];
-    }
-
-    public async ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems)
-    {
-        StoreSql.CheckQueue(queue);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        return await PruneAsync(queue, finishedBefore, maxItems, CancellationToken.None);
     }
 
     /// <summary>Deletes up to <paramref name="maxItems"/> items that finished before <paramref name="finishedBefore"/>, oldest first, with their attempts.</summary>

@@ -6,8 +6,8 @@ namespace Switchboard.DurableWork;
 /// The driver behind <see cref="WorkQueue"/> and <see cref="WorkQueueWorker"/>: not for implementing or calling directly
 /// outside Switchboard's packages. Open a store (<see cref="WorkStore"/>), give it to a <see cref="WorkQueue"/> to add
 /// work and to a <see cref="WorkQueueWorker"/> (or <see cref="WorkQueueServiceCollectionExtensions.AddWorkQueue{THandler}(Microsoft.Extensions.DependencyInjection.IServiceCollection, string, Func{IServiceProvider, WorkQueueWorkerOptions?})"/>)
-/// to work it: they own claims, leases, hand-over, completion and retries. Your own transactions still start at
-/// <see cref="WriteAsync{T}"/>. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it and Switchboard's
+/// to work it: they own claims, leases, hand-over, completion and retries. Your own writes are write-only batches
+/// (<see cref="WorkBatch"/>), planned on a snapshot and committed by <see cref="WorkPlans.PlanAndCommitAsync{T}"/>. It is public because <c>Switchboard.DurableWork.PostgreSql</c> implements it and Switchboard's
 /// packages built on it read and write through it; members may be added in any release.
 /// </summary>
 /// <remarks>
@@ -69,9 +69,6 @@ public interface IWorkStore : IAsyncDisposable
     /// next item of each ordering key that finished, when due), for the caller to start without a claim.
     /// </summary>
     Task<WorkCompletionResult> CompleteAndStartNextAsync(IReadOnlyList<WorkCompletion> completions, CancellationToken cancellationToken = default);
-
-    /// <summary>Runs <paramref name="work"/> in one write transaction (see <see cref="IWorkTransaction"/>); its result once committed.</summary>
-    Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Commits <paramref name="batch"/> in one write transaction, or nothing of it: a version check or the completed

@@ -80,35 +80,10 @@ public static class WorkDocuments
         return rows.Count == 0 ? null : rows[0];
     }
 
-    /// <summary>
-    /// Reads a document to change it in this transaction: locked on PostgreSQL until the transaction ends, so two
-    /// processes changing one document take turns (SQLite's single writer serialises every write already).
-    /// </summary>
-    public static async ValueTask<StoredDocument?> GetDocumentForUpdateAsync(this IWorkTransaction transaction, string kind, string id)
-    {
-        var sql = transaction.Backend == WorkStoreBackend.Postgres ? DocumentSql.Get + " FOR UPDATE" : DocumentSql.Get;
-        var rows = await transaction.QueryAsync(sql, DocumentSql.Read, new SqlArg("kind", kind), new SqlArg("id", id));
-        return rows.Count == 0 ? null : rows[0];
-    }
-
     public static async ValueTask<StoredDocument?> FindDocumentAsync(this IWorkReader reader, string kind, string lookup)
     {
         var rows = await reader.QueryAsync(DocumentSql.Find, DocumentSql.Read, new SqlArg("kind", kind), new SqlArg("lookup", lookup));
         return rows.Count == 0 ? null : rows[0];
-    }
-
-    /// <summary>
-    /// Before creating a document with this lookup: on PostgreSQL, a lock on the lookup until the transaction ends, so
-    /// two transactions creating it take turns and the second finds the first's document (instead of both finding none
-    /// and the second failing on the unique lookup). SQLite's single writer takes turns already.
-    /// </summary>
-    public static async ValueTask LockLookupAsync(this IWorkTransaction transaction, string kind, string lookup)
-    {
-        if (transaction.Backend == WorkStoreBackend.Postgres)
-        {
-            await transaction.QueryAsync("SELECT pg_advisory_xact_lock(hashtextextended('work_documents:' || @kind || ':' || @lookup, 0))", _ => 0,
-                new SqlArg("kind", kind), new SqlArg("lookup", lookup));
-        }
     }
 
     /// <summary>How many documents of <paramref name="kind"/> hang off <paramref name="owner"/>, as owner or as link.</summary>
@@ -150,22 +125,4 @@ public static class WorkDocuments
             $"SELECT {DocumentSql.Columns} FROM work_documents WHERE {where} ORDER BY {order} LIMIT @limit OFFSET @offset", DocumentSql.Read, [.. args]);
         return new DocumentPage(items, total);
     }
-
-    /// <summary>Writes a document in this transaction; false if refused by its version check (nothing written).</summary>
-    public static async ValueTask<bool> PutDocumentAsync(this IWorkTransaction transaction, DocumentPut put, DateTimeOffset now)
-    {
-        var (sql, args) = DocumentSql.Put(put, now);
-        return await transaction.ExecuteAsync(sql, args) == 1;
-    }
-
-    /// <summary>Deletes a document in this transaction; false if there was none.</summary>
-    public static async ValueTask<bool> DeleteDocumentAsync(this IWorkTransaction transaction, string kind, string id) =>
-        await transaction.ExecuteAsync(DocumentSql.Delete, DocumentSql.DeleteArgs(kind, id, null)) == 1;
-
-    /// <summary>
-    /// Deletes up to <paramref name="maxItems"/> documents of <paramref name="kind"/> that finished before
-    /// <paramref name="finishedBefore"/>, oldest first; returns how many. Unfinished ones are never touched.
-    /// </summary>
-    public static ValueTask<int> PruneDocumentsAsync(this IWorkTransaction transaction, string kind, DateTimeOffset finishedBefore, int maxItems) =>
-        transaction.ExecuteAsync(DocumentSql.Prune, new("kind", kind), new("before", StoreSql.Ms(finishedBefore)), new("limit", maxItems));
 }

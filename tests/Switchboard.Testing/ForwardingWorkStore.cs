@@ -29,9 +29,6 @@ public abstract class ForwardingWorkStore(IWorkStore inner) : IWorkStore
     public virtual Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
         Inner.CommitAsync(batch, cancellationToken);
 
-    public virtual Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
-        Inner.WriteAsync(work, cancellationToken);
-
     public virtual Task<T> ReadAsync<T>(Func<IWorkReader, ValueTask<T>> read, CancellationToken cancellationToken = default) =>
         Inner.ReadAsync(read, cancellationToken);
 

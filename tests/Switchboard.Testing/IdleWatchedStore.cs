@@ -121,8 +121,8 @@ public sealed class IdleWatchedStore : ForwardingWorkStore, INotifyWorkReturned
     public override Task<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
         WatchWriteAsync(() => Inner.EnqueueAsync(queue, items, cancellationToken));
 
-    public override Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
-        WatchWriteAsync(() => Inner.WriteAsync(work, cancellationToken));
+    public override Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default) =>
+        WatchWriteAsync(() => Inner.CommitAsync(batch, cancellationToken));
 
     public override Task<bool> RequeueAsync(string queue, string key, DateTimeOffset dueAt, CancellationToken cancellationToken = default) =>
         WatchWriteAsync(() => Inner.RequeueAsync(queue, key, dueAt, cancellationToken));

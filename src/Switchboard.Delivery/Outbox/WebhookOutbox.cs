@@ -55,17 +55,6 @@ public sealed class WebhookOutbox
 #pragma warning restore RS0026
 
     /// <summary>
-    /// Stores webhooks in <paramref name="transaction"/> (a transaction of this outbox's store): they are published if and
-    /// only if it commits, together with whatever else it writes (the state change the events announce).
-    /// </summary>
-    public async ValueTask<IReadOnlyList<PublishResult>> PublishAsync(IWorkTransaction transaction, IReadOnlyList<OutboundWebhook> webhooks)
-    {
-        ArgumentNullException.ThrowIfNull(transaction);
-        var created = await Queue.EnqueueAsync(transaction, Items(webhooks));
-        return [.. webhooks.Select((w, i) => new PublishResult(w.EventId, created[i]))];
-    }
-
-    /// <summary>
     /// Adds webhooks to <paramref name="batch"/> (a batch for this outbox's store), computed now: they are published if
     /// and only if the batch commits, together with the rest of it.
     /// </summary>

@@ -1,10 +1,10 @@
 namespace Switchboard.DurableWork;
 
 /// <summary>
-/// One queue of a store, for those who add work to it: enqueue items alone or inside your own
-/// <see cref="IWorkTransaction"/> (stored with your state change, or not at all), and wake the worker. While a
-/// <see cref="WorkQueueWorker"/> of this queue object runs in this process, items that may start now are stored leased to
-/// it and handed over in memory (once the transaction commits; never if it rolls back); otherwise they are stored due, for
+/// One queue of a store, for those who add work to it: enqueue items alone or inside your own <see cref="WorkBatch"/>
+/// (stored with your state change, or not at all), and wake the worker. While a <see cref="WorkQueueWorker"/> of this
+/// queue object runs in this process, items that may start now are stored leased to it and handed over in memory (once
+/// the batch commits; never if it fails); otherwise they are stored due, for
 /// whichever worker claims them, in this process or another.
 /// </summary>
 /// <remarks>
@@ -38,14 +38,6 @@ public sealed class WorkQueue
     public Task<IReadOnlyList<bool>> EnqueueAsync(IReadOnlyList<NewWorkItem> items, CancellationToken cancellationToken = default) =>
         Volatile.Read(ref _worker) is { } worker ? worker.EnqueueAsync(items, cancellationToken) : Store.EnqueueAsync(Name, items, cancellationToken);
 #pragma warning restore RS0026, RS0027
-
-    /// <summary>
-    /// Adds items in <paramref name="transaction"/> (a transaction of this queue's store): stored if and only if it commits,
-    /// together with whatever else it writes. Each result says whether its key was new. With a worker of this queue
-    /// running here, the ones due now are handed to it once the transaction commits.
-    /// </summary>
-    public ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items) =>
-        Volatile.Read(ref _worker) is { } worker ? worker.EnqueueAsync(transaction, items) : transaction.EnqueueAsync(Name, items);
 
     /// <summary>
     /// Adds items to <paramref name="batch"/> (a batch for this queue's store): stored if and only if the batch commits,

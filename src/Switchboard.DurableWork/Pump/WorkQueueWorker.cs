@@ -117,29 +117,8 @@ public sealed partial class WorkQueueWorker
     }
 
     /// <summary>
-    /// Enqueues items in <paramref name="transaction"/>, as <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
-    /// does; what is leased to the worker is handed over once the transaction commits (nothing if it rolls back).
-    /// </summary>
-    internal async ValueTask<IReadOnlyList<bool>> EnqueueAsync(IWorkTransaction transaction, IReadOnlyList<NewWorkItem> items)
-    {
-        ArgumentNullException.ThrowIfNull(transaction);
-        ArgumentNullException.ThrowIfNull(items);
-        if (Volatile.Read(ref _ready) is { } ready && ready.HasRoomFor(items.Count))
-        {
-            var enqueued = await transaction.EnqueueLeasedAsync(_queue, items);
-            // What no longer fits once this commits is given back by the queue; the worker awaits that when it stops.
-            transaction.OnCommitted(() => _ = HandOver(ready, enqueued));
-            return [.. enqueued.Select(e => e.Added)];
-        }
-
-        var created = await transaction.EnqueueAsync(_queue, items);
-        transaction.OnCommitted(_signal.Notify);
-        return created;
-    }
-
-    /// <summary>
-    /// Enqueues items in <paramref name="batch"/>, as <see cref="EnqueueAsync(IWorkTransaction, IReadOnlyList{NewWorkItem})"/>
-    /// does in a transaction; what is leased to the worker is handed over once the batch commits.
+    /// Enqueues items in <paramref name="batch"/>, as <see cref="EnqueueAsync(IReadOnlyList{NewWorkItem}, CancellationToken)"/>
+    /// does; what is leased to the worker is handed over once the batch commits.
     /// </summary>
     internal void Enqueue(WorkBatch batch, IReadOnlyList<NewWorkItem> items, Action<IReadOnlyList<bool>>? committed = null)
     {

@@ -120,28 +120,6 @@ internal sealed class SqliteWorkStore : IWorkStore
         return _writer.WriteAsync<IReadOnlyList<EnqueuedItem>>(writer => Transaction(writer).Enqueue(queue, items, token), cancellationToken);
     }
 
-    public async Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        var (result, committed) = await _writer.WriteAsync(writer =>
-        {
-            // A fresh transaction object per run: a run that is rolled back and run again leaves nothing behind.
-            var transaction = Transaction(writer);
-            var pending = work(transaction);
-            var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-            return (result, transaction.CommittedActions);
-        }, cancellationToken);
-        if (committed is not null)
-        {
-            foreach (var action in committed)
-            {
-                action();
-            }
-        }
-
-        return result;
-    }
-
     public async Task<WorkBatchResult> CommitAsync(WorkBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -176,7 +154,7 @@ internal sealed class SqliteWorkStore : IWorkStore
         }, cancellationToken);
     }
 
-    private SqliteWorkTransaction Transaction(SqliteWriter writer) => new(this, writer, _keys, _time.GetUtcNow());
+    private SqliteWorkTransaction Transaction(SqliteWriter writer) => new(writer, _keys, _time.GetUtcNow());
 
     public Task<IReadOnlyList<ClaimedWorkItem>> ClaimAsync(string queue, int maxItems, CancellationToken cancellationToken = default)
     {

@@ -4,52 +4,14 @@ using Microsoft.Data.Sqlite;
 namespace Switchboard.DurableWork.Sqlite;
 
 /// <summary>
-/// One write of a SQLite store, on its writer thread: the store's own writes (enqueue, claim, complete) and a caller's
-/// <see cref="IWorkTransaction"/> are the same object, so both commit in the writer's transaction. Its methods run
-/// synchronously; the <see cref="IWorkTransaction"/> ones return completed tasks.
+/// One write of a SQLite store, on its writer thread: the store's own writes (enqueue, claim, complete) and a
+/// <see cref="WorkBatch"/>'s operations, run synchronously in the writer's transaction: SQL and nothing else.
 /// </summary>
-internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter writer, SqliteKeys keys, DateTimeOffset now) : IWorkTransaction
+internal sealed class SqliteWorkTransaction(SqliteWriter writer, SqliteKeys keys, DateTimeOffset now)
 {
-    private List<Action>? _committed;
-
     public WorkStoreBackend Backend => WorkStoreBackend.Sqlite;
 
     public DateTimeOffset Now => now;
-
-    /// <summary>What to run once the transaction committed; null if nothing.</summary>
-    public List<Action>? CommittedActions => _committed;
-
-    public void OnCommitted(Action action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        (_committed ??= []).Add(action);
-    }
-
-    public ValueTask<int> ExecuteAsync(string sql, params SqlArg[] args) => new(Command(sql, args).ExecuteNonQuery());
-
-    public ValueTask<IReadOnlyList<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, params SqlArg[] args) =>
-        new(SqliteWorkReader.Read(Command(sql, args), read));
-
-    public ValueTask<IReadOnlyList<bool>> EnqueueAsync(string queue, IReadOnlyList<NewWorkItem> items)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        return new(Enqueue(queue, items, token: null).Select(e => e.Added).ToArray());
-    }
-
-    public ValueTask<IReadOnlyList<EnqueuedItem>> EnqueueLeasedAsync(string queue, IReadOnlyList<NewWorkItem> items)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        return new(Enqueue(queue, items, StoreSql.NewLeaseToken(store.WorkerId)));
-    }
-
-    public ValueTask<IReadOnlyList<bool>> AddFinishedAsync(string queue, IReadOnlyList<NewWorkItem> items)
-    {
-        StoreSql.CheckQueue(queue);
-        StoreSql.CheckItems(items);
-        return new(AddFinished(queue, items));
-    }
 
     private bool[] AddFinished(string queue, IReadOnlyList<NewWorkItem> items)
     {
@@ -60,13 +22,6 @@ internal sealed class SqliteWorkTransaction(SqliteWorkStore store, SqliteWriter 
         }
 
         return added;
-    }
-
-    public ValueTask<int> PruneAsync(string queue, DateTimeOffset finishedBefore, int maxItems)
-    {
-        StoreSql.CheckQueue(queue);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
-        return new(Prune(queue, finishedBefore, maxItems));
     }
 
     /// <summary>Deletes up to <paramref name="maxItems"/> items that finished before <paramref name="finishedBefore"/>, oldest first, with their attempts.</summary>

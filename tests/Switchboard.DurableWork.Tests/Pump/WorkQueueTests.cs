@@ -120,42 +120,7 @@ public sealed class WorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Items_enqueued_in_a_transaction_are_handed_over_after_it_commits_and_never_before()
-    {
-        var queue = new WorkQueue(_store, Queue);
-        var committed = false;
-        var seenBeforeCommit = 0;
-        var handled = new ConcurrentBag<string>();
-        var worker = new WorkQueueWorker(queue, new DelegateWorkHandler((item, _) =>
-        {
-            if (!Volatile.Read(ref committed))
-            {
-                Interlocked.Increment(ref seenBeforeCommit);
-            }
-
-            handled.Add(item.Key);
-            return Done(item);
-        }), Options());
-        using var stop = new CancellationTokenSource();
-        var running = worker.RunAsync(stop.Token);
-
-        await _store.WriteAsync(async transaction =>
-        {
-            // Registered first, so it runs before the hand-over registered by the enqueue.
-            transaction.OnCommitted(() => Volatile.Write(ref committed, true));
-            return await queue.EnqueueAsync(transaction, [Item("in-transaction")]);
-        });
-        await Eventually.TrueAsync(() => handled.Contains("in-transaction"), "the item to be handled");
-        await stop.CancelAsync();
-        await running;
-
-        Assert.Equal(0, seenBeforeCommit);
-        var item = await _store.GetAsync(Queue, "in-transaction");
-        Assert.Equal((WorkStatus.Succeeded, 1), (item!.Status, item.Attempts));
-    }
-
-    [Fact]
-    public async Task A_rolled_back_transaction_hands_over_nothing_and_stores_nothing()
+    public async Task A_refused_batch_hands_over_nothing_and_stores_nothing()
     {
         var queue = new WorkQueue(_store, Queue);
         var handled = new ConcurrentBag<string>();
@@ -167,12 +132,12 @@ public sealed class WorkQueueTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         var running = worker.RunAsync(stop.Token);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.WriteAsync<bool>(async transaction =>
-        {
-            await queue.EnqueueAsync(transaction, [Item("rolled-back")]);
-            throw new InvalidOperationException("the caller's own write failed");
-        }));
-        // The worker runs and takes what commits: the item after is handled, the one rolled back never is.
+        // The batch's version check fails (its document changed since it was read): nothing of the batch is stored.
+        Assert.Equal(WorkBatchOutcome.Committed, (await _store.CommitAsync(new WorkBatch().PutDocument(DocumentPut.Create("order", "o1", "{}")))).Outcome);
+        var batch = new WorkBatch().PutDocument(DocumentPut.Create("order", "o1", "{\"again\":true}"));
+        queue.Enqueue(batch, [Item("rolled-back")]);
+        Assert.Equal(WorkBatchOutcome.Conflict, (await _store.CommitAsync(batch)).Outcome);
+        // The worker runs and takes what commits: the item after is handled, the one refused never is.
         await queue.EnqueueAsync([Item("after")]);
         await Eventually.TrueAsync(() => handled.Contains("after"), "the item after to be handled");
         await stop.CancelAsync();

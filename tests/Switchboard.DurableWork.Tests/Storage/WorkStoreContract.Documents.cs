@@ -16,7 +16,6 @@ public abstract partial class WorkStoreContract
 
     protected async Task ReopenAsync() => Replace(await OpenStoreAsync(Time));
 
-    private Task<T> WriteAsync<T>(Func<IWorkTransaction, ValueTask<T>> work) => Store.WriteAsync(work);
 
     private async Task<WorkBatchOutcome> CommitAsync(WorkBatch batch) => (await Store.CommitAsync(batch)).Outcome;
 
@@ -90,25 +89,6 @@ public abstract partial class WorkStoreContract
         Assert.Equal(3, await Store.ReadAsync(r => r.CountOwnedDocumentsAsync("number", "even")));
         Assert.Equal(2, await Store.ReadAsync(r => r.CountOwnedDocumentsAsync("number", "app")));
         Assert.Equal(["+13125550001"], await Store.ReadAsync(r => r.ExistingLookupsAsync("number", ["+13125550001", "+19999999999"])));
-    }
-
-    [Fact]
-    public async Task Pruning_deletes_only_documents_of_the_kind_that_finished_before_the_cutoff()
-    {
-        var now = Time.GetUtcNow();
-        await CommitAsync(new WorkBatch()
-            .PutDocument(DocumentPut.Create("message", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2))))
-            .PutDocument(DocumentPut.Create("message", "older", "{}", new DocumentColumns(FinishedAt: now.AddDays(-3))))
-            .PutDocument(DocumentPut.Create("message", "young", "{}", new DocumentColumns(FinishedAt: now)))
-            .PutDocument(DocumentPut.Create("message", "live", "{}"))
-            .PutDocument(DocumentPut.Create("call", "old", "{}", new DocumentColumns(FinishedAt: now.AddDays(-2)))));
-
-        Assert.Equal(1, await WriteAsync(t => t.PruneDocumentsAsync("message", now.AddDays(-1), 1)));
-        Assert.Null(await GetAsync("message", "older"));
-        Assert.Equal(1, await WriteAsync(t => t.PruneDocumentsAsync("message", now.AddDays(-1), 10)));
-        Assert.NotNull(await GetAsync("message", "young"));
-        Assert.NotNull(await GetAsync("message", "live"));
-        Assert.NotNull(await GetAsync("call", "old"));
     }
 
     [Fact]

@@ -229,40 +229,6 @@ public abstract partial class WorkStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_transaction_commits_its_own_rows_and_its_items_together_or_neither()
-    {
-        await Store.MigrateAsync("contract", ["CREATE TABLE contract_messages (id TEXT PRIMARY KEY, state TEXT NOT NULL)"]);
-        var committed = 0;
-
-        var result = await Store.WriteAsync(async transaction =>
-        {
-            await transaction.ExecuteAsync("INSERT INTO contract_messages (id, state) VALUES (@id, @state)", new("id", "m1"), new("state", "queued"));
-            await transaction.EnqueueAsync(Queue, [Item("m1-step")]);
-            transaction.OnCommitted(() => committed++);
-            return "done";
-        });
-
-        Assert.Equal(("done", 1), (result, committed));
-        Assert.NotNull(await Store.GetAsync(Queue, "m1-step"));
-        Assert.Equal(["queued"], await ReadStatesAsync("m1"));
-
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.WriteAsync<int>(async transaction =>
-        {
-            await transaction.ExecuteAsync("UPDATE contract_messages SET state = @state WHERE id = @id", new("id", "m1"), new("state", "sent"));
-            await transaction.EnqueueAsync(Queue, [Item("m1-next")]);
-            transaction.OnCommitted(() => committed++);
-            throw new InvalidOperationException("the step failed");
-        }));
-
-        Assert.Equal(1, committed);
-        Assert.Null(await Store.GetAsync(Queue, "m1-next"));
-        Assert.Equal(["queued"], await ReadStatesAsync("m1"));
-
-        Task<IReadOnlyList<string>> ReadStatesAsync(string id) => Store.ReadAsync(reader =>
-            reader.QueryAsync("SELECT state FROM contract_messages WHERE id = @id", row => row.GetString(0), new SqlArg("id", id)));
-    }
-
-    [Fact]
     public async Task A_components_migrations_run_once_each_in_order()
     {
         string[] first = ["CREATE TABLE contract_things (id INTEGER PRIMARY KEY)"];
@@ -466,33 +432,6 @@ public abstract partial class WorkStoreContract : IAsyncLifetime
         Assert.Equal(1, await Store.RequeueFailedAsync(Queue, since, Time.GetUtcNow()));
         Assert.Equal(["new-failure"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
         Assert.Equal(WorkStatus.Failed, (await Store.GetAsync(Queue, "old-failure"))!.Status);
-    }
-
-    [Fact]
-    public async Task A_transaction_adds_finished_items_no_worker_takes_and_prunes_the_oldest()
-    {
-        var added = await Store.WriteAsync(async transaction =>
-        {
-            await transaction.EnqueueAsync(Queue, [Item("work")]);
-            return await transaction.AddFinishedAsync(Queue, [Item("log-1"), Item("log-1"), Item("work")]);
-        });
-        Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal([true], await Store.WriteAsync(transaction => transaction.AddFinishedAsync(Queue, [Item("log-2")])));
-
-        Assert.Equal([true, false, false], added);
-        var record = (await Store.GetAsync(Queue, "log-1"))!;
-        Assert.Equal((WorkStatus.Succeeded, 1, Time.GetUtcNow().AddSeconds(-1)), (record.Status, record.Attempts, record.FinishedAt));
-        Assert.Empty(record.AttemptLog);
-        Assert.Equal(["work"], (await Store.ClaimAsync(Queue, 10)).Select(c => c.Key));
-        Assert.Equal(1, await Store.CountPendingAsync(Queue));
-
-        // Oldest finished first; the pending item stays.
-        Assert.Equal(1, await Store.WriteAsync(transaction => transaction.PruneAsync(Queue, DateTimeOffset.MaxValue, 1)));
-        Assert.Null(await Store.GetAsync(Queue, "log-1"));
-        Assert.Equal(1, await Store.WriteAsync(transaction => transaction.PruneAsync(Queue, DateTimeOffset.MaxValue, 5)));
-        Assert.Equal(["work"], (await Store.QueryAsync(Queue, new WorkQuery())).Items.Select(i => i.Key));
-        // A pruned key is free again.
-        Assert.Equal([true], await Store.WriteAsync(transaction => transaction.AddFinishedAsync(Queue, [Item("log-1")])));
     }
 
     [Fact]
