@@ -27,7 +27,6 @@ internal sealed partial class HandlerRunner(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
 
-    private readonly TelnyxWebhookOptions _options = options.Value;
     private readonly RetryDelays _retryDelays = RetryDelays.Exponential(options.Value.HandlerRetryDelay, MaxRetryDelay);
 
     /// <summary>

@@ -55,7 +55,7 @@ internal sealed partial class WorkStoreInbox(
                     // duplicate's record, rarer, is written after it).
                     var isNew = false;
                     var batch = new WorkBatch();
-                    Enqueue(store, batch, accepted, a => isNew = a[0]);
+                    Enqueue(batch, accepted, a => isNew = a[0]);
                     if (_options.RecordAllRequests && await TryLoadRequestLogAsync(store))
                     {
                         recorded = requestLog.Append(batch, accepted.Payload, accepted.Context!, "accepted", webhook.ReceivedAt, onlyIfPreviousAdded: true);
@@ -106,7 +106,7 @@ internal sealed partial class WorkStoreInbox(
     }
 
     /// <summary>Adds the event to the inbox in <paramref name="batch"/>: for the runner, or finished if no handler takes it; <paramref name="committed"/> gets whether it was new.</summary>
-    private void Enqueue(IWorkStore store, WorkBatch batch, NewWorkItem item, Action<IReadOnlyList<bool>> committed)
+    private void Enqueue(WorkBatch batch, NewWorkItem item, Action<IReadOnlyList<bool>> committed)
     {
         if (IsHandled(item))
         {
